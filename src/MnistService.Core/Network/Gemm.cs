@@ -119,7 +119,8 @@ public sealed unsafe class Gemm
             _bias = bias != null ? pBias : null;
 
             long work = (long)m * n * k;
-            _parts = work < 32 * 1024 || _threads == 1 ? 1 : Math.Min(_threads * 4, _rowTiles * _colPanels);
+            // Below ~0.5 M multiply-adds a thread hand-off costs more than it saves.
+            _parts = work < 512 * 1024 || _threads == 1 ? 1 : Math.Min(_threads * 4, _rowTiles * _colPanels);
             if (_parts == 1)
             {
                 for (int t = 0; t < _rowTiles + _colPanels; t++) PackOne(t);
@@ -172,6 +173,7 @@ public sealed unsafe class Gemm
         {
             // panelB[p, c] = B(p, j·NR + c), zero columns past the end.
             int j = t - _rowTiles;
+            if (UseBInPlace(j)) return;
             float* dst = (float*)Unsafe.AsPointer(ref _packB[j * _nr * k]);
             int cols = Math.Min(_nr, _n - j * _nr);
             if (_bColStride == 1)
@@ -201,6 +203,12 @@ public sealed unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// A full column panel of a row-major B (e.g. the weights in Y = X·W) is read where it is, rows
+    /// bDepthStride apart: packing it would copy the whole weight matrix every batch for little gain.
+    /// </summary>
+    private bool UseBInPlace(int panel) => _bColStride == 1 && (panel + 1) * _nr <= _n;
+
     /// <summary>Computes a fixed, contiguous range of tiles (column panel major, so a thread reuses its B panel).</summary>
     private void ComputePart(int part)
     {
@@ -215,16 +223,18 @@ public sealed unsafe class Gemm
                 int i0 = iTile * _mr, j0 = jPanel * _nr;
                 int rows = Math.Min(_mr, _m - i0), cols = Math.Min(_nr, _n - j0);
                 float* a = packA + (long)iTile * _mr * _k;
-                float* b = packB + (long)jPanel * _nr * _k;
+                bool inPlace = UseBInPlace(jPanel);
+                float* b = inPlace ? _b + j0 : packB + (long)jPanel * _nr * _k;
+                int ldb = inPlace ? _bDepthStride : _nr;
                 float* bias = _bias == null ? null : _bias + j0;
                 bool full = rows == _mr && cols == _nr;
                 float* c = full ? _c + (long)i0 * _ldc + j0 : tile;
                 int ldc = full ? _ldc : _nr;
                 switch (Path)
                 {
-                    case GemmPath.Avx512: Kernel8x32(_k, a, b, c, ldc, bias); break;
-                    case GemmPath.Avx2: Kernel6x16(_k, a, b, c, ldc, bias); break;
-                    default: KernelScalar(_k, a, b, c, ldc, bias, _mr, _nr); break;
+                    case GemmPath.Avx512: Kernel8x32(_k, a, b, ldb, c, ldc, bias); break;
+                    case GemmPath.Avx2: Kernel6x16(_k, a, b, ldb, c, ldc, bias); break;
+                    default: KernelScalar(_k, a, b, ldb, c, ldc, bias, _mr, _nr); break;
                 }
                 if (!full)
                     for (int r = 0; r < rows; r++)
@@ -233,9 +243,9 @@ public sealed unsafe class Gemm
         }
     }
 
-    /// <summary>C[8, 32] = bias + Σ_p a[p, 0..8) ⊗ b[p, 0..32): 16 zmm accumulators, 2 loads and 8 broadcasts per 16 FMAs.</summary>
+    /// <summary>C[8, 32] = bias + Σ_p a[p, 0..8) ⊗ b[p, 0..32) (rows ldb apart): 16 zmm accumulators, 2 loads and 8 broadcasts per 16 FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int k, float* a, float* b, float* c, int ldc, float* bias)
+    private static void Kernel8x32(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias)
     {
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (bias != null)
@@ -267,7 +277,7 @@ public sealed unsafe class Gemm
             c60 = Avx512F.FusedMultiplyAdd(ai, b0, c60); c61 = Avx512F.FusedMultiplyAdd(ai, b1, c61);
             ai = Vector512.Create(a[7]);
             c70 = Avx512F.FusedMultiplyAdd(ai, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ai, b1, c71);
-            a += 8; b += 32;
+            a += 8; b += ldb;
         }
         c00.Store(c); c01.Store(c + 16); c += ldc;
         c10.Store(c); c11.Store(c + 16); c += ldc;
@@ -281,7 +291,7 @@ public sealed unsafe class Gemm
 
     /// <summary>C[6, 16] = bias + Σ_p a[p, 0..6) ⊗ b[p, 0..16): 12 ymm accumulators (AVX2 has 16 registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int k, float* a, float* b, float* c, int ldc, float* bias)
+    private static void Kernel6x16(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias)
     {
         Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (bias != null)
@@ -309,7 +319,7 @@ public sealed unsafe class Gemm
             c40 = Fma.MultiplyAdd(ai, b0, c40); c41 = Fma.MultiplyAdd(ai, b1, c41);
             ai = Vector256.Create(a[5]);
             c50 = Fma.MultiplyAdd(ai, b0, c50); c51 = Fma.MultiplyAdd(ai, b1, c51);
-            a += 6; b += 16;
+            a += 6; b += ldb;
         }
         c00.Store(c); c01.Store(c + 8); c += ldc;
         c10.Store(c); c11.Store(c + 8); c += ldc;
@@ -320,14 +330,14 @@ public sealed unsafe class Gemm
     }
 
     /// <summary>The portable fallback: the same packed panels, one multiply and one add per term.</summary>
-    private static void KernelScalar(int k, float* a, float* b, float* c, int ldc, float* bias, int mr, int nr)
+    private static void KernelScalar(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mr, int nr)
     {
         for (int r = 0; r < mr; r++)
         {
             for (int j = 0; j < nr; j++)
             {
                 float sum = bias != null ? bias[j] : 0f;
-                for (int p = 0; p < k; p++) sum += a[p * mr + r] * b[p * nr + j];
+                for (int p = 0; p < k; p++) sum += a[p * mr + r] * b[(long)p * ldb + j];
                 c[r * ldc + j] = sum;
             }
         }
