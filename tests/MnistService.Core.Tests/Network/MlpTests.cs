@@ -129,6 +129,10 @@ public class MlpTests
         var a = new Rng(42);
         var b = new Rng(42);
         for (int i = 0; i < 100; i++) Assert.Equal(a.NextUInt32(), b.NextUInt32());
+        var bulk = new uint[37];
+        new Rng(42).NextUInt32s(bulk);
+        var one = new Rng(42);
+        Assert.Equal(bulk, Enumerable.Range(0, 37).Select(_ => one.NextUInt32()));
         var counts = new int[10];
         var r = new Rng(7);
         for (int i = 0; i < 100_000; i++) counts[r.NextInt(10)]++;
