@@ -157,6 +157,14 @@ public sealed unsafe class Gemm
             // panelA[p, r] = A(t·MR + r, p), zero rows past the end.
             float* dst = (float*)Unsafe.AsPointer(ref _packA[t * _mr * k]);
             int rows = Math.Min(_mr, _m - t * _mr);
+            if (_aRowStride == 1 && rows == _mr)
+            {
+                // Aᵀ of a row-major matrix (dW = Xᵀ·dY): the MR values of each p are contiguous.
+                float* src = _a + (long)t * _mr;
+                for (int p = 0; p < k; p++)
+                    new ReadOnlySpan<float>(src + (long)p * _aDepthStride, _mr).CopyTo(new Span<float>(dst + p * _mr, _mr));
+                return;
+            }
             for (int r = 0; r < _mr; r++)
             {
                 if (r >= rows)
