@@ -12,7 +12,7 @@ namespace MnistService.Core.Onnx;
 /// </summary>
 public static class OnnxModelReader
 {
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="IOException">The file cannot be read (<see cref="FileNotFoundException"/>, <see cref="DirectoryNotFoundException"/>...).</exception>
     /// <exception cref="FormatException">The file is not an ONNX model, is truncated, or is not one of ours.</exception>
     public static OnnxModelFile Read(string path) => Read(File.ReadAllBytes(path), path);
 
