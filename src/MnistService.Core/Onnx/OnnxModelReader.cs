@@ -16,6 +16,10 @@ public static class OnnxModelReader
     /// <exception cref="FormatException">The file is not an ONNX model, is truncated, or is not one of ours.</exception>
     public static OnnxModelFile Read(string path) => Read(File.ReadAllBytes(path), path);
 
+    /// <inheritdoc cref="Read(string)"/>
+    public static async Task<OnnxModelFile> ReadAsync(string path, CancellationToken cancellationToken = default) =>
+        Read(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), path);
+
     /// <param name="bytes">The model file's content.</param>
     /// <param name="source">Where the bytes came from, for error messages (a path or an upload's name).</param>
     /// <exception cref="FormatException">The bytes are not an ONNX model, are truncated, or are not one of ours.</exception>
