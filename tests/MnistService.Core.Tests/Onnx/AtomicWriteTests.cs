@@ -84,7 +84,7 @@ public sealed class AtomicWriteTests
     }
 
     [Fact]
-    public void Readers_see_the_old_model_or_the_new_one_never_a_mix()
+    public async Task Readers_see_the_old_model_or_the_new_one_never_a_mix()
     {
         using var dir = new TestModels.TempDirectory();
         string path = dir.File("model.onnx");
@@ -107,7 +107,7 @@ public sealed class AtomicWriteTests
                 $"read {seen.Length} bytes that are neither model (A {bytesA.Length}, B {bytesB.Length} bytes)");
             reads++;
         }
-        writer.GetAwaiter().GetResult();
+        await writer;
         Assert.Equal(["model.onnx"], dir.Entries());
     }
 }

@@ -39,6 +39,19 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
         Assert.Contains("metadata ['mnist.report']", text);
     }
 
+    [Fact]
+    public void Committed_default_model_passes_onnx_checker_with_full_check()
+    {
+        if (!DebianOnnx.Available(output))
+            return;
+
+        var (exitCode, text) = DebianOnnx.Run(CheckScript, TestModels.DefaultModelPath());
+
+        output.WriteLine(text);
+        Assert.True(exitCode == 0 && text.Contains("OK"), $"onnx.checker.check_model failed:\n{text}");
+        Assert.Contains("metadata ['mnist.report']", text);
+    }
+
     /// <summary>Every message, field number, field type and enum value of our onnx.proto is the specification's.</summary>
     [Fact]
     public void Our_proto_agrees_with_the_onnx_package_on_every_number()

@@ -46,12 +46,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     [Fact]
     public void The_committed_default_model_runs_the_same_in_onnx_runtime_and_in_our_mlp()
     {
-        string? path = DefaultModelPath();
-        if (path is null)
-        {
-            output.WriteLine("models/mnist-mlp.onnx is not in the repository (yet): nothing to check.");
-            return;
-        }
+        string path = TestModels.DefaultModelPath();
         var model = OnnxModelReader.Read(path);
         AssertParity(path, model, TestMnist.Real.Test);
         Assert.True(model.Report.Test.Accuracy >= 0.98, $"The default model reports {model.Report.Test.Accuracy:P2}, below 98 %.");
@@ -97,14 +92,5 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
             if (values[i] > values[best])
                 best = i;
         return best;
-    }
-
-    /// <summary>models/mnist-mlp.onnx in the repository this test was built from, if it is there.</summary>
-    private static string? DefaultModelPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MnistService.sln")))
-                return File.Exists(Path.Combine(dir.FullName, "models", "mnist-mlp.onnx")) ? Path.Combine(dir.FullName, "models", "mnist-mlp.onnx") : null;
-        return null;
     }
 }
