@@ -13,8 +13,8 @@ public class MlpTests
         Assert.Equal(784, summary.Inputs);
         Assert.Equal(235_146, summary.Parameters);
         Assert.Equal(
-            [("dense", "dense", 256, "relu", 200_960), ("dropout", "dropout", 256, null, 0),
-             ("dense_1", "dense", 128, "relu", 32_896), ("dense_2", "dense", 10, "softmax", 1_290)],
+            [("dense_1", "dense", 256, "relu", 200_960), ("dropout_1", "dropout", 256, null, 0),
+             ("dense_2", "dense", 128, "relu", 32_896), ("dense_3", "dense", 10, "softmax", 1_290)],
             summary.Layers.Select(l => (l.Name, l.Kind, l.Units, l.Activation, l.Parameters)).ToArray());
         Assert.Equal(0.3, summary.Layers[1].Rate);
     }
