@@ -1,0 +1,89 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace MnistService.Core.Data;
+
+/// <summary>The MNIST training and test splits, where they were found, and the SHA-256 of each file.</summary>
+public sealed record MnistData(MnistSet Train, MnistSet Test, string Directory, IReadOnlyDictionary<string, string> Sha256)
+{
+    /// <summary>True when every file is byte-for-byte the official MNIST content.</summary>
+    public bool IsOfficial => MnistFiles.All.All(n => Sha256[n] == MnistFiles.OfficialSha256[n]);
+}
+
+/// <summary>Loads MNIST from the first place that has it, downloading it into the user cache if none does.</summary>
+public static class Mnist
+{
+    /// <param name="dataDirectory">An explicit directory (the trainer's <c>--data</c>), or null to search.</param>
+    /// <param name="log">Progress messages (where the data was found, downloads).</param>
+    public static MnistData Load(string? dataDirectory = null, Action<string>? log = null) =>
+        LoadAsync(dataDirectory, log).GetAwaiter().GetResult();
+
+    public static async Task<MnistData> LoadAsync(string? dataDirectory = null, Action<string>? log = null,
+        MnistDownloader? downloader = null, CancellationToken cancellationToken = default)
+    {
+        var location = MnistLocator.Locate(dataDirectory);
+        if (!MnistFiles.AllPresent(location.Directory))
+        {
+            log?.Invoke($"MNIST is not in {location.Directory} ({location.Source}); downloading it there.");
+            using var owned = downloader is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(5) } : null;
+            downloader ??= new MnistDownloader(owned!, log: log);
+            await downloader.DownloadMissingAsync(location.Directory, cancellationToken);
+        }
+        else
+        {
+            log?.Invoke($"MNIST found in {location.Directory} ({location.Source}).");
+        }
+        return ReadDirectory(location.Directory);
+    }
+
+    /// <summary>Reads the four files of a directory (raw or .gz) and hashes their uncompressed content.</summary>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is not a valid IDX file or the files do not match.</exception>
+    public static MnistData ReadDirectory(string directory)
+    {
+        var arrays = new Dictionary<string, IdxArray>();
+        var hashes = new Dictionary<string, string>();
+        foreach (var name in MnistFiles.All)
+        {
+            var path = MnistFiles.Find(directory, name)
+                ?? throw new FileNotFoundException($"MNIST file {name} (or {name}.gz) is missing in {directory}.", Path.Combine(directory, name));
+            var content = ReadContent(path);
+            hashes[name] = Convert.ToHexStringLower(SHA256.HashData(content));
+            try
+            {
+                arrays[name] = IdxFile.Read(new MemoryStream(content, writable: false));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}", e);
+            }
+        }
+        return new MnistData(
+            MnistSet.From(arrays[MnistFiles.TrainImages], arrays[MnistFiles.TrainLabels], MnistFiles.TrainImages, MnistFiles.TrainLabels),
+            MnistSet.From(arrays[MnistFiles.TestImages], arrays[MnistFiles.TestLabels], MnistFiles.TestImages, MnistFiles.TestLabels),
+            Path.GetFullPath(directory),
+            hashes);
+    }
+
+    /// <summary>The uncompressed bytes of a file, gunzipping it when it starts with the gzip magic.</summary>
+    public static byte[] ReadContent(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        return bytes is [0x1f, 0x8b, ..] ? Gunzip(bytes, path) : bytes;
+    }
+
+    internal static byte[] Gunzip(byte[] compressed, string what)
+    {
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+            using var output = new MemoryStream(compressed.Length * 4);
+            gzip.CopyTo(output);
+            return output.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{what}: the gzip data is corrupt or truncated ({e.Message}).", e);
+        }
+    }
+}
