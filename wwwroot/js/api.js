@@ -46,16 +46,18 @@ export function predictFile(file, model, signal) {
   return request(withModel('predict', model), { method: 'POST', body: form, signal });
 }
 
-/** GET /models: the loaded models, whatever envelope the list comes in. */
+/** GET /models: the loaded models (and the files that failed to load). */
 export async function listModels() {
   const body = await request('models');
   const list = Array.isArray(body) ? body : (body.models ?? body.items ?? []);
-  return list.map(normalizeModel);
+  return { models: list.map(normalizeModel), failures: body.failures ?? [] };
 }
 
 /** GET /models/{name}: one model with its training report. */
 export async function getModel(name) {
-  return normalizeModel(await request(`models/${encodeURIComponent(name)}`));
+  const body = await request(`models/${encodeURIComponent(name)}`);
+  // { model: {summary}, report } — or a flat summary that carries its report.
+  return normalizeModel(body.model ? { ...body.model, report: body.report ?? null } : body);
 }
 
 /** GET /metrics/confusion?model=NAME */

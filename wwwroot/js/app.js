@@ -142,8 +142,9 @@ valuesToggle.addEventListener('click', () => {
 // ---------------------------------------------------------------- models
 
 async function loadModels() {
+  let failures = [];
   try {
-    state.models = await api.listModels();
+    ({ models: state.models, failures } = await api.listModels());
   } catch (error) {
     replaceChildren(modelSelect, el('option', { text: 'unavailable' }));
     modelSelect.disabled = true;
@@ -155,6 +156,9 @@ async function loadModels() {
     modelSelect.disabled = true;
     showBanner('The service has no model loaded yet. Put a trained .onnx file in its models directory.');
     return;
+  }
+  if (failures.length) {
+    showBanner(failures.map((f) => `The model file ${f.file ?? f.name} could not be loaded: ${f.error}`).join(' '));
   }
   const fallback = state.models.find((m) => m.isDefault) ?? state.models[0];
   if (!state.models.some((m) => m.name === state.model)) state.model = fallback.name;

@@ -174,7 +174,9 @@ export function renderConfusion(root, confusion) {
       el('td', { class: 'num mono', text: ((c.f1 ?? 0) * 100).toFixed(1) }),
       el('td', { class: 'num mono', text: formatInt(c.support) })))));
 
-  const top = topConfusions(matrix);
+  const top = confusion.topConfusions?.length
+    ? confusion.topConfusions.slice(0, 5).map((c) => ({ actual: c.true ?? c.actual, predicted: c.predicted, n: c.count }))
+    : topConfusions(matrix);
   const maxTop = top[0]?.n ?? 1;
   const list = el('ol', { class: 'confusions' }, top.map((c) => {
     const meter = el('span', { class: 'confusion-meter' }, el('span', {}));
