@@ -66,7 +66,7 @@ public sealed class ModelViewTests(PageServer server)
         var last = history[epochs - 1];
         var lastVal = (last.TryGetProperty("valAccuracy", out var v) ? v : last.GetProperty("val_accuracy")).GetDouble();
         var title = await session.Page.Locator("#curves [data-series=val_accuracy] circle.chart-point").Last.Locator("title").TextContentAsync();
-        Assert.Equal($"Epoch {epochs}: validation accuracy {(lastVal * 100).ToString("0.00", CultureInfo.InvariantCulture)} %", title);
+        Assert.Equal($"Epoch {epochs}: validation accuracy {(lastVal * 100).ToString("0.00", CultureInfo.InvariantCulture)}%", title);
         session.AssertNoConsoleErrors();
     }
 
@@ -84,7 +84,7 @@ public sealed class ModelViewTests(PageServer server)
             .ToHaveTextAsync(parameters.ToString("N0", CultureInfo.InvariantCulture));
         var accuracy = report.GetProperty("test").GetProperty("accuracy").GetDouble();
         await Assertions.Expect(session.Page.Locator(".facts .fact").First.Locator("dd"))
-            .ToHaveTextAsync((accuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + " %");
+            .ToHaveTextAsync((accuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%");
         session.AssertNoConsoleErrors();
     }
 

@@ -36,11 +36,6 @@ public sealed class PageQualityTests(PageServer server)
         await page.Keyboard.PressAsync("Backspace");
         await Assertions.Expect(page.Locator("#prediction")).ToHaveAttributeAsync("data-state", "idle");
 
-        // Enter on the upload button opens the file chooser.
-        await page.FocusAsync("#upload");
-        var chooser = await session.ExpectFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
-        Assert.False(chooser.IsMultiple);
-
         // The pixel values toggle and the input image work from the keyboard.
         await session.DrawAsync(Digits.Strokes(1));
         await session.WaitForVerdictAsync();
@@ -51,6 +46,13 @@ public sealed class PageQualityTests(PageServer server)
         await page.Keyboard.PressAsync("ArrowRight");
         await page.Keyboard.PressAsync("ArrowDown");
         await Assertions.Expect(page.Locator("#pixel-readout")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Row 15, column 15: \d+ of 255"));
+
+        // Enter on the upload button opens the file chooser, and the chosen image is read.
+        await page.FocusAsync("#upload");
+        var chooser = await session.ExpectFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
+        Assert.False(chooser.IsMultiple);
+        await chooser.SetFilesAsync(new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = Digits.TestImageFile(0) });
+        Assert.Equal(Digits.TestLabel(0).ToString(), (await session.WaitForVerdictAsync()).Digit);
         session.AssertNoConsoleErrors();
     }
 
@@ -120,7 +122,15 @@ public sealed class PageQualityTests(PageServer server)
 
         await page.ClickAsync("#show-values");
         await page.HoverAsync("#input-canvas");
-        await page.Locator("#sees").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(RepositoryRoot.Artifacts, $"page-{name}-pixel-values.png") });
+        // A full-page capture clipped to the card, so the sticky top bar does not cover it.
+        var card = await page.Locator("#sees").EvaluateAsync<double[]>(
+            "e => { const r = e.getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }");
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(RepositoryRoot.Artifacts, $"page-{name}-pixel-values.png"),
+            FullPage = true,
+            Clip = new Clip { X = (float)card[0], Y = (float)card[1], Width = (float)card[2], Height = (float)card[3] },
+        });
         session.AssertNoConsoleErrors();
     }
 }

@@ -137,6 +137,9 @@ valuesToggle.addEventListener('click', () => {
   valuesToggle.setAttribute('aria-pressed', String(on));
   $('#sees').classList.toggle('is-expanded', on);
   inputView.showValues = on;
+  // On a narrow screen the enlarged image scrolls sideways: start with its middle in view.
+  const frame = $('.sees-frame');
+  frame.scrollLeft = on ? (frame.scrollWidth - frame.clientWidth) / 2 : 0;
 });
 
 // ---------------------------------------------------------------- models

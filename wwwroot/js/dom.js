@@ -46,7 +46,7 @@ export const $ = (selector, root = document) => root.querySelector(selector);
 
 const integer = new Intl.NumberFormat('en-US');
 export const formatInt = (n) => integer.format(n);
-export const formatPercent = (p, digits = 1) => `${(p * 100).toFixed(digits)} %`;
+export const formatPercent = (p, digits = 1) => `${(p * 100).toFixed(digits)}%`;
 
 /** A CSS custom property of the document, for canvas drawing that follows the theme. */
 export function cssVar(name, element = document.documentElement) {

@@ -15,7 +15,7 @@ export function toPixels(input) {
   if (!Array.isArray(values)) return null;
   const flat = Array.isArray(values[0]) ? values.flat() : values;
   if (flat.length !== SIDE * SIDE) return null;
-  const scale = input?.scale === 1 || Math.max(...flat) <= 1 ? 255 : 1;
+  const scale = Math.max(...flat) <= 1 ? 255 : 1;
   return flat.map((v) => Math.round(Math.min(255, Math.max(0, v * scale))));
 }
 

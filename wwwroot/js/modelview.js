@@ -76,7 +76,7 @@ export function renderCurves(root, report) {
   }
   let best = 0;
   history.forEach((h, i) => { if (h.val_accuracy > history[best].val_accuracy) best = i; });
-  const pct = (v, tick) => `${(v * 100).toFixed(tick ? (v * 100) % 1 ? 1 : 0 : 2)} %`;
+  const pct = (v, tick) => `${(v * 100).toFixed(tick ? (v * 100) % 1 ? 1 : 0 : 2)}%`;
   const num = (v, tick) => (tick ? +v.toFixed(3) : v.toFixed(4)).toString();
   const legend = el('ul', { class: 'legend' },
     el('li', { class: 'legend-train', text: 'Training' }),

@@ -85,6 +85,8 @@ public sealed partial class PageSession : IAsyncDisposable
     /// <summary>Draws strokes (points in pad units, 0..1) with real mouse moves on the drawing pad.</summary>
     public async Task DrawAsync(params (double X, double Y)[][] strokes)
     {
+        // Whole pad in view, clear of the sticky top bar, as a person would have it before drawing.
+        await Page.Locator("#pad").EvaluateAsync("e => e.scrollIntoView({ block: 'center', behavior: 'instant' })");
         var box = await Page.Locator("#pad-canvas").BoundingBoxAsync() ?? throw new InvalidOperationException("The pad is not visible.");
         float X(double x) => (float)(box.X + x * box.Width);
         float Y(double y) => (float)(box.Y + y * box.Height);
