@@ -36,6 +36,7 @@ const predictor = new LatestWins(async (job) => {
   onResult: ({ result, elapsed }) => {
     prediction.show(result, elapsed);
     inputView.show(toPixels(result.input));
+    noticeModel(result);
   },
   onError: (error) => {
     if (error.status === 422) prediction.error('Nothing to read', error.detail || 'The image looks empty: draw a digit with a few clear strokes.');
@@ -71,8 +72,10 @@ pad.addEventListener('change', () => {
   predictCurrent(true);
 });
 
-undoButton.addEventListener('click', () => pad.undo());
-clearButton.addEventListener('click', () => pad.clear());
+// A button that disables itself would drop the keyboard focus on the floor: hand it to the pad.
+const keepFocus = (button) => { if (button.disabled && document.activeElement === button) padFrame.focus(); };
+undoButton.addEventListener('click', () => { pad.undo(); keepFocus(undoButton); });
+clearButton.addEventListener('click', () => { pad.clear(); keepFocus(clearButton); });
 
 document.addEventListener('keydown', (e) => {
   const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
@@ -144,17 +147,27 @@ valuesToggle.addEventListener('click', () => {
 
 // ---------------------------------------------------------------- models
 
-async function loadModels() {
-  let failures = [];
+/** Name and file hash of every model: when it changes, the service has loaded, replaced or dropped one. */
+const signature = (models) => models.map((m) => `${m.name}@${m.hash}`).join('|');
+
+/**
+ * Fills the model chooser from GET /models and shows the chosen model. `quiet` is for refreshes:
+ * they change nothing on screen unless the service's models changed.
+ */
+async function loadModels({ quiet = false } = {}) {
+  let models, failures;
   try {
-    ({ models: state.models, failures } = await api.listModels());
+    ({ models, failures } = await api.listModels());
   } catch (error) {
+    if (quiet) return;
     replaceChildren(modelSelect, el('option', { text: 'unavailable' }));
     modelSelect.disabled = true;
     showBanner(`Could not list the models: ${error.title}. ${error.detail}`);
     return;
   }
-  if (!state.models.length) {
+  if (quiet && signature(models) === signature(state.models)) return;
+  state.models = models;
+  if (!models.length) {
     replaceChildren(modelSelect, el('option', { text: 'no model loaded' }));
     modelSelect.disabled = true;
     showBanner('The service has no model loaded yet. Put a trained .onnx file in its models directory.');
@@ -162,10 +175,12 @@ async function loadModels() {
   }
   if (failures.length) {
     showBanner(failures.map((f) => `The model file ${f.file ?? f.name} could not be loaded: ${f.error}`).join(' '));
+  } else {
+    $('#banner').hidden = true;
   }
-  const fallback = state.models.find((m) => m.isDefault) ?? state.models[0];
-  if (!state.models.some((m) => m.name === state.model)) state.model = fallback.name;
-  replaceChildren(modelSelect, state.models.map((m) => el('option', {
+  const fallback = models.find((m) => m.isDefault) ?? models[0];
+  if (!models.some((m) => m.name === state.model)) state.model = fallback.name;
+  replaceChildren(modelSelect, models.map((m) => el('option', {
     value: m.name,
     selected: m.name === state.model,
     text: `${m.name}${m.isDefault ? ' (default)' : ''}${m.accuracy !== null ? ` · ${formatPercent(m.accuracy, 2)}` : ''}`,
@@ -173,6 +188,16 @@ async function loadModels() {
   modelSelect.disabled = false;
   await loadModelView();
 }
+
+// The service swaps models while running: an answer from a file we have not seen, or coming back
+// to the tab, refreshes the chooser and the model view.
+function noticeModel(result) {
+  const known = state.models.find((m) => m.name === result.model);
+  if (result.modelSha256 && known && known.hash && known.hash !== result.modelSha256) loadModels({ quiet: true });
+}
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && state.models.length) loadModels({ quiet: true });
+});
 
 modelSelect.addEventListener('change', async () => {
   state.model = modelSelect.value;
