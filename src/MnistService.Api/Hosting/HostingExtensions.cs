@@ -12,7 +12,15 @@ public static class HostingExtensions
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Instance ??= request.Path;
+            // The framework's own answers (no such route, wrong method) come without a detail.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => $"There is nothing at {request.Path}; /swagger lists the API.",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}; /swagger lists the API.",
+                _ => context.ProblemDetails.Title,
+            };
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
