@@ -148,7 +148,8 @@ public sealed class DrawingTests(PageServer server)
               const sure = describe([0.01, 0.95, 0.01, 0.01, 0.005, 0.005, 0.0, 0.0, 0.01, 0.0]);
               const likely = describe([0, 0, 0, 0, 0.7, 0, 0, 0, 0, 0.3]);
               const unsure = describe([0, 0, 0, 0, 0.48, 0, 0, 0, 0.13, 0.39]);
-              return { sure, likely, unsure };
+              const eight = describe([0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5]);
+              return { sure, likely, unsure, eight };
             }
             """);
 
@@ -158,6 +159,7 @@ public sealed class DrawingTests(PageServer server)
         Assert.Contains("could be a 9", words.GetProperty("likely").GetProperty("detail").GetString());
         Assert.Equal("A 4 or a 9?", words.GetProperty("unsure").GetProperty("headline").GetString());
         Assert.Contains("unsure", words.GetProperty("unsure").GetProperty("detail").GetString());
+        Assert.Equal("An 8 or a 9?", words.GetProperty("eight").GetProperty("headline").GetString());
         session.AssertNoConsoleErrors();
     }
 }

@@ -38,8 +38,12 @@ export function lineChart({ title, series, format, best, width: W = 480, height:
     grid.append(svg('line', { x1: M.left, x2: W - M.right, y1: y(t), y2: y(t) }));
     grid.append(svg('text', { x: M.left - 8, y: y(t), class: 'chart-tick chart-tick-y', text: format(t, true) }));
   }
-  const xStep = Math.max(1, Math.ceil(n / Math.max(2, Math.floor((W - M.left - M.right) / 36))));
-  for (let e = 1; e <= n; e += xStep) {
+  // Epoch ticks: 1, then round multiples (5, 10, 15 ...) spaced to fit the width.
+  const room = Math.max(2, Math.floor((W - M.left - M.right) / 36));
+  const xStep = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500].find((s) => n / s <= room) ?? Math.ceil(n / room);
+  const xTicks = [1];
+  for (let e = xStep; e <= n; e += xStep) if (e > 1 && (e - 1) * (W - M.left - M.right) / Math.max(1, n - 1) >= 18) xTicks.push(e);
+  for (const e of xTicks) {
     grid.append(svg('text', { x: x(e), y: H - M.bottom + 16, class: 'chart-tick chart-tick-x', text: e }));
   }
   grid.append(svg('text', { x: M.left + (W - M.left - M.right) / 2, y: H - 6, class: 'chart-axis-label', text: 'Epoch' }));
@@ -47,10 +51,14 @@ export function lineChart({ title, series, format, best, width: W = 480, height:
   root.append(grid);
 
   if (best && best.epoch >= 1 && best.epoch <= n) {
+    // The label goes to whichever end of the marker line the curves leave free.
+    const values = series.map((s) => s.values[best.epoch - 1]).filter(Number.isFinite);
+    const curvesHigh = values.length && y(Math.min(...values)) < (M.top + H - M.bottom) / 2;
+    const left = best.epoch > n * 0.7;
     root.append(svg('g', { class: 'chart-best' },
       svg('line', { x1: x(best.epoch), x2: x(best.epoch), y1: M.top, y2: H - M.bottom }),
-      svg('text', { x: x(best.epoch) + (best.epoch > n * 0.7 ? -4 : 4), y: M.top + 10,
-        class: best.epoch > n * 0.7 ? 'is-left' : '', text: best.label })));
+      svg('text', { x: x(best.epoch) + (left ? -5 : 5), y: curvesHigh ? H - M.bottom - 8 : M.top + 10,
+        class: left ? 'is-left' : '', text: best.label })));
   }
 
   for (const s of series) {

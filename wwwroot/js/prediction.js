@@ -1,23 +1,27 @@
 // The verdict: the predicted digit, the model's confidence in words, and ten probability bars.
 import { el, formatPercent } from './dom.js';
 
+/** "a 7", "an 8". */
+const article = (digit) => `${digit === 8 ? 'an' : 'a'} ${digit}`;
+const capital = (text) => text[0].toUpperCase() + text.slice(1);
+
 /** What the probabilities say, in words a person would use. */
 export function describe(probabilities) {
   const ranked = probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p);
   const [first, second] = ranked;
   if (first.p >= 0.9) {
-    return { level: 'sure', headline: `It's a ${first.digit}.`, detail: `The network is confident (${formatPercent(first.p)}).` };
+    return { level: 'sure', headline: `It's ${article(first.digit)}.`, detail: `The network is confident (${formatPercent(first.p)}).` };
   }
   if (first.p >= 0.6) {
     return {
       level: 'likely',
-      headline: `Probably a ${first.digit}.`,
-      detail: `Fairly sure (${formatPercent(first.p)}), though it could be a ${second.digit} (${formatPercent(second.p)}).`,
+      headline: `Probably ${article(first.digit)}.`,
+      detail: `Fairly sure (${formatPercent(first.p)}), though it could be ${article(second.digit)} (${formatPercent(second.p)}).`,
     };
   }
   return {
     level: 'unsure',
-    headline: `A ${first.digit} or a ${second.digit}?`,
+    headline: `${capital(article(first.digit))} or ${article(second.digit)}?`,
     detail: `The network is unsure: ${first.digit} at ${formatPercent(first.p)}, ${second.digit} at ${formatPercent(second.p)}. Try drawing it more clearly.`,
   };
 }

@@ -126,13 +126,16 @@ public sealed partial class PageSession : IAsyncDisposable
             await winner.CountAsync() == 1 ? await winner.GetAttributeAsync("data-digit") : null);
     }
 
-    public async Task ScreenshotAsync(string name) =>
+    public async Task ScreenshotAsync(string name)
+    {
+        await Page.EvaluateAsync("() => window.scrollTo({ top: 0, behavior: 'instant' })");
         await Page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = Path.Combine(RepositoryRoot.Artifacts, name),
             FullPage = true,
             Animations = ScreenshotAnimations.Disabled,
         });
+    }
 
     public async ValueTask DisposeAsync() => await _context.CloseAsync();
 
