@@ -8,6 +8,8 @@ namespace MnistService.Browser.Tests;
 [Collection(PageCollection.Name)]
 public sealed class DrawingTests(PageServer server)
 {
+    private static bool IsPredict(string url) => new Uri(url).AbsolutePath == "/predict";
+
     [Theory]
     [InlineData(1)]
     [InlineData(0)]
@@ -31,6 +33,28 @@ public sealed class DrawingTests(PageServer server)
     }
 
     [Fact]
+    public async Task A_finger_and_a_pen_draw_as_the_mouse_does_without_scrolling_the_page()
+    {
+        await using var session = await PageSession.OpenAsync(server, 390, 844, touch: true);
+        var page = session.Page;
+        var kinds = new List<string>();
+        await page.ExposeFunctionAsync("reportPointer", (string kind) => { lock (kinds) kinds.Add(kind); });
+        await page.EvaluateAsync("() => document.querySelector('#pad-canvas').addEventListener('pointerdown', e => window.reportPointer(e.pointerType))");
+
+        await page.Locator("#pad").EvaluateAsync("e => e.scrollIntoView({ block: 'center', behavior: 'instant' })");
+        var scrolled = await page.EvaluateAsync<double>("() => scrollY");
+        await session.DrawWithAsync("touch", Digits.Strokes(1));
+        Assert.Equal("1", (await session.WaitForVerdictAsync()).Digit);
+        Assert.Equal(scrolled, await page.EvaluateAsync<double>("() => scrollY")); // the finger drew, it did not scroll
+
+        await page.ClickAsync("#clear");
+        await session.DrawWithAsync("pen", Digits.Strokes(7));
+        Assert.Equal("7", (await session.WaitForVerdictAsync()).Digit);
+        lock (kinds) Assert.Equal(new[] { "touch", "pen" }, kinds);
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task Live_prediction_never_has_more_than_one_request_in_flight_and_shows_the_final_drawing()
     {
         await using var session = await PageSession.OpenAsync(server);
@@ -39,11 +63,11 @@ public sealed class DrawingTests(PageServer server)
         var sent = 0;
         void Started(object? _, IRequest r)
         {
-            if (!r.Url.Contains("/predict")) return;
+            if (!IsPredict(r.Url)) return;
             sent++;
             maxInFlight = Math.Max(maxInFlight, Interlocked.Increment(ref inFlight));
         }
-        void Ended(object? _, IRequest r) { if (r.Url.Contains("/predict")) Interlocked.Decrement(ref inFlight); }
+        void Ended(object? _, IRequest r) { if (IsPredict(r.Url)) Interlocked.Decrement(ref inFlight); }
         session.Page.Request += Started;
         session.Page.RequestFinished += Ended;
         session.Page.RequestFailed += Ended;
@@ -77,7 +101,7 @@ public sealed class DrawingTests(PageServer server)
     {
         await using var session = await PageSession.OpenAsync(server);
         var answers = new List<IResponse>();
-        session.Page.Response += (_, r) => { if (r.Url.Contains("/predict")) lock (answers) answers.Add(r); };
+        session.Page.Response += (_, r) => { if (IsPredict(r.Url)) lock (answers) answers.Add(r); };
 
         await session.DrawAsync(Digits.Strokes(7));
         await session.WaitForVerdictAsync();

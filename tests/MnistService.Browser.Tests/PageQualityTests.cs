@@ -57,6 +57,27 @@ public sealed class PageQualityTests(PageServer server)
     }
 
     [Fact]
+    public async Task When_the_service_cannot_be_reached_the_page_says_so()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        await page.RouteAsync(url => new Uri(url).AbsolutePath is "/predict" or "/models", route => route.AbortAsync("connectionrefused"));
+
+        await session.DrawAsync(Digits.Strokes(7));
+        var verdict = await session.WaitForVerdictAsync();
+        Assert.Equal("error", verdict.State);
+        Assert.Equal("The service is not reachable", verdict.Headline);
+
+        // A fresh start without the model list: the chooser and a banner say what is wrong.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#banner")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#banner")).ToContainTextAsync("Could not list the models");
+        await Assertions.Expect(page.Locator("#model-select")).ToBeDisabledAsync();
+        // Only the browser's own network log lines, no exception from the page.
+        session.AssertNoConsoleErrors(new System.Text.RegularExpressions.Regex("net::ERR_CONNECTION_REFUSED"));
+    }
+
+    [Fact]
     public async Task Using_every_feature_leaves_no_console_errors()
     {
         await using var session = await PageSession.OpenAsync(server);

@@ -63,6 +63,21 @@ public sealed class UploadTests(PageServer server)
     }
 
     [Fact]
+    public async Task A_file_name_is_shown_as_text_never_as_markup()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        const string name = "<img src=x onerror=\"window.pwned=1\">.png";
+
+        await session.Page.SetInputFilesAsync("#file-input", new FilePayload { Name = name, MimeType = "image/png", Buffer = Digits.TestImageFile(PngIndex) });
+        await session.WaitForVerdictAsync();
+
+        await Assertions.Expect(session.Page.Locator("#upload-name")).ToHaveTextAsync(name);
+        Assert.Equal(0, await session.Page.Locator("#upload-name *").CountAsync());
+        Assert.False(await session.Page.EvaluateAsync<bool>("() => 'pwned' in window"));
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_an_image_gets_the_services_explanation()
     {
         await using var session = await PageSession.OpenAsync(server);

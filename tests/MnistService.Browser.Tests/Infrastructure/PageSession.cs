@@ -48,11 +48,12 @@ public sealed partial class PageSession : IAsyncDisposable
         return await _choosers.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    public static async Task<PageSession> OpenAsync(PageServer server, int width = 1280, int height = 900, string path = "")
+    public static async Task<PageSession> OpenAsync(PageServer server, int width = 1280, int height = 900, string path = "", bool touch = false)
     {
         var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            HasTouch = touch,
             DeviceScaleFactor = 1,
             ColorScheme = ColorScheme.Light,
             Locale = "en-GB",
@@ -100,6 +101,58 @@ public sealed partial class PageSession : IAsyncDisposable
             }
             await Page.Mouse.UpAsync();
         }
+    }
+
+    /// <summary>
+    /// Draws strokes with a finger or a pen, through the browser's own input pipeline (DevTools
+    /// Input domain), so pointer events arrive with pointerType "touch" or "pen" as on a device.
+    /// </summary>
+    public async Task DrawWithAsync(string pointer, params (double X, double Y)[][] strokes)
+    {
+        await Page.Locator("#pad").EvaluateAsync("e => e.scrollIntoView({ block: 'center', behavior: 'instant' })");
+        var box = await Page.Locator("#pad-canvas").BoundingBoxAsync() ?? throw new InvalidOperationException("The pad is not visible.");
+        var cdp = await _context.NewCDPSessionAsync(Page);
+        Dictionary<string, object> At(double x, double y) => new() { ["x"] = box.X + x * box.Width, ["y"] = box.Y + y * box.Height };
+        foreach (var stroke in strokes)
+        {
+            var points = stroke.Zip(stroke.Skip(1)).SelectMany(pair => Enumerable.Range(0, 6).Select(i =>
+                (pair.First.X + (pair.Second.X - pair.First.X) * i / 6, pair.First.Y + (pair.Second.Y - pair.First.Y) * i / 6)))
+                .Append(stroke[^1]).ToList();
+            for (var i = 0; i < points.Count; i++)
+            {
+                var (x, y) = points[i];
+                if (pointer == "touch")
+                {
+                    var type = i == 0 ? "touchStart" : "touchMove";
+                    await cdp.SendAsync("Input.dispatchTouchEvent", new() { ["type"] = type, ["touchPoints"] = new[] { At(x, y) } });
+                }
+                else
+                {
+                    var e = At(x, y);
+                    e["type"] = i == 0 ? "mousePressed" : "mouseMoved";
+                    e["pointerType"] = pointer;
+                    e["button"] = "left";
+                    e["buttons"] = 1;
+                    e["clickCount"] = 1;
+                    await cdp.SendAsync("Input.dispatchMouseEvent", e);
+                }
+            }
+            if (pointer == "touch")
+            {
+                await cdp.SendAsync("Input.dispatchTouchEvent", new() { ["type"] = "touchEnd", ["touchPoints"] = Array.Empty<object>() });
+            }
+            else
+            {
+                var e = At(points[^1].Item1, points[^1].Item2);
+                e["type"] = "mouseReleased";
+                e["pointerType"] = pointer;
+                e["button"] = "left";
+                e["buttons"] = 0;
+                e["clickCount"] = 1;
+                await cdp.SendAsync("Input.dispatchMouseEvent", e);
+            }
+        }
+        await cdp.DetachAsync();
     }
 
     /// <summary>Waits until no prediction is pending and the card shows an answer (or an error).</summary>
