@@ -57,8 +57,10 @@ export function renderSummary(root, model, report) {
     ['Dropout', hp ? (hp.dropout ? String(hp.dropout) : 'none') : null],
     ['Validation split', hp ? formatPercent(hp.validation_split, 0) : null],
     ['Seed', hp?.seed],
+    ['Images', report.dataset ? `${formatInt(report.dataset.train)} train · ${formatInt(report.dataset.validation)} validation · ${formatInt(report.dataset.test)} test` : null],
     ['Training time', epochs ? `${history.reduce((s, h) => s + (h.seconds ?? 0), 0).toFixed(1)} s` : null],
     ['Created', report.created ? new Date(report.created).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : null],
+    ['Written by', report.producer ?? model.producer],
     ['File SHA-256', model.hash ? model.hash.slice(0, 12) : null, model.hash],
   ].filter(([, v]) => v !== null && v !== undefined);
   const dl = el('dl', { class: 'facts' }, facts.map(([k, v, title]) =>
