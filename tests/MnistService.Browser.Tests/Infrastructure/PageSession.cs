@@ -15,7 +15,7 @@ public sealed record Verdict(string State, string Digit, string Headline, string
 public sealed partial class PageSession : IAsyncDisposable
 {
     public const string StrictCsp =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     private readonly IBrowserContext _context;
