@@ -16,6 +16,12 @@ public static class MnistPreprocessor
     private const double Centre = 14.0;
     /// <summary>Ink must stand out this much from the background (of 255) to count as a drawing.</summary>
     public const int MinContrast = 40;
+    /// <summary>
+    /// Ink weaker than this fraction of the strongest does not stretch the box that is scaled to 20x20:
+    /// anti-aliased fringes, blur and JPEG ringing would otherwise make the digit too small (measured:
+    /// 0 costs about 2 % accuracy on enlarged MNIST digits, 0.1-0.2 loses nothing).
+    /// </summary>
+    public const float BoxFraction = 0.2f;
 
     /// <summary>Writes the 784 network inputs (row-major, [0,1], ink bright) for <paramref name="image"/>.</summary>
     /// <exception cref="EmptyImageException">Nothing stands out from the background.</exception>
@@ -62,8 +68,7 @@ public static class MnistPreprocessor
         {
             throw new EmptyImageException("No digit found: the image holds only background.");
         }
-        int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
-        var longest = Math.Max(boxWidth, boxHeight);
+        var longest = Math.Max(right - left + 1, bottom - top + 1);
 
         // An image that already is an MNIST digit goes through unchanged: rescaling or re-centring it
         // would move it by a fraction of a pixel and only blur it (MNIST itself is centred within a pixel).
@@ -77,7 +82,16 @@ public static class MnistPreprocessor
             return;
         }
 
-        // Scale the box to fit 20x20; within a pixel of that, scaling would only blur.
+        // The box of the clear ink (never empty: the peak itself is 255) is scaled to fit 20x20;
+        // within a pixel of that, scaling would only blur.
+        Span<float> strongInk = stackalloc float[256];
+        for (var v = 0; v < 256; v++)
+        {
+            strongInk[v] = ink[v] > BoxFraction * 255 ? ink[v] : 0;
+        }
+        (left, top, right, bottom) = BoundingBox(gray, width, height, strongInk);
+        int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
+        longest = Math.Max(boxWidth, boxHeight);
         var scale = Math.Abs(longest - Box) <= 1 ? 1.0 : (double)Box / longest;
         var outWidth = Math.Min(Side, (int)Math.Ceiling(boxWidth * scale - 1e-9));
         var outHeight = Math.Min(Side, (int)Math.Ceiling(boxHeight * scale - 1e-9));

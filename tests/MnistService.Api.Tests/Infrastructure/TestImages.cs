@@ -88,7 +88,13 @@ public static class TestImages
             }
         }
         using var image = Image.LoadPixelData<Rgba32>(canvas, placement.CanvasWidth, placement.CanvasHeight);
-        return Encode(image, new PngEncoder { ColorType = PngColorType.RgbWithAlpha });
+        // Fast settings: thousands of these are made per test run (other filters are covered by the decoder tests).
+        return Encode(image, new PngEncoder
+        {
+            ColorType = PngColorType.RgbWithAlpha,
+            CompressionLevel = PngCompressionLevel.BestSpeed,
+            FilterMethod = PngFilterMethod.Up,
+        });
     }
 
     /// <summary>The digit drawn large in black on white, in the given format.</summary>

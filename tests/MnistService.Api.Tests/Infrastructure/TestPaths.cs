@@ -10,12 +10,6 @@ public static class TestPaths
     /// <summary>The committed default model.</summary>
     public static string DefaultModel => Path.Combine(ModelsDirectory, "mnist-mlp.onnx");
 
-    /// <summary>MNIST_DATA_DIR, or ../shared/mnist beside the repository.</summary>
-    public static string MnistDirectory =>
-        Environment.GetEnvironmentVariable("MNIST_DATA_DIR") is { Length: > 0 } configured
-            ? configured
-            : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "mnist"));
-
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
