@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace MnistService.Trainer.Worker;
+
+/// <summary><c>mnist-train worker --models DIR</c>: the training worker as a long-running service.</summary>
+public static class WorkerCommand
+{
+    public static Command Create(JobTrainer trainer)
+    {
+        var models = new Option<DirectoryInfo>("--models")
+        {
+            Description = "The models directory the service reads; jobs are JSON files dropped into its jobs/ folder.",
+            Required = true,
+        };
+        var poll = new Option<double>("--poll-seconds")
+        {
+            Description = "How often to look for jobs besides file-system notifications.",
+            DefaultValueFactory = _ => 2,
+        };
+        var stale = new Option<double>("--stale-seconds")
+        {
+            Description = "A running job whose status was not refreshed for this long is taken to have lost its worker and is queued again.",
+            DefaultValueFactory = _ => 120,
+        };
+        poll.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (> 0 and <= 3600))
+                result.AddError("--poll-seconds must be above 0 and at most 3600.");
+        });
+        stale.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (>= 30 and <= 86_400))
+                result.AddError("--stale-seconds must be 30-86400 (a running job refreshes its status every 10 seconds).");
+        });
+
+        var command = new Command("worker",
+            "Run as a training worker: take jobs from MODELS/jobs/*.json, train them, write MODELS/NAME.onnx, " +
+            "and keep MODELS/jobs/NAME.status.json current. Stops gracefully on SIGTERM or Ctrl+C.")
+        {
+            models, poll, stale,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var options = new WorkerOptions
+            {
+                ModelsDirectory = parseResult.GetRequiredValue(models).FullName,
+                PollInterval = TimeSpan.FromSeconds(parseResult.GetValue(poll)),
+                StaleAfter = TimeSpan.FromSeconds(parseResult.GetValue(stale)),
+            };
+            using var host = BuildHost(options, trainer);
+            await host.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The Generic Host around <see cref="TrainingWorker"/>: console logs, SIGTERM and Ctrl+C stop it.</summary>
+    public static IHost BuildHost(WorkerOptions options, JobTrainer trainer, string[]? args = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args ?? [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(trainer);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<TrainingWorker>();
+        // Long enough for the running job to stop at its next batch and be queued again.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
+        return builder.Build();
+    }
+}
