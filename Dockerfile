@@ -34,7 +34,12 @@ COPY --from=publish-worker /app ./
 RUN mkdir -p /models/jobs /data && chown -R 1654:1654 /models /data
 ENV MNIST_DATA_DIR=/data
 USER $APP_UID
-ENTRYPOINT ["./mnist-train", "worker", "--models", "/models"]
+# Healthy while the worker rewrites its alive file (every poll, and every 10 s during a job).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+    CMD ["bash", "-c", "[ -n \"$(find /tmp/mnist-worker.alive -mmin -1 2>/dev/null)\" ]"]
+# mnist-train worker by default; `docker run mnist-worker train --out /models/x.onnx` runs one training.
+ENTRYPOINT ["./mnist-train"]
+CMD ["worker", "--models", "/models", "--alive-file", "/tmp/mnist-worker.alive"]
 
 # ---- service (default target) -----------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS service

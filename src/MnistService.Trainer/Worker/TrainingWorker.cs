@@ -22,6 +22,10 @@ public sealed record WorkerOptions
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>A running job whose status is older than this belongs to a dead worker and is queued again.</summary>
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>A file touched at least every poll or heartbeat interval, for container liveness checks (null: none).</summary>
+    public string? AliveFile { get; init; }
+    /// <summary>Stop once no job is waiting (a Kubernetes Job, a cron run) instead of waiting for more.</summary>
+    public bool UntilIdle { get; init; }
 }
 
 /// <summary>
@@ -29,8 +33,8 @@ public sealed record WorkerOptions
 /// models into MODELS (where the service picks them up) and keeps each job's status file current.
 /// On SIGTERM or Ctrl+C the running job is stopped and queued again, so a restart picks it up.
 /// </summary>
-public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, TimeProvider time, ILogger<TrainingWorker> logger)
-    : BackgroundService
+public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, TimeProvider time,
+    IHostApplicationLifetime lifetime, ILogger<TrainingWorker> logger) : BackgroundService
 {
     private readonly JobQueue _queue = new(options.ModelsDirectory, options.StaleAfter, time, logger);
     private readonly HashSet<string> _ownJobs = [];
@@ -47,6 +51,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            TouchAliveFile();
             _queue.RequeueOrphans(_ownJobs);
             _queue.MarkQueued();
             var next = _queue.Queued().FirstOrDefault(_queue.TryClaim);
@@ -54,6 +59,12 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             {
                 await RunAsync(next, stoppingToken);
                 continue;
+            }
+            if (options.UntilIdle)
+            {
+                logger.LogInformation("No job waiting; stopping (--until-idle)");
+                lifetime.StopApplication();
+                break;
             }
             try
             {
@@ -184,6 +195,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
                     await Task.Delay(options.HeartbeatInterval, time, token);
                     Update(s => s);
                     _queue.MarkQueued();
+                    TouchAliveFile();
                 }
             }
             catch (OperationCanceledException)
@@ -194,6 +206,12 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
                 logger.LogError(e, "Job {Job}: cannot refresh the status file", job);
             }
         }
+    }
+
+    private void TouchAliveFile()
+    {
+        if (options.AliveFile is { } path)
+            File.WriteAllText(path, time.GetUtcNow().ToString("O"));
     }
 
     private FileSystemWatcher? WatchJobs()

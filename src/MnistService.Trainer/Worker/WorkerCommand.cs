@@ -24,6 +24,14 @@ public static class WorkerCommand
             Description = "A running job whose status was not refreshed for this long is taken to have lost its worker and is queued again.",
             DefaultValueFactory = _ => 120,
         };
+        var alive = new Option<FileInfo?>("--alive-file")
+        {
+            Description = "A file the worker rewrites every few seconds while it is alive, for container health checks.",
+        };
+        var untilIdle = new Option<bool>("--until-idle")
+        {
+            Description = "Stop once no job is waiting, instead of waiting for more (for a Kubernetes Job or a cron run).",
+        };
         poll.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is not (> 0 and <= 3600))
@@ -39,7 +47,7 @@ public static class WorkerCommand
             "Run as a training worker: take jobs from MODELS/jobs/*.json, train them, write MODELS/NAME.onnx, " +
             "and keep MODELS/jobs/NAME.status.json current. Stops gracefully on SIGTERM or Ctrl+C.")
         {
-            models, poll, stale,
+            models, poll, stale, alive, untilIdle,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -48,6 +56,8 @@ public static class WorkerCommand
                 ModelsDirectory = parseResult.GetRequiredValue(models).FullName,
                 PollInterval = TimeSpan.FromSeconds(parseResult.GetValue(poll)),
                 StaleAfter = TimeSpan.FromSeconds(parseResult.GetValue(stale)),
+                AliveFile = parseResult.GetValue(alive)?.FullName,
+                UntilIdle = parseResult.GetValue(untilIdle),
             };
             using var host = BuildHost(options, trainer);
             await host.RunAsync(cancellationToken);
