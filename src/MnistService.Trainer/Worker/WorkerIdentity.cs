@@ -41,7 +41,7 @@ public sealed record WorkerIdentity(string Host, int ProcessId, long StartTicks)
         {
             return true; // no such process
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             return true; // exited while we looked
         }
