@@ -1,2 +1,4 @@
-// Replaced by the command-line interface (issue: training worker).
-return 0;
+using MnistService.Trainer;
+using Spectre.Console;
+
+return await Cli.RunAsync(args, AnsiConsole.Console, Console.Out, Console.Error);

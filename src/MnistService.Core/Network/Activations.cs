@@ -1,0 +1,148 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace MnistService.Core.Network;
+
+/// <summary>ReLU: y = max(0, x); dy/dx = 1 for x &gt; 0, else 0 (as Keras, 0 at x = 0).</summary>
+public sealed class ReluLayer(int width) : Layer(width, width)
+{
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
+    {
+        int n = rows * Inputs;
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x[..n]);
+        var vy = MemoryMarshal.Cast<float, Vector<float>>(y[..n]);
+        for (int i = 0; i < vx.Length; i++) vy[i] = Vector.Max(vx[i], Vector<float>.Zero);
+        for (int i = vx.Length * Vector<float>.Count; i < n; i++) y[i] = MathF.Max(x[i], 0f);
+    }
+
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
+    {
+        int n = rows * Inputs;
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x[..n]);
+        var vdy = MemoryMarshal.Cast<float, Vector<float>>(dy[..n]);
+        var vdx = MemoryMarshal.Cast<float, Vector<float>>(dx[..n]);
+        for (int i = 0; i < vx.Length; i++)
+            vdx[i] = Vector.ConditionalSelect(Vector.GreaterThan(vx[i], Vector<float>.Zero), vdy[i], Vector<float>.Zero);
+        for (int i = vx.Length * Vector<float>.Count; i < n; i++) dx[i] = x[i] > 0f ? dy[i] : 0f;
+    }
+}
+
+/// <summary>Logistic sigmoid: y = 1 / (1 + e^-x); dy/dx = y·(1 - y).</summary>
+public sealed class SigmoidLayer(int width) : Layer(width, width)
+{
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
+    {
+        for (int i = 0; i < rows * Inputs; i++) y[i] = 1f / (1f + MathF.Exp(-x[i]));
+    }
+
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
+    {
+        for (int i = 0; i < rows * Inputs; i++) dx[i] = dy[i] * y[i] * (1f - y[i]);
+    }
+}
+
+/// <summary>Hyperbolic tangent: y = tanh(x); dy/dx = 1 - y².</summary>
+public sealed class TanhLayer(int width) : Layer(width, width)
+{
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
+    {
+        for (int i = 0; i < rows * Inputs; i++) y[i] = MathF.Tanh(x[i]);
+    }
+
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
+    {
+        for (int i = 0; i < rows * Inputs; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
+    }
+}
+
+/// <summary>
+/// Softmax over each row: y_j = e^(x_j - max x) / Σ_k e^(x_k - max x) (shifting by the max avoids overflow).
+/// Backward is the full Jacobian product dx_j = y_j·(dy_j - Σ_k dy_k·y_k); with cross-entropy the loss
+/// skips it and uses the fused gradient p - y instead.
+/// </summary>
+public sealed class SoftmaxLayer(int width) : Layer(width, width)
+{
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
+    {
+        int n = Inputs;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xr = x.Slice(r * n, n);
+            Span<float> yr = y.Slice(r * n, n);
+            float max = float.NegativeInfinity;
+            for (int j = 0; j < n; j++) max = MathF.Max(max, xr[j]);
+            float sum = 0f;
+            for (int j = 0; j < n; j++) sum += yr[j] = MathF.Exp(xr[j] - max);
+            float inv = 1f / sum;
+            for (int j = 0; j < n; j++) yr[j] *= inv;
+        }
+    }
+
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows) =>
+        JacobianProduct(y, dy, dx, rows, Inputs);
+
+    /// <summary>dx = y ⊙ (dy - (dy·y)), row by row.</summary>
+    public static void JacobianProduct(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int width)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * width;
+            float dot = 0f;
+            for (int j = 0; j < width; j++) dot += dy[o + j] * y[o + j];
+            for (int j = 0; j < width; j++) dx[o + j] = y[o + j] * (dy[o + j] - dot);
+        }
+    }
+}
+
+/// <summary>
+/// Inverted dropout (as Keras): while training, each value is kept with probability 1 - rate and scaled
+/// by 1 / (1 - rate), so the expected output equals the input and inference needs no rescaling.
+/// At inference it is the identity. The mask comes from a seeded <see cref="Rng"/>.
+/// </summary>
+public sealed class DropoutLayer : Layer
+{
+    private readonly Rng _rng;
+    private float[] _mask = [];
+
+    public DropoutLayer(int width, double rate, Rng rng) : base(width, width)
+    {
+        if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in [0, 1).");
+        Rate = rate;
+        _rng = rng;
+    }
+
+    public double Rate { get; }
+
+    /// <summary>The scale of the last training forward pass per value: 0 (dropped) or 1 / (1 - rate).</summary>
+    internal ReadOnlySpan<float> Mask => _mask;
+
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
+    {
+        int n = rows * Inputs;
+        if (!training || Rate == 0)
+        {
+            x[..n].CopyTo(y);
+            return;
+        }
+        if (_mask.Length < n) _mask = new float[n]; // grows once to the batch size, then reused
+        float keep = (float)(1 - Rate), scale = 1f / keep;
+        for (int i = 0; i < n; i++)
+        {
+            float m = _rng.NextFloat() < keep ? scale : 0f;
+            _mask[i] = m;
+            y[i] = x[i] * m;
+        }
+    }
+
+    /// <summary>dx = dy ⊙ mask (the same values that were kept and scaled).</summary>
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
+    {
+        int n = rows * Inputs;
+        if (Rate == 0)
+        {
+            dy[..n].CopyTo(dx);
+            return;
+        }
+        for (int i = 0; i < n; i++) dx[i] = dy[i] * _mask[i];
+    }
+}

@@ -1,0 +1,345 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MnistService.Core.Network;
+
+/// <summary>Which micro-kernel a <see cref="Gemm"/> runs.</summary>
+public enum GemmPath
+{
+    /// <summary>Plain C# loops; any CPU. Same results as the vector paths within float rounding.</summary>
+    Scalar,
+    /// <summary>Vector256 with FMA: a 6x16 register tile.</summary>
+    Avx2,
+    /// <summary>Vector512 with FMA: an 8x32 register tile.</summary>
+    Avx512,
+}
+
+/// <summary>
+/// Single-precision matrix product C = bias + A·B for the three products a dense layer needs
+/// (Y = X·W + b, dW = Xᵀ·dY, dX = dY·Wᵀ), in the style of GotoBLAS/BLIS:
+/// A is packed into row panels of MR rows, B into column panels of NR columns (zero-padded, which also
+/// turns the transposed operands into plain ones), and a register-blocked micro-kernel computes one
+/// MR x NR tile of C at a time with its accumulators in vector registers.
+/// <para>
+/// Determinism: the tiles of C are distributed over threads, but every element of C is summed by one
+/// kernel call in one fixed order (bias first, then p = 0, 1, ..., K-1). The result is therefore
+/// bit-identical whatever the thread count or scheduling.
+/// </para>
+/// An instance owns its packing buffers (grown on first use, then reused: no allocation per batch)
+/// and is not thread-safe; each layer has its own.
+/// </summary>
+public sealed unsafe class Gemm
+{
+    /// <summary>The fastest path this CPU supports.</summary>
+    public static GemmPath BestPath { get; } =
+        Avx512F.IsSupported ? GemmPath.Avx512
+        : Avx2.IsSupported && Fma.IsSupported ? GemmPath.Avx2
+        : GemmPath.Scalar;
+
+    private readonly int _mr, _nr;
+    private readonly ParallelOptions _parallel;
+    private readonly int _threads;
+    private float[] _packA = [], _packB = [], _packBias = [];
+
+    // The operands of the current call, kept in fields so that the parallel bodies are cached delegates
+    // (a capturing lambda would allocate on every call).
+    private float* _a, _b, _c, _bias;
+    private int _m, _n, _k, _aRowStride, _aDepthStride, _bDepthStride, _bColStride, _ldc;
+    private int _rowTiles, _colPanels, _parts;
+    private readonly Action<int> _packBody, _computeBody;
+
+    /// <param name="threads">Worker threads; 0 means all cores.</param>
+    public Gemm(int threads = 0, GemmPath? path = null)
+    {
+        Path = path ?? BestPath;
+        if (Path == GemmPath.Avx512 && !Avx512F.IsSupported) throw new PlatformNotSupportedException("This CPU has no AVX-512.");
+        if (Path == GemmPath.Avx2 && !(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException("This CPU has no AVX2/FMA.");
+        (_mr, _nr) = Path switch { GemmPath.Avx512 => (8, 32), GemmPath.Avx2 => (6, 16), _ => (4, 8) };
+        _threads = threads > 0 ? threads : Environment.ProcessorCount;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+        _packBody = PackPart;
+        _computeBody = ComputePart;
+    }
+
+    public GemmPath Path { get; }
+
+    /// <summary>Y[rows, outputs] = X[rows, inputs]·W[inputs, outputs] + b (b may be empty: no bias).</summary>
+    public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, int rows, int inputs, int outputs)
+    {
+        Check(x.Length >= rows * inputs && w.Length >= inputs * outputs && y.Length >= rows * outputs
+              && (bias.IsEmpty || bias.Length >= outputs));
+        fixed (float* px = x, pw = w, pb = bias, py = y)
+            Multiply(rows, outputs, inputs, px, inputs, 1, pw, outputs, 1, py, outputs, bias.IsEmpty ? null : pb);
+    }
+
+    /// <summary>dW[inputs, outputs] = Xᵀ·dY, with X [rows, inputs] and dY [rows, outputs].</summary>
+    public void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int rows, int inputs, int outputs)
+    {
+        Check(x.Length >= rows * inputs && dy.Length >= rows * outputs && dw.Length >= inputs * outputs);
+        fixed (float* px = x, pdy = dy, pdw = dw)
+            Multiply(inputs, outputs, rows, px, 1, inputs, pdy, outputs, 1, pdw, outputs, null);
+    }
+
+    /// <summary>dX[rows, inputs] = dY·Wᵀ, with dY [rows, outputs] and W [inputs, outputs].</summary>
+    public void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int rows, int inputs, int outputs)
+    {
+        Check(dy.Length >= rows * outputs && w.Length >= inputs * outputs && dx.Length >= rows * inputs);
+        fixed (float* pdy = dy, pw = w, pdx = dx)
+            Multiply(rows, inputs, outputs, pdy, outputs, 1, pw, 1, outputs, pdx, inputs, null);
+    }
+
+    private static void Check(bool ok)
+    {
+        if (!ok) throw new ArgumentException("A matrix buffer is smaller than its shape.");
+    }
+
+    /// <summary>
+    /// C[m, n] (row stride ldc) = bias[n] + Σ_p A(i, p)·B(p, j), where A(i, p) = a[i·aRowStride + p·aDepthStride]
+    /// and B(p, j) = b[p·bDepthStride + j·bColStride]. The strides express the transposes.
+    /// </summary>
+    public void Multiply(int m, int n, int k, float* a, int aRowStride, int aDepthStride,
+        float* b, int bDepthStride, int bColStride, float* c, int ldc, float* bias)
+    {
+        if (m <= 0 || n <= 0) return;
+        _m = m; _n = n; _k = k; _a = a; _aRowStride = aRowStride; _aDepthStride = aDepthStride;
+        _b = b; _bDepthStride = bDepthStride; _bColStride = bColStride; _c = c; _ldc = ldc;
+        _rowTiles = (m + _mr - 1) / _mr;
+        _colPanels = (n + _nr - 1) / _nr;
+        EnsureCapacity(ref _packA, _rowTiles * _mr * Math.Max(k, 1));
+        EnsureCapacity(ref _packB, _colPanels * _nr * Math.Max(k, 1));
+        EnsureCapacity(ref _packBias, _colPanels * _nr);
+        fixed (float* pBias = _packBias)
+        {
+            if (bias != null)
+            {
+                new Span<float>(pBias, _packBias.Length).Clear();
+                new ReadOnlySpan<float>(bias, n).CopyTo(new Span<float>(pBias, n));
+            }
+            _bias = bias != null ? pBias : null;
+
+            long work = (long)m * n * k;
+            // Below ~0.5 M multiply-adds a thread hand-off costs more than it saves.
+            _parts = work < 512 * 1024 || _threads == 1 ? 1 : Math.Min(_threads * 4, _rowTiles * _colPanels);
+            if (_parts == 1)
+            {
+                for (int t = 0; t < _rowTiles + _colPanels; t++) PackOne(t);
+                ComputePart(0);
+            }
+            else
+            {
+                Parallel.For(0, Math.Min(_threads * 2, _rowTiles + _colPanels), _parallel, _packBody);
+                Parallel.For(0, _parts, _parallel, _computeBody);
+            }
+        }
+        _a = _b = _c = _bias = null;
+    }
+
+    private static void EnsureCapacity(ref float[] buffer, int size)
+    {
+        // Pinned so that raw pointers stay valid across the worker threads; allocated once, then reused.
+        if (buffer.Length < size) buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+    }
+
+    private void PackPart(int part)
+    {
+        int total = _rowTiles + _colPanels;
+        int parts = Math.Min(_threads * 2, total);
+        for (int t = part * total / parts; t < (part + 1) * total / parts; t++) PackOne(t);
+    }
+
+    /// <summary>Packs row panel t of A (t &lt; rowTiles) or column panel t - rowTiles of B.</summary>
+    private void PackOne(int t)
+    {
+        int k = _k;
+        if (t < _rowTiles)
+        {
+            // panelA[p, r] = A(t·MR + r, p), zero rows past the end.
+            float* dst = (float*)Unsafe.AsPointer(ref _packA[t * _mr * k]);
+            int rows = Math.Min(_mr, _m - t * _mr);
+            for (int r = 0; r < _mr; r++)
+            {
+                if (r >= rows)
+                {
+                    for (int p = 0; p < k; p++) dst[p * _mr + r] = 0f;
+                    continue;
+                }
+                float* src = _a + (long)(t * _mr + r) * _aRowStride;
+                int ds = _aDepthStride;
+                for (int p = 0; p < k; p++) dst[p * _mr + r] = src[(long)p * ds];
+            }
+        }
+        else
+        {
+            // panelB[p, c] = B(p, j·NR + c), zero columns past the end.
+            int j = t - _rowTiles;
+            if (UseBInPlace(j)) return;
+            float* dst = (float*)Unsafe.AsPointer(ref _packB[j * _nr * k]);
+            int cols = Math.Min(_nr, _n - j * _nr);
+            if (_bColStride == 1)
+            {
+                for (int p = 0; p < k; p++)
+                {
+                    float* src = _b + (long)p * _bDepthStride + j * _nr;
+                    float* row = dst + p * _nr;
+                    for (int c = 0; c < cols; c++) row[c] = src[c];
+                    for (int c = cols; c < _nr; c++) row[c] = 0f;
+                }
+            }
+            else
+            {
+                for (int c = 0; c < _nr; c++)
+                {
+                    if (c >= cols)
+                    {
+                        for (int p = 0; p < k; p++) dst[p * _nr + c] = 0f;
+                        continue;
+                    }
+                    float* src = _b + (long)(j * _nr + c) * _bColStride;
+                    int ds = _bDepthStride;
+                    for (int p = 0; p < k; p++) dst[p * _nr + c] = src[(long)p * ds];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A full column panel of a row-major B (e.g. the weights in Y = X·W) is read where it is, rows
+    /// bDepthStride apart: packing it would copy the whole weight matrix every batch for little gain.
+    /// </summary>
+    private bool UseBInPlace(int panel) => _bColStride == 1 && (panel + 1) * _nr <= _n;
+
+    /// <summary>Computes a fixed, contiguous range of tiles (column panel major, so a thread reuses its B panel).</summary>
+    private void ComputePart(int part)
+    {
+        int tiles = _rowTiles * _colPanels;
+        int start = (int)((long)part * tiles / _parts), end = (int)((long)(part + 1) * tiles / _parts);
+        float* tile = stackalloc float[8 * 32];
+        fixed (float* packA = _packA, packB = _packB)
+        {
+            for (int t = start; t < end; t++)
+            {
+                int jPanel = t / _rowTiles, iTile = t % _rowTiles;
+                int i0 = iTile * _mr, j0 = jPanel * _nr;
+                int rows = Math.Min(_mr, _m - i0), cols = Math.Min(_nr, _n - j0);
+                float* a = packA + (long)iTile * _mr * _k;
+                bool inPlace = UseBInPlace(jPanel);
+                float* b = inPlace ? _b + j0 : packB + (long)jPanel * _nr * _k;
+                int ldb = inPlace ? _bDepthStride : _nr;
+                float* bias = _bias == null ? null : _bias + j0;
+                bool full = rows == _mr && cols == _nr;
+                float* c = full ? _c + (long)i0 * _ldc + j0 : tile;
+                int ldc = full ? _ldc : _nr;
+                switch (Path)
+                {
+                    case GemmPath.Avx512: Kernel8x32(_k, a, b, ldb, c, ldc, bias); break;
+                    case GemmPath.Avx2: Kernel6x16(_k, a, b, ldb, c, ldc, bias); break;
+                    default: KernelScalar(_k, a, b, ldb, c, ldc, bias, _mr, _nr); break;
+                }
+                if (!full)
+                    for (int r = 0; r < rows; r++)
+                        new ReadOnlySpan<float>(tile + r * _nr, cols).CopyTo(new Span<float>(_c + (long)(i0 + r) * _ldc + j0, cols));
+            }
+        }
+    }
+
+    /// <summary>C[8, 32] = bias + Σ_p a[p, 0..8) ⊗ b[p, 0..32) (rows ldb apart): 16 zmm accumulators, 2 loads and 8 broadcasts per 16 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x32(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (bias != null)
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = c60 = c70 = Vector512.Load(bias);
+            c01 = c11 = c21 = c31 = c41 = c51 = c61 = c71 = Vector512.Load(bias + 16);
+        }
+        else
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = c60 = c70 = Vector512<float>.Zero;
+            c01 = c11 = c21 = c31 = c41 = c51 = c61 = c71 = Vector512<float>.Zero;
+        }
+        for (int p = 0; p < k; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> ai = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(ai, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(ai, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(ai, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(ai, b0, c30); c31 = Avx512F.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(ai, b0, c40); c41 = Avx512F.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(ai, b0, c50); c51 = Avx512F.FusedMultiplyAdd(ai, b1, c51);
+            ai = Vector512.Create(a[6]);
+            c60 = Avx512F.FusedMultiplyAdd(ai, b0, c60); c61 = Avx512F.FusedMultiplyAdd(ai, b1, c61);
+            ai = Vector512.Create(a[7]);
+            c70 = Avx512F.FusedMultiplyAdd(ai, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ai, b1, c71);
+            a += 8; b += ldb;
+        }
+        c00.Store(c); c01.Store(c + 16); c += ldc;
+        c10.Store(c); c11.Store(c + 16); c += ldc;
+        c20.Store(c); c21.Store(c + 16); c += ldc;
+        c30.Store(c); c31.Store(c + 16); c += ldc;
+        c40.Store(c); c41.Store(c + 16); c += ldc;
+        c50.Store(c); c51.Store(c + 16); c += ldc;
+        c60.Store(c); c61.Store(c + 16); c += ldc;
+        c70.Store(c); c71.Store(c + 16);
+    }
+
+    /// <summary>C[6, 16] = bias + Σ_p a[p, 0..6) ⊗ b[p, 0..16): 12 ymm accumulators (AVX2 has 16 registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias)
+    {
+        Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (bias != null)
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = Vector256.Load(bias);
+            c01 = c11 = c21 = c31 = c41 = c51 = Vector256.Load(bias + 8);
+        }
+        else
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = Vector256<float>.Zero;
+            c01 = c11 = c21 = c31 = c41 = c51 = Vector256<float>.Zero;
+        }
+        for (int p = 0; p < k; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+            Vector256<float> ai = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(ai, b0, c00); c01 = Fma.MultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(ai, b0, c10); c11 = Fma.MultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(ai, b0, c20); c21 = Fma.MultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(ai, b0, c30); c31 = Fma.MultiplyAdd(ai, b1, c31);
+            ai = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(ai, b0, c40); c41 = Fma.MultiplyAdd(ai, b1, c41);
+            ai = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(ai, b0, c50); c51 = Fma.MultiplyAdd(ai, b1, c51);
+            a += 6; b += ldb;
+        }
+        c00.Store(c); c01.Store(c + 8); c += ldc;
+        c10.Store(c); c11.Store(c + 8); c += ldc;
+        c20.Store(c); c21.Store(c + 8); c += ldc;
+        c30.Store(c); c31.Store(c + 8); c += ldc;
+        c40.Store(c); c41.Store(c + 8); c += ldc;
+        c50.Store(c); c51.Store(c + 8);
+    }
+
+    /// <summary>The portable fallback: the same packed panels, one multiply and one add per term.</summary>
+    private static void KernelScalar(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mr, int nr)
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            for (int j = 0; j < nr; j++)
+            {
+                float sum = bias != null ? bias[j] : 0f;
+                for (int p = 0; p < k; p++) sum += a[p * mr + r] * b[(long)p * ldb + j];
+                c[r * ldc + j] = sum;
+            }
+        }
+    }
+}

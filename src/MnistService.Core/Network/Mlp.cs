@@ -1,0 +1,218 @@
+using MnistService.Core.Onnx;
+
+namespace MnistService.Core.Network;
+
+/// <summary>
+/// The multi-layer perceptron: a stack of <see cref="Layer"/>s with explicit forward and backward passes,
+/// [Dense → activation (→ dropout after the first)] per hidden size, then Dense → softmax.
+/// It owns the activation and gradient buffers for its batch size (no allocation per batch).
+/// Not thread-safe: one caller at a time.
+/// </summary>
+public sealed class Mlp
+{
+    /// <summary>Rows per internal batch of <see cref="Predict"/>.</summary>
+    private const int PredictBatch = 256;
+
+    private readonly List<Layer> _layers = [];
+    private readonly List<DenseLayer> _dense = [];
+    private readonly List<ParameterBuffer> _parameters = [];
+    private float[][] _outputs = [], _gradients = [];
+    private int _capacity;
+
+    /// <summary>A new network with Glorot-uniform weights and zero biases drawn from <paramref name="seed"/>.</summary>
+    /// <param name="threads">Threads for the matrix products; 0 = all cores. Does not change any result.</param>
+    public Mlp(MlpSpec spec, int seed, int threads = 0, GemmPath? path = null)
+        : this(spec, threads, path, new Rng(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1)))
+    {
+        var init = new Rng((ulong)(uint)seed);
+        foreach (DenseLayer d in _dense) d.InitializeGlorotUniform(init);
+    }
+
+    private Mlp(MlpSpec spec, int threads, GemmPath? path, Rng dropoutRng)
+    {
+        spec.Validate();
+        Spec = spec;
+        Threads = threads;
+        int width = spec.Inputs;
+        for (int i = 0; i < spec.Hidden.Count; i++)
+        {
+            int h = spec.Hidden[i];
+            AddDense(new DenseLayer(width, h, spec.Activation, threads, path));
+            _layers.Add(spec.Activation switch
+            {
+                "relu" => new ReluLayer(h),
+                "sigmoid" => new SigmoidLayer(h),
+                _ => new TanhLayer(h),
+            });
+            if (i == 0 && spec.Dropout > 0) _layers.Add(new DropoutLayer(h, spec.Dropout, dropoutRng));
+            width = h;
+        }
+        AddDense(new DenseLayer(width, spec.Outputs, "softmax", threads, path));
+        _layers.Add(new SoftmaxLayer(spec.Outputs));
+    }
+
+    private void AddDense(DenseLayer d)
+    {
+        _layers.Add(d);
+        _dense.Add(d);
+        _parameters.Add(new ParameterBuffer(d.Weights, d.WeightGradient));
+        _parameters.Add(new ParameterBuffer(d.Bias, d.BiasGradient));
+    }
+
+    public MlpSpec Spec { get; }
+    public int Threads { get; }
+    public int Inputs => Spec.Inputs;
+    public int Outputs => Spec.Outputs;
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Trainable parameters: weights plus biases of every dense layer (235,146 for the tutorial's model).</summary>
+    public int ParameterCount => _dense.Sum(d => d.ParameterCount);
+
+    /// <summary>Every parameter buffer with its gradient buffer, in a fixed order (for the optimizer).</summary>
+    public IReadOnlyList<ParameterBuffer> ParameterBuffers => _parameters;
+
+    /// <summary>Copies of the dense layers' parameters (Keras layout), for export.</summary>
+    public IReadOnlyList<DenseLayerParameters> GetParameters() =>
+        _dense.Select(d => new DenseLayerParameters(d.Inputs, d.Outputs, (float[])d.Weights.Clone(), (float[])d.Bias.Clone(), d.Activation)).ToList();
+
+    /// <summary>
+    /// A network for inference from stored parameters (e.g. a loaded model): consecutive dense layers,
+    /// hidden ones with one shared activation, the last one "softmax". Dropout is not needed for inference.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layers do not form such a network.</exception>
+    public static Mlp FromParameters(IReadOnlyList<DenseLayerParameters> layers, int threads = 0)
+    {
+        if (layers.Count < 2) throw new ArgumentException($"A model needs at least two dense layers, got {layers.Count}.");
+        for (int i = 0; i < layers.Count; i++)
+        {
+            layers[i].Validate();
+            if (i > 0 && layers[i].Inputs != layers[i - 1].Outputs)
+                throw new ArgumentException($"Dense layer {i} takes {layers[i].Inputs} inputs but layer {i - 1} gives {layers[i - 1].Outputs}.");
+        }
+        if (layers[^1].Activation != "softmax")
+            throw new ArgumentException($"The last layer must use softmax, got '{layers[^1].Activation}'.");
+        string activation = layers[0].Activation;
+        for (int i = 0; i < layers.Count - 1; i++)
+            if (layers[i].Activation != activation)
+                throw new ArgumentException($"All hidden layers must share one activation; layer 0 uses '{activation}', layer {i} '{layers[i].Activation}'.");
+        var spec = new MlpSpec(layers[0].Inputs, layers.Take(layers.Count - 1).Select(l => l.Outputs).ToArray(), activation, 0, layers[^1].Outputs);
+        var mlp = new Mlp(spec, threads, null, new Rng(0));
+        mlp.SetParameters(layers);
+        return mlp;
+    }
+
+    /// <summary>Overwrites the weights and biases with copies of <paramref name="layers"/> (same shapes).</summary>
+    public void SetParameters(IReadOnlyList<DenseLayerParameters> layers)
+    {
+        if (layers.Count != _dense.Count) throw new ArgumentException($"Expected {_dense.Count} dense layers, got {layers.Count}.");
+        for (int i = 0; i < layers.Count; i++)
+        {
+            DenseLayer d = _dense[i];
+            if (layers[i].Inputs != d.Inputs || layers[i].Outputs != d.Outputs)
+                throw new ArgumentException($"Layer {i} is {layers[i].Inputs}x{layers[i].Outputs}, expected {d.Inputs}x{d.Outputs}.");
+            layers[i].Validate();
+            layers[i].Weights.CopyTo(d.Weights, 0);
+            layers[i].Bias.CopyTo(d.Bias, 0);
+        }
+    }
+
+    /// <summary>Copies every parameter into one flat buffer of <see cref="ParameterCount"/> floats.</summary>
+    public void CopyParametersTo(Span<float> destination)
+    {
+        foreach (ParameterBuffer p in _parameters)
+        {
+            p.Value.CopyTo(destination);
+            destination = destination[p.Value.Length..];
+        }
+    }
+
+    /// <summary>The inverse of <see cref="CopyParametersTo"/>.</summary>
+    public void CopyParametersFrom(ReadOnlySpan<float> source)
+    {
+        foreach (ParameterBuffer p in _parameters)
+        {
+            source[..p.Value.Length].CopyTo(p.Value);
+            source = source[p.Value.Length..];
+        }
+    }
+
+    /// <summary>
+    /// Class probabilities for <paramref name="count"/> images (row-major [count, Inputs], pixels in [0, 1])
+    /// into <paramref name="probabilities"/> ([count, Outputs]). Inference: dropout is off.
+    /// </summary>
+    public void Predict(ReadOnlySpan<float> images, int count, Span<float> probabilities)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The count cannot be negative.");
+        if (images.Length < count * Inputs)
+            throw new ArgumentException($"{count} images need {count * Inputs} values, got {images.Length}.", nameof(images));
+        if (probabilities.Length < count * Outputs)
+            throw new ArgumentException($"{count} predictions need {count * Outputs} values, got {probabilities.Length}.", nameof(probabilities));
+        EnsureCapacity(Math.Min(Math.Max(count, 1), Math.Max(PredictBatch, _capacity)));
+        for (int start = 0; start < count; start += _capacity)
+        {
+            int rows = Math.Min(_capacity, count - start);
+            ReadOnlySpan<float> output = Forward(images.Slice(start * Inputs, rows * Inputs), rows, training: false);
+            output[..(rows * Outputs)].CopyTo(probabilities.Slice(start * Outputs, rows * Outputs));
+        }
+    }
+
+    /// <summary>Makes room for batches of up to <paramref name="rows"/> (allocates only when growing).</summary>
+    public void EnsureCapacity(int rows)
+    {
+        if (rows <= _capacity) return;
+        _outputs = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
+        _gradients = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
+        _capacity = rows;
+    }
+
+    /// <summary>Runs the batch through every layer; returns the softmax output [rows, Outputs].</summary>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, bool training)
+    {
+        if (rows > _capacity) throw new InvalidOperationException($"Batch of {rows} exceeds the capacity {_capacity}; call EnsureCapacity first.");
+        ReadOnlySpan<float> input = x;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            _layers[i].Forward(input, _outputs[i], rows, training);
+            input = _outputs[i];
+        }
+        return _outputs[^1].AsSpan(0, rows * Outputs);
+    }
+
+    /// <summary>
+    /// Backpropagates from dL/dz (the gradient at the softmax's input, from <see cref="Loss.Gradient"/>)
+    /// through the layers below the softmax, filling every dense layer's gradients.
+    /// <paramref name="x"/> must be the batch of the preceding training <see cref="Forward"/>.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> logitGradient, int rows)
+    {
+        int last = _layers.Count - 2; // the output dense layer; the softmax is fused into the loss
+        logitGradient[..(rows * Outputs)].CopyTo(_gradients[last]);
+        for (int i = last; i >= 0; i--)
+        {
+            ReadOnlySpan<float> input = i == 0 ? x : _outputs[i - 1];
+            // The first layer's input gradient is never needed (it would be dL/d(pixels)).
+            Span<float> dx = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, rows * _layers[i].Inputs);
+            _layers[i].Backward(input, _outputs[i], _gradients[i], dx, rows);
+        }
+    }
+
+    /// <summary>The model as Keras's summary shows it: layer names, kinds, output widths and parameter counts.</summary>
+    public ArchitectureInfo Describe()
+    {
+        var infos = new List<LayerInfo>();
+        int dense = 0, dropout = 0;
+        foreach (Layer layer in _layers)
+        {
+            switch (layer)
+            {
+                case DenseLayer d:
+                    infos.Add(new LayerInfo(dense++ == 0 ? "dense" : $"dense_{dense - 1}", "dense", d.Outputs, d.Activation, d.ParameterCount));
+                    break;
+                case DropoutLayer p:
+                    infos.Add(new LayerInfo(dropout++ == 0 ? "dropout" : $"dropout_{dropout - 1}", "dropout", p.Outputs, null, 0, p.Rate));
+                    break;
+            }
+        }
+        return new ArchitectureInfo { Inputs = Inputs, Layers = infos, Parameters = ParameterCount };
+    }
+}

@@ -1,0 +1,27 @@
+namespace MnistService.Core.Network;
+
+/// <summary>
+/// The shape of a multi-layer perceptron: Inputs → Hidden[0] → ... → Hidden[^1] → Outputs (softmax),
+/// every hidden layer with <see cref="Activation"/>, and dropout at <see cref="Dropout"/> after the first
+/// hidden layer, as in the tutorial's model (784 → 256 relu → dropout 0.3 → 128 relu → 10 softmax).
+/// </summary>
+public sealed record MlpSpec(int Inputs, IReadOnlyList<int> Hidden, string Activation, double Dropout, int Outputs)
+{
+    /// <summary>The tutorial's model: 235,146 parameters.</summary>
+    public static MlpSpec Tutorial { get; } = new(784, [256, 128], "relu", 0.3, 10);
+
+    public static IReadOnlyList<string> Activations { get; } = ["relu", "sigmoid", "tanh"];
+
+    /// <exception cref="ArgumentException">A size is not positive, the activation is unknown or the rate is outside [0, 1).</exception>
+    public void Validate()
+    {
+        if (Inputs < 1) throw new ArgumentException($"The network needs at least one input, got {Inputs}.");
+        if (Outputs < 2) throw new ArgumentException($"The network needs at least two outputs (classes), got {Outputs}.");
+        if (Hidden.Count == 0) throw new ArgumentException("--hidden needs at least one layer size, e.g. 256,128.");
+        foreach (int h in Hidden)
+            if (h < 1) throw new ArgumentException($"--hidden sizes must be at least 1, got {h}.");
+        if (!Activations.Contains(Activation))
+            throw new ArgumentException($"--activation must be relu, sigmoid or tanh, got '{Activation}'.");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1), got {Dropout}.");
+    }
+}

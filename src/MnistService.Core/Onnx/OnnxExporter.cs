@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Google.Protobuf;
+using MnistService.Core.Network;
+
+namespace MnistService.Core.Onnx;
+
+/// <summary>
+/// Writes a trained MLP as an ONNX model that carries its own evaluation:
+/// <c>image [N,1,28,28] → Flatten → (Gemm → Relu|Sigmoid|Tanh)* → Gemm → Softmax → probabilities [N,10]</c>,
+/// IR version 8, opset 13, weights as named initializers (dense_1.weight, dense_1.bias, ...) and the
+/// <see cref="ModelReport"/> as JSON in <c>metadata_props["mnist.report"]</c>.
+/// </summary>
+public static class OnnxExporter
+{
+    /// <summary>Writes the model to <paramref name="path"/> atomically (temporary file, flush, rename).</summary>
+    /// <exception cref="ArgumentException">The layers do not form our network, or the report does not describe them.</exception>
+    /// <exception cref="IOException">The file could not be written; an existing file at <paramref name="path"/> is unchanged.</exception>
+    public static void Write(string path, IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null)
+    {
+        // Build and check everything before touching the file system.
+        var model = BuildModel(layers, report, options ?? new OnnxExportOptions());
+        AtomicFile.Write(path, model.WriteTo);
+    }
+
+    /// <summary>The model file's bytes, exactly as <see cref="Write"/> stores them.</summary>
+    /// <exception cref="ArgumentException">The layers do not form our network, or the report does not describe them.</exception>
+    public static byte[] Serialize(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null) =>
+        BuildModel(layers, report, options ?? new OnnxExportOptions()).ToByteArray();
+
+    internal static ModelProto BuildModel(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions options)
+    {
+        ValidateLayers(layers);
+        ValidateReport(report, layers);
+
+        var graph = new GraphProto { Name = options.GraphName };
+        graph.Input.Add(TensorValue(OnnxModelFormat.InputName,
+            Symbolic(OnnxModelFormat.BatchDimension), Fixed(1), Fixed(OnnxModelFormat.ImageHeight), Fixed(OnnxModelFormat.ImageWidth)));
+
+        // Flatten(axis = 1): [N,1,28,28] → [N,784], the Keras Flatten in front of the first Dense layer.
+        string x = "flatten.output";
+        graph.Node.Add(Node("Flatten", "flatten", [OnnxModelFormat.InputName], x, IntAttribute("axis", 1)));
+        graph.ValueInfo.Add(TensorValue(x, Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.InputFeatures)));
+
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            string name = OnnxModelFormat.LayerName(i);
+            string weight = $"{name}.weight", bias = $"{name}.bias", linear = $"{name}.linear";
+            bool last = i == layers.Count - 1;
+            string output = last ? OnnxModelFormat.OutputName : $"{name}.output";
+
+            graph.Initializer.Add(FloatTensor(weight, layer.Weights, layer.Inputs, layer.Outputs));
+            graph.Initializer.Add(FloatTensor(bias, layer.Bias, layer.Outputs));
+
+            // Gemm: Y = alpha·A·B + beta·C with the defaults alpha = beta = 1, transA = transB = 0,
+            // so Y = x·W + b with W stored [inputs, outputs] as Keras does; b broadcasts over the batch.
+            graph.Node.Add(Node("Gemm", $"{name}.gemm", [x, weight, bias], linear));
+            graph.ValueInfo.Add(TensorValue(linear, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
+
+            string op = OnnxModelFormat.OperatorOf(layer.Activation);
+            graph.Node.Add(op == "Softmax"
+                ? Node(op, $"{name}.{layer.Activation}", [linear], output, IntAttribute("axis", 1))
+                : Node(op, $"{name}.{layer.Activation}", [linear], output));
+            if (!last)
+                graph.ValueInfo.Add(TensorValue(output, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
+            x = output;
+        }
+
+        graph.Output.Add(TensorValue(OnnxModelFormat.OutputName,
+            Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.Classes)));
+
+        var model = new ModelProto
+        {
+            IrVersion = OnnxModelFormat.IrVersion,
+            ProducerName = options.ProducerName,
+            ProducerVersion = options.ProducerVersion,
+            ModelVersion = options.ModelVersion,
+            DocString = options.DocString ?? Describe(layers, report),
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxModelFormat.OpsetVersion });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = ModelReport.MetadataKey, Value = report.ToJson() });
+        return model;
+    }
+
+    /// <summary>The model's doc string: what it is, what goes in and out, how well it does.</summary>
+    private static string Describe(IReadOnlyList<DenseLayerParameters> layers, ModelReport report)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"MNIST handwritten-digit classifier: a multilayer perceptron {layers[0].Inputs}");
+        foreach (var layer in layers)
+            text.Append(CultureInfo.InvariantCulture, $" → {layer.Outputs} ({layer.Activation})");
+        int parameters = layers.Sum(l => l.ParameterCount);
+        text.Append(CultureInfo.InvariantCulture, $", {parameters:N0} parameters.\n");
+        text.Append("Input 'image': float32 [N,1,28,28], pixel values in [0,1], white ink on black as in MNIST.\n");
+        text.Append("Output 'probabilities': float32 [N,10], softmax probabilities of the digits 0-9.\n");
+        text.Append(CultureInfo.InvariantCulture, $"Test accuracy {report.Test.Accuracy:P2} on the MNIST test set.\n");
+        text.Append(CultureInfo.InvariantCulture, $"The training report (settings, history, test, data set) is JSON in metadata_props['{ModelReport.MetadataKey}'].");
+        return text.ToString();
+    }
+
+    private static void ValidateLayers(IReadOnlyList<DenseLayerParameters> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Count == 0)
+            throw new ArgumentException("A model needs at least one dense layer.", nameof(layers));
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            string name = OnnxModelFormat.LayerName(i);
+            try
+            {
+                layer.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Layer {name}: {e.Message}", nameof(layers), e);
+            }
+            int expectedInputs = i == 0 ? OnnxModelFormat.InputFeatures : layers[i - 1].Outputs;
+            if (layer.Inputs != expectedInputs)
+                throw new ArgumentException(i == 0
+                    ? $"Layer {name} takes {layer.Inputs} inputs, but an MNIST image has {OnnxModelFormat.InputFeatures} pixels."
+                    : $"Layer {name} takes {layer.Inputs} inputs, but {OnnxModelFormat.LayerName(i - 1)} gives {expectedInputs}.", nameof(layers));
+
+            bool last = i == layers.Count - 1;
+            OnnxModelFormat.OperatorOf(layer.Activation); // throws for unknown names
+            if (last && layer.Activation != "softmax")
+                throw new ArgumentException($"The output layer {name} must use softmax, not {layer.Activation}.", nameof(layers));
+            if (!last && layer.Activation == "softmax")
+                throw new ArgumentException($"Hidden layer {name} uses softmax; hidden layers use relu, sigmoid or tanh.", nameof(layers));
+            if (last && layer.Outputs != OnnxModelFormat.Classes)
+                throw new ArgumentException($"The output layer {name} has {layer.Outputs} units; MNIST has {OnnxModelFormat.Classes} classes.", nameof(layers));
+
+            // A diverged network (NaN/∞) would load fine and answer nonsense; refuse to ship it.
+            if (!AllFinite(layer.Weights) || !AllFinite(layer.Bias))
+                throw new ArgumentException($"Layer {name} holds NaN or infinite parameters (did training diverge?).", nameof(layers));
+        }
+    }
+
+    /// <summary>The report must describe these layers, or the file would contradict itself.</summary>
+    private static void ValidateReport(ModelReport report, IReadOnlyList<DenseLayerParameters> layers)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var architecture = report.Architecture;
+        if (architecture.Inputs != layers[0].Inputs)
+            throw new ArgumentException($"The report says {architecture.Inputs} inputs, the first layer takes {layers[0].Inputs}.", nameof(report));
+        int parameters = layers.Sum(l => l.ParameterCount);
+        if (architecture.Parameters != parameters)
+            throw new ArgumentException($"The report says {architecture.Parameters:N0} parameters, the layers hold {parameters:N0}.", nameof(report));
+        var reportedUnits = architecture.Layers.Where(l => l.Kind == "dense").Select(l => l.Units);
+        if (!reportedUnits.SequenceEqual(layers.Select(l => l.Outputs)))
+            throw new ArgumentException(
+                $"The report's dense layers ({string.Join(", ", reportedUnits)}) differ from the model's ({string.Join(", ", layers.Select(l => l.Outputs))}).",
+                nameof(report));
+        var confusion = report.Test.Confusion;
+        if (confusion is null || confusion.Length != OnnxModelFormat.Classes || confusion.Any(row => row is null || row.Length != OnnxModelFormat.Classes))
+            throw new ArgumentException("The report's confusion matrix must be 10 rows of 10 counts.", nameof(report));
+        if (report.Created.Offset != TimeSpan.Zero)
+            throw new ArgumentException($"The report's creation time must be UTC, got offset {report.Created.Offset}.", nameof(report));
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (float v in values)
+            if (!float.IsFinite(v))
+                return false;
+        return true;
+    }
+
+    private static TensorProto FloatTensor(string name, float[] values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.Add(dims);
+        // ONNX raw_data is little-endian IEEE 754: the in-memory layout on every platform .NET runs on here.
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Writing ONNX raw_data needs a little-endian machine.");
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        return tensor;
+    }
+
+    private static NodeProto Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.Add(inputs);
+        node.Output.Add(output);
+        node.Attribute.Add(attributes);
+        return node;
+    }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static TensorShapeProto.Types.Dimension Symbolic(string name) => new() { DimParam = name };
+
+    private static TensorShapeProto.Types.Dimension Fixed(long size) => new() { DimValue = size };
+
+    private static ValueInfoProto TensorValue(string name, params TensorShapeProto.Types.Dimension[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(dims);
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+            },
+        };
+    }
+}

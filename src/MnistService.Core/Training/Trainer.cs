@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using MnistService.Core.Network;
+using MnistService.Core.Onnx;
+
+namespace MnistService.Core.Training;
+
+/// <summary>
+/// Trains an <see cref="Mlp"/> as Keras's <c>model.fit</c> does in the tutorial: validation split from the
+/// end of the data, a fresh shuffle of the training part every epoch, mini-batches, and early stopping on
+/// validation accuracy with the best epoch's weights restored.
+/// </summary>
+public static class Trainer
+{
+    public const int ImagePixels = 28 * 28;
+    public const int Classes = 10;
+
+    /// <param name="images">count·784 pixels in [0, 1], row-major.</param>
+    /// <param name="labels">count digits 0..9.</param>
+    /// <exception cref="ArgumentException">Bad options or data that do not fit together.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
+    public static TrainingResult Train(float[] images, byte[] labels, TrainingOptions options,
+        ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        CheckData(images, labels);
+
+        // Keras: split_at = floor(n · (1 - validation_split)); the first split_at samples train, the rest validate.
+        int count = labels.Length;
+        int trainCount = (int)Math.Floor(count * (1.0 - options.ValidationSplit));
+        int valCount = count - trainCount;
+        if (trainCount < 1 || valCount < 1)
+            throw new ArgumentException($"--validation-split {options.ValidationSplit} leaves {trainCount} training and {valCount} validation samples out of {count}; both need at least one.");
+
+        var total = Stopwatch.StartNew();
+        var model = new Mlp(options.ToSpec(), options.Seed, options.Threads);
+        Loss loss = Loss.Create(options.Loss);
+        Optimizer optimizer = Optimizer.Create(options.Optimizer, options.LearningRate, options.Momentum);
+        var shuffle = new Rng(unchecked(((ulong)(uint)options.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
+
+        // Everything the loop touches is allocated here, once.
+        int batchSize = Math.Min(options.BatchSize, trainCount);
+        int batchCount = (trainCount + batchSize - 1) / batchSize;
+        model.EnsureCapacity(batchSize);
+        var batchImages = new float[batchSize * ImagePixels];
+        var batchLabels = new byte[batchSize];
+        var logitGradient = new float[batchSize * Classes];
+        var order = Enumerable.Range(0, trainCount).ToArray();
+        var valProbabilities = new float[valCount * Classes];
+        var best = new float[model.ParameterCount];
+        var history = new List<EpochRecord>();
+
+        double bestAccuracy = double.NegativeInfinity;
+        int bestEpoch = 0, wait = 0;
+        bool stoppedEarly = false;
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var watch = Stopwatch.StartNew();
+            observer?.OnEpochStart(epoch, options.Epochs, batchCount);
+            shuffle.Shuffle(order);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            for (int b = 0; b < batchCount; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int rows = Math.Min(batchSize, trainCount - b * batchSize);
+                for (int r = 0; r < rows; r++)
+                {
+                    int i = order[b * batchSize + r];
+                    images.AsSpan(i * ImagePixels, ImagePixels).CopyTo(batchImages.AsSpan(r * ImagePixels));
+                    batchLabels[r] = labels[i];
+                }
+                ReadOnlySpan<float> p = model.Forward(batchImages, rows, training: true);
+                lossSum += loss.Sum(p, batchLabels, rows, Classes);
+                correct += CountCorrect(p, batchLabels, rows);
+                seen += rows;
+                loss.Gradient(p, batchLabels, logitGradient, rows, Classes);
+                model.Backward(batchImages, logitGradient, rows);
+                optimizer.Step(model.ParameterBuffers);
+                observer?.OnBatchEnd(epoch, b, batchCount, lossSum / seen, (double)correct / seen);
+            }
+
+            model.Predict(images.AsSpan(trainCount * ImagePixels), valCount, valProbabilities);
+            ReadOnlySpan<byte> valLabels = labels.AsSpan(trainCount);
+            double valLoss = loss.Sum(valProbabilities, valLabels, valCount, Classes) / valCount;
+            double valAccuracy = (double)CountCorrect(valProbabilities, valLabels, valCount) / valCount;
+            var record = new EpochRecord(epoch, lossSum / seen, (double)correct / seen, valLoss, valAccuracy, watch.Elapsed.TotalSeconds);
+            history.Add(record);
+            observer?.OnEpochEnd(record);
+
+            // Keras's EarlyStopping(monitor="val_accuracy", patience, restore_best_weights=True): an epoch
+            // improves when it beats the best so far strictly; after `patience` epochs without one, stop.
+            wait++;
+            if (valAccuracy > bestAccuracy)
+            {
+                bestAccuracy = valAccuracy;
+                bestEpoch = epoch;
+                model.CopyParametersTo(best);
+                wait = 0;
+            }
+            else if (wait >= options.Patience)
+            {
+                stoppedEarly = epoch < options.Epochs;
+                break;
+            }
+        }
+
+        // Restore the best epoch's weights (restore_best_weights=True). Keras restores them only when it
+        // stops early; we always do, so the model returned is the one with the best validation accuracy.
+        model.CopyParametersFrom(best);
+        return new TrainingResult(model, history, bestEpoch, stoppedEarly, trainCount, valCount, total.Elapsed.TotalSeconds);
+    }
+
+    internal static void CheckData(float[] images, byte[] labels)
+    {
+        if (labels.Length == 0) throw new ArgumentException("There are no labelled images.");
+        if (images.Length != (long)labels.Length * ImagePixels)
+            throw new ArgumentException($"{labels.Length} labels need {(long)labels.Length * ImagePixels} pixels (28x28 each), got {images.Length}.");
+        for (int i = 0; i < labels.Length; i++)
+            if (labels[i] >= Classes) throw new ArgumentException($"Label {i} is {labels[i]}; digits are 0 to 9.");
+    }
+
+    /// <summary>Rows whose largest probability is at the label (the first maximum wins ties, as numpy's argmax).</summary>
+    internal static int CountCorrect(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int rows)
+    {
+        int correct = 0;
+        for (int r = 0; r < rows; r++)
+            if (ArgMax(probabilities.Slice(r * Classes, Classes)) == labels[r]) correct++;
+        return correct;
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int j = 1; j < values.Length; j++)
+            if (values[j] > values[best]) best = j;
+        return best;
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using MnistService.Trainer.Commands;
+using Spectre.Console;
+
+namespace MnistService.Trainer;
+
+/// <summary>mnist-train's commands; tests run it in-process with their own console and error writer.</summary>
+public static class Cli
+{
+    public static RootCommand Build(IAnsiConsole console, TextWriter error) =>
+        new("mnist-train: trains the tutorial's MNIST network (784-256-128-10) with our own code and writes ONNX models")
+        {
+            TrainCommand.Create(console, error),
+            EvaluateCommand.Create(console, error),
+            InspectCommand.Create(console, error),
+        };
+
+    public static Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        Build(console, error).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+}

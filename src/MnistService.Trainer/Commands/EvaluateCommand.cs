@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json;
+using MnistService.Core.Data;
+using MnistService.Core.Network;
+using MnistService.Core.Onnx;
+using MnistService.Core.Training;
+using MnistService.Trainer.Rendering;
+using Spectre.Console;
+
+namespace MnistService.Trainer.Commands;
+
+/// <summary><c>mnist-train evaluate MODEL [--json]</c>: the model's accuracy on the MNIST test set, measured now.</summary>
+public static class EvaluateCommand
+{
+    /// <summary>The machine-readable report of <c>--json</c>.</summary>
+    public sealed record EvaluationReport(string Model, string Sha256, double Accuracy, double Loss, int Count,
+        int[][] Confusion, IReadOnlyList<ClassMetrics> PerClass, double? ReportedAccuracy);
+
+    public static Command Create(IAnsiConsole console, TextWriter error)
+    {
+        var model = new Argument<FileInfo>("MODEL") { Description = "An ONNX model written by mnist-train" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "MNIST directory (default: as for train)" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON report instead of tables" };
+        var command = new Command("evaluate", "Measure a model on the MNIST test set: accuracy, per-digit precision/recall/F1, confusion matrix")
+        {
+            model, data, json,
+        };
+        command.SetAction((parse, _) => CommandErrors.RunAsync(error, () =>
+        {
+            var file = OnnxModelReader.Read(parse.GetRequiredValue(model).FullName);
+            bool asJson = parse.GetValue(json);
+            var mnist = Mnist.Load(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"));
+            var result = Evaluator.Evaluate(Mlp.FromParameters(file.Layers), mnist.Test.Images, mnist.Test.Labels);
+
+            if (asJson)
+            {
+                var report = new EvaluationReport(parse.GetRequiredValue(model).Name, file.Sha256, result.Accuracy, result.Loss, result.Count,
+                    result.Confusion, result.Classes, file.Report.Test.Accuracy);
+                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report, ModelReport.JsonOptions));
+                return Task.FromResult(CommandErrors.Ok);
+            }
+            console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images (the model's report says {ModelViews.Percent(file.Report.Test.Accuracy)})");
+            console.Write(ModelViews.ClassMetrics(result.Classes));
+            console.Write(ModelViews.Confusion(result.Confusion));
+            foreach (var line in ModelViews.TopConfusions(result.Confusion)) console.MarkupLine($"  {line}");
+            return Task.FromResult(CommandErrors.Ok);
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using MnistService.Core.Data;
+using MnistService.Trainer.Pipeline;
+using MnistService.Trainer.Rendering;
+using Spectre.Console;
+
+namespace MnistService.Trainer.Commands;
+
+/// <summary><c>mnist-train train --out models/NAME.onnx [options]</c>: the tutorial's training, as a command.</summary>
+public static class TrainCommand
+{
+    public static Command Create(IAnsiConsole console, TextWriter error)
+    {
+        var output = new Option<FileInfo>("--out", "-o") { Description = "Where to write the ONNX model", Required = true, HelpName = "models/NAME.onnx" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = $"MNIST directory (default: ${MnistLocator.EnvironmentVariable}, ../shared/mnist, or the user cache, downloading there)" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (quick runs)" };
+        var settings = new TrainingOptionsBinder();
+
+        var command = new Command("train", "Train the network on MNIST and write an ONNX model that carries its own evaluation");
+        command.Add(output);
+        command.Add(data);
+        foreach (var option in settings.All) command.Add(option);
+        command.Add(trainLimit);
+
+        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, () =>
+        {
+            var options = settings.Bind(parse);
+            options.Validate();
+            var mnist = Mnist.Load(parse.GetValue(data)?.FullName, message => console.MarkupLineInterpolated($"[grey]{message}[/]"));
+            if (!mnist.IsOfficial)
+                console.MarkupLine("[yellow]Note: these files are not the official MNIST content; the report records their SHA-256.[/]");
+
+            console.Write(ModelViews.Summary(new Core.Network.Mlp(options.ToSpec(), options.Seed).Describe()));
+            var trained = ModelTraining.Run(mnist, options, parse.GetRequiredValue(output).FullName,
+                new KerasProgress(console), parse.GetValue(trainLimit), cancellation);
+
+            var t = trained.Training;
+            console.WriteLine();
+            console.MarkupLine(t.StoppedEarly
+                ? $"Early stopping after epoch {t.History.Count}: restored the weights of epoch {t.BestEpoch} (best val_accuracy)."
+                : $"Trained {t.History.Count} epochs; kept the weights of epoch {t.BestEpoch} (best val_accuracy).");
+            console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(trained.Test.Accuracy)}[/]  (loss {trained.Test.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}, {trained.Test.Count:N0} images)");
+            console.Write(ModelViews.Confusion(trained.Test.Confusion));
+            foreach (var line in ModelViews.TopConfusions(trained.Test.Confusion)) console.MarkupLine($"  {line}");
+            console.MarkupLineInterpolated($"Wrote [bold]{trained.Path}[/] in {t.Seconds:0.0} s of training.");
+            return Task.FromResult(CommandErrors.Ok);
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Reflection;
+using MnistService.Core.Data;
+using MnistService.Core.Onnx;
+using MnistService.Core.Training;
+using TrainingLoop = MnistService.Core.Training.Trainer;
+
+namespace MnistService.Trainer.Pipeline;
+
+/// <summary>A finished run: how training went, how the model does on the test set, and where it was written.</summary>
+public sealed record TrainedModel(TrainingResult Training, Evaluation Test, ModelReport Report, string Path);
+
+/// <summary>
+/// The whole job of the trainer, shared by <c>mnist-train train</c> and the worker: train on MNIST,
+/// evaluate on the test set, describe the run in a <see cref="ModelReport"/>, write the ONNX model atomically.
+/// </summary>
+public static class ModelTraining
+{
+    public static string Producer { get; } = $"mnist-train {Version}";
+
+    public static string Version =>
+        typeof(ModelTraining).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <param name="trainLimit">Train on the first N training images only (quick runs); null = all.</param>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
+    public static TrainedModel Run(MnistData data, TrainingOptions options, string outputPath,
+        ITrainingObserver? observer = null, int? trainLimit = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (trainLimit is < 2)
+            throw new ArgumentException($"--train-limit must be at least 2 (one training and one validation image), got {trainLimit}.");
+
+        var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
+        var training = TrainingLoop.Train(train.Images, train.Labels, options, observer, cancellationToken);
+        var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
+        var report = new ModelReport
+        {
+            Created = DateTimeOffset.UtcNow,
+            Hyperparameters = options.ToHyperparameters(),
+            Architecture = training.Model.Describe(),
+            History = training.History,
+            Test = test.ToTestResult(),
+            Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
+            Producer = Producer,
+        };
+
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(outputPath));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        OnnxExporter.Write(outputPath, training.Model.GetParameters(), report);
+        return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+using MnistService.Core.Onnx;
+using MnistService.Core.Training;
+using Spectre.Console;
+
+namespace MnistService.Trainer.Rendering;
+
+/// <summary>The trainer's tables: the Keras-like model summary, the confusion matrix, per-class metrics.</summary>
+public static class ModelViews
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>Layer (type), output shape and parameter count, as Keras's <c>model.summary()</c>.</summary>
+    public static Table Summary(ArchitectureInfo architecture)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title("Model: \"sequential\"")
+            .AddColumn("Layer (type)").AddColumn("Output Shape").AddColumn(new TableColumn("Param #").RightAligned());
+        foreach (var layer in architecture.Layers)
+        {
+            var kind = layer.Kind == "dense" ? "Dense" : "Dropout";
+            var detail = layer.Activation is { } a ? $" [grey]{a}[/]" : layer.Rate is { } r ? $" [grey]rate {r.ToString("0.##", Invariant)}[/]" : "";
+            table.AddRow($"{layer.Name} ({kind}){detail}", $"(None, {layer.Units})", layer.Parameters.ToString("N0", Invariant));
+        }
+        table.Caption($"Total params: {architecture.Parameters.ToString("N0", Invariant)}, all trainable");
+        return table;
+    }
+
+    /// <summary>Rows are the true digit, columns the predicted one; the diagonal (correct) is green.</summary>
+    public static Table Confusion(int[][] matrix)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Confusion matrix (rows: true digit, columns: predicted)")
+            .AddColumn(new TableColumn("true").Centered());
+        for (int p = 0; p < matrix.Length; p++) table.AddColumn(new TableColumn(p.ToString(Invariant)).RightAligned());
+        for (int t = 0; t < matrix.Length; t++)
+        {
+            var cells = new List<string> { $"[bold]{t}[/]" };
+            for (int p = 0; p < matrix[t].Length; p++)
+            {
+                int count = matrix[t][p];
+                cells.Add(t == p ? $"[green]{count}[/]" : count == 0 ? "[grey]0[/]" : $"[yellow]{count}[/]");
+            }
+            table.AddRow(cells.ToArray());
+        }
+        return table;
+    }
+
+    public static Table ClassMetrics(IReadOnlyList<ClassMetrics> classes)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Per digit")
+            .AddColumn("digit").AddColumn(new TableColumn("precision").RightAligned())
+            .AddColumn(new TableColumn("recall").RightAligned()).AddColumn(new TableColumn("f1").RightAligned())
+            .AddColumn(new TableColumn("support").RightAligned());
+        foreach (var c in classes)
+            table.AddRow(c.Digit.ToString(Invariant), c.Precision.ToString("0.0000", Invariant), c.Recall.ToString("0.0000", Invariant),
+                c.F1.ToString("0.0000", Invariant), c.Support.ToString(Invariant));
+        return table;
+    }
+
+    /// <summary>The most frequent mistakes, "4 read as 9: 10 times", largest first.</summary>
+    public static IEnumerable<string> TopConfusions(int[][] matrix, int count = 3) =>
+        Enumerable.Range(0, matrix.Length)
+            .SelectMany(t => Enumerable.Range(0, matrix[t].Length).Where(p => p != t && matrix[t][p] > 0).Select(p => (t, p, n: matrix[t][p])))
+            .OrderByDescending(e => e.n).ThenBy(e => e.t).ThenBy(e => e.p)
+            .Take(count)
+            .Select(e => $"{e.t} read as {e.p}: {e.n} times");
+
+    public static string Percent(double fraction) => (fraction * 100).ToString("0.00", Invariant) + " %";
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using MnistService.Core.Onnx;
+
+namespace MnistService.Core.Tests.Onnx;
+
+/// <summary>The report's JSON has the snake_case names issue 3 asks for, and reads back to the same report.</summary>
+public sealed class ModelReportJsonTests
+{
+    private static readonly ModelReport Report = TestModels.Report(TestModels.Tutorial());
+
+    [Fact]
+    public void Top_level_holds_hyperparameters_architecture_history_test_dataset_and_created()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        Assert.Equal(
+            ["architecture", "created", "dataset", "history", "hyperparameters", "producer", "schema_version", "test"],
+            Names(json.RootElement));
+        Assert.Equal("2026-11-26T16:24:55.1234567+00:00", json.RootElement.GetProperty("created").GetString());
+    }
+
+    [Fact]
+    public void Hyperparameters_name_every_cli_setting_with_the_seed()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        var hyper = json.RootElement.GetProperty("hyperparameters");
+        Assert.Equal(
+            ["activation", "batch_size", "dropout", "epochs", "hidden", "learning_rate", "loss", "momentum", "optimizer",
+             "patience", "seed", "threads", "validation_split"],
+            Names(hyper));
+        Assert.Equal(42, hyper.GetProperty("seed").GetInt32());
+        Assert.Equal([256, 128], hyper.GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public void Architecture_lists_layer_sizes_activations_and_parameter_count()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        var architecture = json.RootElement.GetProperty("architecture");
+        Assert.Equal(["inputs", "layers", "parameters"], Names(architecture));
+        Assert.Equal(235_146, architecture.GetProperty("parameters").GetInt32());
+        var first = architecture.GetProperty("layers")[0];
+        Assert.Equal(["activation", "kind", "name", "parameters", "rate", "units"], Names(first));
+        Assert.Equal(("dense_1", 256, "relu"), (first.GetProperty("name").GetString(), first.GetProperty("units").GetInt32(), first.GetProperty("activation").GetString()));
+    }
+
+    [Fact]
+    public void History_entries_use_keras_names()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        var epoch = json.RootElement.GetProperty("history")[0];
+        Assert.Equal(["accuracy", "epoch", "loss", "seconds", "val_accuracy", "val_loss"], Names(epoch));
+        Assert.Equal(1, epoch.GetProperty("epoch").GetInt32());
+    }
+
+    [Fact]
+    public void Test_holds_accuracy_loss_and_a_10_by_10_confusion_matrix()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        var test = json.RootElement.GetProperty("test");
+        Assert.Equal(["accuracy", "confusion", "loss"], Names(test));
+        var confusion = test.GetProperty("confusion");
+        Assert.Equal(10, confusion.GetArrayLength());
+        Assert.All(confusion.EnumerateArray(), row => Assert.Equal(10, row.GetArrayLength()));
+        Assert.Equal(Report.Test.Confusion[4][9], confusion[4][9].GetInt32());
+    }
+
+    [Fact]
+    public void Dataset_keeps_file_names_as_keys_of_their_sha256()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        var dataset = json.RootElement.GetProperty("dataset");
+        Assert.Equal(["name", "sha256", "test", "train", "validation"], Names(dataset));
+        // File names are data, not C# names: the naming policy must leave them alone.
+        Assert.Equal(["train-images-idx3-ubyte", "train-labels-idx1-ubyte"], Names(dataset.GetProperty("sha256")));
+    }
+
+    [Fact]
+    public void Doubles_survive_the_round_trip_exactly()
+    {
+        var back = ModelReport.FromJson(Report.ToJson());
+        Assert.Equal(Report.Test.Loss, back.Test.Loss);
+        Assert.Equal(Report.History, back.History);
+        Assert.Equal(Report.ToJson(), back.ToJson());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("{\"created\": 5}")]
+    [InlineData("{\"schema_version\": 1}")]
+    public void Broken_json_is_a_format_exception(string json) =>
+        Assert.Throws<FormatException>(() => ModelReport.FromJson(json));
+
+    private static string[] Names(JsonElement element) =>
+        element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+}

@@ -1,0 +1,113 @@
+using MnistService.Core.Network;
+using MnistService.Core.Onnx;
+
+namespace MnistService.Core.Tests.Onnx;
+
+/// <summary>Random networks and a complete report, as the trainer would hand them to the exporter.</summary>
+internal static class TestModels
+{
+    /// <summary>The tutorial's network: 784 → 256 (relu) → 128 (relu) → 10 (softmax).</summary>
+    public static List<DenseLayerParameters> Tutorial(int seed = 42) =>
+        RandomLayers(seed, (256, "relu"), (128, "relu"), (10, "softmax"));
+
+    /// <summary>A small network with odd sizes and the other activations: 784 → 13 (tanh) → 7 (sigmoid) → 10.</summary>
+    public static List<DenseLayerParameters> SmallOdd(int seed = 7) =>
+        RandomLayers(seed, (13, "tanh"), (7, "sigmoid"), (10, "softmax"));
+
+    /// <summary>Glorot-uniform weights and small non-zero biases (zero biases would hide a bias mix-up).</summary>
+    public static List<DenseLayerParameters> RandomLayers(int seed, params (int Units, string Activation)[] shape)
+    {
+        var random = new Random(seed);
+        var layers = new List<DenseLayerParameters>();
+        int inputs = OnnxModelFormat.InputFeatures;
+        foreach (var (units, activation) in shape)
+        {
+            float limit = MathF.Sqrt(6f / (inputs + units));
+            var weights = new float[inputs * units];
+            for (int i = 0; i < weights.Length; i++)
+                weights[i] = (float)(random.NextDouble() * 2 - 1) * limit;
+            var bias = new float[units];
+            for (int i = 0; i < bias.Length; i++)
+                bias[i] = (float)(random.NextDouble() - 0.5) * 0.2f;
+            layers.Add(new DenseLayerParameters(inputs, units, weights, bias, activation));
+            inputs = units;
+        }
+        return layers;
+    }
+
+    /// <summary>A report describing <paramref name="layers"/>, with every field filled and awkward values in it.</summary>
+    public static ModelReport Report(IReadOnlyList<DenseLayerParameters> layers, int seed = 1)
+    {
+        var random = new Random(seed);
+        var architectureLayers = new List<LayerInfo>();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            architectureLayers.Add(new LayerInfo(OnnxModelFormat.LayerName(i), "dense", layers[i].Outputs, layers[i].Activation, layers[i].ParameterCount));
+            if (i < layers.Count - 1)
+                architectureLayers.Add(new LayerInfo($"dropout_{i + 1}", "dropout", layers[i].Outputs, null, 0, 0.3));
+        }
+        var confusion = new int[10][];
+        for (int t = 0; t < 10; t++)
+        {
+            confusion[t] = new int[10];
+            for (int p = 0; p < 10; p++)
+                confusion[t][p] = t == p ? 950 + random.Next(50) : random.Next(6);
+        }
+        return new ModelReport
+        {
+            Created = new DateTimeOffset(2026, 11, 26, 16, 24, 55, TimeSpan.Zero).AddTicks(1234567),
+            Hyperparameters = new Hyperparameters
+            {
+                Hidden = layers.Take(layers.Count - 1).Select(l => l.Outputs).ToList(),
+                Activation = layers[0].Activation,
+                Dropout = 0.3,
+                Optimizer = "adam",
+                LearningRate = 0.001,
+                BatchSize = 128,
+                Epochs = 50,
+                Patience = 10,
+                ValidationSplit = 0.2,
+                Loss = "crossentropy",
+                Seed = 42,
+                Threads = 2,
+            },
+            Architecture = new ArchitectureInfo
+            {
+                Inputs = OnnxModelFormat.InputFeatures,
+                Layers = architectureLayers,
+                Parameters = layers.Sum(l => l.ParameterCount),
+            },
+            History = Enumerable.Range(1, 3)
+                .Select(e => new EpochRecord(e, 1.0 / (e + 2), 0.9 + e / 100.0 + 1e-9, 0.1 / e, 0.95 + e / 1000.0, 0.8123456789 * e))
+                .ToList(),
+            Test = new TestResult(0.9811, 0.06123456789012345, confusion),
+            Dataset = new DatasetInfo("mnist", new Dictionary<string, string>
+            {
+                ["train-images-idx3-ubyte"] = new string('a', 64),
+                ["train-labels-idx1-ubyte"] = new string('b', 64),
+            }, 48000, 12000, 10000),
+            Producer = "mnist-train 1.0.0",
+        };
+    }
+
+    /// <summary>A fresh empty directory under the system temp folder, deleted on dispose.</summary>
+    public sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("mnist-onnx-tests-").FullName;
+
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+
+        public string[] Entries() => Directory.GetFileSystemEntries(Path).Select(System.IO.Path.GetFileName).Order().ToArray()!;
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

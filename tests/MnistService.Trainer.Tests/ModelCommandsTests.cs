@@ -1,0 +1,83 @@
+using System.Text.Json;
+using MnistService.Core.Onnx;
+
+namespace MnistService.Trainer.Tests;
+
+public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<TrainedModelFixture>
+{
+    [Fact]
+    public async Task Inspect_json_prints_exactly_what_the_trainer_measured()
+    {
+        var run = await CliRunner.RunAsync("inspect", fixture.Model.Path, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var printed = ModelReport.FromJson(run.Output);
+        var measured = fixture.Model;
+        Assert.Equal(measured.Training.History, printed.History);
+        Assert.Equal(measured.Test.Accuracy, printed.Test.Accuracy);
+        Assert.Equal(measured.Test.Loss, printed.Test.Loss);
+        Assert.Equal(measured.Test.Confusion, printed.Test.Confusion);
+        Assert.Equal(TrainedModelFixture.Options.ToHyperparameters() with { Hidden = printed.Hyperparameters.Hidden }, printed.Hyperparameters);
+        Assert.Equal(fixture.Data.Sha256, printed.Dataset.Sha256);
+        Assert.Equal(235_146, printed.Architecture.Parameters);
+    }
+
+    [Fact]
+    public async Task Inspect_shows_the_summary_history_and_confusion_matrix()
+    {
+        var run = await CliRunner.RunAsync("inspect", fixture.Model.Path);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("235,146", run.Output);
+        Assert.Contains("val_accuracy", run.Output);
+        Assert.Contains("Confusion matrix", run.Output);
+        Assert.Contains(" read as ", run.Output);
+    }
+
+    [Fact]
+    public async Task Evaluate_measures_the_same_accuracy_the_report_holds()
+    {
+        var run = await CliRunner.RunAsync("evaluate", fixture.Model.Path, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var root = json.RootElement;
+        Assert.Equal(fixture.Model.Test.Accuracy, root.GetProperty("accuracy").GetDouble());
+        Assert.Equal(10_000, root.GetProperty("count").GetInt32());
+        Assert.Equal(10, root.GetProperty("per_class").GetArrayLength());
+        var first = root.GetProperty("per_class")[0];
+        Assert.InRange(first.GetProperty("precision").GetDouble(), 0.5, 1.0);
+        Assert.Equal(10_000, root.GetProperty("confusion").EnumerateArray().Sum(r => r.EnumerateArray().Sum(c => c.GetInt32())));
+    }
+
+    [Fact]
+    public async Task Evaluate_prints_per_digit_metrics()
+    {
+        var run = await CliRunner.RunAsync("evaluate", fixture.Model.Path);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("precision", run.Output);
+        Assert.Contains("recall", run.Output);
+        Assert.Contains("f1", run.Output);
+        Assert.Contains("Test accuracy", run.Output);
+    }
+
+    [Theory]
+    [InlineData("inspect")]
+    [InlineData("evaluate")]
+    public async Task A_file_that_is_not_a_model_gives_a_message(string command)
+    {
+        var path = Path.Combine(fixture.Directory, "not-a-model.onnx");
+        File.WriteAllText(path, "this is text, not ONNX");
+        var run = await CliRunner.RunAsync(command, path);
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: ", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public async Task A_missing_model_gives_a_message()
+    {
+        var run = await CliRunner.RunAsync("inspect", Path.Combine(fixture.Directory, "missing.onnx"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("missing.onnx", run.Error);
+    }
+}

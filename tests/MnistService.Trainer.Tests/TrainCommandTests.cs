@@ -1,0 +1,93 @@
+using MnistService.Core.Onnx;
+
+namespace MnistService.Trainer.Tests;
+
+public class TrainCommandTests
+{
+    [Fact]
+    public async Task Trains_prints_the_summary_progress_and_evaluation_and_writes_a_model()
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("train-").FullName, "nested", "quick.onnx");
+
+        var run = await CliRunner.RunAsync("train", "--out", output, "--epochs", "2", "--train-limit", "6000", "--seed", "3", "--hidden", "64,32", "--dropout", "0");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("dense (Dense)", run.Output);
+        Assert.Contains("52,650", run.Output); // 784*64+64 + 64*32+32 + 32*10+10
+        Assert.Contains("Epoch 2/2", run.Output);
+        Assert.Matches(@"\d+/\d+ \[=+\] - [\d.]+s - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+", run.Output);
+        Assert.Contains("Test accuracy:", run.Output);
+        Assert.Contains("Confusion matrix", run.Output);
+
+        var model = OnnxModelReader.Read(output);
+        Assert.Equal([64, 32], model.Report.Hyperparameters.Hidden);
+        Assert.Equal(3, model.Report.Hyperparameters.Seed);
+        Assert.Equal(4800, model.Report.Dataset.Train);
+        Assert.Equal(1200, model.Report.Dataset.Validation);
+        Assert.Equal(2, model.Report.History.Count);
+        Assert.InRange(model.Report.Test.Accuracy, 0.85, 1.0);
+        Assert.Equal(10_000, model.Report.Test.Confusion.Sum(row => row.Sum()));
+    }
+
+    [Fact]
+    public async Task The_defaults_are_the_tutorials_model()
+    {
+        var run = await CliRunner.RunAsync("train", "--help");
+        Assert.Equal(0, run.ExitCode);
+        foreach (var option in new[] { "--out", "--data", "--hidden", "--activation", "--dropout", "--optimizer", "--learning-rate", "--batch-size", "--epochs", "--patience", "--validation-split", "--loss", "--seed", "--threads" })
+            Assert.Contains(option, run.Output);
+        Assert.Contains("[default: 0.3]", run.Output);
+        Assert.Contains("[default: adam]", run.Output);
+        Assert.Contains("[default: 128]", run.Output);
+    }
+
+    [Theory]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1")]
+    [InlineData("--dropout", "1.5", "dropout")]
+    [InlineData("--learning-rate", "-1", "--learning-rate must be a positive number")]
+    [InlineData("--validation-split", "0", "--validation-split")]
+    [InlineData("--momentum", "0.9", "--momentum applies only to --optimizer sgd")]
+    public async Task Out_of_range_settings_are_refused_with_a_message_naming_the_option(string option, string value, string message)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}.onnx");
+        var run = await CliRunner.RunAsync("train", "--out", output, option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--optimizer", "adagrad")]
+    [InlineData("--activation", "gelu")]
+    [InlineData("--loss", "hinge")]
+    [InlineData("--hidden", "256,x")]
+    [InlineData("--epochs", "many")]
+    public async Task Unknown_values_are_parse_errors(string option, string value)
+    {
+        var run = await CliRunner.RunAsync("train", "--out", "x.onnx", option, value);
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(value.Split(',')[^1], run.Error);
+    }
+
+    [Fact]
+    public async Task The_output_is_required()
+    {
+        var run = await CliRunner.RunAsync("train");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--out", run.Error);
+    }
+
+    [Fact]
+    public async Task A_broken_data_directory_gives_a_message_not_a_stack_trace()
+    {
+        var dir = Directory.CreateTempSubdirectory("broken-mnist-").FullName;
+        foreach (var name in Core.Data.MnistFiles.All) File.WriteAllBytes(Path.Combine(dir, name), [0, 0, 8, 1, 0, 0, 0, 9, 1]);
+
+        var run = await CliRunner.RunAsync("train", "--out", Path.Combine(dir, "m.onnx"), "--data", dir);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: ", run.Error);
+        Assert.Contains("truncated", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+}
