@@ -50,7 +50,7 @@ COPY wwwroot/ /app/wwwroot/
 # The image's own environment: port 8080 (as the base image), models and page where they were copied.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Models__Directory=/app/models \
-    ASPNETCORE_WEBROOT=/app/wwwroot
+    StaticFiles__WebRoot=/app/wwwroot
 EXPOSE 8080
 # The app user (UID 1654) of the .NET images: no root at run time.
 USER $APP_UID

@@ -96,7 +96,7 @@ public sealed class DockerfileTests
         Assert.Contains("GET /healthz ", healthcheck.Arguments);
         Assert.Equal(["./MnistService.Api"], service.Last("ENTRYPOINT")!.ExecForm!);
         Assert.Equal("/app/models", env["Models__Directory"]);
-        Assert.Equal("/app/wwwroot", env["ASPNETCORE_WEBROOT"]);
+        Assert.Equal("/app/wwwroot", env["StaticFiles__WebRoot"]);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using MnistService.Core.Network;
+using MnistService.Core.Training;
 
 namespace MnistService.Trainer.Worker;
 
@@ -9,35 +11,37 @@ namespace MnistService.Trainer.Worker;
 /// <c>mnist-train train</c> (snake_case, as the model report names them) plus the model to write.
 /// Every setting is optional; the defaults are the CLI's (the tutorial's model with dropout).
 /// </summary>
-/// <example><code>{ "model": "mnist-small", "hidden": [64], "epochs": 3, "limit_train": 6000 }</code></example>
+/// <example><code>{ "model": "mnist-small", "hidden": [64], "epochs": 3, "train_limit": 6000 }</code></example>
 public sealed partial record TrainingJob
 {
     /// <summary>The model's name: the worker writes <c>MODELS/{Model}.onnx</c>. Defaults to the job's name.</summary>
     public string? Model { get; init; }
-    public IReadOnlyList<int> Hidden { get; init; } = [256, 128];
-    public string Activation { get; init; } = "relu";
-    public double Dropout { get; init; } = 0.3;
-    public string Optimizer { get; init; } = "adam";
-    public double LearningRate { get; init; } = 0.001;
+    // The CLI's defaults, taken from TrainingOptions itself so that the two never disagree.
+    public IReadOnlyList<int> Hidden { get; init; } = Defaults.Hidden;
+    public string Activation { get; init; } = Defaults.Activation;
+    public double Dropout { get; init; } = Defaults.Dropout;
+    public string Optimizer { get; init; } = Defaults.Optimizer;
+    public double LearningRate { get; init; } = Defaults.LearningRate;
     /// <summary>SGD momentum; 0 is plain SGD.</summary>
-    public double Momentum { get; init; }
-    public int BatchSize { get; init; } = 128;
+    public double Momentum { get; init; } = Defaults.Momentum;
+    public int BatchSize { get; init; } = Defaults.BatchSize;
     /// <summary>At most this many epochs; early stopping may end sooner.</summary>
-    public int Epochs { get; init; } = 50;
-    public int Patience { get; init; } = 10;
-    public double ValidationSplit { get; init; } = 0.2;
-    public string Loss { get; init; } = "crossentropy";
-    public int Seed { get; init; } = 42;
-    /// <summary>Training threads; 0 uses every core.</summary>
-    public int Threads { get; init; }
-    /// <summary>Train on the first N training images only (quick jobs); null uses all 60,000.</summary>
-    public int? LimitTrain { get; init; }
+    public int Epochs { get; init; } = Defaults.Epochs;
+    public int Patience { get; init; } = Defaults.Patience;
+    public double ValidationSplit { get; init; } = Defaults.ValidationSplit;
+    public string Loss { get; init; } = Defaults.Loss;
+    public int Seed { get; init; } = Defaults.Seed;
+    /// <summary>Training threads; 0 uses every core (the result does not depend on it).</summary>
+    public int Threads { get; init; } = Defaults.Threads;
+    /// <summary>Train on the first N training images only (quick jobs; the CLI's --train-limit); null uses all 60,000.</summary>
+    public int? TrainLimit { get; init; }
     /// <summary>Allow replacing an existing model of the same name (the service swaps it in).</summary>
     public bool Replace { get; init; }
 
-    public static readonly IReadOnlyList<string> Activations = ["relu", "sigmoid", "tanh"];
-    public static readonly IReadOnlyList<string> Optimizers = ["adam", "sgd", "rmsprop"];
-    public static readonly IReadOnlyList<string> Losses = ["crossentropy", "mse"];
+    private static readonly TrainingOptions Defaults = new();
+    private static readonly IReadOnlyList<string> Activations = MlpSpec.Activations;
+    private static readonly IReadOnlyList<string> Optimizers = TrainingOptions.Optimizers;
+    private static readonly IReadOnlyList<string> Losses = TrainingOptions.Losses;
 
     /// <summary>snake_case names; an unknown setting is an error, so a typo never trains with a default.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -70,8 +74,24 @@ public sealed partial record TrainingJob
         var errors = job.Validate();
         if (errors.Count > 0)
             throw new InvalidJobException(string.Join(" ", errors));
+        try
+        {
+            // The trainer's own checks too (e.g. momentum with an optimizer other than sgd).
+            job.ToTrainingOptions().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidJobException(e.Message);
+        }
         return job;
     }
+
+    public TrainingOptions ToTrainingOptions() => new()
+    {
+        Hidden = Hidden, Activation = Activation, Dropout = Dropout, Optimizer = Optimizer,
+        LearningRate = LearningRate, Momentum = Momentum, BatchSize = BatchSize, Epochs = Epochs,
+        Patience = Patience, ValidationSplit = ValidationSplit, Loss = Loss, Seed = Seed, Threads = Threads,
+    };
 
     /// <summary>The file the model is written to, relative to the models directory.</summary>
     public string ModelFileName => ModelName + ".onnx";
@@ -113,8 +133,8 @@ public sealed partial record TrainingJob
             errors.Add($"validation_split {ValidationSplit} must be at least 0 and below 1.");
         if (Threads is < 0 or > 1024)
             errors.Add($"threads {Threads} must be 0 (every core) to 1024.");
-        if (LimitTrain is < 1 or > 60_000)
-            errors.Add($"limit_train {LimitTrain} must be 1-60000.");
+        if (TrainLimit is < 2 or > 60_000)
+            errors.Add($"train_limit {TrainLimit} must be 2-60000 (at least one training and one validation image).");
         return errors;
 
         void Check(IReadOnlyList<string> allowed, string? value, string name)

@@ -1,18 +1,27 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace MnistService.Trainer.Worker;
 
 /// <summary><c>mnist-train worker --models DIR</c>: the training worker as a long-running service.</summary>
 public static class WorkerCommand
 {
-    public static Command Create(JobTrainer trainer)
+    /// <summary>The command with the real training pipeline (MNIST from --data, MNIST_DATA_DIR, ../shared/mnist or a download).</summary>
+    public static Command Create() => Create(trainer: null);
+
+    /// <param name="trainer">The training to run for each job; null: <see cref="PipelineTrainer"/> over MNIST from --data.</param>
+    public static Command Create(JobTrainer? trainer)
     {
         var models = new Option<DirectoryInfo>("--models")
         {
             Description = "The models directory the service reads; jobs are JSON files dropped into its jobs/ folder.",
             Required = true,
+        };
+        var data = new Option<DirectoryInfo?>("--data")
+        {
+            Description = "The MNIST directory; default MNIST_DATA_DIR, else ../shared/mnist, else a download into the user cache.",
         };
         var poll = new Option<double>("--poll-seconds")
         {
@@ -47,7 +56,7 @@ public static class WorkerCommand
             "Run as a training worker: take jobs from MODELS/jobs/*.json, train them, write MODELS/NAME.onnx, " +
             "and keep MODELS/jobs/NAME.status.json current. Stops gracefully on SIGTERM or Ctrl+C.")
         {
-            models, poll, stale, alive, untilIdle,
+            models, data, poll, stale, alive, untilIdle,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -59,7 +68,11 @@ public static class WorkerCommand
                 AliveFile = parseResult.GetValue(alive)?.FullName,
                 UntilIdle = parseResult.GetValue(untilIdle),
             };
-            using var host = BuildHost(options, trainer);
+            var dataDirectory = parseResult.GetValue(data)?.FullName;
+            Func<IServiceProvider, JobTrainer> training = trainer is not null
+                ? _ => trainer
+                : services => new PipelineTrainer(dataDirectory, services.GetRequiredService<ILogger<PipelineTrainer>>()).Trainer;
+            using var host = BuildHost(options, training);
             await host.RunAsync(cancellationToken);
             return 0;
         });
@@ -67,7 +80,10 @@ public static class WorkerCommand
     }
 
     /// <summary>The Generic Host around <see cref="TrainingWorker"/>: console logs, SIGTERM and Ctrl+C stop it.</summary>
-    public static IHost BuildHost(WorkerOptions options, JobTrainer trainer, string[]? args = null)
+    public static IHost BuildHost(WorkerOptions options, JobTrainer trainer, string[]? args = null) =>
+        BuildHost(options, _ => trainer, args);
+
+    private static IHost BuildHost(WorkerOptions options, Func<IServiceProvider, JobTrainer> trainer, string[]? args = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -75,7 +91,7 @@ public static class WorkerCommand
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(trainer);
+        builder.Services.AddSingleton<JobTrainer>(trainer);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<TrainingWorker>();
         // Long enough for the running job to stop at its next batch and be queued again.

@@ -15,7 +15,7 @@ public sealed class TrainingWorkerTests : IDisposable
     public async Task A_job_runs_to_succeeded_with_progress_metrics_and_the_model_in_place()
     {
         await using var worker = await WorkerHarness.StartAsync(_models, FakeTrainers.Quick());
-        worker.Drop("small", """{ "model": "mnist-small", "hidden": [32], "epochs": 2, "limit_train": 1000 }""");
+        worker.Drop("small", """{ "model": "mnist-small", "hidden": [32], "epochs": 2, "train_limit": 1000 }""");
 
         var status = await worker.WaitForAsync("small", s => s.State is JobState.Succeeded or JobState.Failed);
 
