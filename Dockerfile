@@ -19,9 +19,11 @@ RUN dotnet restore src/MnistService.Api/MnistService.Api.csproj -r linux-x64 \
 
 COPY src/ src/
 
-# linux-x64 only: ONNX Runtime ships just its linux-x64 native library, not the other platforms'.
+# linux-x64 only: of ONNX Runtime's native libraries just libonnxruntime.so is published. (The package's
+# props also copy its win-x64 DLLs into any x64 build; the image has no use for them.)
 FROM build AS publish-service
-RUN dotnet publish src/MnistService.Api/MnistService.Api.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app
+RUN dotnet publish src/MnistService.Api/MnistService.Api.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app \
+    && rm -f /app/onnxruntime.dll /app/onnxruntime_providers_shared.dll
 
 FROM build AS publish-worker
 RUN dotnet publish src/MnistService.Trainer/MnistService.Trainer.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app

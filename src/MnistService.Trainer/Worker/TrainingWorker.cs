@@ -45,6 +45,8 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _queue.EnsureDirectories();
+        if (options.AliveFile is { } alive)
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(alive))!);
         using var watcher = WatchJobs();
         logger.LogInformation("Worker {Worker} watching {Jobs} for *.json jobs; models go to {Models}",
             _queue.Worker, _queue.JobsDirectory, _queue.ModelsDirectory);

@@ -31,7 +31,7 @@ public sealed partial class ImageReplay
     private readonly DockerIgnore _ignore;
     private readonly string _workRoot;
     private readonly Action<string> _log;
-    private readonly Dictionary<string, BuiltStage> _built = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<BuiltStage>> _built = new();
 
     public ImageReplay(Dockerfile dockerfile, string context, string workRoot, Action<string> log)
     {
@@ -65,18 +65,21 @@ public sealed partial class ImageReplay
             ContainerPathPattern().Replace(text, m => Map(m.Value, mounts));
     }
 
-    public BuiltStage Build(string target)
-    {
-        if (_built.TryGetValue(target, out var done))
-            return done;
+    /// <summary>Builds a target and the stages it needs, each once; independent targets may be built in parallel, as BuildKit does.</summary>
+    public BuiltStage Build(string target) =>
+        _built.GetOrAdd(target, name => new Lazy<BuiltStage>(() => BuildStage(name))).Value;
 
+    private BuiltStage BuildStage(string target)
+    {
         var stage = _dockerfile[target];
         var isExternalBase = _dockerfile.Stages.All(s => s.Name != stage.From);
         var rootFs = Path.Combine(_workRoot, stage.Name);
         BuiltStage state;
         if (isExternalBase)
         {
-            Directory.CreateDirectory(rootFs);
+            // What every base image has and the replay uses: /tmp and the app user's home.
+            Directory.CreateDirectory(Path.Combine(rootFs, "tmp"));
+            Directory.CreateDirectory(Path.Combine(rootFs, "home", "app"));
             state = new BuiltStage(stage.Name, rootFs, "/", new Dictionary<string, string>(BaseImageEnvironment),
                 null, [], [], null, []);
         }
@@ -129,7 +132,6 @@ public sealed partial class ImageReplay
                     throw Unsupported(instruction, "the replay does not know this instruction");
             }
         }
-        _built[target] = state;
         return state;
     }
 
@@ -154,7 +156,7 @@ public sealed partial class ImageReplay
             }
             else
             {
-                var relative = source.TrimStart('.', '/').TrimEnd('/');
+                var relative = ContextRelative(source);
                 from = relative.Length == 0 ? _context : Path.Combine(_context, relative);
                 if (relative.Length > 0 && _ignore.IsExcluded(relative))
                     throw new InvalidOperationException($"{instruction}: '{source}' is excluded by .dockerignore, so Docker cannot copy it.");
@@ -187,8 +189,10 @@ public sealed partial class ImageReplay
             }
             if (verb == "dotnet" && !sdk)
                 throw Unsupported(instruction, "dotnet commands run in SDK stages only");
-            if (verb is not ("dotnet" or "mkdir"))
-                throw Unsupported(instruction, $"the replay runs dotnet and mkdir only, not '{verb}'");
+            if (verb is not ("dotnet" or "mkdir" or "rm"))
+                throw Unsupported(instruction, $"the replay runs dotnet, mkdir and rm only, not '{verb}'");
+            if (verb == "rm" && command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Any(a => !a.StartsWith('-') && !ContainerPathPattern().IsMatch(a)))
+                throw Unsupported(instruction, "rm only of paths under the image's directories");
 
             var mapped = state.MapText(command);
             _log($"{instruction.Line}: {mapped}");
@@ -212,6 +216,15 @@ public sealed partial class ImageReplay
                 throw new InvalidOperationException(
                     $"{instruction} failed with exit code {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
         }
+    }
+
+    /// <summary>A COPY source as a path inside the context: "./x/" is "x", "." is "".</summary>
+    private static string ContextRelative(string source)
+    {
+        var relative = source.Trim('/');
+        while (relative.StartsWith("./", StringComparison.Ordinal))
+            relative = relative[2..];
+        return relative == "." ? "" : relative;
     }
 
     private static string Expand(string text, IReadOnlyDictionary<string, string> env) =>

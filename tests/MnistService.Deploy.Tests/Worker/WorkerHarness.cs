@@ -47,7 +47,9 @@ public sealed class WorkerHarness : IAsyncDisposable
 
     public Task<JobStatus> WaitForAsync(string job, Func<JobStatus, bool> condition) => WaitForAsync(Models, job, condition);
 
-    public static async Task<JobStatus> WaitForAsync(string models, string job, Func<JobStatus, bool> condition, TimeSpan? timeout = null)
+    /// <param name="diagnostics">What to add to the failure message (e.g. the worker's output).</param>
+    public static async Task<JobStatus> WaitForAsync(string models, string job, Func<JobStatus, bool> condition, TimeSpan? timeout = null,
+        Func<string>? diagnostics = null)
     {
         var path = Path.Combine(models, "jobs", job + JobQueue.StatusSuffix);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
@@ -59,7 +61,7 @@ public sealed class WorkerHarness : IAsyncDisposable
                 return last;
             await Task.Delay(50);
         }
-        throw new TimeoutException($"Job {job} did not reach the expected status; last: {last}");
+        throw new TimeoutException($"Job {job} did not reach the expected status; last: {last}\n{diagnostics?.Invoke()}");
     }
 
     public async Task StopAsync() => await _host.StopAsync();
