@@ -163,5 +163,10 @@ public sealed class KubernetesTests
         var parse = WorkerCommand.Create((_, _, _, _) => throw new InvalidOperationException("not run")).Parse(args.Skip(1).ToList());
         Assert.Empty(parse.Errors);
         Assert.Contains("--until-idle", args);
+
+        // The liveness probe is the image's HEALTHCHECK, on the alive file the arguments name.
+        var liveness = Worker.Obj("livenessProbe").Obj("exec").Arr("command").Select(c => c.Str());
+        Assert.Equal(Dockerfile["worker"].Last("HEALTHCHECK")!.HealthcheckCommand, liveness);
+        Assert.Equal(args[args.IndexOf("--alive-file") + 1], Dockerfile["worker"].Last("CMD")!.ExecForm![4]);
     }
 }

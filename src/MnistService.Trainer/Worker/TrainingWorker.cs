@@ -123,7 +123,10 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         {
             settings = TrainingJob.Parse(await File.ReadAllTextAsync(_queue.RunningPath(job), stoppingToken), job);
             var modelPath = Path.Combine(_queue.ModelsDirectory, settings.ModelFileName);
-            if (File.Exists(modelPath) && !settings.Replace)
+            // A model written after this job's previous attempt started is this job's own (its worker died
+            // before recording success): running again replaces it. Any other model is kept unless replace is set.
+            var ownEarlierOutput = previous?.StartedAt is { } earlier && File.GetLastWriteTimeUtc(modelPath) >= earlier.UtcDateTime;
+            if (File.Exists(modelPath) && !settings.Replace && !ownEarlierOutput)
                 throw new InvalidJobException(
                     $"The model {settings.ModelFileName} exists already; choose another \"model\" name or set \"replace\": true.");
             Update(s => s with { Model = settings.ModelFileName, Progress = new JobProgress(0, settings.Epochs) });

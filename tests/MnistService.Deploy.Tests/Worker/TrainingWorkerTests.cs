@@ -133,6 +133,21 @@ public sealed class TrainingWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_model_its_own_killed_attempt_wrote_is_replaced_when_the_job_runs_again()
+    {
+        var dead = await DeadWorkerOnThisHostAsync();
+        LeaveClaimed("late", "{}", dead, attempt: 1);
+        // The first attempt finished writing the model, then died before recording success.
+        File.WriteAllBytes(Path.Combine(_models, "late.onnx"), [9]);
+
+        await using var worker = await WorkerHarness.StartAsync(_models, FakeTrainers.Quick([5, 5]));
+        var status = await worker.WaitForAsync("late", s => s.State is JobState.Succeeded or JobState.Failed);
+
+        Assert.Equal(JobState.Succeeded, status.State);
+        Assert.Equal([5, 5], File.ReadAllBytes(Path.Combine(_models, "late.onnx")));
+    }
+
+    [Fact]
     public async Task A_job_that_killed_its_worker_three_times_fails_instead_of_looping()
     {
         var dead = await DeadWorkerOnThisHostAsync();
