@@ -20,12 +20,20 @@ public sealed class ImagesFixture : IDisposable
         var watch = Stopwatch.StartNew();
         var replay = new ImageReplay(new Dockerfile(Repo.PathOf("Dockerfile")), Repo.Root, _workRoot,
             message => sink.OnMessage(new DiagnosticMessage(message)));
-        // The two images share the build stage, then publish independently (in parallel, as BuildKit would).
-        replay.Build("build");
-        var service = Task.Run(() => replay.Build("service"));
-        var worker = Task.Run(() => replay.Build("worker"));
-        Service = service.GetAwaiter().GetResult();
-        Worker = worker.GetAwaiter().GetResult();
+        try
+        {
+            // The two images share the build stage, then publish independently (in parallel, as BuildKit would).
+            replay.Build("build");
+            var service = Task.Run(() => replay.Build("service"));
+            var worker = Task.Run(() => replay.Build("worker"));
+            Service = service.GetAwaiter().GetResult();
+            Worker = worker.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            Dispose(); // xUnit does not dispose a fixture whose constructor failed.
+            throw;
+        }
         sink.OnMessage(new DiagnosticMessage($"Images replayed in {watch.Elapsed.TotalSeconds:F0} s into {_workRoot}"));
     }
 

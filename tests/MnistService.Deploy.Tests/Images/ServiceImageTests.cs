@@ -71,4 +71,38 @@ public sealed class ServiceImageTests(ImagesFixture images)
             Assert.False(stillHealthy);
         }
     }
+
+    [Fact]
+    public async Task With_the_Deployment_environment_it_serves_the_volume_models_and_logs_JSON_lines()
+    {
+        var container = Yaml.Load(Path.Combine(Repo.DeployDirectory, "k8s", "deployment.yaml"))
+            .Obj("spec").Obj("template").Obj("spec").Arr("containers").Objects().Single(c => c["name"].Str() == "api");
+        var environment = container.Arr("env").Objects().ToDictionary(e => e["name"].Str(), e => e["value"].Str());
+        var volume = Repo.NewTempDirectory("k8s-models");
+        try
+        {
+            // The volume as the init container leaves it, plus a model the worker trained.
+            File.Copy(images.Service.Map("/app/models/mnist-mlp.onnx"), Path.Combine(volume, "mnist-mlp.onnx"));
+            File.Copy(images.Service.Map("/app/models/mnist-mlp.onnx"), Path.Combine(volume, "trained.onnx"));
+            var mountPath = container.Arr("volumeMounts").Objects().Single(m => m["name"].Str() == "models")["mountPath"].Str();
+
+            var (service, http) = await ImagesFixture.StartServiceAsync(images.Service, environment,
+                new Dictionary<string, string> { [mountPath] = volume });
+            await using (service)
+            using (http)
+            {
+                var models = await ImagesFixture.ModelsAsync(http);
+                Assert.Equal(["mnist-mlp", "trained"], models.Models.Select(m => m.Name).Order());
+                await http.GetAsync("/healthz");
+                await service.StopAsync(TimeSpan.FromSeconds(20));
+                var lines = service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.NotEmpty(lines);
+                Assert.All(lines, line => Assert.StartsWith("{", line.TrimStart()));
+            }
+        }
+        finally
+        {
+            Directory.Delete(volume, recursive: true);
+        }
+    }
 }
