@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MnistService.Trainer.Commands;
 
 namespace MnistService.Trainer.Worker;
 
@@ -53,8 +54,8 @@ public static class WorkerCommand
         });
 
         var command = new Command("worker",
-            "Run as a training worker: take jobs from MODELS/jobs/*.json, train them, write MODELS/NAME.onnx, " +
-            "and keep MODELS/jobs/NAME.status.json current. Stops gracefully on SIGTERM or Ctrl+C.")
+            "Run as a training worker: train the jobs dropped into MODELS/jobs/ (NAME.json, the train settings), " +
+            "write MODELS/NAME.onnx, keep MODELS/jobs/NAME.status.json current; SIGTERM or Ctrl+C stops it gracefully")
         {
             models, data, poll, stale, alive, untilIdle,
         };
@@ -72,9 +73,21 @@ public static class WorkerCommand
             Func<IServiceProvider, JobTrainer> training = trainer is not null
                 ? _ => trainer
                 : services => new PipelineTrainer(dataDirectory, services.GetRequiredService<ILogger<PipelineTrainer>>()).Trainer;
+            try
+            {
+                Directory.CreateDirectory(Path.Combine(options.ModelsDirectory, "jobs"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"error: cannot use {options.ModelsDirectory}/jobs: {e.Message}");
+                return CommandErrors.Failed;
+            }
+
             using var host = BuildHost(options, training);
+            var worker = host.Services.GetServices<IHostedService>().OfType<TrainingWorker>().Single();
             await host.RunAsync(cancellationToken);
-            return 0;
+            // The worker loop ends only when asked to; if it ended with an error (already logged), say so in the exit code.
+            return worker.ExecuteTask is { IsFaulted: true } ? CommandErrors.Failed : CommandErrors.Ok;
         });
         return command;
     }

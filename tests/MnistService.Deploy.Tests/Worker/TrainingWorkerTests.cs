@@ -192,6 +192,20 @@ public sealed class TrainingWorkerTests : IDisposable
         Assert.Equal(JobState.Failed, JobStatus.TryRead(Path.Combine(_models, "jobs", "b.status.json"))!.State);
     }
 
+    [Fact]
+    public async Task A_models_directory_that_cannot_be_made_exits_with_a_message()
+    {
+        var file = Path.Combine(_models, "not-a-directory");
+        File.WriteAllText(file, "");
+        var error = new StringWriter();
+
+        var exit = await WorkerCommand.Create(FakeTrainers.Quick()).Parse(["--models", Path.Combine(file, "models")])
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Error = error });
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error: cannot use", error.ToString());
+    }
+
     [Theory]
     [InlineData("--poll-seconds", "0")]
     [InlineData("--stale-seconds", "5")]
