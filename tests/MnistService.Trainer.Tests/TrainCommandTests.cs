@@ -12,7 +12,7 @@ public class TrainCommandTests
         var run = await CliRunner.RunAsync("train", "--out", output, "--epochs", "2", "--train-limit", "6000", "--seed", "3", "--hidden", "64,32", "--dropout", "0");
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Contains("dense (Dense)", run.Output);
+        Assert.Contains("dense_1 (Dense)", run.Output);
         Assert.Contains("52,650", run.Output); // 784*64+64 + 64*32+32 + 32*10+10
         Assert.Contains("Epoch 2/2", run.Output);
         Assert.Matches(@"\d+/\d+ \[=+\] - [\d.]+s - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+", run.Output);

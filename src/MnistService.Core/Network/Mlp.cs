@@ -196,7 +196,7 @@ public sealed class Mlp
         }
     }
 
-    /// <summary>The model as Keras's summary shows it: layer names, kinds, output widths and parameter counts.</summary>
+    /// <summary>The model as Keras's summary shows it: layer names (the ONNX initializer names), kinds, output widths and parameter counts.</summary>
     public ArchitectureInfo Describe()
     {
         var infos = new List<LayerInfo>();
@@ -206,10 +206,10 @@ public sealed class Mlp
             switch (layer)
             {
                 case DenseLayer d:
-                    infos.Add(new LayerInfo(dense++ == 0 ? "dense" : $"dense_{dense - 1}", "dense", d.Outputs, d.Activation, d.ParameterCount));
+                    infos.Add(new LayerInfo(OnnxModelFormat.LayerName(dense++), "dense", d.Outputs, d.Activation, d.ParameterCount));
                     break;
                 case DropoutLayer p:
-                    infos.Add(new LayerInfo(dropout++ == 0 ? "dropout" : $"dropout_{dropout - 1}", "dropout", p.Outputs, null, 0, p.Rate));
+                    infos.Add(new LayerInfo($"dropout_{++dropout}", "dropout", p.Outputs, null, 0, p.Rate));
                     break;
             }
         }

@@ -157,6 +157,9 @@ public static class OnnxExporter
         var confusion = report.Test.Confusion;
         if (confusion is null || confusion.Length != OnnxModelFormat.Classes || confusion.Any(row => row is null || row.Length != OnnxModelFormat.Classes))
             throw new ArgumentException("The report's confusion matrix must be 10 rows of 10 counts.", nameof(report));
+        // Accuracies are fractions as Keras reports them (0.9811, not 98.11), so every reader formats them alike.
+        if (report.Test.Accuracy is < 0 or > 1 || report.History.Any(e => e.Accuracy is < 0 or > 1 || e.ValAccuracy is < 0 or > 1))
+            throw new ArgumentException("Accuracies in the report must be fractions in [0, 1], as Keras reports them.", nameof(report));
         if (report.Created.Offset != TimeSpan.Zero)
             throw new ArgumentException($"The report's creation time must be UTC, got offset {report.Created.Offset}.", nameof(report));
     }

@@ -12,9 +12,13 @@ namespace MnistService.Core.Onnx;
 /// </summary>
 public static class OnnxModelReader
 {
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="IOException">The file cannot be read (<see cref="FileNotFoundException"/>, <see cref="DirectoryNotFoundException"/>...).</exception>
     /// <exception cref="FormatException">The file is not an ONNX model, is truncated, or is not one of ours.</exception>
     public static OnnxModelFile Read(string path) => Read(File.ReadAllBytes(path), path);
+
+    /// <inheritdoc cref="Read(string)"/>
+    public static async Task<OnnxModelFile> ReadAsync(string path, CancellationToken cancellationToken = default) =>
+        Read(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), path);
 
     /// <param name="bytes">The model file's content.</param>
     /// <param name="source">Where the bytes came from, for error messages (a path or an upload's name).</param>

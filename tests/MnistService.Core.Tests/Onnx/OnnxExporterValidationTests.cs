@@ -81,6 +81,15 @@ public sealed class OnnxExporterValidationTests
     }
 
     [Fact]
+    public void Rejects_accuracies_given_in_percent()
+    {
+        var layers = TestModels.SmallOdd();
+        var report = TestModels.Report(layers);
+        AssertRejected(layers, report with { Test = report.Test with { Accuracy = 98.11 } }, "fractions in [0, 1]");
+        AssertRejected(layers, report with { History = [report.History[0] with { ValAccuracy = 97.5 }] }, "fractions in [0, 1]");
+    }
+
+    [Fact]
     public void Rejects_a_creation_time_that_is_not_utc()
     {
         var layers = TestModels.SmallOdd();

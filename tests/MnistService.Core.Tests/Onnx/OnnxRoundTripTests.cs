@@ -72,6 +72,21 @@ public sealed class OnnxRoundTripTests
     }
 
     [Fact]
+    public async Task ReadAsync_reads_what_Read_reads()
+    {
+        var layers = TestModels.SmallOdd();
+        using var dir = new TestModels.TempDirectory();
+        string path = dir.File("model.onnx");
+        OnnxExporter.Write(path, layers, TestModels.Report(layers));
+
+        var model = await OnnxModelReader.ReadAsync(path);
+
+        Assert.Equal(OnnxModelReader.Read(path).Sha256, model.Sha256);
+        Assert.Equal(layers[2].Weights, model.Layers[2].Weights);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => OnnxModelReader.ReadAsync(dir.File("other.onnx")));
+    }
+
+    [Fact]
     public void Same_inputs_give_the_same_bytes()
     {
         var layers = TestModels.SmallOdd();

@@ -1,0 +1,96 @@
+using Microsoft.ML.OnnxRuntime;
+using MnistService.Core.Data;
+using MnistService.Core.Network;
+using MnistService.Core.Onnx;
+using MnistService.Core.Tests.Data;
+using MnistService.Core.Training;
+using Xunit.Abstractions;
+
+namespace MnistService.Core.Tests.Onnx;
+
+/// <summary>
+/// On the whole MNIST test set, ONNX Runtime running the exported file and our own forward pass agree
+/// within 1e-5 on every class probability, and the accuracy ONNX Runtime measures is the report's.
+/// </summary>
+public sealed class OnnxParityTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-5;
+
+    [Fact]
+    public void A_model_trained_here_runs_the_same_in_onnx_runtime_and_in_our_mlp()
+    {
+        var data = TestMnist.Real;
+        var options = new TrainingOptions { Epochs = 1, Seed = 42 };
+        var train = data.Train.Take(20_000); // one short epoch is enough to give the weights structure
+        var result = Trainer.Train(train.Images, train.Labels, options);
+        var evaluation = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
+        var report = new ModelReport
+        {
+            Created = DateTimeOffset.UtcNow,
+            Hyperparameters = options.ToHyperparameters(),
+            Architecture = result.Model.Describe(),
+            History = result.History,
+            Test = evaluation.ToTestResult(),
+            Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
+            Producer = "mnist-train test",
+        };
+        using var dir = new TestModels.TempDirectory();
+        string path = dir.File("trained.onnx");
+        OnnxExporter.Write(path, result.Model.GetParameters(), report);
+
+        var model = OnnxModelReader.Read(path);
+        Assert.Equal(report.ToJson(), model.ReportJson);
+        AssertParity(path, model, data.Test);
+    }
+
+    [Fact]
+    public void The_committed_default_model_runs_the_same_in_onnx_runtime_and_in_our_mlp()
+    {
+        string path = TestModels.DefaultModelPath();
+        var model = OnnxModelReader.Read(path);
+        AssertParity(path, model, TestMnist.Real.Test);
+        Assert.True(model.Report.Test.Accuracy >= 0.98, $"The default model reports {model.Report.Test.Accuracy:P2}, below 98 %.");
+    }
+
+    private void AssertParity(string path, OnnxModelFile model, MnistSet test)
+    {
+        int n = test.Count;
+        var ours = new float[n * 10];
+        Mlp.FromParameters(model.Layers).Predict(test.Images, n, ours);
+
+        using var session = new InferenceSession(path);
+        using var input = OrtValue.CreateTensorValueFromMemory(test.Images, [n, 1, 28, 28]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["image"], [input], ["probabilities"]);
+        ReadOnlySpan<float> onnx = outputs[0].GetTensorDataAsSpan<float>();
+        Assert.Equal(n * 10, onnx.Length);
+
+        double worst = 0;
+        int correct = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int k = 0; k < 10; k++)
+            {
+                double difference = Math.Abs(onnx[i * 10 + k] - ours[i * 10 + k]);
+                worst = Math.Max(worst, difference);
+                Assert.True(difference <= Tolerance,
+                    $"image {i}, digit {k}: ONNX Runtime {onnx[i * 10 + k]:R}, ours {ours[i * 10 + k]:R}");
+            }
+            if (ArgMax(onnx.Slice(i * 10, 10)) == test.Labels[i])
+                correct++;
+        }
+        double accuracy = (double)correct / n;
+        output.WriteLine($"{n} images: largest probability difference {worst:E2}, ONNX Runtime accuracy {accuracy:P2}, report {model.Report.Test.Accuracy:P2}");
+        Assert.Equal(model.Report.Test.Accuracy, accuracy);
+        Assert.Equal(n, model.Report.Test.Confusion.Sum(row => row.Sum()));
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best])
+                best = i;
+        return best;
+    }
+}
