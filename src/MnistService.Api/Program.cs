@@ -1,5 +1,33 @@
+using MnistService.Api.Health;
+using MnistService.Api.Hosting;
+using MnistService.Api.Metrics;
+using MnistService.Api.Models;
+using MnistService.Api.Predictions;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceLogging();
+builder.Services.AddProblemResponses();
+builder.Services.AddJsonContracts();
+builder.Services.AddApiDocumentation();
+builder.Services.AddModels(builder.Configuration);
+builder.Services.AddPredictions(builder.Configuration);
+
 var app = builder.Build();
+
+app.UseRequestLogging();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseServiceMetrics();
+app.UseStaticPage();
+app.UseApiDocumentation();
+
+app.MapPredictions();
+app.MapModels();
+app.MapMetrics();
+app.MapHealth();
+
 app.Run();
 
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

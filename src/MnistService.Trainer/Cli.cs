@@ -13,6 +13,7 @@ public static class Cli
             TrainCommand.Create(console, error),
             EvaluateCommand.Create(console, error),
             InspectCommand.Create(console, error),
+            Worker.WorkerCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>

@@ -1,0 +1,42 @@
+namespace MnistService.Api.Errors;
+
+/// <summary>
+/// A request the service refuses, with the HTTP status and RFC 7807 title it is answered with.
+/// Thrown by the input readers and mapped to problem+json by <see cref="ApiExceptionHandler"/>.
+/// </summary>
+public abstract class ApiException(int status, string title, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+}
+
+/// <summary>400: the input cannot be read or has the wrong shape.</summary>
+public sealed class InvalidInputException(string detail)
+    : ApiException(StatusCodes.Status400BadRequest, "Invalid input", detail);
+
+/// <summary>404: no model of that name is loaded.</summary>
+public sealed class ModelNotFoundException(string name)
+    : ApiException(StatusCodes.Status404NotFound, "Model not found", $"No model named '{name}' is loaded. GET /models lists the loaded models.")
+{
+    public string Name { get; } = name;
+}
+
+/// <summary>413: the body or the image is larger than the configured limits.</summary>
+public sealed class PayloadTooLargeException(string detail)
+    : ApiException(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
+
+/// <summary>415: a content type or image format the service does not read.</summary>
+public sealed class UnsupportedMediaTypeException(string detail)
+    : ApiException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
+
+/// <summary>422: a readable image without a digit in it.</summary>
+public sealed class EmptyImageException(string detail)
+    : ApiException(StatusCodes.Status422UnprocessableEntity, "No digit found", detail);
+
+/// <summary>503: no model is loaded yet (or every model file is broken).</summary>
+public sealed class NoModelLoadedException(string detail)
+    : ApiException(StatusCodes.Status503ServiceUnavailable, "No model loaded", detail);
+
+/// <summary>404: the model's file carries no evaluation report.</summary>
+public sealed class ReportNotFoundException(string name)
+    : ApiException(StatusCodes.Status404NotFound, "Report not found", $"The model '{name}' has no 'mnist.report' metadata, so there is no test evaluation to show.");

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace MnistService.Api.Errors;
+
+/// <summary>
+/// Turns every exception that reaches the pipeline into RFC 7807 problem+json: our own
+/// <see cref="ApiException"/>s with their status, Kestrel's and the JSON reader's complaints about the
+/// request as 4xx, and anything else as a logged 500 (which no input should be able to cause).
+/// </summary>
+public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            ApiException e => (e.Status, e.Title, e.Message),
+            BadHttpRequestException e when e.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+                (e.StatusCode, "Payload too large", e.Message),
+            BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message),
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested =>
+                (499, "Client closed request", "The client went away."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+        }
+        if (http.Response.HasStarted)
+        {
+            return false;
+        }
+        http.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MnistService.Api.Models;
+
+namespace MnistService.Api.Health;
+
+/// <summary>Liveness and readiness for Docker and Kubernetes.</summary>
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/").WithTags("Health");
+        group.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("alive")))
+            .WithName("Liveness")
+            .WithSummary("The process is up and answering.");
+        group.MapGet("/readyz", Ready)
+            .WithName("Readiness")
+            .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.");
+        return app;
+    }
+
+    private static Results<Ok<ReadinessResponse>, ProblemHttpResult> Ready(ModelRepository repository)
+    {
+        var snapshot = repository.Snapshot;
+        if (snapshot.Models.ContainsKey(snapshot.DefaultName))
+        {
+            return TypedResults.Ok(new ReadinessResponse("ready", snapshot.DefaultName, snapshot.Models.Count));
+        }
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Not ready",
+            detail: snapshot.Failures.TryGetValue(snapshot.DefaultName, out var failure)
+                ? $"The default model '{snapshot.DefaultName}' failed to load: {failure.Error}"
+                : $"The default model '{snapshot.DefaultName}' is not loaded ({snapshot.Models.Count} models loaded from {repository.Directory}).");
+    }
+}
+
+public sealed record HealthResponse(string Status);
+
+/// <param name="Models">Number of loaded models.</param>
+public sealed record ReadinessResponse(string Status, string DefaultModel, int Models);

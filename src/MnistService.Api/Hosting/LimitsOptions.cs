@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MnistService.Api.Hosting;
+
+/// <summary>What one request may cost the service (section <c>Limits</c>).</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>Largest accepted request body in bytes; larger ones get 413.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxRequestBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Largest accepted image in pixels (width x height), checked before decoding.</summary>
+    [Range(28 * 28, 1L << 28)]
+    public long MaxImagePixels { get; set; } = 4096L * 4096;
+
+    /// <summary>Largest accepted width or height on its own.</summary>
+    [Range(28, 1 << 16)]
+    public int MaxImageSide { get; set; } = 16384;
+}

@@ -1,0 +1,54 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace MnistService.Api.Hosting;
+
+public static class LoggingSetup
+{
+    /// <summary>
+    /// Serilog to the console: human-readable lines, or one JSON object per line when
+    /// <c>Logging:Json</c> is true (for log collectors). Levels come from <c>Serilog:MinimumLevel</c>.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
+    {
+        var json = builder.Configuration.GetValue<bool>("Logging:Json");
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .Enrich.FromLogContext();
+            if (json)
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>One line per request: method, path, status, elapsed time, and the model used.</summary>
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.EnrichDiagnosticContext = (context, http) =>
+            {
+                if (http.Request.QueryString.HasValue)
+                {
+                    context.Set("Query", http.Request.QueryString.Value);
+                }
+            };
+            // Probes and scrapes are frequent and boring: keep them out of the Information stream.
+            options.GetLevel = (http, _, exception) =>
+                exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
+                  || http.Request.Path.Equals("/metrics") ? LogEventLevel.Debug
+                : LogEventLevel.Information;
+        });
+        return app;
+    }
+}

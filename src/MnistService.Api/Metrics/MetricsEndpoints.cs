@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using MnistService.Api.Errors;
+using MnistService.Api.Models;
+using Prometheus;
+
+namespace MnistService.Api.Metrics;
+
+public static class MetricsEndpoints
+{
+    public const string PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <summary>HTTP request counts and durations for every endpoint (prometheus-net middleware).</summary>
+    public static WebApplication UseServiceMetrics(this WebApplication app)
+    {
+        app.UseHttpMetrics();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/metrics").WithTags("Metrics");
+        group.MapGet("/", Prometheus)
+            .WithName("PrometheusMetrics")
+            .WithSummary("Prometheus text format: HTTP requests, inference latency per model, predictions per digit, model reloads and failures.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        group.MapGet("/confusion", Confusion)
+            .WithName("GetConfusion")
+            .WithSummary("The model's confusion matrix on the MNIST test set (from its report), with per-class precision, recall and F1.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    private static async Task Prometheus(HttpResponse response, CancellationToken cancellationToken)
+    {
+        response.ContentType = PrometheusContentType;
+        await global::Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(response.Body, cancellationToken);
+    }
+
+    /// <param name="model">The model (GET /models lists them); the default model when absent.</param>
+    /// <param name="repository">The loaded models.</param>
+    private static Ok<ConfusionResponse> Confusion([FromQuery] string? model, ModelRepository repository)
+    {
+        using var lease = repository.Acquire(model);
+        var report = lease.Model.Report ?? throw new ReportNotFoundException(lease.Model.Name);
+        return TypedResults.Ok(ConfusionResponse.From(lease.Model.Name, report.Test.Confusion));
+    }
+}

@@ -1,0 +1,44 @@
+using Prometheus;
+
+namespace MnistService.Api.Metrics;
+
+/// <summary>The service's own Prometheus metrics (HTTP metrics come from prometheus-net's middleware).</summary>
+public static class ServiceMetrics
+{
+    // 50 µs .. ~100 ms: a single-image inference and its preprocessing live at the low end.
+    private static readonly double[] FastBuckets = Histogram.ExponentialBuckets(0.00005, 2, 12);
+
+    public static readonly Histogram InferenceSeconds = Prometheus.Metrics.CreateHistogram(
+        "mnist_inference_duration_seconds", "Time ONNX Runtime takes for one prediction, per model.",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = FastBuckets });
+
+    public static readonly Histogram DecodeSeconds = Prometheus.Metrics.CreateHistogram(
+        "mnist_image_decode_duration_seconds", "Time to decode an uploaded image, per decoder (png-fast, imagesharp).",
+        new HistogramConfiguration { LabelNames = ["decoder"], Buckets = FastBuckets });
+
+    public static readonly Histogram PreprocessSeconds = Prometheus.Metrics.CreateHistogram(
+        "mnist_preprocess_duration_seconds", "Time to turn a decoded image into the network's 28x28 input.",
+        new HistogramConfiguration { Buckets = FastBuckets });
+
+    public static readonly Counter Predictions = Prometheus.Metrics.CreateCounter(
+        "mnist_predictions_total", "Predictions served, per model and predicted digit.",
+        new CounterConfiguration { LabelNames = ["model", "digit"] });
+
+    public static readonly Counter ModelReloads = Prometheus.Metrics.CreateCounter(
+        "mnist_model_reloads_total", "Model files loaded or reloaded successfully.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter ModelLoadFailures = Prometheus.Metrics.CreateCounter(
+        "mnist_model_load_failures_total", "Model files that could not be loaded (the previous version, if any, stays).",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Gauge ModelsLoaded = Prometheus.Metrics.CreateGauge(
+        "mnist_models_loaded", "Models currently loaded and serving.");
+
+    public static readonly Gauge ModelsBroken = Prometheus.Metrics.CreateGauge(
+        "mnist_models_broken", "Model files currently failing to load.");
+
+    private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+    public static string DigitLabel(int digit) => Digits[digit];
+}

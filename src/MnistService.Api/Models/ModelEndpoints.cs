@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MnistService.Api.Errors;
+
+namespace MnistService.Api.Models;
+
+public static class ModelEndpoints
+{
+    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/models").WithTags("Models");
+        group.MapGet("/", List)
+            .WithName("ListModels")
+            .WithSummary("The loaded models, which one is the default, and model files that failed to load.");
+        group.MapGet("/{name}", Get)
+            .WithName("GetModel")
+            .WithSummary("One model with its report: architecture, hyperparameters, training history, test results.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static Ok<ModelListResponse> List(ModelRepository repository)
+    {
+        var snapshot = repository.Snapshot;
+        var models = snapshot.Models.Values.OrderBy(m => m.Name, StringComparer.Ordinal)
+            .Select(m => ModelSummary.From(m, snapshot)).ToList();
+        var failures = snapshot.Failures.Values.OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => new ModelFailureInfo(f.Name, Path.GetFileName(f.Path), f.Error, f.Since)).ToList();
+        return TypedResults.Ok(new ModelListResponse(snapshot.DefaultName, models, failures));
+    }
+
+    /// <param name="name">The model's name (its file name without .onnx).</param>
+    /// <param name="repository">The loaded models.</param>
+    private static Ok<ModelDetails> Get(string name, ModelRepository repository)
+    {
+        var snapshot = repository.Snapshot;
+        if (!snapshot.Models.TryGetValue(name, out var model))
+        {
+            throw new ModelNotFoundException(name);
+        }
+        return TypedResults.Ok(new ModelDetails(ModelSummary.From(model, snapshot), model.Report));
+    }
+}

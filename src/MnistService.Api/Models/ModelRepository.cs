@@ -1,0 +1,253 @@
+using Microsoft.Extensions.Options;
+using MnistService.Api.Errors;
+using MnistService.Api.Metrics;
+
+namespace MnistService.Api.Models;
+
+/// <summary>A model file that failed to load, with the reason, as shown by <c>GET /models</c>.</summary>
+public sealed record ModelFailure(string Name, string Path, string Error, DateTimeOffset Since);
+
+/// <summary>Everything the service serves at one moment. Never changed; a reload builds a new one.</summary>
+public sealed record ModelSnapshot(
+    string DefaultName,
+    IReadOnlyDictionary<string, LoadedModel> Models,
+    IReadOnlyDictionary<string, ModelFailure> Failures);
+
+/// <summary>
+/// The models of the configured directory. Requests take a <see cref="ModelLease"/> on the current
+/// snapshot; <see cref="Reconcile"/> (driven by <see cref="ModelDirectoryWatcher"/>) brings the snapshot
+/// in line with the files and swaps it atomically. A model that is replaced or removed is disposed
+/// when its last lease ends, so no request ever sees a disposed session. A file that does not load
+/// is reported and never replaces the working version of that model.
+/// </summary>
+public sealed class ModelRepository : IDisposable
+{
+    private readonly ModelsOptions _options;
+    private readonly ILogger<ModelRepository> _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _reconcileLock = new();
+    // The stamp of each file as last processed (loaded, or failed), so unchanged files are skipped.
+    private readonly Dictionary<string, ModelFileStamp> _processed = new(StringComparer.Ordinal);
+    // Files the watcher reported as touched: re-read even if size and time look the same.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
+    private ModelSnapshot _snapshot;
+
+    public ModelRepository(IOptions<ModelsOptions> options, IHostEnvironment environment, ILogger<ModelRepository> logger, TimeProvider time)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _time = time;
+        Directory = Hosting.RepositoryPaths.Resolve(_options.Directory, environment.ContentRootPath, "models")
+            ?? Path.Combine(environment.ContentRootPath, "models");
+        _snapshot = new ModelSnapshot(_options.Default, new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>());
+    }
+
+    /// <summary>The absolute directory the models are read from.</summary>
+    public string Directory { get; }
+
+    public ModelSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>
+    /// A lease on the named model (the default when <paramref name="name"/> is empty), valid until disposed.
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">No such model is loaded.</exception>
+    /// <exception cref="NoModelLoadedException">No name was given and the default model is not loaded.</exception>
+    public ModelLease Acquire(string? name)
+    {
+        var requested = string.IsNullOrEmpty(name) ? null : name;
+        while (true)
+        {
+            var snapshot = Snapshot;
+            var key = requested ?? snapshot.DefaultName;
+            if (!snapshot.Models.TryGetValue(key, out var model))
+            {
+                if (requested is not null)
+                {
+                    throw new ModelNotFoundException(requested);
+                }
+                throw new NoModelLoadedException(snapshot.Failures.TryGetValue(key, out var failure)
+                    ? $"The default model '{key}' failed to load: {failure.Error}"
+                    : $"The default model '{key}' is not loaded (no {key}.onnx in {Directory}).");
+            }
+            if (model.TryAcquire())
+            {
+                return new ModelLease(model);
+            }
+            // Released between reading the snapshot and taking the reference: a newer snapshot is already published.
+        }
+    }
+
+    /// <summary>Marks a file as touched, so the next <see cref="Reconcile"/> reads it again.</summary>
+    public void MarkTouched(string fileName) => _touched[Path.GetFileNameWithoutExtension(fileName)] = 0;
+
+    /// <summary>
+    /// Reads the directory and loads new or changed files, drops removed ones, and publishes the result.
+    /// Returns true when some file was still being written and should be looked at again shortly.
+    /// </summary>
+    public bool Reconcile()
+    {
+        lock (_reconcileLock)
+        {
+            var current = Snapshot;
+            var models = new Dictionary<string, LoadedModel>(current.Models, StringComparer.Ordinal);
+            var failures = new Dictionary<string, ModelFailure>(current.Failures, StringComparer.Ordinal);
+            var retired = new List<LoadedModel>();
+            var pending = false;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var name in _touched.Keys)
+            {
+                _touched.TryRemove(name, out _);
+                _processed.Remove(name);
+            }
+
+            foreach (var file in ListModelFiles())
+            {
+                var name = Path.GetFileNameWithoutExtension(file.Name);
+                seen.Add(name);
+                var stamp = ModelFileStamp.Of(file);
+                if (_processed.TryGetValue(name, out var done) && done == stamp)
+                {
+                    continue;
+                }
+                switch (TryLoad(name, file, stamp, models.GetValueOrDefault(name), out var loaded, out var error))
+                {
+                    case LoadOutcome.NotSettled:
+                        pending = true;
+                        break;
+                    case LoadOutcome.Unchanged:
+                        _processed[name] = stamp;
+                        failures.Remove(name);
+                        break;
+                    case LoadOutcome.Loaded:
+                        _processed[name] = stamp;
+                        if (models.TryGetValue(name, out var previous))
+                        {
+                            retired.Add(previous);
+                        }
+                        models[name] = loaded!;
+                        failures.Remove(name);
+                        ServiceMetrics.ModelReloads.WithLabels(name).Inc();
+                        _logger.LogInformation("Loaded model {Model} from {Path} (sha256 {Sha256}, test accuracy {Accuracy})",
+                            name, file.FullName, loaded!.Sha256, loaded.Report?.Test.Accuracy);
+                        break;
+                    case LoadOutcome.Failed:
+                        _processed[name] = stamp;
+                        failures[name] = new ModelFailure(name, file.FullName, error!, _time.GetUtcNow());
+                        ServiceMetrics.ModelLoadFailures.WithLabels(name).Inc();
+                        _logger.LogWarning("Model file {Path} cannot be loaded; {Action}: {Error}", file.FullName,
+                            models.ContainsKey(name) ? "the previous version keeps serving" : "the model is not available", error);
+                        break;
+                }
+            }
+
+            foreach (var name in models.Keys.Concat(failures.Keys).Concat(_processed.Keys).Where(n => !seen.Contains(n)).ToList())
+            {
+                if (models.Remove(name, out var removed))
+                {
+                    retired.Add(removed);
+                    _logger.LogInformation("Model {Model} removed (its file is gone)", name);
+                }
+                failures.Remove(name);
+                _processed.Remove(name);
+            }
+
+            if (retired.Count > 0 || !SameEntries(models, current.Models) || !SameEntries(failures, current.Failures))
+            {
+                Volatile.Write(ref _snapshot, new ModelSnapshot(_options.Default, models, failures));
+                ServiceMetrics.ModelsLoaded.Set(models.Count);
+                ServiceMetrics.ModelsBroken.Set(failures.Count);
+            }
+            foreach (var model in retired)
+            {
+                model.Release(); // the snapshot's reference; requests still holding leases keep it alive
+            }
+            return pending;
+        }
+    }
+
+    private enum LoadOutcome { NotSettled, Unchanged, Loaded, Failed }
+
+    private LoadOutcome TryLoad(string name, FileInfo file, ModelFileStamp stamp, LoadedModel? current,
+        out LoadedModel? loaded, out string? error)
+    {
+        loaded = null;
+        error = null;
+        // A file written in place is read only after it has stopped changing for the settle time.
+        if (_time.GetUtcNow().UtcDateTime - stamp.LastWriteUtc < _options.SettleTime)
+        {
+            return LoadOutcome.NotSettled;
+        }
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Vanished or locked between listing and reading: the next pass sees what happened.
+            _logger.LogDebug(e, "Could not read {Path} yet", file.FullName);
+            return LoadOutcome.NotSettled;
+        }
+        file.Refresh();
+        if (!file.Exists || ModelFileStamp.Of(file) != stamp || bytes.LongLength != stamp.Length)
+        {
+            return LoadOutcome.NotSettled; // changed while we read it
+        }
+        if (current is not null && current.Sha256 == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
+        {
+            return LoadOutcome.Unchanged; // touched, same content
+        }
+        try
+        {
+            loaded = LoadedModel.Load(name, file.FullName, stamp, bytes, _options);
+            return LoadOutcome.Loaded;
+        }
+        catch (InvalidDataException e)
+        {
+            error = e.Message;
+            return LoadOutcome.Failed;
+        }
+    }
+
+    private IEnumerable<FileInfo> ListModelFiles()
+    {
+        var directory = new DirectoryInfo(Directory);
+        if (!directory.Exists)
+        {
+            return [];
+        }
+        try
+        {
+            // Hidden files are a writer's temporary files (".name.onnx.tmp" and the like).
+            return directory.EnumerateFiles("*.onnx").Where(f => !f.Name.StartsWith('.')).ToList();
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning(e, "Cannot list {Directory}", Directory);
+            return [];
+        }
+    }
+
+    private static bool SameEntries<T>(IReadOnlyDictionary<string, T> a, IReadOnlyDictionary<string, T> b) where T : class =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && ReferenceEquals(kv.Value, other));
+
+    public void Dispose()
+    {
+        lock (_reconcileLock)
+        {
+            var snapshot = Snapshot;
+            Volatile.Write(ref _snapshot, snapshot with { Models = new Dictionary<string, LoadedModel>() });
+            foreach (var model in snapshot.Models.Values)
+            {
+                model.Release();
+            }
+        }
+    }
+}
+
+/// <summary>A reference on a model for the duration of one request.</summary>
+public readonly struct ModelLease(LoadedModel model) : IDisposable
+{
+    public LoadedModel Model { get; } = model;
+    public void Dispose() => Model.Release();
+}

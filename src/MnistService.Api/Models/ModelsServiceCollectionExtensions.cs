@@ -1,0 +1,15 @@
+namespace MnistService.Api.Models;
+
+public static class ModelsServiceCollectionExtensions
+{
+    /// <summary>The model repository, loaded at start and kept in line with its directory.</summary>
+    public static IServiceCollection AddModels(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ModelsOptions>().Bind(configuration.GetSection(ModelsOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ModelRepository>();
+        services.AddHostedService<ModelDirectoryWatcher>();
+        return services;
+    }
+}

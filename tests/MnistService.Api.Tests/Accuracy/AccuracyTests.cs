@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MnistService.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace MnistService.Api.Tests.Accuracy;
+
+/// <summary>
+/// The MNIST test set through the HTTP API, as uploads, against the accuracy the model's report states.
+/// </summary>
+[Collection(CommittedModelCollection.Name)]
+public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelper output)
+{
+    private readonly HttpClient _client = fixture.Client;
+
+    private async Task<double> ReportedAccuracy()
+    {
+        var models = await HttpAssert.Json(await _client.GetAsync("/models"));
+        return models.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-mlp")
+            .GetProperty("testAccuracy").GetDouble();
+    }
+
+    /// <summary>Uploads one image per index and returns the fraction the service reads as the label.</summary>
+    private async Task<double> Accuracy(IReadOnlyList<int> indices, Func<int, (byte[] Bytes, string Type)> make)
+    {
+        var correct = 0;
+        var failures = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(indices, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+        {
+            var (bytes, type) = make(i);
+            using var response = await _client.PostAsync("/predict", HttpAssert.Bytes(bytes, type), ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                failures.Add($"image {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                return;
+            }
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            if (json.RootElement.GetProperty("digit").GetInt32() == MnistTestSet.Labels[i])
+            {
+                Interlocked.Increment(ref correct);
+            }
+        });
+        Assert.Empty(failures);
+        return (double)correct / indices.Count;
+    }
+
+    [Fact]
+    public async Task MNIST_test_set_as_28x28_PNG_uploads_reaches_the_reported_accuracy()
+    {
+        var reported = await ReportedAccuracy();
+        var all = Enumerable.Range(0, MnistTestSet.Images.Length).ToList();
+        var measured = await Accuracy(all, i => (TestImages.MnistPng(MnistTestSet.Images[i]), "image/png"));
+        output.WriteLine($"28x28 PNG: {measured:P2} over {all.Count} images; report says {reported:P2}");
+        Assert.InRange(measured, reported - 0.001, reported + 0.001);
+    }
+
+    // Every second test image: 5,000 of each kind keeps the suite quick; the tolerance is 1 %.
+    private static readonly int[] Half = Enumerable.Range(0, 10_000).Where(i => i % 2 == 0).ToArray();
+
+    [Fact]
+    public async Task Digits_drawn_large_off_centre_black_on_white_as_JPEG_stay_within_1_percent()
+    {
+        var reported = await ReportedAccuracy();
+        var measured = await Accuracy(Half, i =>
+            (TestImages.BlackOnWhiteJpeg(MnistTestSet.Images[i], TestImages.Placement.Random(new Random(i))), "image/jpeg"));
+        output.WriteLine($"large black-on-white JPEG: {measured:P2} over {Half.Length} images; report says {reported:P2}");
+        Assert.InRange(measured, reported - 0.01, reported + 0.01);
+    }
+
+    [Fact]
+    public async Task Digits_drawn_large_off_centre_on_transparent_PNG_stay_within_1_percent()
+    {
+        var reported = await ReportedAccuracy();
+        var measured = await Accuracy(Half, i =>
+            (TestImages.TransparentPng(MnistTestSet.Images[i], TestImages.Placement.Random(new Random(-i))), "image/png"));
+        output.WriteLine($"large transparent PNG: {measured:P2} over {Half.Length} images; report says {reported:P2}");
+        Assert.InRange(measured, reported - 0.01, reported + 0.01);
+    }
+}

@@ -1,0 +1,129 @@
+using MnistService.Api.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace MnistService.Api.Tests.Imaging;
+
+/// <summary>The fast PNG path decodes exactly what ImageSharp decodes, for every kind of PNG it accepts.</summary>
+public sealed class FastPngDecoderTests
+{
+    /// <summary>ImageSharp's pixels, reduced to luminance and alpha the way the service does.</summary>
+    private static (byte[] Gray, byte[] Alpha) Reference(byte[] png)
+    {
+        using var image = Image.Load<Rgba32>(png);
+        var gray = new byte[image.Width * image.Height];
+        var alpha = new byte[gray.Length];
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                var p = image[x, y];
+                gray[y * image.Width + x] = GrayImage.Luma(p.R, p.G, p.B);
+                alpha[y * image.Width + x] = p.A;
+            }
+        }
+        return (gray, alpha);
+    }
+
+    private static Image<Rgba32> Noise(int width, int height, int seed, bool transparent, bool smooth)
+    {
+        var random = new Random(seed);
+        var image = new Image<Rgba32>(width, height);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                // Smooth gradients exercise the predictive filters, noise the raw paths.
+                image[x, y] = smooth
+                    ? new Rgba32((byte)(x * 7 + y), (byte)(y * 5), (byte)(x ^ y), transparent ? (byte)(x * 3 + y * 2) : (byte)255)
+                    : new Rgba32((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), transparent ? (byte)random.Next(256) : (byte)255);
+            }
+        }
+        return image;
+    }
+
+    public static TheoryData<PngColorType, PngFilterMethod, int, int, bool> Cases()
+    {
+        var data = new TheoryData<PngColorType, PngFilterMethod, int, int, bool>();
+        foreach (var color in new[] { PngColorType.Grayscale, PngColorType.GrayscaleWithAlpha, PngColorType.Rgb, PngColorType.RgbWithAlpha, PngColorType.Palette })
+        {
+            foreach (var filter in Enum.GetValues<PngFilterMethod>())
+            {
+                foreach (var (w, h) in new[] { (1, 1), (3, 5), (17, 9), (64, 1), (280, 280) })
+                {
+                    foreach (var smooth in new[] { false, true })
+                    {
+                        if ((w, h) == (280, 280) && filter != PngFilterMethod.Adaptive)
+                        {
+                            continue; // keep the big ones few
+                        }
+                        data.Add(color, filter, w, h, smooth);
+                    }
+                }
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Decodes_pixel_identical_to_ImageSharp(PngColorType color, PngFilterMethod filter, int width, int height, bool smooth)
+    {
+        var transparent = color is PngColorType.GrayscaleWithAlpha or PngColorType.RgbWithAlpha or PngColorType.Palette;
+        using var source = Noise(width, height, width * 31 + height, transparent, smooth);
+        var png = Infrastructure.TestImages.Encode(source, new PngEncoder
+        {
+            ColorType = color,
+            BitDepth = PngBitDepth.Bit8,
+            FilterMethod = filter,
+            InterlaceMethod = PngInterlaceMode.None,
+        });
+
+        Assert.True(FastPngDecoder.TryDecode(png, out var decoded), "the fast path refused a PNG it should take");
+        using (decoded)
+        {
+            var (gray, alpha) = Reference(png);
+            Assert.Equal(width, decoded!.Width);
+            Assert.Equal(height, decoded.Height);
+            Assert.Equal(gray, decoded.Gray.ToArray());
+            if (decoded.HasAlpha)
+            {
+                Assert.Equal(alpha, decoded.Alpha.ToArray());
+            }
+            else
+            {
+                Assert.All(alpha, a => Assert.Equal(255, a));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(PngColorType.Rgb, PngBitDepth.Bit16, PngInterlaceMode.None)]
+    [InlineData(PngColorType.Grayscale, PngBitDepth.Bit1, PngInterlaceMode.None)]
+    [InlineData(PngColorType.RgbWithAlpha, PngBitDepth.Bit8, PngInterlaceMode.Adam7)]
+    public void Leaves_other_PNGs_to_ImageSharp_which_still_decodes_them(PngColorType color, PngBitDepth depth, PngInterlaceMode interlace)
+    {
+        using var source = Noise(40, 30, 7, transparent: false, smooth: true);
+        var png = Infrastructure.TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = interlace });
+        Assert.False(FastPngDecoder.TryDecode(png, out _));
+
+        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new Hosting.LimitsOptions()));
+        using var decoded = decoder.Decode(png);
+        Assert.Equal(Reference(png).Gray, decoded.Gray.ToArray());
+    }
+
+    [Fact]
+    public void Refuses_damaged_data_instead_of_guessing()
+    {
+        using var source = Noise(50, 50, 3, transparent: false, smooth: false);
+        var png = Infrastructure.TestImages.Encode(source, new PngEncoder { ColorType = PngColorType.Rgb });
+        Assert.False(FastPngDecoder.TryDecode(png[..(png.Length / 2)], out _));
+        var flipped = (byte[])png.Clone();
+        flipped[png.Length / 2] ^= 0xFF;
+        if (FastPngDecoder.TryDecode(flipped, out var image))
+        {
+            image!.Dispose(); // zlib may still inflate it; then the pixels differ but nothing breaks
+        }
+    }
+}

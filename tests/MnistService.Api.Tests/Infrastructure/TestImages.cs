@@ -1,0 +1,135 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace MnistService.Api.Tests.Infrastructure;
+
+/// <summary>Images made in the test: MNIST digits as files, and the same digits drawn the way users draw them.</summary>
+public static class TestImages
+{
+    public static byte[] Encode<TPixel>(Image<TPixel> image, IImageEncoder encoder) where TPixel : unmanaged, IPixel<TPixel>
+    {
+        using var stream = new MemoryStream();
+        image.Save(stream, encoder);
+        return stream.ToArray();
+    }
+
+    /// <summary>An MNIST digit as it is: a 28x28 grayscale PNG, white ink on black.</summary>
+    public static byte[] MnistPng(byte[] pixels)
+    {
+        using var image = Image.LoadPixelData<L8>(pixels, 28, 28);
+        return Encode(image, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+    }
+
+    /// <summary>The digit enlarged <paramref name="scale"/> times (bicubic), as 0-255 ink values.</summary>
+    public static byte[] Enlarge(byte[] pixels, int scale, out int side)
+    {
+        var size = side = 28 * scale;
+        using var image = Image.LoadPixelData<L8>(pixels, 28, 28);
+        image.Mutate(x => x.Resize(size, size, KnownResamplers.Bicubic));
+        var result = new byte[side * side];
+        image.CopyPixelDataTo(result);
+        return result;
+    }
+
+    /// <summary>How a user draws: large, somewhere off centre, on a canvas of a different size.</summary>
+    public sealed record Placement(int Scale, int CanvasWidth, int CanvasHeight, int Left, int Top)
+    {
+        public static Placement Random(Random random)
+        {
+            var scale = random.Next(5, 10);
+            var side = 28 * scale;
+            var width = side + random.Next(20, 200);
+            var height = side + random.Next(20, 200);
+            return new Placement(scale, width, height, random.Next(0, width - side), random.Next(0, height - side));
+        }
+    }
+
+    /// <summary>Black ink on white paper, drawn large and off centre, as a JPEG.</summary>
+    public static byte[] BlackOnWhiteJpeg(byte[] pixels, Placement placement, int quality = 90)
+    {
+        var ink = Enlarge(pixels, placement.Scale, out var side);
+        var canvas = new byte[placement.CanvasWidth * placement.CanvasHeight * 3];
+        Array.Fill(canvas, (byte)255);
+        for (var y = 0; y < side; y++)
+        {
+            for (var x = 0; x < side; x++)
+            {
+                var v = (byte)(255 - ink[y * side + x]);
+                var i = ((placement.Top + y) * placement.CanvasWidth + placement.Left + x) * 3;
+                canvas[i] = canvas[i + 1] = canvas[i + 2] = v;
+            }
+        }
+        using var image = Image.LoadPixelData<Rgb24>(canvas, placement.CanvasWidth, placement.CanvasHeight);
+        return Encode(image, new JpegEncoder { Quality = quality });
+    }
+
+    /// <summary>Black strokes on a transparent canvas (what a drawing app exports), as an RGBA PNG.</summary>
+    public static byte[] TransparentPng(byte[] pixels, Placement placement, Rgb24 color = default)
+    {
+        var ink = Enlarge(pixels, placement.Scale, out var side);
+        var canvas = new byte[placement.CanvasWidth * placement.CanvasHeight * 4];
+        for (var y = 0; y < side; y++)
+        {
+            for (var x = 0; x < side; x++)
+            {
+                var i = ((placement.Top + y) * placement.CanvasWidth + placement.Left + x) * 4;
+                canvas[i] = color.R;
+                canvas[i + 1] = color.G;
+                canvas[i + 2] = color.B;
+                canvas[i + 3] = ink[y * side + x];
+            }
+        }
+        using var image = Image.LoadPixelData<Rgba32>(canvas, placement.CanvasWidth, placement.CanvasHeight);
+        // Fast settings: thousands of these are made per test run (other filters are covered by the decoder tests).
+        return Encode(image, new PngEncoder
+        {
+            ColorType = PngColorType.RgbWithAlpha,
+            CompressionLevel = PngCompressionLevel.BestSpeed,
+            FilterMethod = PngFilterMethod.Up,
+        });
+    }
+
+    /// <summary>The digit drawn large in black on white, in the given format.</summary>
+    public static byte[] BlackOnWhite(byte[] pixels, IImageEncoder encoder, int scale = 8)
+    {
+        var ink = Enlarge(pixels, scale, out var side);
+        var width = side + 60;
+        var canvas = new byte[width * width * 3];
+        Array.Fill(canvas, (byte)255);
+        for (var y = 0; y < side; y++)
+        {
+            for (var x = 0; x < side; x++)
+            {
+                var i = ((10 + y) * width + 40 + x) * 3;
+                canvas[i] = canvas[i + 1] = canvas[i + 2] = (byte)(255 - ink[y * side + x]);
+            }
+        }
+        using var image = Image.LoadPixelData<Rgb24>(canvas, width, width);
+        return Encode(image, encoder);
+    }
+
+    public static IEnumerable<(string ContentType, IImageEncoder Encoder)> AllFormats() =>
+    [
+        ("image/png", new PngEncoder()),
+        ("image/jpeg", new JpegEncoder { Quality = 85 }),
+        ("image/bmp", new BmpEncoder()),
+        ("image/gif", new GifEncoder()),
+        ("image/webp", new WebpEncoder()),
+        ("image/tiff", new TiffEncoder()),
+    ];
+
+    /// <summary>A uniform image (nothing drawn), in PNG.</summary>
+    public static byte[] Blank(int width, int height, byte gray)
+    {
+        using var image = new Image<L8>(width, height, new L8(gray));
+        return Encode(image, new PngEncoder());
+    }
+}
