@@ -17,5 +17,12 @@ public static class Cli
         };
 
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
-        Build(console, error).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        Build(console, error).Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            // Ctrl+C / SIGTERM cancel the command's token; give a worker time to hand its job back
+            // (and train time to reach the next batch) before the process is ended regardless.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        }, cancellationToken);
 }
