@@ -8,6 +8,10 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceLogging();
 builder.Services.AddProblemResponses();
+builder.Services.AddSecurityHeaders(builder.Configuration);
+builder.Services.AddClientRateLimiting(builder.Configuration);
+builder.Services.AddRequestTimeoutPolicy(builder.Configuration);
+builder.Services.AddGracefulShutdown(builder.Configuration);
 builder.Services.AddJsonContracts();
 builder.Services.AddApiDocumentation();
 builder.Services.AddModels(builder.Configuration);
@@ -15,10 +19,13 @@ builder.Services.AddPredictions(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseServiceMetrics();
+app.UseClientRateLimiting();
+app.UseRequestTimeouts();
 app.UseStaticPage();
 app.UseApiDocumentation();
 

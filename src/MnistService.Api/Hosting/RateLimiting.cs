@@ -1,0 +1,96 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace MnistService.Api.Hosting;
+
+/// <summary>
+/// A per-client limit (section <c>RateLimiting</c>): a token bucket per client IP address. Health probes
+/// and /metrics are never limited. On in production; appsettings.Development.json turns it off.
+/// </summary>
+public sealed class RateLimitingOptions
+{
+    public const string Section = "RateLimiting";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests a client may make at once after a quiet spell (the bucket's size).</summary>
+    [Range(1, 1_000_000)]
+    public int BurstLimit { get; set; } = 100;
+
+    /// <summary>Requests per second a client may keep up (the bucket's refill rate).</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 20;
+
+    /// <summary>How often the bucket is topped up; <see cref="RequestsPerSecond"/> is spread over it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ReplenishmentPeriod { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+public static class RateLimiting
+{
+    private static readonly string[] Exempt = ["/healthz", "/readyz", "/metrics"];
+
+    public static IServiceCollection AddClientRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((limiter, configured) =>
+        {
+            var options = configured.Value;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var path = context.Request.Path;
+                if (Exempt.Any(p => path.Equals(p, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return RateLimitPartition.GetNoLimiter("exempt");
+                }
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.BurstLimit,
+                    TokensPerPeriod = Math.Max(1, (int)Math.Round(options.RequestsPerSecond * options.ReplenishmentPeriod.TotalSeconds)),
+                    ReplenishmentPeriod = options.ReplenishmentPeriod,
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = (rejected, cancellationToken) => WriteTooManyRequestsAsync(rejected, options, cancellationToken);
+        });
+        return services;
+    }
+
+    /// <summary>429 problem+json with Retry-After in whole seconds (at least 1).</summary>
+    private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext rejected, RateLimitingOptions options, CancellationToken cancellationToken)
+    {
+        var http = rejected.HttpContext;
+        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : options.ReplenishmentPeriod;
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = $"This client sent more than {options.BurstLimit} requests at once or {options.RequestsPerSecond} per second for a while; retry after {seconds} s.",
+            },
+        });
+    }
+
+    /// <summary>The limiter, when enabled; off, requests pass straight through.</summary>
+    public static WebApplication UseClientRateLimiting(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Enabled)
+        {
+            app.UseRateLimiter();
+        }
+        return app;
+    }
+}

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace MnistService.Api.Hosting;
+
+/// <summary>
+/// Graceful stop (section <c>Shutdown</c>): on SIGTERM the server stops accepting connections and lets
+/// the requests in flight finish for up to <see cref="Timeout"/>; keep it below the orchestrator's
+/// grace period (Kubernetes: 30 s by default).
+/// </summary>
+public sealed class ShutdownOptions
+{
+    public const string Section = "Shutdown";
+
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(25);
+}
+
+public static class GracefulShutdown
+{
+    public static IServiceCollection AddGracefulShutdown(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ShutdownOptions>().Bind(configuration.GetSection(ShutdownOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
+            host.ShutdownTimeout = shutdown.Value.Timeout);
+        return services;
+    }
+}
