@@ -153,37 +153,43 @@ public sealed class HostileBodies
     {
         int[] sides = [0, 1, 65_535, 65_536, 100_000, int.MaxValue, -1, 46_341, 16_385];
         int Side() => random.Next(3) == 0 ? random.Next(1, 200_000) : sides[random.Next(sides.Length)];
-        int w = Side(), h = Side();
-        switch (random.Next(5))
+        string[] formats = ["png", "gif", "jpeg", "bmp", "webp"];
+        return Claiming(formats[random.Next(formats.Length)], Side(), Side(), bottomUp: random.Next(2) == 0, variant: random.Next(12));
+    }
+
+    /// <summary>A tiny file of the given format whose header claims <paramref name="w"/> x <paramref name="h"/> pixels.</summary>
+    public static HostileBody Claiming(string format, int w, int h, bool bottomUp = true, int variant = 0)
+    {
+        switch (format)
         {
-            case 0:
+            case "png":
             {
                 var png = new List<byte>([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
                 var header = new byte[13];
                 BinaryPrimitives.WriteInt32BigEndian(header, w);
                 BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), h);
                 header[8] = 8;
-                header[9] = (byte)new[] { 0, 2, 6 }[random.Next(3)];
+                header[9] = (byte)new[] { 0, 2, 6 }[variant % 3];
                 png.AddRange(Chunk("IHDR", header));
                 png.AddRange(Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
                 png.AddRange(Chunk("IEND", []));
                 return new($"PNG claiming {w}x{h}", [.. png], "image/png");
             }
-            case 1:
+            case "gif":
             {
                 ushort gw = (ushort)w, gh = (ushort)h;
                 byte[] gif = [.. "GIF89a"u8, (byte)gw, (byte)(gw >> 8), (byte)gh, (byte)(gh >> 8), 0x00, 0x00, 0x00,
                     0x2C, 0, 0, 0, 0, (byte)gw, (byte)(gw >> 8), (byte)gh, (byte)(gh >> 8), 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B];
                 return new($"GIF claiming {gw}x{gh}", gif, "image/gif");
             }
-            case 2:
+            case "jpeg":
             {
                 ushort jw = (ushort)w, jh = (ushort)h;
                 // SOI, a baseline SOF0 with one component, then end of image: Identify reads the size from SOF0.
                 byte[] jpeg = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, (byte)(jh >> 8), (byte)jh, (byte)(jw >> 8), (byte)jw, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xD9];
                 return new($"JPEG claiming {jw}x{jh}", jpeg, "image/jpeg");
             }
-            case 3:
+            case "bmp":
             {
                 var bmp = new byte[54 + 16];
                 bmp[0] = (byte)'B'; bmp[1] = (byte)'M';
@@ -191,9 +197,9 @@ public sealed class HostileBodies
                 BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
                 BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 40);
                 BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), w);
-                BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), random.Next(2) == 0 ? h : -h);
+                BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), bottomUp ? h : -h);
                 BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(26), 1);
-                BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), (short)new[] { 1, 8, 24, 32 }[random.Next(4)]);
+                BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), (short)new[] { 1, 8, 24, 32 }[variant % 4]);
                 return new($"BMP claiming {w}x{h}", bmp, "image/bmp");
             }
             default:

@@ -1,0 +1,170 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using MnistService.Api.Tests.Infrastructure;
+
+namespace MnistService.Api.Tests.Reliability;
+
+/// <summary>What one request, and one client, may cost: pixels, time and request rate.</summary>
+public sealed class LimitsTests
+{
+    [Theory]
+    [InlineData("png")]
+    [InlineData("gif")]
+    [InlineData("jpeg")]
+    [InlineData("bmp")]
+    [InlineData("webp")]
+    public async Task A_tiny_file_claiming_a_huge_image_is_413_without_being_decoded(string format)
+    {
+        using var factory = new ApiFactory(TestPaths.ModelsDirectory);
+        using var client = factory.CreateClient();
+        await HttpAssert.Json(await client.GetAsync("/models")); // warm up, so the allocation count below is the request's
+        var body = HostileBodies.Claiming(format, 20_000, 20_000);
+        Assert.True(body.Bytes.Length < 200);
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var problem = await HttpAssert.Problem(await client.PostAsync("/predict", body.ToContent()), HttpStatusCode.RequestEntityTooLarge);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Contains("20000x20000", problem.GetProperty("detail").GetString());
+        // Decoded, 400 million pixels would need gigabytes; refused from the header, the request costs little.
+        Assert.True(allocated < 200_000_000, $"{allocated:N0} bytes allocated: was the image decoded?");
+    }
+
+    [Fact]
+    public async Task A_client_over_its_rate_gets_429_with_Retry_After_and_others_are_not_affected()
+    {
+        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?>
+        {
+            ["RateLimiting:Enabled"] = "true",
+            ["RateLimiting:BurstLimit"] = "3",
+            ["RateLimiting:RequestsPerSecond"] = "1",
+            // One refill a minute: nothing comes back into the bucket while the test runs.
+            ["RateLimiting:ReplenishmentPeriod"] = "00:01:00",
+        });
+        using var limited = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(new ClientAddressFromHeader())));
+        using var client = limited.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await HttpAssert.Json(await Get(client, "/models", "10.0.0.1"));
+        }
+        var refused = await Get(client, "/models", "10.0.0.1");
+        var problem = await HttpAssert.Problem(refused, HttpStatusCode.TooManyRequests);
+        Assert.Contains("retry after", problem.GetProperty("detail").GetString());
+        var retryAfter = int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 60);
+        var post = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = HttpAssert.JsonBody("{}") };
+        post.Headers.Add(ClientAddressFromHeader.Header, "10.0.0.1");
+        await HttpAssert.Problem(await client.SendAsync(post), HttpStatusCode.TooManyRequests); // every endpoint counts
+        // Another client has its own bucket; probes and metrics are never limited.
+        await HttpAssert.Json(await Get(client, "/models", "10.0.0.2"));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Get(client, "/healthz", "10.0.0.1")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Get(client, "/metrics", "10.0.0.1")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Rate_limiting_is_on_in_production_and_off_in_development()
+    {
+        using var development = new ApiFactory(TestPaths.ModelsDirectory);
+        using var production = new ApiFactory(TestPaths.ModelsDirectory).WithWebHostBuilder(b => b.UseEnvironment("Production"));
+
+        Assert.Equal(0, await CountRefusals(development.CreateClient(), 150));
+        Assert.InRange(await CountRefusals(production.CreateClient(), 150), 1, 149); // default burst: 100
+    }
+
+    [Fact]
+    public async Task A_request_that_outlasts_the_timeout_gets_408_problem_json()
+    {
+        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["RequestTimeouts:Timeout"] = "00:00:00.300" });
+        using var client = factory.CreateClient();
+        using var stalled = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var content = new StreamContent(new StallingStream("{\"pixels\": [0,"u8.ToArray(), TimeSpan.FromSeconds(10), stalled.Token));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var started = DateTime.UtcNow;
+        var response = await client.PostAsync("/predict", content, stalled.Token);
+        var problem = await HttpAssert.Problem(response, HttpStatusCode.RequestTimeout);
+        await stalled.CancelAsync();
+
+        Assert.Contains("0.3 s", problem.GetProperty("detail").GetString());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(9), "the request was not cut off at the timeout");
+        // The service goes on answering.
+        await HttpAssert.Json(await client.GetAsync("/models"));
+    }
+
+    private static async Task<int> CountRefusals(HttpClient client, int requests)
+    {
+        var refused = 0;
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await client.GetAsync("/models");
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused++;
+            else Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        client.Dispose();
+        return refused;
+    }
+
+    private static Task<HttpResponseMessage> Get(HttpClient client, string path, string address)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add(ClientAddressFromHeader.Header, address);
+        return client.SendAsync(request);
+    }
+
+    /// <summary>The in-memory server has no client address; this gives each request the one its header names.</summary>
+    private sealed class ClientAddressFromHeader : IStartupFilter
+    {
+        public const string Header = "X-Test-Client";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (IPAddress.TryParse(context.Request.Headers[Header].ToString(), out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+
+    /// <summary>A body that sends its first bytes and then nothing for a long time (a slow client).</summary>
+    private sealed class StallingStream(byte[] head, TimeSpan stall, CancellationToken cancellation) : Stream
+    {
+        private int _position;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position < head.Length)
+            {
+                var n = Math.Min(buffer.Length, head.Length - _position);
+                head.AsMemory(_position, n).CopyTo(buffer);
+                _position += n;
+                return n;
+            }
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cancellation);
+            await Task.Delay(stall, linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

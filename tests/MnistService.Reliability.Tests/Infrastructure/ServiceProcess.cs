@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace MnistService.Reliability.Tests.Infrastructure;
+
+/// <summary>The service's build output started as a real process on 127.0.0.1, over a models directory of the test's.</summary>
+public sealed class ServiceProcess : IDisposable
+{
+    private ServiceProcess(ChildProcess process, Uri address)
+    {
+        Process = process;
+        Address = address;
+    }
+
+    public ChildProcess Process { get; }
+    public Uri Address { get; }
+
+    public static async Task<ServiceProcess> StartAsync(string modelsDirectory, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var port = FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["Models__Directory"] = modelsDirectory,
+            ["Models__Debounce"] = "00:00:00.050",
+            ["Models__SettleTime"] = "00:00:00.300",
+            ["Models__RescanInterval"] = "00:00:02",
+            ["RateLimiting__Enabled"] = "false", // the load comes from one address
+            ["Serilog__MinimumLevel__Default"] = "Warning",
+            ["DOTNET_gcServer"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        var process = new ChildProcess(Repo.ServiceDll, ["--urls", address.ToString().TrimEnd('/')], environment, Path.GetDirectoryName(Repo.ServiceDll)!);
+        var service = new ServiceProcess(process, address);
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The service exited with {process.ExitCode}:\n{process.Output}");
+            }
+            try
+            {
+                using var ready = await http.GetAsync("readyz");
+                if (ready.StatusCode == HttpStatusCode.OK) return service;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        service.Dispose();
+        throw new TimeoutException($"The service did not become ready:\n{process.Output}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose() => Process.Dispose();
+}
