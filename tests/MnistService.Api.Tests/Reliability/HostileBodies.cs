@@ -204,15 +204,18 @@ public sealed class HostileBodies
             }
             default:
             {
-                // VP8X: the extended WebP header, canvas size as 24-bit (size - 1) values.
-                var cw = (uint)Math.Clamp((long)w, 1, 1 << 24) - 1;
-                var ch = (uint)Math.Clamp((long)h, 1, 1 << 24) - 1;
+                // VP8L, the lossless header: 0x2F, then width-1 and height-1 in 14 bits each (at most 16384 a side).
+                var lw = (uint)Math.Clamp((long)w, 1, 1 << 14) - 1;
+                var lh = (uint)Math.Clamp((long)h, 1, 1 << 14) - 1;
+                var bits = lw | (lh << 14);
+                byte[] payload = [0x2F, (byte)bits, (byte)(bits >> 8), (byte)(bits >> 16), (byte)(bits >> 24), 0, 0, 0];
                 var webp = new List<byte>("RIFF"u8.ToArray());
-                webp.AddRange(BitConverter.GetBytes(4 + 8 + 10));
-                webp.AddRange("WEBPVP8X"u8.ToArray());
-                webp.AddRange(BitConverter.GetBytes(10));
-                webp.AddRange(new byte[] { 0, 0, 0, 0, (byte)cw, (byte)(cw >> 8), (byte)(cw >> 16), (byte)ch, (byte)(ch >> 8), (byte)(ch >> 16) });
-                return new($"WebP claiming {cw + 1}x{ch + 1}", [.. webp], "image/webp");
+                webp.AddRange(BitConverter.GetBytes(4 + 8 + payload.Length));
+                webp.AddRange("WEBPVP8L"u8.ToArray());
+                webp.AddRange(BitConverter.GetBytes(payload.Length));
+                webp.AddRange(payload);
+                return new($"WebP claiming {lw + 1}x{lh + 1}", [.. webp], "image/webp");
+            }x{ch + 1}", [.. webp], "image/webp");
             }
         }
     }
