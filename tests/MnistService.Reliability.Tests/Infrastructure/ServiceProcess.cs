@@ -15,7 +15,8 @@ public sealed class ServiceProcess : IDisposable
     public ChildProcess Process { get; }
     public Uri Address { get; }
 
-    public static async Task<ServiceProcess> StartAsync(string modelsDirectory, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="probe">What "started" means: readyz (the default model is loaded) or healthz (alive, for an empty directory).</param>
+    public static async Task<ServiceProcess> StartAsync(string modelsDirectory, IReadOnlyDictionary<string, string>? settings = null, string probe = "readyz")
     {
         var port = FreePort();
         var environment = new Dictionary<string, string>
@@ -42,7 +43,7 @@ public sealed class ServiceProcess : IDisposable
             }
             try
             {
-                using var ready = await http.GetAsync("readyz");
+                using var ready = await http.GetAsync(probe);
                 if (ready.StatusCode == HttpStatusCode.OK) return service;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
