@@ -215,7 +215,6 @@ public sealed class HostileBodies
                 webp.AddRange(BitConverter.GetBytes(payload.Length));
                 webp.AddRange(payload);
                 return new($"WebP claiming {lw + 1}x{lh + 1}", [.. webp], "image/webp");
-            }x{ch + 1}", [.. webp], "image/webp");
             }
         }
     }
