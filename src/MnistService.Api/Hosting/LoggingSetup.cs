@@ -44,7 +44,8 @@ public static class LoggingSetup
             };
             // Probes and scrapes are frequent and boring: keep them out of the Information stream.
             options.GetLevel = (http, _, exception) =>
-                exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                exception is not null || http.Response.StatusCode is >= 500 and not 503 ? LogEventLevel.Error
+                : http.Response.StatusCode == 503 ? LogEventLevel.Warning
                 : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
                   || http.Request.Path.Equals("/metrics") ? LogEventLevel.Debug
                 : LogEventLevel.Information;
