@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
 using MnistService.Api.Errors;
 
 namespace MnistService.Api.Imaging;
@@ -44,11 +45,8 @@ public static class MnistPreprocessor
         var invert = median > 127;
         var background = invert ? 255 - median : median;
         Span<float> ink = stackalloc float[256];
-        var peak = 0;
-        foreach (var v in gray)
-        {
-            peak = Math.Max(peak, invert ? 255 - v : v);
-        }
+        var (darkest, brightest) = MinMax(gray);
+        var peak = invert ? 255 - darkest : brightest;
         var contrast = peak - background;
         if (contrast < MinContrast)
         {
@@ -63,12 +61,13 @@ public static class MnistPreprocessor
             ink[v] = level <= threshold ? 0f : Math.Min(255f, (level - background) * 255f / contrast);
         }
 
-        var (left, top, right, bottom) = BoundingBox(gray, width, height, ink);
+        var (left, top, right, bottom) = BoundingBox(gray, width, height, invert, threshold);
         if (right < left)
         {
             throw new EmptyImageException("No digit found: the image holds only background.");
         }
         var longest = Math.Max(right - left + 1, bottom - top + 1);
+        var offsetTop = top;
 
         // An image that already is an MNIST digit goes through unchanged: rescaling or re-centring it
         // would move it by a fraction of a pixel and only blur it (MNIST itself is centred within a pixel).
@@ -84,12 +83,9 @@ public static class MnistPreprocessor
 
         // The box of the clear ink (never empty: the peak itself is 255) is scaled to fit 20x20;
         // within a pixel of that, scaling would only blur.
-        Span<float> strongInk = stackalloc float[256];
-        for (var v = 0; v < 256; v++)
-        {
-            strongInk[v] = ink[v] > BoxFraction * 255 ? ink[v] : 0;
-        }
-        (left, top, right, bottom) = BoundingBox(gray, width, height, strongInk);
+        var strong = background + (int)(BoxFraction * contrast);
+        (left, top, right, bottom) = BoundingBox(gray.Slice(top * width, (bottom - top + 1) * width), width, bottom - top + 1, invert, Math.Max(threshold, strong));
+        (top, bottom) = (top + offsetTop, bottom + offsetTop);
         int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
         longest = Math.Max(boxWidth, boxHeight);
         var scale = Math.Abs(longest - Box) <= 1 ? 1.0 : (double)Box / longest;
@@ -130,23 +126,44 @@ public static class MnistPreprocessor
     /// Composites transparent pixels onto a background that contrasts with what was drawn: a canvas
     /// with black strokes on transparency becomes black on white, white strokes become white on black.
     /// </summary>
-    private static void CompositeOntoBackground(Span<byte> gray, ReadOnlySpan<byte> alpha)
+    private static unsafe void CompositeOntoBackground(Span<byte> gray, ReadOnlySpan<byte> alpha)
     {
         long weighted = 0, weight = 0;
-        for (var i = 0; i < gray.Length; i++)
+        var n = gray.Length;
+        fixed (byte* g = gray)
+        fixed (byte* a = alpha)
         {
-            weighted += gray[i] * alpha[i];
-            weight += alpha[i];
-        }
-        if (weight == 0)
-        {
-            throw new EmptyImageException("No digit found: the image is fully transparent.");
-        }
-        var background = weighted / weight < 128 ? 255 : 0;
-        for (var i = 0; i < gray.Length; i++)
-        {
-            int a = alpha[i];
-            gray[i] = (byte)((gray[i] * a + background * (255 - a) + 127) / 255);
+            for (var i = 0; i < n; i++)
+            {
+                weighted += g[i] * a[i];
+                weight += a[i];
+            }
+            if (weight == 0)
+            {
+                throw new EmptyImageException("No digit found: the image is fully transparent.");
+            }
+            var background = weighted / weight < 128 ? 255 : 0;
+            var j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // 16 pixels at a time in 16-bit lanes: g*a + bg*(255 - a) <= 65025, then an exact x / 255 rounding.
+                var full = Vector256.Create((ushort)255);
+                var bg = Vector256.Create((ushort)background);
+                for (; j + 16 <= n; j += 16)
+                {
+                    var gv = Vector256.WidenLower(Vector128.Load(g + j).ToVector256Unsafe());
+                    var av = Vector256.WidenLower(Vector128.Load(a + j).ToVector256Unsafe());
+                    var sum = gv * av + bg * (full - av) + Vector256.Create((ushort)128);
+                    var result = (sum + Vector256.ShiftRightLogical(sum, 8)) >> 8;
+                    Vector256.Narrow(result, result).GetLower().Store(g + j);
+                }
+            }
+            for (; j < n; j++)
+            {
+                int opacity = a[j];
+                var sum = g[j] * opacity + background * (255 - opacity) + 128;
+                g[j] = (byte)((sum + (sum >> 8)) >> 8); // round(x / 255), exact for x <= 65025
+            }
         }
     }
 
@@ -197,40 +214,60 @@ public static class MnistPreprocessor
         return histogram.Length - 1;
     }
 
-    private static (int Left, int Top, int Right, int Bottom) BoundingBox(ReadOnlySpan<byte> gray, int width, int height, ReadOnlySpan<float> ink)
+    /// <summary>The box of pixels whose ink level (gray, or 255 - gray when inverted) exceeds <paramref name="threshold"/>.</summary>
+    private static (int Left, int Top, int Right, int Bottom) BoundingBox(ReadOnlySpan<byte> gray, int width, int height, bool invert, int threshold)
     {
+        // Ink levels above the threshold are a contiguous range of raw gray values: a vectorised search.
+        byte low = invert ? (byte)0 : (byte)Math.Min(255, threshold + 1);
+        byte high = invert ? (byte)Math.Max(0, 254 - threshold) : (byte)255;
+        if (threshold >= 255)
+        {
+            return (width, height, -1, -1);
+        }
         int left = width, top = height, right = -1, bottom = -1;
         for (var y = 0; y < height; y++)
         {
             var row = gray.Slice(y * width, width);
-            var first = -1;
-            for (var x = 0; x < width; x++)
-            {
-                if (ink[row[x]] > 0)
-                {
-                    first = x;
-                    break;
-                }
-            }
+            var first = row.IndexOfAnyInRange(low, high);
             if (first < 0)
             {
                 continue;
             }
-            var last = first;
-            for (var x = width - 1; x > first; x--)
-            {
-                if (ink[row[x]] > 0)
-                {
-                    last = x;
-                    break;
-                }
-            }
+            var last = row.LastIndexOfAnyInRange(low, high);
             left = Math.Min(left, first);
             right = Math.Max(right, last);
             top = Math.Min(top, y);
             bottom = y;
         }
         return (left, top, right, bottom);
+    }
+
+    private static (byte Min, byte Max) MinMax(ReadOnlySpan<byte> values)
+    {
+        var i = 0;
+        byte min = 255, max = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && values.Length >= System.Numerics.Vector<byte>.Count)
+        {
+            var vmin = new System.Numerics.Vector<byte>(255);
+            var vmax = System.Numerics.Vector<byte>.Zero;
+            for (; i + System.Numerics.Vector<byte>.Count <= values.Length; i += System.Numerics.Vector<byte>.Count)
+            {
+                var v = new System.Numerics.Vector<byte>(values[i..]);
+                vmin = System.Numerics.Vector.Min(vmin, v);
+                vmax = System.Numerics.Vector.Max(vmax, v);
+            }
+            for (var k = 0; k < System.Numerics.Vector<byte>.Count; k++)
+            {
+                min = Math.Min(min, vmin[k]);
+                max = Math.Max(max, vmax[k]);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            min = Math.Min(min, values[i]);
+            max = Math.Max(max, values[i]);
+        }
+        return (min, max);
     }
 
     private static bool IsCentred(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink)
@@ -251,7 +288,7 @@ public static class MnistPreprocessor
     /// area averaging when shrinking (each output pixel is the mean of the source area it covers, so
     /// edges come out anti-aliased), bilinear when enlarging.
     /// </summary>
-    private static void Resample(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink, int left, int top,
+    private static unsafe void Resample(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink, int left, int top,
         int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight)
     {
         var columns = AxisWeights.Create(boxWidth, outWidth, scale);
@@ -261,18 +298,22 @@ public static class MnistPreprocessor
         try
         {
             // Horizontal pass: every source row of the box to outWidth values.
-            for (var y = 0; y < boxHeight; y++)
+            fixed (byte* pixels = gray)
+            fixed (float* levels = ink)
             {
-                var source = gray.Slice((top + y) * width + left, boxWidth);
-                for (var x = 0; x < outWidth; x++)
+                for (var y = 0; y < boxHeight; y++)
                 {
-                    var (start, weights) = columns[x];
-                    float sum = 0;
-                    for (var k = 0; k < weights.Length; k++)
+                    var source = pixels + (top + y) * width + left;
+                    for (var x = 0; x < outWidth; x++)
                     {
-                        sum += ink[source[start + k]] * weights[k];
+                        var (start, weights) = columns[x];
+                        float sum = 0;
+                        for (var k = 0; k < weights.Length; k++)
+                        {
+                            sum += levels[source[start + k]] * weights[k];
+                        }
+                        temp[y * outWidth + x] = sum;
                     }
-                    temp[y * outWidth + x] = sum;
                 }
             }
             // Vertical pass.
