@@ -13,8 +13,16 @@ public static class Cli
             TrainCommand.Create(console, error),
             EvaluateCommand.Create(console, error),
             InspectCommand.Create(console, error),
+            Worker.WorkerCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
-        Build(console, error).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        Build(console, error).Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            // Ctrl+C / SIGTERM cancel the command's token; give a worker time to hand its job back
+            // (and train time to reach the next batch) before the process is ended regardless.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        }, cancellationToken);
 }

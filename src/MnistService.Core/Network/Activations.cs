@@ -103,6 +103,7 @@ public sealed class DropoutLayer : Layer
 {
     private readonly Rng _rng;
     private float[] _mask = [];
+    private uint[] _random = [];
 
     public DropoutLayer(int width, double rate, Rng rng) : base(width, width)
     {
@@ -124,13 +125,31 @@ public sealed class DropoutLayer : Layer
             x[..n].CopyTo(y);
             return;
         }
-        if (_mask.Length < n) _mask = new float[n]; // grows once to the batch size, then reused
-        float keep = (float)(1 - Rate), scale = 1f / keep;
-        for (int i = 0; i < n; i++)
+        if (_mask.Length < n) // grows once to the batch size, then reused
         {
-            float m = _rng.NextFloat() < keep ? scale : 0f;
-            _mask[i] = m;
-            y[i] = x[i] * m;
+            _mask = new float[n];
+            _random = new uint[n];
+        }
+        // Keep a value when a uniform 32-bit word u < (1 - rate)·2³², i.e. with probability 1 - rate.
+        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round((1 - Rate) * 4294967296.0));
+        float scale = (float)(1 / (1 - Rate));
+        Span<uint> u = _random.AsSpan(0, n);
+        _rng.NextUInt32s(u);
+        var vu = MemoryMarshal.Cast<uint, Vector<uint>>(u);
+        var vm = MemoryMarshal.Cast<float, Vector<float>>(_mask.AsSpan(0, n));
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x[..n]);
+        var vy = MemoryMarshal.Cast<float, Vector<float>>(y[..n]);
+        var vt = new Vector<uint>(threshold);
+        var vs = new Vector<float>(scale);
+        for (int i = 0; i < vu.Length; i++)
+        {
+            vm[i] = Vector.ConditionalSelect(Vector.AsVectorInt32(Vector.LessThan(vu[i], vt)), vs, Vector<float>.Zero);
+            vy[i] = vx[i] * vm[i];
+        }
+        for (int i = vu.Length * Vector<uint>.Count; i < n; i++)
+        {
+            _mask[i] = u[i] < threshold ? scale : 0f;
+            y[i] = x[i] * _mask[i];
         }
     }
 

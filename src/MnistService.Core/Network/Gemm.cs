@@ -47,7 +47,7 @@ public sealed unsafe class Gemm
     private float* _a, _b, _c, _bias;
     private int _m, _n, _k, _aRowStride, _aDepthStride, _bDepthStride, _bColStride, _ldc;
     private int _rowTiles, _colPanels, _parts;
-    private readonly Action<int> _packBody, _computeBody;
+    private readonly Action<int> _packBody, _computeBody, _rowBody;
 
     /// <param name="threads">Worker threads; 0 means all cores.</param>
     public Gemm(int threads = 0, GemmPath? path = null)
@@ -60,6 +60,7 @@ public sealed unsafe class Gemm
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         _packBody = PackPart;
         _computeBody = ComputePart;
+        _rowBody = RowPart;
     }
 
     public GemmPath Path { get; }
@@ -120,14 +121,23 @@ public sealed unsafe class Gemm
 
             long work = (long)m * n * k;
             // Below ~0.5 M multiply-adds a thread hand-off costs more than it saves.
-            _parts = work < 512 * 1024 || _threads == 1 ? 1 : Math.Min(_threads * 4, _rowTiles * _colPanels);
-            if (_parts == 1)
+            bool parallel = work >= 512 * 1024 && _threads > 1;
+            if (!parallel)
             {
+                _parts = 1;
                 for (int t = 0; t < _rowTiles + _colPanels; t++) PackOne(t);
                 ComputePart(0);
             }
+            else if (_bColStride == 1 && n % _nr == 0 && _rowTiles > 1)
+            {
+                // Y = X·W and dW = Xᵀ·dY: B is read in place, so parts split the rows and need no shared packing.
+                _parts = Math.Min(_threads * 4, _rowTiles);
+                Parallel.For(0, _parts, _parallel, _rowBody);
+            }
             else
             {
+                // dX = dY·Wᵀ: the packed panels of B are shared by all rows, so pack first, then compute.
+                _parts = Math.Min(_threads * 4, _rowTiles * _colPanels);
                 Parallel.For(0, Math.Min(_threads * 2, _rowTiles + _colPanels), _parallel, _packBody);
                 Parallel.For(0, _parts, _parallel, _computeBody);
             }
@@ -157,6 +167,14 @@ public sealed unsafe class Gemm
             // panelA[p, r] = A(t·MR + r, p), zero rows past the end.
             float* dst = (float*)Unsafe.AsPointer(ref _packA[t * _mr * k]);
             int rows = Math.Min(_mr, _m - t * _mr);
+            if (_aRowStride == 1 && rows == _mr)
+            {
+                // Aᵀ of a row-major matrix (dW = Xᵀ·dY): the MR values of each p are contiguous.
+                float* src = _a + (long)t * _mr;
+                for (int p = 0; p < k; p++)
+                    new ReadOnlySpan<float>(src + (long)p * _aDepthStride, _mr).CopyTo(new Span<float>(dst + p * _mr, _mr));
+                return;
+            }
             for (int r = 0; r < _mr; r++)
             {
                 if (r >= rows)
@@ -215,31 +233,47 @@ public sealed unsafe class Gemm
         int tiles = _rowTiles * _colPanels;
         int start = (int)((long)part * tiles / _parts), end = (int)((long)(part + 1) * tiles / _parts);
         float* tile = stackalloc float[8 * 32];
+        for (int t = start; t < end; t++) ComputeTile(t % _rowTiles, t / _rowTiles, tile);
+    }
+
+    /// <summary>
+    /// One pass per part when every B panel is read in place: the part packs its own A row panels and
+    /// computes their whole rows of C, so no thread waits for another's packing.
+    /// </summary>
+    private void RowPart(int part)
+    {
+        int start = (int)((long)part * _rowTiles / _parts), end = (int)((long)(part + 1) * _rowTiles / _parts);
+        float* tile = stackalloc float[8 * 32];
+        for (int i = start; i < end; i++)
+        {
+            PackOne(i);
+            for (int j = 0; j < _colPanels; j++) ComputeTile(i, j, tile);
+        }
+    }
+
+    private void ComputeTile(int iTile, int jPanel, float* tile)
+    {
+        int i0 = iTile * _mr, j0 = jPanel * _nr;
+        int rows = Math.Min(_mr, _m - i0), cols = Math.Min(_nr, _n - j0);
         fixed (float* packA = _packA, packB = _packB)
         {
-            for (int t = start; t < end; t++)
+            float* a = packA + (long)iTile * _mr * _k;
+            bool inPlace = UseBInPlace(jPanel);
+            float* b = inPlace ? _b + j0 : packB + (long)jPanel * _nr * _k;
+            int ldb = inPlace ? _bDepthStride : _nr;
+            float* bias = _bias == null ? null : _bias + j0;
+            bool full = rows == _mr && cols == _nr;
+            float* c = full ? _c + (long)i0 * _ldc + j0 : tile;
+            int ldc = full ? _ldc : _nr;
+            switch (Path)
             {
-                int jPanel = t / _rowTiles, iTile = t % _rowTiles;
-                int i0 = iTile * _mr, j0 = jPanel * _nr;
-                int rows = Math.Min(_mr, _m - i0), cols = Math.Min(_nr, _n - j0);
-                float* a = packA + (long)iTile * _mr * _k;
-                bool inPlace = UseBInPlace(jPanel);
-                float* b = inPlace ? _b + j0 : packB + (long)jPanel * _nr * _k;
-                int ldb = inPlace ? _bDepthStride : _nr;
-                float* bias = _bias == null ? null : _bias + j0;
-                bool full = rows == _mr && cols == _nr;
-                float* c = full ? _c + (long)i0 * _ldc + j0 : tile;
-                int ldc = full ? _ldc : _nr;
-                switch (Path)
-                {
-                    case GemmPath.Avx512: Kernel8x32(_k, a, b, ldb, c, ldc, bias); break;
-                    case GemmPath.Avx2: Kernel6x16(_k, a, b, ldb, c, ldc, bias); break;
-                    default: KernelScalar(_k, a, b, ldb, c, ldc, bias, _mr, _nr); break;
-                }
-                if (!full)
-                    for (int r = 0; r < rows; r++)
-                        new ReadOnlySpan<float>(tile + r * _nr, cols).CopyTo(new Span<float>(_c + (long)(i0 + r) * _ldc + j0, cols));
+                case GemmPath.Avx512: Kernel8x32(_k, a, b, ldb, c, ldc, bias); break;
+                case GemmPath.Avx2: Kernel6x16(_k, a, b, ldb, c, ldc, bias); break;
+                default: KernelScalar(_k, a, b, ldb, c, ldc, bias, _mr, _nr); break;
             }
+            if (!full)
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(tile + r * _nr, cols).CopyTo(new Span<float>(_c + (long)(i0 + r) * _ldc + j0, cols));
         }
     }
 

@@ -8,21 +8,69 @@ public readonly record struct ParameterBuffer(float[] Value, float[] Gradient);
 
 /// <summary>
 /// Updates parameters from their gradients, one <see cref="Step"/> per batch, as Keras's optimizers do.
-/// State (momentum, moments) is allocated on the first step and reused after.
+/// The update is element-wise, so buffers are cut into fixed chunks updated in parallel: the result does
+/// not depend on the thread count. State (momentum, moments) is allocated on the first step and reused.
 /// </summary>
 public abstract class Optimizer
 {
+    private const int ChunkSize = 16 * 1024; // a multiple of every vector width
+    private readonly Action<int> _chunkBody;
+    private ParallelOptions _parallel = new();
+    private IReadOnlyList<ParameterBuffer>? _parameters;
+    private (int Buffer, int Start, int Length)[] _chunks = [];
+
+    protected Optimizer() => _chunkBody = UpdateChunk;
+
     /// <summary>Update steps taken so far (Keras's "iterations").</summary>
     public long Iterations { get; private set; }
+
+    /// <summary>Worker threads; 0 = all cores. Does not change the result.</summary>
+    public int Threads
+    {
+        get => _parallel.MaxDegreeOfParallelism is var t && t > 0 ? t : 0;
+        set => _parallel = new ParallelOptions { MaxDegreeOfParallelism = value > 0 ? value : -1 };
+    }
 
     public void Step(IReadOnlyList<ParameterBuffer> parameters)
     {
         Iterations++;
-        for (int i = 0; i < parameters.Count; i++) Update(i, parameters[i].Value, parameters[i].Gradient);
+        BeginStep();
+        if (!ReferenceEquals(parameters, _parameters)) Plan(parameters);
+        if (_chunks.Length == 1 || Threads == 1)
+            for (int c = 0; c < _chunks.Length; c++) UpdateChunk(c);
+        else
+            Parallel.For(0, _chunks.Length, _parallel, _chunkBody);
     }
 
-    /// <summary>Updates buffer number <paramref name="index"/> (stable across steps).</summary>
-    protected abstract void Update(int index, Span<float> value, ReadOnlySpan<float> gradient);
+    private void Plan(IReadOnlyList<ParameterBuffer> parameters)
+    {
+        var chunks = new List<(int, int, int)>();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            int n = parameters[i].Value.Length;
+            if (parameters[i].Gradient.Length != n) throw new ArgumentException($"Parameter buffer {i} holds {n} values but its gradient {parameters[i].Gradient.Length}.");
+            Allocate(i, n);
+            for (int start = 0; start < n; start += ChunkSize) chunks.Add((i, start, Math.Min(ChunkSize, n - start)));
+        }
+        _chunks = chunks.ToArray();
+        _parameters = parameters;
+    }
+
+    private void UpdateChunk(int c)
+    {
+        var (buffer, start, length) = _chunks[c];
+        ParameterBuffer p = _parameters![buffer];
+        Update(buffer, p.Value.AsSpan(start, length), p.Gradient.AsSpan(start, length), start);
+    }
+
+    /// <summary>Called once per step before the updates (e.g. for Adam's bias corrections).</summary>
+    protected virtual void BeginStep() { }
+
+    /// <summary>Makes the state for buffer number <paramref name="index"/> (called once, before the first update).</summary>
+    protected abstract void Allocate(int index, int length);
+
+    /// <summary>Updates a chunk of buffer number <paramref name="index"/> starting at <paramref name="start"/>.</summary>
+    protected abstract void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, int start);
 
     protected static float[] State(List<float[]> states, int index, int length)
     {
@@ -33,13 +81,19 @@ public abstract class Optimizer
 
     /// <param name="name">"adam", "sgd" or "rmsprop".</param>
     /// <param name="momentum">SGD only.</param>
-    public static Optimizer Create(string name, double learningRate, double momentum = 0) => name switch
+    /// <param name="threads">Worker threads; 0 = all cores.</param>
+    public static Optimizer Create(string name, double learningRate, double momentum = 0, int threads = 0)
     {
-        "sgd" => new SgdOptimizer(learningRate, momentum),
-        "rmsprop" => new RmsPropOptimizer(learningRate),
-        "adam" => new AdamOptimizer(learningRate),
-        _ => throw new ArgumentException($"--optimizer must be adam, sgd or rmsprop, got '{name}'."),
-    };
+        Optimizer optimizer = name switch
+        {
+            "sgd" => new SgdOptimizer(learningRate, momentum),
+            "rmsprop" => new RmsPropOptimizer(learningRate),
+            "adam" => new AdamOptimizer(learningRate),
+            _ => throw new ArgumentException($"--optimizer must be adam, sgd or rmsprop, got '{name}'."),
+        };
+        optimizer.Threads = threads;
+        return optimizer;
+    }
 }
 
 /// <summary>
@@ -52,7 +106,12 @@ public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0
     public double LearningRate { get; } = learningRate;
     public double Momentum { get; } = momentum;
 
-    protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g)
+    protected override void Allocate(int index, int length)
+    {
+        if (Momentum != 0) State(_velocity, index, length);
+    }
+
+    protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g, int start)
     {
         float lr = (float)LearningRate, mu = (float)Momentum;
         if (mu == 0f)
@@ -60,7 +119,7 @@ public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0
             for (int i = 0; i < w.Length; i++) w[i] -= lr * g[i];
             return;
         }
-        float[] v = State(_velocity, index, w.Length);
+        Span<float> v = _velocity[index].AsSpan(start, w.Length);
         for (int i = 0; i < w.Length; i++)
         {
             v[i] = mu * v[i] - lr * g[i];
@@ -78,16 +137,18 @@ public sealed class RmsPropOptimizer(double learningRate = 0.001, double rho = 0
     private readonly List<float[]> _meanSquare = [];
     public double LearningRate { get; } = learningRate;
 
-    protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g)
+    protected override void Allocate(int index, int length) => State(_meanSquare, index, length);
+
+    protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g, int start)
     {
-        float[] s = State(_meanSquare, index, w.Length);
+        Span<float> s = _meanSquare[index].AsSpan(start, w.Length);
         var lr = new Vector<float>((float)LearningRate);
         var r = new Vector<float>((float)rho);
         var r1 = new Vector<float>((float)(1 - rho));
         var eps = new Vector<float>((float)epsilon);
         var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
         var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vs = MemoryMarshal.Cast<float, Vector<float>>(s.AsSpan());
+        var vs = MemoryMarshal.Cast<float, Vector<float>>(s);
         for (int i = 0; i < vw.Length; i++)
         {
             vs[i] = r * vs[i] + r1 * (vg[i] * vg[i]);
@@ -112,11 +173,24 @@ public sealed class AdamOptimizer(double learningRate = 0.001, double beta1 = 0.
     private readonly List<float[]> _m = [], _v = [];
     public double LearningRate { get; } = learningRate;
 
-    protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g)
+    private float _alpha;
+
+    protected override void Allocate(int index, int length)
     {
-        float[] m = State(_m, index, w.Length), v = State(_v, index, w.Length);
+        State(_m, index, length);
+        State(_v, index, length);
+    }
+
+    protected override void BeginStep()
+    {
         long t = Iterations;
-        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t)));
+        _alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t)));
+    }
+
+    protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g, int start)
+    {
+        Span<float> m = _m[index].AsSpan(start, w.Length), v = _v[index].AsSpan(start, w.Length);
+        float alpha = _alpha;
         float b1 = (float)(1 - beta1), b2 = (float)(1 - beta2), eps = (float)epsilon;
         var va = new Vector<float>(alpha);
         var vb1 = new Vector<float>(b1);
@@ -124,8 +198,8 @@ public sealed class AdamOptimizer(double learningRate = 0.001, double beta1 = 0.
         var veps = new Vector<float>(eps);
         var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
         var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vm = MemoryMarshal.Cast<float, Vector<float>>(m.AsSpan());
-        var vv = MemoryMarshal.Cast<float, Vector<float>>(v.AsSpan());
+        var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
+        var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
         for (int i = 0; i < vw.Length; i++)
         {
             Vector<float> gi = vg[i];

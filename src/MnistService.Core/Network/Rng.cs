@@ -36,6 +36,22 @@ public sealed class Rng
         return result;
     }
 
+    /// <summary>Fills <paramref name="destination"/> with the next random words: the same sequence as repeated
+    /// <see cref="NextUInt32"/>, with the state kept in registers (dropout draws one per activation).</summary>
+    public void NextUInt32s(Span<uint> destination)
+    {
+        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = uint.RotateLeft(s1 * 5, 7) * 9;
+            uint t = s1 << 9;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t;
+            s3 = uint.RotateLeft(s3, 11);
+        }
+        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+    }
+
     /// <summary>Uniform in [0, 1), with 24 random bits (every float in that grid is equally likely).</summary>
     public float NextFloat() => (NextUInt32() >> 8) * (1.0f / (1 << 24));
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf;
+using MnistService.Core.IO;
 using MnistService.Core.Network;
 
 namespace MnistService.Core.Onnx;

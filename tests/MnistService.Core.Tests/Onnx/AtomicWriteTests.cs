@@ -1,3 +1,4 @@
+using MnistService.Core.IO;
 using MnistService.Core.Onnx;
 
 namespace MnistService.Core.Tests.Onnx;

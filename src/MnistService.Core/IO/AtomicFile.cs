@@ -1,12 +1,17 @@
-namespace MnistService.Core.Onnx;
+using System.Text;
+
+namespace MnistService.Core.IO;
 
 /// <summary>
 /// Replaces a file all at once: the content goes to a temporary file in the same directory
 /// (same file system, so the rename is atomic), is flushed to disk, then renamed over the target.
 /// A reader sees the old file or the new one, never half of one; on failure the old file is untouched.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
+    public static void WriteAllText(string path, string content) =>
+        Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(content)));
+
     public static void Write(string path, Action<Stream> write)
     {
         string target = Path.GetFullPath(path);

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace MnistService.Browser.Tests.Infrastructure;
+
+/// <summary>
+/// The real service on a free loopback port (Kestrel, not the in-memory TestServer, so a browser can
+/// reach it) serving the repository's wwwroot, plus one headless Debian Chromium shared by the tests.
+/// The models are copies of the committed default model in a temporary directory, under two names,
+/// so the model chooser has a choice to make.
+/// </summary>
+public sealed class PageServer : IAsyncLifetime
+{
+    public const string DefaultModel = "mnist-mlp";
+    public const string SecondModel = "mnist-mlp-second";
+
+    private WebApplicationFactory<Program>? _factory;
+    private IPlaywright? _playwright;
+    private string? _modelsDirectory;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var source = Environment.GetEnvironmentVariable("Models__Directory") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(RepositoryRoot.Path, "models");
+        var model = Path.Combine(source, DefaultModel + ".onnx");
+        if (!File.Exists(model))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need the trained default model {model} (committed in models/, or a directory named by Models__Directory).");
+        }
+        _modelsDirectory = Directory.CreateTempSubdirectory("mnist-page-tests-").FullName;
+        File.Copy(model, Path.Combine(_modelsDirectory, DefaultModel + ".onnx"));
+        File.Copy(model, Path.Combine(_modelsDirectory, SecondModel + ".onnx"));
+
+        _factory = new ServiceFactory(_modelsDirectory, Path.Combine(RepositoryRoot.Path, "wwwroot"));
+        _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
+        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitUntilReadyAsync();
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        });
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var models = await Http.GetAsync("models");
+            if (models.IsSuccessStatusCode)
+            {
+                var list = await models.Content.ReadFromJsonAsync<JsonElement>();
+                if (list.GetProperty("models").GetArrayLength() == 2) return;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The service did not load both test models within 30 s.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>GET a JSON document from the service, as the tests' independent view of the truth.</summary>
+    public async Task<JsonElement> GetJsonAsync(string path) =>
+        await Http.GetFromJsonAsync<JsonElement>(path);
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        Http?.Dispose();
+        if (_factory is not null) await _factory.DisposeAsync();
+        if (_modelsDirectory is not null)
+        {
+            try { Directory.Delete(_modelsDirectory, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private sealed class ServiceFactory(string modelsDirectory, string webRoot) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Models:Directory"] = modelsDirectory,
+                ["Models:Default"] = DefaultModel,
+                ["StaticFiles:WebRoot"] = webRoot,
+            }));
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PageCollection : ICollectionFixture<PageServer>
+{
+    public const string Name = "page";
+}
+
+/// <summary>The repository's root: the directory holding MnistService.sln, above the test binaries.</summary>
+public static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "MnistService.sln"))) return dir.FullName;
+        }
+        throw new DirectoryNotFoundException("MnistService.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>tests/MnistService.Browser.Tests/artifacts (git-ignored): screenshots for people to look at.</summary>
+    public static string Artifacts
+    {
+        get
+        {
+            var dir = System.IO.Path.Combine(Path, "tests", "MnistService.Browser.Tests", "artifacts");
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text.Json;
+using MnistService.Browser.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace MnistService.Browser.Tests;
+
+/// <summary>The model chooser and the model view: summary, training curves, confusion matrix.</summary>
+[Collection(PageCollection.Name)]
+public sealed class ModelViewTests(PageServer server)
+{
+    [Fact]
+    public async Task The_heatmap_shows_the_whole_test_set_with_rows_true_and_columns_predicted()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var confusion = await server.GetJsonAsync($"metrics/confusion?model={PageServer.DefaultModel}");
+        var matrix = confusion.GetProperty("matrix").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(c => c.GetInt32()).ToArray()).ToArray();
+
+        var cells = await session.Page.Locator(".heatmap td.cell").EvaluateAllAsync<int[][]>(
+            "cells => cells.map(c => [+c.dataset.actual, +c.dataset.predicted, +c.dataset.count, +c.textContent])");
+
+        Assert.Equal(100, cells.Length);
+        Assert.Equal(10_000, cells.Sum(c => c[2]));
+        Assert.All(cells, c => Assert.Equal(c[2], c[3])); // the count is written in the cell
+        Assert.All(cells, c => Assert.Equal(matrix[c[0]][c[1]], c[2])); // rows true, columns predicted
+
+        // The most frequent confusion is named in words.
+        var (actual, predicted) = Enumerable.Range(0, 100).Select(i => (i / 10, i % 10)).Where(p => p.Item1 != p.Item2)
+            .OrderByDescending(p => matrix[p.Item1][p.Item2]).First();
+        var count = matrix[actual][predicted];
+        var first = await session.Page.Locator(".confusions li").First.TextContentAsync();
+        Assert.Equal($"{actual} read as {predicted}: {count} times", first);
+
+        // Per-class precision and recall, one row per digit, as the service computed them.
+        var rows = await session.Page.Locator(".perclass tbody tr").EvaluateAllAsync<string[][]>(
+            "rows => rows.map(r => [...r.children].map(c => c.textContent))");
+        Assert.Equal(10, rows.Length);
+        foreach (var metrics in confusion.GetProperty("perClass").EnumerateArray())
+        {
+            var digit = metrics.GetProperty("digit").GetInt32();
+            Assert.Equal(digit.ToString(), rows[digit][0]);
+            Assert.Equal((metrics.GetProperty("precision").GetDouble() * 100).ToString("0.0", CultureInfo.InvariantCulture), rows[digit][1]);
+            Assert.Equal((metrics.GetProperty("recall").GetDouble() * 100).ToString("0.0", CultureInfo.InvariantCulture), rows[digit][2]);
+        }
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task The_training_curves_have_one_point_per_epoch_for_each_series()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var details = await server.GetJsonAsync($"models/{PageServer.DefaultModel}");
+        var history = details.GetProperty("report").GetProperty("history");
+        var epochs = history.GetArrayLength();
+        Assert.True(epochs >= 1, "the model's report has no history");
+
+        foreach (var series in new[] { "accuracy", "val_accuracy", "loss", "val_loss" })
+        {
+            var points = session.Page.Locator($"#curves [data-series={series}] circle.chart-point");
+            Assert.Equal(epochs, await points.CountAsync());
+            var numbered = await points.EvaluateAllAsync<int[]>("ps => ps.map(p => +p.dataset.epoch)");
+            Assert.Equal(Enumerable.Range(1, epochs), numbered);
+        }
+        // Each point carries its value: the last validation accuracy as the report has it.
+        var last = history[epochs - 1];
+        var lastVal = (last.TryGetProperty("valAccuracy", out var v) ? v : last.GetProperty("val_accuracy")).GetDouble();
+        var title = await session.Page.Locator("#curves [data-series=val_accuracy] circle.chart-point").Last.Locator("title").TextContentAsync();
+        Assert.Equal($"Epoch {epochs}: validation accuracy {(lastVal * 100).ToString("0.00", CultureInfo.InvariantCulture)}%", title);
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task The_summary_lists_the_layers_and_the_parameter_count()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var report = (await server.GetJsonAsync($"models/{PageServer.DefaultModel}")).GetProperty("report");
+        var architecture = report.GetProperty("architecture");
+
+        var layers = architecture.GetProperty("layers").GetArrayLength();
+        Assert.Equal(layers + 1, await session.Page.Locator(".summary-table tbody tr").CountAsync()); // + the input's flatten
+        var parameters = architecture.GetProperty("parameters").GetInt32();
+        await Assertions.Expect(session.Page.Locator("[data-role=total-parameters]"))
+            .ToHaveTextAsync(parameters.ToString("N0", CultureInfo.InvariantCulture));
+        var accuracy = report.GetProperty("test").GetProperty("accuracy").GetDouble();
+        await Assertions.Expect(session.Page.Locator(".facts .fact").First.Locator("dd"))
+            .ToHaveTextAsync((accuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%");
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task The_chosen_model_answers_the_predictions_and_fills_the_model_view()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        var options = await page.Locator("#model-select option").EvaluateAllAsync<string[]>("os => os.map(o => o.value)");
+        Assert.Equal(new[] { PageServer.DefaultModel, PageServer.SecondModel }, options.Order());
+        await Assertions.Expect(page.Locator("#model-select")).ToHaveValueAsync(PageServer.DefaultModel);
+
+        await session.DrawAsync(Digits.Strokes(7));
+        Assert.StartsWith(PageServer.DefaultModel + " ·", (await session.WaitForVerdictAsync()).Meta);
+
+        // Choosing the other model asks it again, with ?model=, and shows its report.
+        var request = page.WaitForRequestAsync(r => r.Url.Contains("/predict?model=" + PageServer.SecondModel));
+        await page.SelectOptionAsync("#model-select", PageServer.SecondModel);
+        await request;
+        var verdict = await session.WaitForVerdictAsync();
+        Assert.StartsWith(PageServer.SecondModel + " ·", verdict.Meta);
+        Assert.Equal("7", verdict.Digit);
+        await Assertions.Expect(page.Locator("#model-name")).ToHaveTextAsync(PageServer.SecondModel);
+        await Assertions.Expect(page.Locator("#model")).ToHaveAttributeAsync("aria-busy", "false");
+        Assert.Contains("model=" + PageServer.SecondModel, page.Url);
+
+        // The choice survives a reload.
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("#model[aria-busy=false] .heatmap");
+        await Assertions.Expect(page.Locator("#model-select")).ToHaveValueAsync(PageServer.SecondModel);
+        session.AssertNoConsoleErrors();
+    }
+}

@@ -1,0 +1,147 @@
+using MnistService.Core.Network;
+
+namespace MnistService.Core.Tests.Network;
+
+/// <summary>
+/// Every backward pass against central differences (f(x + h) - f(x - h)) / 2h of a scalar function of the
+/// forward pass. Layers are checked through L = Σ y ⊙ R with a fixed random R, so dL/dy = R.
+/// </summary>
+public class GradientCheckTests
+{
+    private const float H = 1e-3f;
+
+    [Fact]
+    public void Dense_layer_gradients_match_finite_differences()
+    {
+        const int rows = 3, inputs = 5, outputs = 4;
+        var layer = new DenseLayer(inputs, outputs, "relu", threads: 1);
+        layer.InitializeGlorotUniform(new Rng(1));
+        GemmTests.Random(outputs, 2).CopyTo(layer.Bias, 0);
+        float[] x = GemmTests.Random(rows * inputs, 3), r = GemmTests.Random(rows * outputs, 4);
+        var y = new float[rows * outputs];
+        double Objective() { layer.Forward(x, y, rows, true); return Dot(y, r); }
+
+        var dx = new float[rows * inputs];
+        layer.Forward(x, y, rows, true);
+        layer.Backward(x, y, r, dx, rows);
+        float[] dw = (float[])layer.WeightGradient.Clone(), db = (float[])layer.BiasGradient.Clone();
+
+        AssertMatches(x, dx, Objective, "dx");
+        AssertMatches(layer.Weights, dw, Objective, "dW");
+        AssertMatches(layer.Bias, db, Objective, "db");
+    }
+
+    public static TheoryData<string> ActivationNames => ["relu", "sigmoid", "tanh", "softmax"];
+
+    [Theory]
+    [MemberData(nameof(ActivationNames))]
+    public void Activation_gradients_match_finite_differences(string name)
+    {
+        const int rows = 4, width = 6;
+        Layer layer = name switch
+        {
+            "relu" => new ReluLayer(width),
+            "sigmoid" => new SigmoidLayer(width),
+            "tanh" => new TanhLayer(width),
+            _ => new SoftmaxLayer(width),
+        };
+        float[] x = GemmTests.Random(rows * width, 5), r = GemmTests.Random(rows * width, 6);
+        // ReLU has a kink at 0: keep the inputs away from it so that ±h does not cross it.
+        for (int i = 0; i < x.Length; i++) x[i] = x[i] * 2 + (x[i] >= 0 ? 0.1f : -0.1f);
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        layer.Forward(x, y, rows, true);
+        layer.Backward(x, y, r, dx, rows);
+        AssertMatches(x, dx, () => { layer.Forward(x, y, rows, true); return Dot(y, r); }, name);
+    }
+
+    [Fact]
+    public void Dropout_backward_passes_gradients_through_the_kept_units_only()
+    {
+        const int rows = 4, width = 50;
+        var layer = new DropoutLayer(width, 0.5, new Rng(7));
+        float[] x = GemmTests.Random(rows * width, 8), r = GemmTests.Random(rows * width, 9);
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        layer.Forward(x, y, rows, training: true);
+        layer.Backward(x, y, r, dx, rows);
+        // With the mask fixed, y = x ⊙ mask is linear in x: dL/dx = R ⊙ mask exactly.
+        float[] mask = layer.Mask[..x.Length].ToArray();
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(x[i] * mask[i], y[i]);
+            Assert.Equal(r[i] * mask[i], dx[i]);
+        }
+        Assert.Contains(0f, mask);
+        Assert.Contains(2f, mask);
+    }
+
+    public static TheoryData<string> LossNames => ["crossentropy", "mse"];
+
+    [Theory]
+    [MemberData(nameof(LossNames))]
+    public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(string name)
+    {
+        const int rows = 5, classes = 4;
+        Loss loss = Loss.Create(name);
+        var softmax = new SoftmaxLayer(classes);
+        float[] z = GemmTests.Random(rows * classes, 10);
+        byte[] labels = [0, 3, 1, 2, 3];
+        var p = new float[z.Length];
+        double MeanLoss() { softmax.Forward(z, p, rows, false); return loss.Sum(p, labels, rows, classes) / rows; }
+
+        var dz = new float[z.Length];
+        softmax.Forward(z, p, rows, false);
+        loss.Gradient(p, labels, dz, rows, classes);
+        AssertMatches(z, dz, MeanLoss, name);
+    }
+
+    [Theory]
+    [InlineData("relu", "crossentropy")]
+    [InlineData("sigmoid", "crossentropy")]
+    [InlineData("tanh", "mse")]
+    public void Whole_network_backward_matches_finite_differences(string activation, string lossName)
+    {
+        const int rows = 6;
+        var mlp = new Mlp(new MlpSpec(7, [5, 4], activation, 0, 3), seed: 3, threads: 1);
+        mlp.EnsureCapacity(rows);
+        foreach (ParameterBuffer b in mlp.ParameterBuffers)
+            if (b.Value.Length <= 5) GemmTests.Random(b.Value.Length, 11).CopyTo(b.Value, 0); // non-zero biases
+        float[] x = GemmTests.Random(rows * 7, 12);
+        byte[] labels = [0, 1, 2, 2, 1, 0];
+        Loss loss = Loss.Create(lossName);
+        double MeanLoss() => loss.Sum(mlp.Forward(x, rows, true), labels, rows, 3) / rows;
+
+        var dz = new float[rows * 3];
+        loss.Gradient(mlp.Forward(x, rows, true), labels, dz, rows, 3);
+        mlp.Backward(x, dz, rows);
+        var gradients = mlp.ParameterBuffers.Select(b => (float[])b.Gradient.Clone()).ToList();
+        for (int i = 0; i < gradients.Count; i++)
+            AssertMatches(mlp.ParameterBuffers[i].Value, gradients[i], MeanLoss, $"{activation}/{lossName} buffer {i}");
+    }
+
+    private static double Dot(float[] a, float[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>Nudges each value of <paramref name="parameter"/> by ±h and compares the slope with the analytic gradient.</summary>
+    private static void AssertMatches(float[] parameter, float[] analytic, Func<double> objective, string what)
+    {
+        for (int i = 0; i < parameter.Length; i++)
+        {
+            float saved = parameter[i];
+            parameter[i] = saved + H;
+            double plus = objective();
+            parameter[i] = saved - H;
+            double minus = objective();
+            parameter[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            double tolerance = 2e-3 + 2e-2 * Math.Abs(numeric);
+            Assert.True(Math.Abs(numeric - analytic[i]) <= tolerance,
+                $"{what}[{i}]: analytic {analytic[i]}, numeric {numeric}");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Hosting;
+using MnistService.Core.Onnx;
+using MnistService.Trainer.Worker;
+
+namespace MnistService.Deploy.Tests.Worker;
+
+/// <summary>A models directory with a worker host running over it, and ways to wait for a job's status.</summary>
+public sealed class WorkerHarness : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private WorkerHarness(string models, IHost host)
+    {
+        Models = models;
+        _host = host;
+    }
+
+    public string Models { get; }
+    public string Jobs => Path.Combine(Models, "jobs");
+
+    public static async Task<WorkerHarness> StartAsync(string models, JobTrainer trainer)
+    {
+        var options = new WorkerOptions
+        {
+            ModelsDirectory = models,
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+        };
+        var host = WorkerCommand.BuildHost(options, trainer);
+        await host.StartAsync();
+        return new WorkerHarness(models, host);
+    }
+
+    public static void DropJob(string models, string name, string json)
+    {
+        var jobs = Path.Combine(models, "jobs");
+        Directory.CreateDirectory(jobs);
+        // As a user should: write beside, then rename into place, so the worker never reads half a file.
+        var temporary = Path.Combine(jobs, $".{name}.tmp");
+        File.WriteAllText(temporary, json);
+        File.Move(temporary, Path.Combine(jobs, name + ".json"));
+    }
+
+    public void Drop(string name, string json) => DropJob(Models, name, json);
+
+    public JobStatus? Status(string job) => JobStatus.TryRead(Path.Combine(Jobs, job + JobQueue.StatusSuffix));
+
+    public Task<JobStatus> WaitForAsync(string job, Func<JobStatus, bool> condition) => WaitForAsync(Models, job, condition);
+
+    /// <param name="diagnostics">What to add to the failure message (e.g. the worker's output).</param>
+    public static async Task<JobStatus> WaitForAsync(string models, string job, Func<JobStatus, bool> condition, TimeSpan? timeout = null,
+        Func<string>? diagnostics = null)
+    {
+        var path = Path.Combine(models, "jobs", job + JobQueue.StatusSuffix);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        JobStatus? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = JobStatus.TryRead(path);
+            if (last is not null && condition(last))
+                return last;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Job {job} did not reach the expected status; last: {last}\n{diagnostics?.Invoke()}");
+    }
+
+    public async Task StopAsync() => await _host.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
+
+/// <summary>Stand-ins for the training pipeline, for the worker's own behaviour (claims, status, failures).</summary>
+public static class FakeTrainers
+{
+    /// <summary>Reports each epoch and writes a small file atomically as the "model".</summary>
+    public static JobTrainer Quick(byte[]? content = null) => (job, modelPath, progress, cancellationToken) =>
+    {
+        var epochs = Math.Min(job.Epochs, 3);
+        var history = new List<EpochRecord>();
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var record = new EpochRecord(epoch, 1.0 / epoch, 0.9, 1.1 / epoch, 0.89, 0.01);
+            history.Add(record);
+            progress.Report(record);
+        }
+        var temporary = modelPath + ".partial";
+        File.WriteAllBytes(temporary, content ?? [1, 2, 3]);
+        File.Move(temporary, modelPath, overwrite: true);
+        return Task.FromResult(Report(job, history));
+    };
+
+    /// <summary>Reports one epoch, then trains "forever" until cancelled.</summary>
+    public static JobTrainer UntilCancelled(TaskCompletionSource started) => async (job, _, progress, cancellationToken) =>
+    {
+        progress.Report(new EpochRecord(1, 1, 0.5, 1, 0.5, 0.01));
+        started.TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
+    };
+
+    public static ModelReport Report(TrainingJob job, IReadOnlyList<EpochRecord> history) => new()
+    {
+        Created = DateTimeOffset.UtcNow,
+        Hyperparameters = new Hyperparameters
+        {
+            Hidden = job.Hidden, Activation = job.Activation, Dropout = job.Dropout, Optimizer = job.Optimizer,
+            LearningRate = job.LearningRate, BatchSize = job.BatchSize, Epochs = job.Epochs, Patience = job.Patience,
+            ValidationSplit = job.ValidationSplit, Loss = job.Loss, Seed = job.Seed,
+        },
+        Architecture = new ArchitectureInfo { Inputs = 784, Layers = [], Parameters = 0 },
+        History = history,
+        Test = new TestResult(0.875, 0.4, []),
+        Dataset = new DatasetInfo("mnist", new Dictionary<string, string>(), 100, 0, 100),
+    };
+}

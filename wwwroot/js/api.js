@@ -1,0 +1,79 @@
+// The service's HTTP API (issue 4). Every error becomes an ApiError carrying the RFC 7807
+// problem's title and detail, so the page can say what went wrong in the service's own words.
+
+export class ApiError extends Error {
+  constructor(status, title, detail) {
+    super(detail || title || `HTTP ${status}`);
+    this.status = status;
+    this.title = title || `HTTP ${status}`;
+    this.detail = detail || '';
+  }
+}
+
+async function request(url, init) {
+  let response;
+  try {
+    response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...(init?.headers ?? {}) } });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'The service is not reachable', 'Check that MnistService is running, then try again.');
+  }
+  const type = response.headers.get('Content-Type') ?? '';
+  const body = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (!response.ok) {
+    throw new ApiError(response.status, body?.title ?? response.statusText, body?.detail ?? '');
+  }
+  if (body === null) throw new ApiError(response.status, 'Unexpected answer', `Expected JSON from ${url}.`);
+  return body;
+}
+
+const withModel = (path, model) => (model ? `${path}?model=${encodeURIComponent(model)}` : path);
+
+/** POST /predict with a canvas data URL ("data:image/png;base64,..."). */
+export function predictDataUrl(dataUrl, model, signal) {
+  return request(withModel('predict', model), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ image: dataUrl }),
+    signal,
+  });
+}
+
+/** POST /predict with an uploaded file, as multipart/form-data field "image". */
+export function predictFile(file, model, signal) {
+  const form = new FormData();
+  form.append('image', file, file.name || 'image');
+  return request(withModel('predict', model), { method: 'POST', body: form, signal });
+}
+
+/** GET /models: the loaded models (and the files that failed to load). */
+export async function listModels() {
+  const body = await request('models');
+  const list = Array.isArray(body) ? body : (body.models ?? body.items ?? []);
+  return { models: list.map(normalizeModel), failures: body.failures ?? [] };
+}
+
+/** GET /models/{name}: one model with its training report. */
+export async function getModel(name) {
+  const body = await request(`models/${encodeURIComponent(name)}`);
+  // { model: {summary}, report } — or a flat summary that carries its report.
+  return normalizeModel(body.model ? { ...body.model, report: body.report ?? null } : body);
+}
+
+/** GET /metrics/confusion?model=NAME */
+export function getConfusion(name) {
+  return request(withModel('metrics/confusion', name));
+}
+
+function normalizeModel(m) {
+  return {
+    ...m,
+    name: m.name,
+    hash: m.sha256 ?? m.hash ?? m.fileHash ?? '',
+    parameters: m.parameters ?? m.report?.architecture?.parameters ?? null,
+    accuracy: m.testAccuracy ?? m.accuracy ?? m.report?.test?.accuracy ?? null,
+    created: m.created ?? m.report?.created ?? null,
+    isDefault: Boolean(m.isDefault ?? m.default),
+    report: m.report ?? null,
+  };
+}
