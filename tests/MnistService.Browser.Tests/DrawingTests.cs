@@ -87,6 +87,7 @@ public sealed class DrawingTests(PageServer server)
         var midStroke = sent;
         for (var i = 1; i <= 40; i++) await MoveTo(0.70 - 0.24 * i / 40, 0.22 + 0.60 * i / 40);
         await session.Page.Mouse.UpAsync();
+        await Assertions.Expect(session.Page.Locator("#pad")).ToHaveAttributeAsync("data-strokes", "1");
         var verdict = await session.WaitForVerdictAsync();
 
         Assert.Equal(1, maxInFlight);
@@ -150,6 +151,7 @@ public sealed class DrawingTests(PageServer server)
         await session.DrawAsync([(0.25, 0.2), (0.75, 0.2)]);
         await session.WaitForVerdictAsync();
         await page.ClickAsync("#undo");
+        await Assertions.Expect(page.Locator("#pad")).ToHaveAttributeAsync("data-strokes", "1");
         Assert.Equal("1", (await session.WaitForVerdictAsync()).Digit);
 
         await page.ClickAsync("#clear");

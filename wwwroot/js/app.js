@@ -55,6 +55,7 @@ function predictCurrent(now = true) {
 
 function syncPad() {
   padFrame.classList.toggle('is-empty', pad.isEmpty);
+  padFrame.dataset.strokes = String(pad.strokeCount - (pad.isDrawing ? 1 : 0)); // finished strokes
   undoButton.disabled = pad.isEmpty;
   clearButton.disabled = pad.isEmpty;
 }
@@ -65,7 +66,7 @@ pad.addEventListener('input', () => {
   syncPad();
   predictCurrent(false);
 });
-pad.addEventListener('strokeend', () => predictCurrent(true));
+pad.addEventListener('strokeend', () => { syncPad(); predictCurrent(true); });
 pad.addEventListener('change', () => {
   if (!pad.hasImage) { state.upload = null; padFrame.dataset.source = 'drawing'; }
   syncPad();
@@ -97,13 +98,16 @@ async function useFile(file) {
   state.upload = { file };
   padFrame.dataset.source = 'upload';
   $('#upload-name').textContent = file.name || 'Uploaded image';
+  predictCurrent(true); // the service reads the file itself; the preview below is only for the eye
+  let preview;
   try {
-    pad.showImage(await createImageBitmap(file));
+    preview = await createImageBitmap(file);
   } catch {
-    pad.showImage(await placeholderFor(file));
+    preview = await placeholderFor(file);
   }
+  if (state.upload?.file !== file) return; // drawn over or replaced meanwhile
+  pad.showImage(preview);
   syncPad();
-  predictCurrent(true);
 }
 
 /** A picture for files the browser cannot decode itself (the service may still read them). */

@@ -390,6 +390,18 @@ public static class FastPngDecoder
         var c = Widen(b);
         for (var i = 4; i + 4 <= n; i += 4)
         {
+            // Runs of empty pixels (a drawing's transparent background) stay empty: Paeth(0, 0, 0) + 0 = 0.
+            // Skipping them is exact and makes canvas images several times cheaper to unfilter.
+            if (Unsafe.ReadUnaligned<uint>(x + i) == 0 && Unsafe.ReadUnaligned<uint>(b + i) == 0 && a == Vector128<short>.Zero)
+            {
+                var run = ZeroRun(x + i, b + i, n - i) & ~3;
+                i += run;
+                if (i + 4 > n)
+                {
+                    break;
+                }
+                c = Vector128<short>.Zero; // the pixel above the run's last pixel
+            }
             var up = Widen(b + i);
             var pa = Vector128.Abs(up - c);
             var pb = Vector128.Abs(a - c);
@@ -401,6 +413,14 @@ public static class FastPngDecoder
             a = value;
             c = up;
         }
+    }
+
+    /// <summary>How many bytes from the start are zero in both rows.</summary>
+    private static unsafe int ZeroRun(byte* x, byte* b, int length)
+    {
+        var inX = new ReadOnlySpan<byte>(x, length).IndexOfAnyExcept((byte)0);
+        var inB = new ReadOnlySpan<byte>(b, length).IndexOfAnyExcept((byte)0);
+        return Math.Min(inX < 0 ? length : inX, inB < 0 ? length : inB);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

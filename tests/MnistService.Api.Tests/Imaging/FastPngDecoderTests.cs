@@ -98,6 +98,36 @@ public sealed class FastPngDecoderTests
         }
     }
 
+    public static TheoryData<PngFilterMethod, PngColorType> Filters()
+    {
+        var data = new TheoryData<PngFilterMethod, PngColorType>();
+        foreach (var filter in Enum.GetValues<PngFilterMethod>())
+        {
+            foreach (var color in new[] { PngColorType.RgbWithAlpha, PngColorType.GrayscaleWithAlpha, PngColorType.Rgb })
+            {
+                data.Add(filter, color);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public void Decodes_canvas_drawings_with_empty_runs_identical_to_ImageSharp(PngFilterMethod filter, PngColorType color)
+    {
+        // Ink on a transparent background: long runs of zero bytes next to the strokes (the zero-run shortcut).
+        var placement = new Infrastructure.TestImages.Placement(9, 290, 270, 7, 3);
+        using var drawing = Image.Load<Rgba32>(Infrastructure.TestImages.TransparentPng(Infrastructure.MnistTestSet.Images[3], placement, new Rgb24(10, 200, 90)));
+        var png = Infrastructure.TestImages.Encode(drawing, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8, FilterMethod = filter });
+        Assert.True(FastPngDecoder.TryDecode(png, out var decoded));
+        using (decoded)
+        {
+            var (gray, alpha) = Reference(png);
+            Assert.Equal(gray, decoded!.Gray.ToArray());
+            Assert.Equal(alpha, decoded.HasAlpha ? decoded.Alpha.ToArray() : Enumerable.Repeat((byte)255, gray.Length).ToArray());
+        }
+    }
+
     [Theory]
     [InlineData(PngColorType.Rgb, PngBitDepth.Bit16, PngInterlaceMode.None)]
     [InlineData(PngColorType.Grayscale, PngBitDepth.Bit1, PngInterlaceMode.None)]

@@ -93,6 +93,7 @@ public sealed partial class PageSession : IAsyncDisposable
         float Y(double y) => (float)(box.Y + y * box.Height);
         foreach (var stroke in strokes)
         {
+            var finished = await FinishedStrokesAsync();
             await Page.Mouse.MoveAsync(X(stroke[0].X), Y(stroke[0].Y));
             await Page.Mouse.DownAsync();
             foreach (var (x, y) in stroke.Skip(1))
@@ -100,8 +101,20 @@ public sealed partial class PageSession : IAsyncDisposable
                 await Page.Mouse.MoveAsync(X(x), Y(y), new MouseMoveOptions { Steps = 4 });
             }
             await Page.Mouse.UpAsync();
+            await WaitForFinishedStrokesAsync(finished + 1);
         }
     }
+
+    /// <summary>Strokes the pad has finished (its data-strokes attribute).</summary>
+    public async Task<int> FinishedStrokesAsync() =>
+        int.Parse(await Page.Locator("#pad").GetAttributeAsync("data-strokes") ?? "0");
+
+    /// <summary>
+    /// The browser acknowledges input before the page has handled it; waiting for the pad to count the
+    /// stroke keeps a test from reading the answer to a half-drawn digit.
+    /// </summary>
+    private async Task WaitForFinishedStrokesAsync(int count) =>
+        await Page.WaitForFunctionAsync("n => document.querySelector('#pad').dataset.strokes === String(n)", count);
 
     /// <summary>
     /// Draws strokes with a finger or a pen, through the browser's own input pipeline (DevTools
@@ -115,6 +128,7 @@ public sealed partial class PageSession : IAsyncDisposable
         Dictionary<string, object> At(double x, double y) => new() { ["x"] = box.X + x * box.Width, ["y"] = box.Y + y * box.Height };
         foreach (var stroke in strokes)
         {
+            var finished = await FinishedStrokesAsync();
             var points = stroke.Zip(stroke.Skip(1)).SelectMany(pair => Enumerable.Range(0, 6).Select(i =>
                 (pair.First.X + (pair.Second.X - pair.First.X) * i / 6, pair.First.Y + (pair.Second.Y - pair.First.Y) * i / 6)))
                 .Append(stroke[^1]).ToList();
@@ -151,6 +165,7 @@ public sealed partial class PageSession : IAsyncDisposable
                 e["clickCount"] = 1;
                 await cdp.SendAsync("Input.dispatchMouseEvent", e);
             }
+            await WaitForFinishedStrokesAsync(finished + 1);
         }
         await cdp.DetachAsync();
     }
