@@ -6,7 +6,10 @@ using Xunit.Abstractions;
 
 namespace MnistService.Reliability.Tests;
 
-/// <summary>SIGTERM: the service stops taking connections, finishes what is in flight, and exits 0 in time.</summary>
+/// <summary>
+/// SIGTERM: the service stops taking connections, finishes what is in flight, and exits 0 in time.
+/// 12 slow uploads by default; run-long.sh sends 64 (RELIABILITY_SHUTDOWN_REQUESTS).
+/// </summary>
 public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _models = Repo.NewTempDirectory("shutdown");
@@ -16,7 +19,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task On_SIGTERM_requests_in_flight_all_succeed_new_connections_are_refused_and_the_process_exits_zero()
     {
-        const int inFlight = 12;
+        var inFlight = Settings.Int("RELIABILITY_SHUTDOWN_REQUESTS", 12);
         File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["Shutdown__Timeout"] = "00:00:10" });
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight }) { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(30) };

@@ -23,8 +23,8 @@ run() { # project filter
 for part in $parts; do
   case $part in
     fuzz)
-      # 40,000 bodies from 140x140 images, GIFs of 2,000 frames.
-      RELIABILITY_FUZZ_BODIES=${FUZZ_BODIES:-40000} RELIABILITY_FUZZ_SCALE=5 RELIABILITY_FUZZ_GIF_FRAMES=2000 RELIABILITY_FUZZ_SEED=${FUZZ_SEED:-7} \
+      # 100,000 bodies from 280x280 images (canvas size), GIFs of 2,000 frames.
+      RELIABILITY_FUZZ_BODIES=${FUZZ_BODIES:-100000} RELIABILITY_FUZZ_SCALE=10 RELIABILITY_FUZZ_GIF_FRAMES=2000 RELIABILITY_FUZZ_SEED=${FUZZ_SEED:-7} \
         run tests/MnistService.Api.Tests "FullyQualifiedName~HostileInputFuzzTests" ;;
     load)
       # 75 s, 32 connections, 24 model swaps (6 of each kind) against the Release service as a process.
@@ -32,7 +32,7 @@ for part in $parts; do
         run tests/MnistService.Reliability.Tests "FullyQualifiedName~LoadWithModelSwapsTests" ;;
     shutdown)
       for i in 1 2 3 4 5; do
-        RELIABILITY_RESULTS=$RELIABILITY_RESULTS/shutdown-$i run tests/MnistService.Reliability.Tests "FullyQualifiedName~ShutdownTests"
+        RELIABILITY_SHUTDOWN_REQUESTS=64 RELIABILITY_RESULTS=$RELIABILITY_RESULTS/shutdown-$i run tests/MnistService.Reliability.Tests "FullyQualifiedName~ShutdownTests"
       done ;;
     kills)
       RELIABILITY_WORKER_KILLS=${WORKER_KILLS:-30} RELIABILITY_WORKER_SEED=11 \
