@@ -21,7 +21,11 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                 (499, "Client closed request", "The client went away."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
         };
-        if (status >= 500)
+        if (exception is ApiException { Status: >= 500 })
+        {
+            logger.LogWarning("{Method} {Path}: {Detail}", http.Request.Method, http.Request.Path, detail);
+        }
+        else if (status >= 500)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
         }

@@ -30,21 +30,37 @@ public static class LoggingSetup
         return builder;
     }
 
-    /// <summary>One line per request: method, path, status, elapsed time, and the model used.</summary>
+    /// <summary>
+    /// One line per request: method, path, status, elapsed time; for predictions also the model, the
+    /// input form and the digit (set by the endpoint), as properties in JSON and in the text.
+    /// </summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
         app.UseSerilogRequestLogging(options =>
         {
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms{Prediction}";
             options.EnrichDiagnosticContext = (context, http) =>
             {
                 if (http.Request.QueryString.HasValue)
                 {
                     context.Set("Query", http.Request.QueryString.Value);
                 }
+                if (http.Items.TryGetValue(Predictions.PredictionLogEntry.Key, out var item) && item is Predictions.PredictionLogEntry prediction)
+                {
+                    context.Set("Model", prediction.Model);
+                    context.Set("Digit", prediction.Digit);
+                    context.Set("Input", prediction.Input);
+                    context.Set("Prediction", $": {prediction.Model} read {prediction.Digit} from {prediction.Input}");
+                }
+                else
+                {
+                    context.Set("Prediction", "");
+                }
             };
             // Probes and scrapes are frequent and boring: keep them out of the Information stream.
             options.GetLevel = (http, _, exception) =>
-                exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                exception is not null || http.Response.StatusCode is >= 500 and not 503 ? LogEventLevel.Error
+                : http.Response.StatusCode == 503 ? LogEventLevel.Warning
                 : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
                   || http.Request.Path.Equals("/metrics") ? LogEventLevel.Debug
                 : LogEventLevel.Information;

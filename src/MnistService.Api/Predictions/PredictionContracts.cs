@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json.Serialization;
 
 namespace MnistService.Api.Predictions;
 
@@ -8,6 +9,7 @@ namespace MnistService.Api.Predictions;
 public sealed record PredictJsonRequest
 {
     [Description("784 numbers, row-major 28x28, MNIST polarity (ink bright): either all in [0,1] or in [0,255].")]
+    [JsonConverter(typeof(PixelArrayConverter))]
     public float[]? Pixels { get; init; }
 
     [Description("An image as a data URL, as a canvas gives it: data:image/png;base64,...")]
@@ -23,5 +25,5 @@ public sealed record PredictionResponse(
     [property: Description("SHA-256 of that model's file.")] string ModelSha256,
     [property: Description("The 28x28 image the network saw.")] NetworkInput Input);
 
-/// <param name="Pixels">Row-major values in [0,1], ink bright (MNIST polarity).</param>
-public sealed record NetworkInput(int Width, int Height, float[] Pixels);
+/// <param name="Pixels">Row-major values in [0,1], ink bright (MNIST polarity), with four decimals.</param>
+public sealed record NetworkInput(int Width, int Height, [property: System.Text.Json.Serialization.JsonConverter(typeof(PixelArrayConverter))] float[] Pixels);

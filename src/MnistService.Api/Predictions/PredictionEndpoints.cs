@@ -39,8 +39,17 @@ public static class PredictionEndpoints
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
         var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory);
-        return TypedResults.Ok(service.Predict(pixels, lease.Model));
+        var answer = service.Predict(pixels, lease.Model);
+        // For the request's log line (see LoggingSetup).
+        request.HttpContext.Items[PredictionLogEntry.Key] = new PredictionLogEntry(answer.Model, answer.Digit, input.Pixels is null ? "image" : "pixels");
+        return TypedResults.Ok(answer);
     }
+}
+
+/// <summary>What a prediction adds to its request's log line.</summary>
+public sealed record PredictionLogEntry(string Model, int Digit, string Input)
+{
+    public const string Key = "mnist.prediction";
 }
 
 /// <summary>Marks the endpoint whose request body <see cref="PredictRequestBodyFilter"/> documents.</summary>
