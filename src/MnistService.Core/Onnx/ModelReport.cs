@@ -70,7 +70,7 @@ public sealed record Hyperparameters
     /// <summary>"adam", "sgd" or "rmsprop".</summary>
     public required string Optimizer { get; init; }
     public required double LearningRate { get; init; }
-    /// <summary>SGD momentum (0 = plain SGD); ignored by the other optimizers.</summary>
+    /// <summary>SGD momentum (0 = plain SGD); only valid with the sgd optimizer.</summary>
     public double Momentum { get; init; }
     public required int BatchSize { get; init; }
     /// <summary>The maximum number of epochs; early stopping may end sooner.</summary>

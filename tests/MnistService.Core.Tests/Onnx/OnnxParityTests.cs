@@ -52,6 +52,18 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         Assert.True(model.Report.Test.Accuracy >= 0.98, $"The default model reports {model.Report.Test.Accuracy:P2}, below 98 %.");
     }
 
+    [Fact]
+    public void The_committed_default_model_was_made_by_the_readme_command_with_all_defaults()
+    {
+        var report = OnnxModelReader.Read(TestModels.DefaultModelPath()).Report;
+        // `mnist-train train --out models/mnist-mlp.onnx`: every setting at its default (threads do not change the result).
+        var defaults = new TrainingOptions().ToHyperparameters();
+        static string Json(Hyperparameters h) => System.Text.Json.JsonSerializer.Serialize(h, ModelReport.JsonOptions);
+        Assert.Equal(Json(defaults), Json(report.Hyperparameters with { Threads = defaults.Threads }));
+        Assert.Equal(TestMnist.Real.Sha256, report.Dataset.Sha256);
+        Assert.Equal(235_146, report.Architecture.Parameters);
+    }
+
     private void AssertParity(string path, OnnxModelFile model, MnistSet test)
     {
         int n = test.Count;
