@@ -26,6 +26,9 @@ public sealed class ImageDecoder(IOptions<LimitsOptions> limits)
     {
         var configuration = Configuration.Default.Clone();
         configuration.MaxDegreeOfParallelism = 1; // requests are the parallelism
+        // Fresh, zeroed buffers: ImageSharp's pooled ones are not cleared, and a truncated JPEG or WebP leaves
+        // part of its image unwritten, which then showed an earlier request's pixels (found by the fuzz test).
+        configuration.MemoryAllocator = new SixLabors.ImageSharp.Memory.SimpleGcMemoryAllocator();
         // Animated GIF and multi-page TIFF: the first frame is the picture; decoding all would be a bomb.
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
         configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });

@@ -56,7 +56,7 @@ public sealed class HostileBodies
 
     public HostileBody Generate(int seed, int index)
     {
-        var random = new Random(HashCode.Combine(seed, index));
+        var random = new Random(unchecked(seed * 1_000_003 + index)); // not HashCode.Combine: that is seeded per process
         var (type, image) = _images[random.Next(_images.Length)];
         switch (index % Kinds)
         {
