@@ -3,7 +3,7 @@
 # suite, raised through environment variables. Figures go to $RELIABILITY_RESULTS/*.json and the
 # test output; docs/reliability.md records them. Everything runs on 127.0.0.1 only, bounded in time.
 #
-#   tests/reliability/run-long.sh            # all of it, about 8 minutes on 2 cores
+#   tests/reliability/run-long.sh            # all of it, about 5 minutes on 2 cores
 #   tests/reliability/run-long.sh fuzz load  # some of it: fuzz, load, shutdown, kills
 set -euo pipefail
 cd "$(dirname "$0")/../.."
