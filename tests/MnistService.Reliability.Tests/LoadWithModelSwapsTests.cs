@@ -22,9 +22,9 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public async Task Under_load_with_model_files_replaced_and_broken_no_request_fails_and_every_answer_is_from_a_complete_model()
     {
-        var seconds = Settings.Int("RELIABILITY_LOAD_SECONDS", 12);
-        var connections = Settings.Int("RELIABILITY_LOAD_CONNECTIONS", 8);
-        var swaps = Settings.Int("RELIABILITY_LOAD_SWAPS", 8);
+        var seconds = ReliabilitySettings.Int("RELIABILITY_LOAD_SECONDS", 12);
+        var connections = ReliabilitySettings.Int("RELIABILITY_LOAD_CONNECTIONS", 8);
+        var swaps = ReliabilitySettings.Int("RELIABILITY_LOAD_SWAPS", 8);
         var modelPath = Path.Combine(_models, "mnist-mlp.onnx");
         File.WriteAllBytes(modelPath, ModelVersions.A);
         var hashes = new Dictionary<string, string> { [ModelVersions.Hash(ModelVersions.A)] = "A", [ModelVersions.Hash(ModelVersions.B)] = "B" };
@@ -131,7 +131,7 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
         output.WriteLine("Answered by: " + string.Join(", ", answeredBy.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value:N0}")));
         output.WriteLine("Swaps: " + string.Join(", ", modes.Select(kv => $"{kv.Key}: {kv.Value}")));
         output.WriteLine($"Service peak working set: {service.Process.PeakWorkingSet / 1048576.0:0} MiB");
-        Settings.Record("load-with-swaps", new
+        ReliabilitySettings.Record("load-with-swaps", new
         {
             seconds = clock.Elapsed.TotalSeconds, connections, requests = total, perSecond = total / clock.Elapsed.TotalSeconds,
             p50Ms = Percentile(0.5), p99Ms = Percentile(0.99), statuses = statuses.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),

@@ -19,7 +19,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task On_SIGTERM_requests_in_flight_all_succeed_new_connections_are_refused_and_the_process_exits_zero()
     {
-        var inFlight = Settings.Int("RELIABILITY_SHUTDOWN_REQUESTS", 12);
+        var inFlight = ReliabilitySettings.Int("RELIABILITY_SHUTDOWN_REQUESTS", 12);
         File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["Shutdown__Timeout"] = "00:00:10" });
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight }) { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -41,7 +41,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine($"{inFlight} uploads in flight at SIGTERM; new connections refused after {refusedAfter?.TotalMilliseconds:0} ms; " +
             $"all answered after {answeredAfter.TotalMilliseconds:0} ms; exit {(exited ? service.Process.ExitCode.ToString() : "none")} after {exitedAfter.TotalMilliseconds:0} ms");
-        Settings.Record("shutdown", new
+        ReliabilitySettings.Record("shutdown", new
         {
             inFlight, statuses = responses.Select(r => (int)r.StatusCode).ToArray(), refusedAfterMs = refusedAfter?.TotalMilliseconds,
             answeredAfterMs = answeredAfter.TotalMilliseconds, exitedAfterMs = exitedAfter.TotalMilliseconds, exitCode = exited ? service.Process.ExitCode : (int?)null,

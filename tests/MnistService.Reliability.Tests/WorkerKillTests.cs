@@ -25,8 +25,8 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
     public async Task A_worker_killed_mid_job_or_mid_write_never_leaves_a_model_the_service_cannot_load()
     {
         Assert.True(Directory.Exists(Repo.MnistDirectory), $"MNIST is needed at {Repo.MnistDirectory} (or MNIST_DATA_DIR)");
-        var kills = Settings.Int("RELIABILITY_WORKER_KILLS", 6);
-        var random = new Random(Settings.Int("RELIABILITY_WORKER_SEED", 7));
+        var kills = ReliabilitySettings.Int("RELIABILITY_WORKER_KILLS", 6);
+        var random = new Random(ReliabilitySettings.Int("RELIABILITY_WORKER_SEED", 7));
         using var service = await ServiceProcess.StartAsync(_models, probe: "healthz");
         using var http = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(10) };
 
@@ -88,7 +88,7 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine($"A job takes {jobTime.TotalSeconds:0.0} s with the worker's start; {kills} SIGKILLs at {string.Join(", ", killedAt.Select(t => $"{t:0}"))} ms, " +
             $"{killedWriting} of them with the model file half written; {leftovers.Count} hidden temporary files left behind, none served");
-        Settings.Record("worker-kills", new { kills, killedWriting, jobSeconds = jobTime.TotalSeconds, killedAtMs = killedAt, leftoverTemporaryFiles = leftovers.Count });
+        ReliabilitySettings.Record("worker-kills", new { kills, killedWriting, jobSeconds = jobTime.TotalSeconds, killedAtMs = killedAt, leftoverTemporaryFiles = leftovers.Count });
         
     }
 

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace MnistService.Api.Tests.Reliability;
 
 /// <summary>
-/// The knobs of the reliability tests: the default suite runs the short version, and
+/// The knobs of the reliability tests (this suite and, linked in, MnistService.Reliability.Tests):
+/// the default suite runs the short version, and
 /// tests/reliability/run-long.sh raises them through environment variables. When
 /// RELIABILITY_RESULTS is set, each test also writes its figures there as JSON for docs/reliability.md.
 /// </summary>
