@@ -1,11 +1,7 @@
-local f = io.open((os.getenv("BENCH_DIR") or ".") .. "/pixels.json", "rb")
+-- POST $BENCH_DIR/pixels.json as application/json (gen.py writes the bodies).
+local f = assert(io.open((os.getenv("BENCH_DIR") or ".") .. "/pixels.json", "rb"), "set BENCH_DIR to the folder gen.py wrote")
 wrk.method = "POST"
 wrk.body = f:read("*all")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d req/s=%.0f p50=%.2fms p90=%.2fms p99=%.2fms errors=%d non2xx=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
-end
+dofile("report.lua")
