@@ -106,7 +106,11 @@ public sealed partial record TrainingJob
         }
     }
 
-    /// <summary>Every problem with the settings, one sentence each; empty when the job can run.</summary>
+    /// <summary>
+    /// Every problem with the settings, one sentence each, named as the job file names them; empty when
+    /// the job can run. The ranges are TrainingOptions.Validate's (which Parse also runs, as the last word)
+    /// plus upper bounds that keep one job from taking the worker's memory or time.
+    /// </summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -127,10 +131,10 @@ public sealed partial record TrainingJob
             errors.Add($"batch_size {BatchSize} must be 1-60000.");
         if (Epochs is < 1 or > 1000)
             errors.Add($"epochs {Epochs} must be 1-1000.");
-        if (Patience < 0)
-            errors.Add($"patience {Patience} must not be negative.");
-        if (!(ValidationSplit is >= 0 and < 1))
-            errors.Add($"validation_split {ValidationSplit} must be at least 0 and below 1.");
+        if (Patience < 1)
+            errors.Add($"patience {Patience} must be at least 1.");
+        if (!(ValidationSplit is > 0 and < 1))
+            errors.Add($"validation_split {ValidationSplit} must be above 0 and below 1 (early stopping watches the validation accuracy).");
         if (Threads is < 0 or > 1024)
             errors.Add($"threads {Threads} must be 0 (every core) to 1024.");
         if (TrainLimit is < 2 or > 60_000)
