@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics;
 using System.ComponentModel.DataAnnotations;
 using System.Net.Sockets;
 using System.Reflection;
@@ -70,8 +71,14 @@ public static partial class StartupFailure
                     var (address, from, setting) = ListenAddress(bind, configuration);
                     others.Add($"this user may not listen on {address}{from} (ports below 1024 need privileges): set {setting} to a port above 1023");
                     break;
-                case var _ when cause.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.Extensions.Configuration", StringComparison.Ordinal) == true:
-                    settings.Add(DescribeConfigurationError(cause, configuration));
+                case var _ when ThrownBy(cause, "Microsoft.Extensions.Configuration.", "Serilog.Settings.Configuration."):
+                    var (error, key) = DescribeConfigurationError(cause, configuration);
+                    (key ? settings : others).Add(key ? error : error + "; correct the configuration");
+                    break;
+                case var _ when ThrownBy(cause, "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.AddressBinder"):
+                    var urls = configuration is null ? null : FindSource(configuration, "urls");
+                    others.Add($"the address to listen on{(urls is { } set ? $", {set.Value} from {set.Description}," : "")} is not valid " +
+                        $"({cause.Message.TrimEnd('.')}): set ASPNETCORE_URLS to one such as http://0.0.0.0:8080");
                     break;
                 default:
                     others.Add($"{cause.GetType().Name}: {cause.Message}");
@@ -146,14 +153,19 @@ public static partial class StartupFailure
         return (address, source is null ? "" : $", from {source.Value.Description}", setting);
     }
 
-    private static string DescribeConfigurationError(Exception error, IConfiguration? configuration)
+    /// <summary>The messages of the error and its causes, with the source of the key when the error names one.</summary>
+    private static (string Error, bool Key) DescribeConfigurationError(Exception error, IConfiguration? configuration)
     {
         var messages = string.Join(": ", Chain(error).Select(e => e.Message.TrimEnd('.')).Distinct());
         // The binder names the key: "Failed to convert configuration value 'x' at 'Section:Key' to type 'T'".
         var key = BinderKey().Match(error.Message);
-        return key.Success && configuration is not null && FindSource(configuration, key.Groups["key"].Value) is { } source
-            ? $"{messages} (from {source.Description})"
-            : messages;
+        if (!key.Success)
+        {
+            return (messages, false); // a file that does not parse, a value read without its key
+        }
+        return configuration is not null && FindSource(configuration, key.Groups["key"].Value) is { } source
+            ? ($"{messages} (from {source.Description})", true)
+            : (messages, true);
     }
 
     /// <summary>"-5 (from environment variable Limits__MaxRequestBytes)", or "unset" when no source has it.</summary>
@@ -231,6 +243,16 @@ public static partial class StartupFailure
             return null; // the configuration itself is what failed
         }
     }
+
+    /// <summary>
+    /// Whether the first frame outside the runtime's own System.* code is in one of the given types or
+    /// namespaces (the configuration system; Kestrel's address parsing): a problem with a setting, not a bug.
+    /// </summary>
+    private static bool ThrownBy(Exception error, params string[] prefixes) =>
+        new StackTrace(error, fNeedFileInfo: false).GetFrames()
+            .Select(frame => frame.GetMethod()?.DeclaringType?.FullName)
+            .FirstOrDefault(type => type is not null && !type.StartsWith("System.", StringComparison.Ordinal)) is { } thrower
+        && prefixes.Any(prefix => thrower.StartsWith(prefix, StringComparison.Ordinal));
 
     private static T? Find<T>(Exception error) where T : Exception => Chain(error).OfType<T>().FirstOrDefault();
 

@@ -106,6 +106,36 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public async Task An_address_that_is_not_valid_is_named_with_where_it_came_from()
+    {
+        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:99999"]);
+        builder.WebHost.UseKestrel();
+        await using var app = builder.Build();
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        var (reason, expected) = StartupFailure.Describe(failure, builder.Configuration);
+
+        Assert.True(expected, reason);
+        Assert.StartsWith("the address to listen on, http://127.0.0.1:99999 from command line argument --urls, is not valid (", reason);
+    }
+
+    [Fact]
+    public void A_configuration_file_that_does_not_parse_is_named_with_the_parser_position()
+    {
+        using var directory = new TempDirectory();
+        var file = Path.Combine(directory.Path, "appsettings.json");
+        File.WriteAllText(file, """{ "Limits": { "MaxRequestBytes": 5 ,, } }""");
+        var failure = Assert.ThrowsAny<Exception>(() => new ConfigurationBuilder().AddJsonFile(file).Build());
+
+        var (reason, expected) = StartupFailure.Describe(failure, null);
+
+        Assert.True(expected, reason);
+        Assert.StartsWith($"Failed to load configuration from file '{file}': Could not parse the JSON file: ", reason);
+        Assert.Contains("BytePositionInLine: 36", reason);
+        Assert.EndsWith("; correct the configuration", reason);
+    }
+
+    [Fact]
     public void An_unexpected_failure_is_marked_so_that_its_stack_trace_is_kept()
     {
         var (reason, expected) = StartupFailure.Describe(new NullReferenceException("a bug"), null);
