@@ -36,7 +36,7 @@ try
     app.MapMetrics();
     app.MapHealth();
 
-    app.Run();
+    app.RunUntilStopped();
     return 0;
 }
 catch (Exception failure) when (StartupFailure.IsReportedHere(failure))

@@ -72,8 +72,15 @@ public static partial class StartupFailure
                     others.Add($"this user may not listen on {address}{from} (ports below 1024 need privileges): set {setting} to a port above 1023");
                     break;
                 case var _ when ThrownBy(cause, "Microsoft.Extensions.Configuration.", "Serilog.Settings.Configuration."):
-                    var (error, key) = DescribeConfigurationError(cause, configuration);
-                    (key ? settings : others).Add(key ? error : error + "; correct the configuration");
+                    var (error, namesKey) = DescribeConfigurationError(cause, configuration);
+                    if (namesKey)
+                    {
+                        settings.Add(error);
+                    }
+                    else
+                    {
+                        others.Add(error + "; correct the configuration");
+                    }
                     break;
                 case var _ when ThrownBy(cause, "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.AddressBinder"):
                     var urls = configuration is null ? null : FindSource(configuration, "urls");

@@ -50,9 +50,11 @@ public sealed class StartupFailureTests
     [Fact]
     public void Every_invalid_setting_fails_the_start_together_and_the_failure_reaches_the_test_host()
     {
-        // Limits used to fail alone, during Build (Kestrel read them), and security headers after it.
+        // Limits used to fail alone, during Build (Kestrel read them), security headers after it, and the
+        // models' options when the host made the model watcher, before it validated the rest.
         var settings = new Dictionary<string, string?>
         {
+            ["Models:Default"] = "../etc/passwd",
             ["Limits:MaxRequestBytes"] = "-1",
             ["SecurityHeaders:ReferrerPolicy"] = "",
             ["RequestTimeouts:Timeout"] = "00:00:00",
@@ -66,6 +68,7 @@ public sealed class StartupFailureTests
         Assert.False(StartupFailure.IsReportedHere(failure));
         var (reason, expected) = StartupFailure.Describe(failure, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         Assert.True(expected, reason);
+        Assert.Contains("Models:Default must match the regular expression '^[A-Za-z0-9._-]+$', but is ../etc/passwd", reason);
         Assert.Contains("Limits:MaxRequestBytes must be between 1024 and 1073741824, but is -1", reason);
         Assert.Contains("SecurityHeaders:ReferrerPolicy is required, but is empty", reason);
         Assert.Contains("RequestTimeouts:Timeout must be between 00:00:00.0100000 and 01:00:00, but is 00:00:00", reason);
