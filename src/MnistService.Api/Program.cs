@@ -19,6 +19,7 @@ builder.Services.AddPredictions(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseTrustedForwardedHeaders();
 app.UseSecurityHeaders();
 app.UseRequestLogging();
 app.UseExceptionHandler();
