@@ -61,7 +61,8 @@ public static class ForwardedHeadersSetup
         Validator.TryValidateObject(settings, new ValidationContext(settings), annotations, validateAllProperties: true);
         failures.AddRange(annotations.Select(a => $"{section.Path}:{string.Join(", ", a.MemberNames)}: {a.ErrorMessage}"));
 
-        // new() trusts loopback: 127.0.0.0/8 and ::1.
+        // The lists are read from the configuration itself, so that a message names the entry's key and one
+        // environment variable may hold several entries. new() trusts loopback: 127.0.0.0/8 and ::1.
         var options = new ForwardedHeadersOptions
         {
             ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
