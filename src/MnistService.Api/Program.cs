@@ -21,6 +21,7 @@ try
 
     var app = builder.Build();
 
+    app.UseTrustedForwardedHeaders();
     app.UseSecurityHeaders();
     app.UseRequestLogging();
     app.UseExceptionHandler();

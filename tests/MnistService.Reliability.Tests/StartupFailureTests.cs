@@ -14,7 +14,7 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task An_invalid_setting_exits_1_with_one_line_naming_the_setting_its_value_and_its_source()
     {
-        using var service = Start(new() { ["Limits__MaxRequestBytes"] = "-5", ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}" });
+        using var service = Start(new() { ["Limits__MaxRequestBytes"] = "-5", ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ChildProcess.FreeLoopbackPort()}" });
 
         var line = await FailureLineAsync(service);
 
@@ -43,7 +43,7 @@ public sealed class StartupFailureTests
         {
             ["Logging__Json"] = "true",
             ["Models__Default"] = "../etc/passwd",
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ChildProcess.FreeLoopbackPort()}",
         });
 
         var line = await FailureLineAsync(service);
@@ -58,7 +58,7 @@ public sealed class StartupFailureTests
     {
         settings["Models__Directory"] = Path.Combine(Repo.Root, "models");
         settings["DOTNET_gcServer"] = "0";
-        return new ChildProcess(Repo.ServiceDll, [], settings, Path.GetDirectoryName(Repo.ServiceDll)!);
+        return ChildProcess.Dotnet(Repo.ServiceDll, [], settings, Path.GetDirectoryName(Repo.ServiceDll)!);
     }
 
     /// <summary>Waits for exit code 1 and returns the one line that says why; fails on a stack trace or a second such line.</summary>
@@ -71,12 +71,5 @@ public sealed class StartupFailureTests
         Assert.DoesNotContain("Unhandled exception", output);
         Assert.DoesNotContain("Hosting failed to start", output);
         return Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("could not start")).TrimEnd('\r');
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -106,7 +106,9 @@ public static partial class StartupFailure
     {
         // Every options class names its configuration section in a Section constant.
         var section = invalid.OptionsType.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string;
-        List<ValidationResult> results = section is null || configuration is null ? [] : Revalidate(invalid.OptionsType, configuration.GetSection(section));
+        var annotationsOnly = invalid.Failures.All(f => f.StartsWith("DataAnnotation validation failed", StringComparison.Ordinal));
+        List<ValidationResult> results = section is null || configuration is null || !annotationsOnly
+            ? [] : Revalidate(invalid.OptionsType, configuration.GetSection(section));
         if (results.Count == 0)
         {
             return invalid.Failures; // validated some other way: the validator's own words

@@ -77,6 +77,20 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public void A_failure_a_validator_worded_itself_is_passed_on_in_its_words()
+    {
+        var settings = new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = "not-an-address" };
+        using var factory = new ApiFactory(TestPaths.ModelsDirectory, settings);
+        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        var (reason, expected) = StartupFailure.Describe(failure, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+
+        Assert.True(expected, reason);
+        Assert.StartsWith("ForwardedHeaders:KnownProxies:0 = 'not-an-address' is not an IP address", reason);
+        Assert.EndsWith("; correct the setting or remove it to use the default", reason);
+    }
+
+    [Fact]
     public void A_value_of_the_wrong_type_is_named_with_where_it_came_from()
     {
         using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxRequestBytes"] = "five" });
