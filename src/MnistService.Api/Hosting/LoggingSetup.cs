@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
@@ -19,24 +20,23 @@ public static class LoggingSetup
             logger.ReadFrom.Configuration(builder.Configuration)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .Enrich.FromLogContext();
+            // The host logs a start-up failure with its stack trace and then throws it to its caller, who
+            // reports it: Program through StartupFailure (one line), or a test through the exception.
+            logger.Filter.ByExcluding(StartupFailure.IsHostsOwnReport);
             // The console is written by one background thread. Written on the request threads, the console's
             // lock was contended about once every three predictions under load, and a thread waiting for it
             // waits out whoever holds it, a tail-latency cost (docs/benchmarks.md). Should the console fall
             // 10,000 lines behind, new lines are dropped rather than requests slowed.
-            logger.WriteTo.Async(sink =>
-            {
-                if (json)
-                {
-                    sink.Console(new RenderedCompactJsonFormatter());
-                }
-                else
-                {
-                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
-                }
-            });
+            logger.WriteTo.Async(sink => WriteToConsole(sink, json));
         });
         return builder;
     }
+
+    /// <summary>The console format of every log line, shared with <see cref="StartupFailure"/>'s report.</summary>
+    public static LoggerConfiguration WriteToConsole(LoggerSinkConfiguration writeTo, bool json) => json
+        ? writeTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Fatal)
+        : writeTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+            standardErrorFromLevel: LogEventLevel.Fatal);
 
     /// <summary>
     /// One line per request: method, path, status, elapsed time; for predictions also the model, the
