@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MnistService.Api.Errors;
 
 namespace MnistService.Api.Imaging;
@@ -26,25 +27,28 @@ public static class MnistPreprocessor
 
     /// <summary>Writes the 784 network inputs (row-major, [0,1], ink bright) for <paramref name="image"/>.</summary>
     /// <exception cref="EmptyImageException">Nothing stands out from the background.</exception>
-    public static void Process(GrayImage image, Span<float> output)
+    public static void Process(GrayImage image, Span<float> output) => Process(image, output, Vector256.IsHardwareAccelerated);
+
+    /// <param name="vectorized">False forces the scalar code everywhere (tests compare both; the results are identical).</param>
+    internal static void Process(GrayImage image, Span<float> output, bool vectorized)
     {
         if (output.Length != Side * Side)
         {
             throw new ArgumentException("The output must hold 28x28 values.", nameof(output));
         }
+        vectorized &= Vector256.IsHardwareAccelerated;
         int width = image.Width, height = image.Height;
         var gray = image.Gray;
         if (image.HasAlpha)
         {
-            CompositeOntoBackground(gray, image.Alpha);
+            CompositeOntoBackground(gray, image.Alpha, vectorized);
         }
 
         // The background is what fills the border; its level decides the polarity (ink must be bright),
         // its spread how much variation is noise (JPEG artefacts, paper texture) rather than ink.
-        var (median, spread) = BorderStatistics(gray, width, height);
+        var (median, spread) = BorderStatistics(gray, width, height, vectorized);
         var invert = median > 127;
         var background = invert ? 255 - median : median;
-        Span<float> ink = stackalloc float[256];
         var (darkest, brightest) = MinMax(gray);
         var peak = invert ? 255 - darkest : brightest;
         var contrast = peak - background;
@@ -53,13 +57,9 @@ public static class MnistPreprocessor
             throw new EmptyImageException(
                 $"No digit found: nothing in the image stands out from its background (contrast {contrast} of 255, at least {MinContrast} needed).");
         }
-        // A lookup table from gray level to ink: background and noise become 0, the strongest ink 255.
+        // From gray level to ink: background and noise become 0, the strongest ink 255.
         var threshold = background + (int)Math.Ceiling(3 * spread);
-        for (var v = 0; v < 256; v++)
-        {
-            var level = invert ? 255 - v : v;
-            ink[v] = level <= threshold ? 0f : Math.Min(255f, (level - background) * 255f / contrast);
-        }
+        var ink = new InkMap(invert, background, threshold, contrast);
 
         var (left, top, right, bottom) = BoundingBox(gray, width, height, invert, threshold);
         if (right < left)
@@ -92,7 +92,7 @@ public static class MnistPreprocessor
         var outWidth = Math.Min(Side, (int)Math.Ceiling(boxWidth * scale - 1e-9));
         var outHeight = Math.Min(Side, (int)Math.Ceiling(boxHeight * scale - 1e-9));
         Span<float> scaled = stackalloc float[outWidth * outHeight];
-        Resample(gray, width, ink, left, top, boxWidth, boxHeight, scale, scaled, outWidth, outHeight);
+        Resample(gray, width, ink, left, top, boxWidth, boxHeight, scale, scaled, outWidth, outHeight, vectorized);
 
         // Centre of mass of the scaled digit, then an integer shift that brings it to the centre.
         double mass = 0, sumX = 0, sumY = 0;
@@ -126,36 +126,32 @@ public static class MnistPreprocessor
     /// Composites transparent pixels onto a background that contrasts with what was drawn: a canvas
     /// with black strokes on transparency becomes black on white, white strokes become white on black.
     /// </summary>
-    private static unsafe void CompositeOntoBackground(Span<byte> gray, ReadOnlySpan<byte> alpha)
+    private static unsafe void CompositeOntoBackground(Span<byte> gray, ReadOnlySpan<byte> alpha, bool vectorized)
     {
-        long weighted = 0, weight = 0;
         var n = gray.Length;
         fixed (byte* g = gray)
         fixed (byte* a = alpha)
         {
-            for (var i = 0; i < n; i++)
-            {
-                weighted += g[i] * a[i];
-                weight += a[i];
-            }
+            var (weighted, weight) = AlphaWeightedSums(g, a, n, vectorized);
             if (weight == 0)
             {
                 throw new EmptyImageException("No digit found: the image is fully transparent.");
             }
             var background = weighted / weight < 128 ? 255 : 0;
             var j = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (vectorized)
             {
-                // 16 pixels at a time in 16-bit lanes: g*a + bg*(255 - a) <= 65025, then an exact x / 255 rounding.
+                // 32 pixels at a time in 16-bit lanes: g*a + bg*(255 - a) <= 65025, then an exact x / 255 rounding.
                 var full = Vector256.Create((ushort)255);
                 var bg = Vector256.Create((ushort)background);
-                for (; j + 16 <= n; j += 16)
+                var half = Vector256.Create((ushort)128);
+                for (; j + 32 <= n; j += 32)
                 {
-                    var gv = Vector256.WidenLower(Vector128.Load(g + j).ToVector256Unsafe());
-                    var av = Vector256.WidenLower(Vector128.Load(a + j).ToVector256Unsafe());
-                    var sum = gv * av + bg * (full - av) + Vector256.Create((ushort)128);
-                    var result = (sum + Vector256.ShiftRightLogical(sum, 8)) >> 8;
-                    Vector256.Narrow(result, result).GetLower().Store(g + j);
+                    var (g0, g1) = Vector256.Widen(Vector256.Load(g + j));
+                    var (a0, a1) = Vector256.Widen(Vector256.Load(a + j));
+                    var sum0 = g0 * a0 + bg * (full - a0) + half;
+                    var sum1 = g1 * a1 + bg * (full - a1) + half;
+                    Vector256.Narrow((sum0 + (sum0 >> 8)) >> 8, (sum1 + (sum1 >> 8)) >> 8).Store(g + j);
                 }
             }
             for (; j < n; j++)
@@ -167,28 +163,73 @@ public static class MnistPreprocessor
         }
     }
 
+    /// <summary>Σ gray·alpha and Σ alpha: the alpha-weighted mean gray says what colour the strokes are.</summary>
+    private static unsafe (long Weighted, long Weight) AlphaWeightedSums(byte* g, byte* a, int n, bool vectorized)
+    {
+        long weighted = 0, weight = 0;
+        var i = 0;
+        if (vectorized)
+        {
+            while (n - i >= 32)
+            {
+                // 32-bit lanes gain at most 4·255² per step, so 8192 steps (256 Ki pixels) cannot overflow them.
+                var end = i + Math.Min((n - i) / 32, 8192) * 32;
+                var products = Vector256<uint>.Zero;
+                var opacities = Vector256<uint>.Zero;
+                for (; i < end; i += 32)
+                {
+                    var (g0, g1) = Vector256.Widen(Vector256.Load(g + i));
+                    var (a0, a1) = Vector256.Widen(Vector256.Load(a + i));
+                    var (p0, p1) = Vector256.Widen(g0 * a0); // 16-bit products are exact: 255² < 2^16
+                    var (p2, p3) = Vector256.Widen(g1 * a1);
+                    products += (p0 + p1) + (p2 + p3);
+                    var (s0, s1) = Vector256.Widen(a0 + a1);
+                    opacities += s0 + s1;
+                }
+                weighted += (long)Sum(products);
+                weight += (long)Sum(opacities);
+            }
+        }
+        for (; i < n; i++)
+        {
+            weighted += g[i] * a[i];
+            weight += a[i];
+        }
+        return (weighted, weight);
+
+        static ulong Sum(Vector256<uint> lanes)
+        {
+            var (low, high) = Vector256.Widen(lanes);
+            return Vector256.Sum(low + high);
+        }
+    }
+
     /// <summary>Median gray level of the border ring and a robust spread (1.4826 x median absolute deviation).</summary>
-    private static (int Median, double Spread) BorderStatistics(ReadOnlySpan<byte> gray, int width, int height)
+    private static (int Median, double Spread) BorderStatistics(ReadOnlySpan<byte> gray, int width, int height, bool vectorized)
     {
         var ring = Math.Max(1, Math.Min(width, height) / 40);
         Span<int> histogram = stackalloc int[256];
+        // Four interleaved histograms: a uniform background would otherwise make every increment wait for the previous one.
+        Span<int> partial = stackalloc int[4 * 256];
         var count = 0;
         for (var y = 0; y < height; y++)
         {
-            var edgeRow = y < ring || y >= height - ring;
             var row = gray.Slice(y * width, width);
-            for (var x = 0; x < width; x++)
+            if (y < ring || y >= height - ring || width <= 2 * ring)
             {
-                if (edgeRow || x < ring || x >= width - ring)
-                {
-                    histogram[row[x]]++;
-                    count++;
-                }
-                else
-                {
-                    x = width - ring - 1; // skip the interior
-                }
+                Count(row, partial, vectorized);
+                count += width;
             }
+            else
+            {
+                Count(row[..ring], partial, vectorized);
+                Count(row[(width - ring)..], partial, vectorized);
+                count += 2 * ring;
+            }
+        }
+        for (var v = 0; v < 256; v++)
+        {
+            histogram[v] = partial[v] + partial[256 + v] + partial[512 + v] + partial[768 + v];
         }
         var median = Percentile(histogram, count);
         Span<int> deviations = stackalloc int[256];
@@ -197,6 +238,35 @@ public static class MnistPreprocessor
             deviations[Math.Abs(v - median)] += histogram[v];
         }
         return (median, 1.4826 * Percentile(deviations, count));
+
+        static void Count(ReadOnlySpan<byte> values, Span<int> histograms, bool vectorized)
+        {
+            var i = 0;
+            if (vectorized)
+            {
+                // Runs of one level (a clean background) are counted 32 at a time.
+                for (; i + 32 <= values.Length; i += 32)
+                {
+                    var block = Vector256.Create(values.Slice(i, 32));
+                    if (block == Vector256.Create(values[i]))
+                    {
+                        histograms[values[i]] += 32;
+                        continue;
+                    }
+                    for (var k = i; k < i + 32; k += 4)
+                    {
+                        histograms[values[k]]++;
+                        histograms[256 + values[k + 1]]++;
+                        histograms[512 + values[k + 2]]++;
+                        histograms[768 + values[k + 3]]++;
+                    }
+                }
+            }
+            for (; i < values.Length; i++)
+            {
+                histograms[((i & 3) << 8) + values[i]]++;
+            }
+        }
     }
 
     private static int Percentile(ReadOnlySpan<int> histogram, int count)
@@ -270,12 +340,12 @@ public static class MnistPreprocessor
         return (min, max);
     }
 
-    private static bool IsCentred(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink)
+    private static bool IsCentred(ReadOnlySpan<byte> gray, int width, InkMap ink)
     {
         double mass = 0, sumX = 0, sumY = 0;
         for (var i = 0; i < gray.Length; i++)
         {
-            var m = ink[gray[i]];
+            var m = ink.Of(gray[i]);
             mass += m;
             sumX += m * (i % width);
             sumY += m * (i / width);
@@ -284,48 +354,67 @@ public static class MnistPreprocessor
     }
 
     /// <summary>
+    /// Gray level to ink, piecewise linear: level = gray (255 - gray when inverted); 0 up to the noise
+    /// threshold, above it (level - background)·255/contrast, at most 255. Scalar and vector code
+    /// compute it with the same float operations, so both give identical values.
+    /// </summary>
+    private readonly struct InkMap(bool invert, int background, int threshold, int contrast)
+    {
+        public readonly int Flip = invert ? 255 : 0; // 255 - v == v ^ 255 for a byte
+        public readonly int Background = background;
+        public readonly int Threshold = threshold;
+        public readonly float Gain = 255f / contrast;
+
+        public float Of(byte value)
+        {
+            var level = value ^ Flip;
+            return level <= Threshold ? 0f : Math.Min(255f, (level - Background) * Gain);
+        }
+    }
+
+    /// <summary>
     /// Separable resampling of the box to <paramref name="outWidth"/> x <paramref name="outHeight"/>:
     /// area averaging when shrinking (each output pixel is the mean of the source area it covers, so
-    /// edges come out anti-aliased), bilinear when enlarging.
+    /// edges come out anti-aliased), bilinear when enlarging. The vertical pass goes first, over whole
+    /// box rows with vectors (each source pixel becomes ink once per output row it touches), so the
+    /// horizontal pass only sees outHeight rows.
     /// </summary>
-    private static unsafe void Resample(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink, int left, int top,
-        int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight)
+    private static unsafe void Resample(ReadOnlySpan<byte> gray, int width, InkMap ink, int left, int top,
+        int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight, bool vectorized)
     {
-        var columns = AxisWeights.Create(boxWidth, outWidth, scale);
-        var rows = AxisWeights.Create(boxHeight, outHeight, scale);
-        var tempLength = boxHeight * outWidth;
-        var temp = ArrayPool<float>.Shared.Rent(tempLength);
+        Span<float> weights = stackalloc float[MaxTaps(scale)];
+        var columnsLength = outHeight * boxWidth;
+        float[]? rented = null;
+        var columns = columnsLength <= 8192
+            ? stackalloc float[columnsLength]
+            : (rented = ArrayPool<float>.Shared.Rent(columnsLength)).AsSpan(0, columnsLength);
         try
         {
-            // Horizontal pass: every source row of the box to outWidth values.
+            columns.Clear();
+            // Vertical pass: outHeight rows of boxWidth values, each a weighted sum of source rows' ink.
             fixed (byte* pixels = gray)
-            fixed (float* levels = ink)
+            fixed (float* sums = columns)
             {
-                for (var y = 0; y < boxHeight; y++)
+                for (var y = 0; y < outHeight; y++)
                 {
-                    var source = pixels + (top + y) * width + left;
-                    for (var x = 0; x < outWidth; x++)
+                    var taps = Taps(y, boxHeight, scale, weights, out var start);
+                    for (var k = 0; k < taps; k++)
                     {
-                        var (start, weights) = columns[x];
-                        float sum = 0;
-                        for (var k = 0; k < weights.Length; k++)
-                        {
-                            sum += levels[source[start + k]] * weights[k];
-                        }
-                        temp[y * outWidth + x] = sum;
+                        AccumulateInk(pixels + (top + start + k) * width + left, sums + y * boxWidth, boxWidth, weights[k], ink, vectorized);
                     }
                 }
             }
-            // Vertical pass.
-            for (var y = 0; y < outHeight; y++)
+            // Horizontal pass.
+            for (var x = 0; x < outWidth; x++)
             {
-                var (start, weights) = rows[y];
-                for (var x = 0; x < outWidth; x++)
+                var taps = Taps(x, boxWidth, scale, weights, out var start);
+                for (var y = 0; y < outHeight; y++)
                 {
+                    var row = columns.Slice(y * boxWidth + start, taps);
                     float sum = 0;
-                    for (var k = 0; k < weights.Length; k++)
+                    for (var k = 0; k < taps; k++)
                     {
-                        sum += temp[(start + k) * outWidth + x] * weights[k];
+                        sum += row[k] * weights[k];
                     }
                     output[y * outWidth + x] = sum;
                 }
@@ -333,51 +422,100 @@ public static class MnistPreprocessor
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(temp);
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
         }
     }
 
-    /// <summary>For each output index along one axis: the first source index and the weights from there on.</summary>
-    private static class AxisWeights
+    /// <summary>sums[x] += ink(source[x]) · weight for x below length.</summary>
+    private static unsafe void AccumulateInk(byte* source, float* sums, int length, float weight, InkMap ink, bool vectorized)
     {
-        public static (int Start, float[] Weights)[] Create(int sourceLength, int outputLength, double scale)
+        var x = 0;
+        if (vectorized && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            var result = new (int, float[])[outputLength];
-            for (var j = 0; j < outputLength; j++)
+            var flip = Vector512.Create(ink.Flip);
+            var threshold = Vector512.Create(ink.Threshold);
+            var background = Vector512.Create(ink.Background);
+            var gain = Vector512.Create(ink.Gain);
+            var ceiling = Vector512.Create(255f);
+            var w = Vector512.Create(weight);
+            for (; x + 16 <= length; x += 16)
             {
-                result[j] = scale <= 1 ? AreaAverage(j, sourceLength, scale) : Bilinear(j, sourceLength, scale);
+                var level = Avx512F.ConvertToVector512Int32(Vector128.Load(source + x)) ^ flip;
+                var value = Vector512.Min(Vector512.ConvertToSingle(level - background) * gain, ceiling);
+                value &= Vector512.GreaterThan(level, threshold).AsSingle();
+                (Vector512.Load(sums + x) + value * w).Store(sums + x);
             }
-            return result;
         }
-
-        // Output pixel j covers the source interval [j/s, (j+1)/s); each source pixel weighs its overlap times s.
-        private static (int, float[]) AreaAverage(int j, int sourceLength, double scale)
+        if (vectorized && Avx2.IsSupported)
         {
+            var flip = Vector256.Create(ink.Flip);
+            var threshold = Vector256.Create(ink.Threshold);
+            var background = Vector256.Create(ink.Background);
+            var gain = Vector256.Create(ink.Gain);
+            var ceiling = Vector256.Create(255f);
+            var w = Vector256.Create(weight);
+            for (; x + 8 <= length; x += 8)
+            {
+                var level = Avx2.ConvertToVector256Int32(source + x) ^ flip;
+                var value = Vector256.Min(Vector256.ConvertToSingle(level - background) * gain, ceiling);
+                value &= Vector256.GreaterThan(level, threshold).AsSingle();
+                (Vector256.Load(sums + x) + value * w).Store(sums + x);
+            }
+        }
+        for (; x < length; x++)
+        {
+            sums[x] += ink.Of(source[x]) * weight;
+        }
+    }
+
+    /// <summary>The most source pixels one output pixel reads: 1/scale + 2 when shrinking, 2 when enlarging.</summary>
+    private static int MaxTaps(double scale) => scale < 1 ? (int)Math.Ceiling(1 / scale) + 2 : 2;
+
+    /// <summary>
+    /// The source pixels output pixel <paramref name="j"/> reads along one axis: from <paramref name="start"/>
+    /// on, as many as returned, with their weights written to <paramref name="weights"/>.
+    /// </summary>
+    private static int Taps(int j, int sourceLength, double scale, Span<float> weights, out int start)
+    {
+        if (scale <= 1)
+        {
+            // Output pixel j covers the source interval [j/s, (j+1)/s); each source pixel weighs its overlap times s.
             var from = j / scale;
             var to = Math.Min((j + 1) / scale, sourceLength);
-            var start = (int)Math.Floor(from);
+            start = (int)Math.Floor(from);
             var end = Math.Min(sourceLength, (int)Math.Ceiling(to));
             if (end <= start)
             {
-                return (Math.Min(start, sourceLength - 1), [0f]);
+                start = Math.Min(start, sourceLength - 1);
+                weights[0] = 0;
+                return 1;
             }
-            var weights = new float[end - start];
             for (var i = start; i < end; i++)
             {
                 weights[i - start] = (float)((Math.Min(i + 1, to) - Math.Max(i, from)) * scale);
             }
-            return (start, weights);
+            return end - start;
         }
-
-        // Pixel centres line up: output centre j + 1/2 maps to source centre (j + 1/2)/s; outside is background.
-        private static (int, float[]) Bilinear(int j, int sourceLength, double scale)
+        // Bilinear: pixel centres line up, output centre j + 1/2 maps to source centre (j + 1/2)/s; outside is background.
+        var u = (j + 0.5) / scale - 0.5;
+        var i0 = (int)Math.Floor(u);
+        var f = (float)(u - i0);
+        float w0 = i0 >= 0 && i0 < sourceLength ? 1 - f : 0;
+        float w1 = i0 + 1 >= 0 && i0 + 1 < sourceLength ? f : 0;
+        if (i0 < 0)
         {
-            var u = (j + 0.5) / scale - 0.5;
-            var i0 = (int)Math.Floor(u);
-            var f = (float)(u - i0);
-            float w0 = i0 >= 0 && i0 < sourceLength ? 1 - f : 0;
-            float w1 = i0 + 1 >= 0 && i0 + 1 < sourceLength ? f : 0;
-            return i0 < 0 ? (0, [w1]) : i0 + 1 >= sourceLength ? (Math.Min(i0, sourceLength - 1), [w0]) : (i0, [w0, w1]);
+            (start, weights[0]) = (0, w1);
+            return 1;
         }
+        if (i0 + 1 >= sourceLength)
+        {
+            (start, weights[0]) = (Math.Min(i0, sourceLength - 1), w0);
+            return 1;
+        }
+        (start, weights[0], weights[1]) = (i0, w0, w1);
+        return 2;
     }
 }
