@@ -142,13 +142,24 @@ public static class MnistPreprocessor
             if (vectorized)
             {
                 // 32 pixels at a time in 16-bit lanes: g*a + bg*(255 - a) <= 65025, then an exact x / 255 rounding.
+                // Fully transparent blocks (most of a canvas) are just background, opaque ones stay as they are.
                 var full = Vector256.Create((ushort)255);
                 var bg = Vector256.Create((ushort)background);
                 var half = Vector256.Create((ushort)128);
                 for (; j + 32 <= n; j += 32)
                 {
+                    var opacity = Vector256.Load(a + j);
+                    if (opacity == Vector256<byte>.Zero)
+                    {
+                        Vector256.Create((byte)background).Store(g + j);
+                        continue;
+                    }
+                    if (opacity == Vector256<byte>.AllBitsSet)
+                    {
+                        continue;
+                    }
                     var (g0, g1) = Vector256.Widen(Vector256.Load(g + j));
-                    var (a0, a1) = Vector256.Widen(Vector256.Load(a + j));
+                    var (a0, a1) = Vector256.Widen(opacity);
                     var sum0 = g0 * a0 + bg * (full - a0) + half;
                     var sum1 = g1 * a1 + bg * (full - a1) + half;
                     Vector256.Narrow((sum0 + (sum0 >> 8)) >> 8, (sum1 + (sum1 >> 8)) >> 8).Store(g + j);
@@ -168,26 +179,32 @@ public static class MnistPreprocessor
     {
         long weighted = 0, weight = 0;
         var i = 0;
-        if (vectorized)
+        if (vectorized && Avx2.IsSupported)
         {
             while (n - i >= 32)
             {
                 // 32-bit lanes gain at most 4·255² per step, so 8192 steps (256 Ki pixels) cannot overflow them.
                 var end = i + Math.Min((n - i) / 32, 8192) * 32;
-                var products = Vector256<uint>.Zero;
-                var opacities = Vector256<uint>.Zero;
+                var products = Vector256<int>.Zero;
+                var opacities = Vector256<ulong>.Zero;
                 for (; i < end; i += 32)
                 {
-                    var (g0, g1) = Vector256.Widen(Vector256.Load(g + i));
-                    var (a0, a1) = Vector256.Widen(Vector256.Load(a + i));
-                    var (p0, p1) = Vector256.Widen(g0 * a0); // 16-bit products are exact: 255² < 2^16
-                    var (p2, p3) = Vector256.Widen(g1 * a1);
-                    products += (p0 + p1) + (p2 + p3);
-                    var (s0, s1) = Vector256.Widen(a0 + a1);
-                    opacities += s0 + s1;
+                    var av = Vector256.Load(a + i);
+                    if (av == Vector256<byte>.Zero)
+                    {
+                        continue; // transparent pixels weigh nothing
+                    }
+                    var gv = Vector256.Load(g + i);
+                    // Bytes to 16 bits within each 128-bit lane (the order is irrelevant to a sum), then
+                    // pmaddwd: g·a of two neighbours added into one 32-bit lane; psadbw: sums of 8 alphas.
+                    var zero = Vector256<byte>.Zero;
+                    products += Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(gv, zero).AsInt16(), Avx2.UnpackLow(av, zero).AsInt16())
+                        + Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(gv, zero).AsInt16(), Avx2.UnpackHigh(av, zero).AsInt16());
+                    opacities += Avx2.SumAbsoluteDifferences(av, zero).AsUInt64();
                 }
-                weighted += (long)Sum(products);
-                weight += (long)Sum(opacities);
+                var (low, high) = Vector256.Widen(products.AsUInt32());
+                weighted += (long)Vector256.Sum(low + high);
+                weight += (long)Vector256.Sum(opacities);
             }
         }
         for (; i < n; i++)
@@ -196,12 +213,6 @@ public static class MnistPreprocessor
             weight += a[i];
         }
         return (weighted, weight);
-
-        static ulong Sum(Vector256<uint> lanes)
-        {
-            var (low, high) = Vector256.Widen(lanes);
-            return Vector256.Sum(low + high);
-        }
     }
 
     /// <summary>Median gray level of the border ring and a robust spread (1.4826 x median absolute deviation).</summary>
@@ -241,6 +252,11 @@ public static class MnistPreprocessor
 
         static void Count(ReadOnlySpan<byte> values, Span<int> histograms, bool vectorized)
         {
+            if (vectorized && values.IndexOfAnyExcept(values[0]) < 0)
+            {
+                histograms[values[0]] += values.Length; // a clean background: one level throughout
+                return;
+            }
             var i = 0;
             if (vectorized)
             {
