@@ -452,10 +452,14 @@ public static class FastPngDecoder
                 }
                 c = Vector128<short>.Zero; // the pixel above the run's last pixel
             }
+            // Only a depends on the previous pixel: pa and up - c are ready early, and pc = |(a - c) + (up - c)|
+            // keeps the chain through a short.
             var up = Widen(b + i);
-            var pa = Vector128.Abs(up - c);
-            var pb = Vector128.Abs(a - c);
-            var pc = Vector128.Abs(a + up - c - c);
+            var upMinusC = up - c;
+            var pa = Vector128.Abs(upMinusC);
+            var aMinusC = a - c;
+            var pb = Vector128.Abs(aMinusC);
+            var pc = Vector128.Abs(aMinusC + upMinusC);
             var chooseA = Vector128.LessThanOrEqual(pa, pb) & Vector128.LessThanOrEqual(pa, pc);
             var predictor = Vector128.ConditionalSelect(chooseA, a, Vector128.ConditionalSelect(Vector128.LessThanOrEqual(pb, pc), up, c));
             var value = (Widen(x + i) + predictor) & Vector128.Create((short)0xFF);
@@ -468,9 +472,22 @@ public static class FastPngDecoder
     /// <summary>How many bytes from the start are zero in both rows.</summary>
     private static unsafe int ZeroRun(byte* x, byte* b, int length)
     {
-        var inX = new ReadOnlySpan<byte>(x, length).IndexOfAnyExcept((byte)0);
-        var inB = new ReadOnlySpan<byte>(b, length).IndexOfAnyExcept((byte)0);
-        return Math.Min(inX < 0 ? length : inX, inB < 0 ? length : inB);
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= length; i += 32)
+            {
+                if ((Vector256.Load(x + i) | Vector256.Load(b + i)) != Vector256<byte>.Zero)
+                {
+                    break;
+                }
+            }
+        }
+        while (i < length && (x[i] | b[i]) == 0)
+        {
+            i++;
+        }
+        return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
