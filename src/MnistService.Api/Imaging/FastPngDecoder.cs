@@ -148,11 +148,23 @@ public static class FastPngDecoder
             var gray = result.Gray;
             var alpha = result.Alpha;
             var alphaMin = (byte)255;
+            var unfilteredAhead = false; // the row was unfiltered together with the one before it
             for (var y = 0; y < height; y++)
             {
                 var line = raw.AsSpan(y * (stride + 1), stride + 1);
                 var row = line[1..];
-                if (!Unfilter(line[0], row, previous, bpp))
+                if (unfilteredAhead)
+                {
+                    unfilteredAhead = false;
+                }
+                else if (bpp == 4 && line[0] == 4 && y + 1 < height && raw[(y + 1) * (stride + 1)] == 4 && !previous.IsEmpty
+                    && Vector128.IsHardwareAccelerated)
+                {
+                    // Two Paeth rows at once: their dependency chains interleave, so the core is busy twice as often.
+                    UnfilterPaethRgbaPair(row, raw.AsSpan((y + 1) * (stride + 1) + 1, stride), previous);
+                    unfilteredAhead = true;
+                }
+                else if (!Unfilter(line[0], row, previous, bpp))
                 {
                     return false;
                 }
@@ -452,21 +464,108 @@ public static class FastPngDecoder
                 }
                 c = Vector128<short>.Zero; // the pixel above the run's last pixel
             }
-            // Only a depends on the previous pixel: pa and up - c are ready early, and pc = |(a - c) + (up - c)|
-            // keeps the chain through a short.
             var up = Widen(b + i);
-            var upMinusC = up - c;
-            var pa = Vector128.Abs(upMinusC);
-            var aMinusC = a - c;
-            var pb = Vector128.Abs(aMinusC);
-            var pc = Vector128.Abs(aMinusC + upMinusC);
-            var chooseA = Vector128.LessThanOrEqual(pa, pb) & Vector128.LessThanOrEqual(pa, pc);
-            var predictor = Vector128.ConditionalSelect(chooseA, a, Vector128.ConditionalSelect(Vector128.LessThanOrEqual(pb, pc), up, c));
-            var value = (Widen(x + i) + predictor) & Vector128.Create((short)0xFF);
+            var value = PaethAdd(Widen(x + i), a, up, c);
             Unsafe.WriteUnaligned(x + i, Vector128.Narrow(value, value).AsUInt32().ToScalar());
             a = value;
             c = up;
         }
+    }
+
+    /// <summary>
+    /// Paeth-unfilters two consecutive 4-byte-pixel rows, <paramref name="first"/> below the finished row
+    /// <paramref name="above"/> and <paramref name="second"/> below it, the second one pixel behind the
+    /// first: pixel p of the first and p - 1 of the second depend on nothing computed in the same step,
+    /// so their two dependency chains run side by side. Same results as one row after the other.
+    /// </summary>
+    private static unsafe void UnfilterPaethRgbaPair(Span<byte> first, Span<byte> second, ReadOnlySpan<byte> above)
+    {
+        var n = first.Length;
+        fixed (byte* x1 = first)
+        fixed (byte* x2 = second)
+        fixed (byte* b = above)
+        {
+            // The first pixel of each row: Paeth(0, b, 0) = b.
+            Unsafe.WriteUnaligned(x1, PackPixel((Widen(x1) + Widen(b)) & Vector128.Create((short)0xFF)));
+            Unsafe.WriteUnaligned(x2, PackPixel((Widen(x2) + Widen(x1)) & Vector128.Create((short)0xFF)));
+            if (n <= 4)
+            {
+                return;
+            }
+            // State before step p: a1 = first[p-1], c1 = above[p-1], a2 = second[p-2], c2 = first[p-2].
+            var a1 = PaethAdd(Widen(x1 + 4), Widen(x1), Widen(b + 4), Widen(b));
+            Unsafe.WriteUnaligned(x1 + 4, PackPixel(a1));
+            var c1 = Widen(b + 4);
+            var a2 = Widen(x2);
+            var c2 = Widen(x1);
+            for (var i = 8; i + 4 <= n; i += 4)
+            {
+                // Both rows empty here (a transparent background): they stay empty, whatever c is.
+                if (a1 == Vector128<short>.Zero && a2 == Vector128<short>.Zero
+                    && (Unsafe.ReadUnaligned<uint>(x1 + i) | Unsafe.ReadUnaligned<uint>(b + i) | Unsafe.ReadUnaligned<uint>(x2 + i - 4)) == 0)
+                {
+                    i += ZeroRun(x1 + i, b + i, x2 + i - 4, n - i) & ~3;
+                    // first[p-1], above[p-1], second[p-2] and first[p-2] now lie in the run or just before it: zero.
+                    c1 = c2 = Vector128<short>.Zero;
+                    if (i + 4 > n)
+                    {
+                        break;
+                    }
+                }
+                var up = Widen(b + i);
+                var next1 = PaethAdd(Widen(x1 + i), a1, up, c1);
+                var next2 = PaethAdd(Widen(x2 + i - 4), a2, a1, c2);
+                Unsafe.WriteUnaligned(x1 + i, PackPixel(next1));
+                Unsafe.WriteUnaligned(x2 + i - 4, PackPixel(next2));
+                c2 = a1;
+                a1 = next1;
+                a2 = next2;
+                c1 = up;
+            }
+            // The second row's last pixel.
+            var last = n - 4;
+            Unsafe.WriteUnaligned(x2 + last, PackPixel(PaethAdd(Widen(x2 + last), a2, a1, c2)));
+        }
+    }
+
+    /// <summary>filtered + Paeth(a, up, c), per 16-bit lane, the result cut to 8 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> PaethAdd(Vector128<short> filtered, Vector128<short> a, Vector128<short> up, Vector128<short> c)
+    {
+        // Only a depends on the previous pixel: pa and up - c are ready early, and pc = |(a - c) + (up - c)|
+        // keeps the chain through a short.
+        var upMinusC = up - c;
+        var pa = Vector128.Abs(upMinusC);
+        var aMinusC = a - c;
+        var pb = Vector128.Abs(aMinusC);
+        var pc = Vector128.Abs(aMinusC + upMinusC);
+        var chooseA = Vector128.LessThanOrEqual(pa, pb) & Vector128.LessThanOrEqual(pa, pc);
+        var predictor = Vector128.ConditionalSelect(chooseA, a, Vector128.ConditionalSelect(Vector128.LessThanOrEqual(pb, pc), up, c));
+        return (filtered + predictor) & Vector128.Create((short)0xFF);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint PackPixel(Vector128<short> pixel) => Vector128.Narrow(pixel, pixel).AsUInt32().ToScalar();
+
+    /// <summary>How many bytes from the start are zero in all three rows.</summary>
+    private static unsafe int ZeroRun(byte* x, byte* b, byte* z, int length)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= length; i += 32)
+            {
+                if ((Vector256.Load(x + i) | Vector256.Load(b + i) | Vector256.Load(z + i)) != Vector256<byte>.Zero)
+                {
+                    break;
+                }
+            }
+        }
+        while (i < length && (x[i] | b[i] | z[i]) == 0)
+        {
+            i++;
+        }
+        return i;
     }
 
     /// <summary>How many bytes from the start are zero in both rows.</summary>
