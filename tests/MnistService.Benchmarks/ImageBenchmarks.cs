@@ -162,7 +162,7 @@ public class ImageBenchmarks
     {
         public ImageConfig()
         {
-            AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(15).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150)));
+            AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(15).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250)));
             AddColumn(StatisticColumn.Median, StatisticColumn.Min);
             AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default);
             SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend);

@@ -398,7 +398,8 @@ public static class MnistPreprocessor
     private static unsafe void Resample(ReadOnlySpan<byte> gray, int width, InkMap ink, int left, int top,
         int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight, bool vectorized)
     {
-        Span<float> weights = stackalloc float[MaxTaps(scale)];
+        var maxTaps = MaxTaps(scale); // about 200 at the default 4096-pixel side limit
+        Span<float> weights = maxTaps <= 1024 ? stackalloc float[maxTaps] : new float[maxTaps];
         var columnsLength = outHeight * boxWidth;
         float[]? rented = null;
         var columns = columnsLength <= 8192
