@@ -257,6 +257,14 @@ public static class FastPngDecoder
                     var p1 = Vector256.Load(s + 4 * x + 32);
                     var p2 = Vector256.Load(s + 4 * x + 64);
                     var p3 = Vector256.Load(s + 4 * x + 96);
+                    if (((p0 | p1) | (p2 | p3)) == Vector256<byte>.Zero)
+                    {
+                        // Transparent black, most of a canvas: gray 0, alpha 0.
+                        Vector256<byte>.Zero.Store(g + x);
+                        Vector256<byte>.Zero.Store(a + x);
+                        alphaLow = Vector256<byte>.Zero;
+                        continue;
+                    }
                     var luma = Pack(Luma(p0), Luma(p1), Luma(p2), Luma(p3), order);
                     var opacity = Pack(p0.AsInt32() >>> 24, p1.AsInt32() >>> 24, p2.AsInt32() >>> 24, p3.AsInt32() >>> 24, order);
                     luma.Store(g + x);
