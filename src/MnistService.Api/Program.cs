@@ -4,37 +4,46 @@ using MnistService.Api.Metrics;
 using MnistService.Api.Models;
 using MnistService.Api.Predictions;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceLogging();
-builder.Services.AddProblemResponses();
-builder.Services.AddSecurityHeaders(builder.Configuration);
-builder.Services.AddClientRateLimiting(builder.Configuration);
-builder.Services.AddRequestTimeoutPolicy(builder.Configuration);
-builder.Services.AddGracefulShutdown(builder.Configuration);
-builder.Services.AddJsonContracts();
-builder.Services.AddApiDocumentation();
-builder.Services.AddModels(builder.Configuration);
-builder.Services.AddPredictions(builder.Configuration);
+    builder.AddServiceLogging();
+    builder.Services.AddProblemResponses();
+    builder.Services.AddSecurityHeaders(builder.Configuration);
+    builder.Services.AddClientRateLimiting(builder.Configuration);
+    builder.Services.AddRequestTimeoutPolicy(builder.Configuration);
+    builder.Services.AddGracefulShutdown(builder.Configuration);
+    builder.Services.AddJsonContracts();
+    builder.Services.AddApiDocumentation();
+    builder.Services.AddModels(builder.Configuration);
+    builder.Services.AddPredictions(builder.Configuration);
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.UseSecurityHeaders();
-app.UseRequestLogging();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseServiceMetrics();
-app.UseClientRateLimiting();
-app.UseRequestTimeouts();
-app.UseStaticPage();
-app.UseApiDocumentation();
+    app.UseTrustedForwardedHeaders();
+    app.UseSecurityHeaders();
+    app.UseRequestLogging();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseServiceMetrics();
+    app.UseClientRateLimiting();
+    app.UseRequestTimeouts();
+    app.UseStaticPage();
+    app.UseApiDocumentation();
 
-app.MapPredictions();
-app.MapModels();
-app.MapMetrics();
-app.MapHealth();
+    app.MapPredictions();
+    app.MapModels();
+    app.MapMetrics();
+    app.MapHealth();
 
-app.Run();
+    app.RunUntilStopped();
+    return 0;
+}
+catch (Exception failure) when (StartupFailure.IsReportedHere(failure))
+{
+    return StartupFailure.Report(failure, args); // one line and exit code 1, not a stack trace
+}
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

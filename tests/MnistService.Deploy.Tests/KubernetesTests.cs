@@ -25,6 +25,7 @@ public sealed class KubernetesTests
         {
             ["Deployment"] = "apps/v1",
             ["Service"] = "v1",
+            ["Ingress"] = "networking.k8s.io/v1",
             ["HorizontalPodAutoscaler"] = "autoscaling/v2",
             ["PersistentVolumeClaim"] = "v1",
             ["Job"] = "batch/v1",
@@ -76,6 +77,36 @@ public sealed class KubernetesTests
             Assert.True(probePort == port["name"]?.Str() || probePort == imagePort, $"{probe} port {probePort}");
         }
         Assert.Equal(imagePort, One("Deployment").Obj("spec").Obj("template").Obj("metadata").Obj("annotations")["prometheus.io/port"].Str());
+    }
+
+    [Fact]
+    public void The_ingress_routes_to_the_Service_port_and_takes_uploads_as_large_as_the_service_does()
+    {
+        var ingress = One("Ingress");
+        var backend = ingress.Obj("spec").Arr("rules").Objects().Single().Obj("http").Arr("paths").Objects().Single().Obj("backend").Obj("service");
+        var service = One("Service");
+        Assert.Equal(service.Obj("metadata")["name"].Str(), backend["name"].Str());
+        Assert.Contains(backend.Obj("port")["name"].Str(), service.Obj("spec").Arr("ports").Objects().Select(p => p["name"]?.Str()));
+
+        // nginx refuses bodies over 1 MiB by default; the service's own limit is what should answer.
+        var bodySize = ingress.Obj("metadata").Obj("annotations")["nginx.ingress.kubernetes.io/proxy-body-size"].Str();
+        Assert.EndsWith("m", bodySize);
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Repo.PathOf("src/MnistService.Api/appsettings.json")))!;
+        Assert.Equal(settings["Limits"]!["MaxRequestBytes"]!.GetValue<long>(), long.Parse(bodySize[..^1]) * 1024 * 1024);
+    }
+
+    [Fact]
+    public void The_service_takes_forwarded_headers_from_the_ingress_pods_network_and_no_one_else()
+    {
+        var environment = Api.Arr("env").Objects().ToDictionary(e => e["name"].Str(), e => e["value"].Str());
+        var networks = environment.Where(e => e.Key.StartsWith("ForwardedHeaders__KnownNetworks", StringComparison.Ordinal)).Select(e => e.Value).ToList();
+        var network = System.Net.IPNetwork.Parse(Assert.Single(networks));
+        // A private range, as pod networks are: none of the internet's addresses, and not everyone (/0).
+        Assert.InRange(network.PrefixLength, 8, 24);
+        string[] privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+        Assert.Contains(privateRanges, range => System.Net.IPNetwork.Parse(range).Contains(network.BaseAddress));
+        // ASP.NET Core's switch for containers behind proxies trusts every address: never set.
+        Assert.DoesNotContain("ASPNETCORE_FORWARDEDHEADERS_ENABLED", environment.Keys);
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
     {
         List<string> arguments = ["worker", "--models", _models, "--data", Repo.MnistDirectory, "--poll-seconds", "0.2"];
         if (untilIdle) arguments.Add("--until-idle");
-        return new ChildProcess(Repo.WorkerDll, arguments, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" }, _models);
+        return ChildProcess.Dotnet(Repo.WorkerDll, arguments, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" }, _models);
     }
 
     private IEnumerable<string> Temporaries() => Directory.EnumerateFiles(_models, $".{Model}.onnx*");

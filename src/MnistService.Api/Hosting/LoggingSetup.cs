@@ -18,17 +18,19 @@ public static class LoggingSetup
             logger.ReadFrom.Configuration(builder.Configuration)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .Enrich.FromLogContext();
-            if (json)
-            {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
-            else
-            {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
-            }
+            // The host logs a start-up failure with its stack trace and then throws it to its caller, who
+            // reports it: Program through StartupFailure (one line), or a test through the exception.
+            logger.Filter.ByExcluding(StartupFailure.IsHostsOwnReport);
+            WriteToConsole(logger, json);
         });
         return builder;
     }
+
+    /// <summary>The console format of every log line, shared with <see cref="StartupFailure"/>'s report.</summary>
+    public static LoggerConfiguration WriteToConsole(LoggerConfiguration logger, bool json) => json
+        ? logger.WriteTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Fatal)
+        : logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+            standardErrorFromLevel: LogEventLevel.Fatal);
 
     /// <summary>
     /// One line per request: method, path, status, elapsed time; for predictions also the model, the

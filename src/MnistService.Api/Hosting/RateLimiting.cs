@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace MnistService.Api.Hosting;
 
 /// <summary>
-/// A per-client limit (section <c>RateLimiting</c>): a token bucket per client IP address. Health probes
+/// A per-client limit (section <c>RateLimiting</c>): a token bucket per client IP address, the one a trusted
+/// proxy forwarded (see <see cref="ForwardedHeadersSettings"/>) or else the connection's. Health probes
 /// and /metrics are never limited. On in production; appsettings.Development.json turns it off.
 /// </summary>
 public sealed class RateLimitingOptions
@@ -48,7 +50,7 @@ public static class RateLimiting
                 {
                     return RateLimitPartition.GetNoLimiter("exempt");
                 }
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var client = ClientKey(context.Connection.RemoteIpAddress);
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.BurstLimit,
@@ -62,6 +64,13 @@ public static class RateLimiting
         });
         return services;
     }
+
+    /// <summary>
+    /// The bucket's name: an IPv4 client is one bucket whether it came as 192.0.2.1 (forwarded) or as
+    /// ::ffff:192.0.2.1 (a dual-stack socket).
+    /// </summary>
+    internal static string ClientKey(IPAddress? address) =>
+        address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 
     /// <summary>429 problem+json with Retry-After in whole seconds (at least 1).</summary>
     private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext rejected, RateLimitingOptions options, CancellationToken cancellationToken)

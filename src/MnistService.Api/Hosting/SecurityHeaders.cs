@@ -42,11 +42,13 @@ public static class SecurityHeaders
     /// <summary>Sets the headers on every response, errors included, before anything else runs.</summary>
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<SecurityHeadersOptions>>().Value;
+        // The value is read per response (cached by IOptions) rather than here, so that an invalid setting
+        // fails the start with every other invalid setting, named by ValidateOnStart.
+        var options = app.Services.GetRequiredService<IOptions<SecurityHeadersOptions>>();
         app.Use((context, next) =>
         {
             // On starting, so that they survive the exception handler clearing the response.
-            context.Response.OnStarting(() => Apply(context, options));
+            context.Response.OnStarting(() => Apply(context, options.Value));
             return next(context);
         });
         return app;

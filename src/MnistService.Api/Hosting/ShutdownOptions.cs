@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace MnistService.Api.Hosting;
 
@@ -22,8 +21,15 @@ public static class GracefulShutdown
     {
         services.AddOptions<ShutdownOptions>().Bind(configuration.GetSection(ShutdownOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
-            host.ShutdownTimeout = shutdown.Value.Timeout);
+        // The host reads its options while it is built, before options are validated at start: an invalid
+        // timeout keeps the host's default here, and the start then fails naming it.
+        services.AddOptions<HostOptions>().Configure(host =>
+        {
+            if (ValidOptions.TryRead<ShutdownOptions>(configuration, ShutdownOptions.Section) is { } shutdown)
+            {
+                host.ShutdownTimeout = shutdown.Timeout;
+            }
+        });
         return services;
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 using MnistService.Api.Hosting;
 using MnistService.Api.Imaging;
 
@@ -12,9 +11,16 @@ public static class PredictionsServiceCollectionExtensions
     {
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        // Kestrel cuts off bodies over the limit too, also for endpoints that never read them.
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>(
-            (kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBytes);
+        // Kestrel cuts off bodies over the limit too, also for endpoints that never read them. Kestrel is
+        // made while the app is built, before options are validated at start, so it reads the section
+        // itself and keeps its default for a value that fails: the start then fails and names that value.
+        services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
+        {
+            if (ValidOptions.TryRead<LimitsOptions>(configuration, LimitsOptions.Section) is { } limits)
+            {
+                kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes;
+            }
+        });
         services.AddSingleton<ImageDecoder>();
         services.AddSingleton<PredictionInputReader>();
         services.AddSingleton<PredictionService>();

@@ -56,7 +56,7 @@ public sealed class ImagesFixture : IDisposable
     public static async Task<(Container Container, HttpClient Http)> StartServiceAsync(ImageReplay.BuiltStage image,
         IReadOnlyDictionary<string, string>? environment = null, IReadOnlyDictionary<string, string>? mounts = null)
     {
-        var port = Repo.FreePort();
+        var port = ChildProcess.FreeLoopbackPort();
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             // The one change to the image's environment: a free port on 127.0.0.1 instead of 8080 on all interfaces.
@@ -65,26 +65,16 @@ public sealed class ImagesFixture : IDisposable
         };
         var container = Container.Start(image, env, mounts);
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        try
         {
-            if (container.HasExited)
-                throw new InvalidOperationException($"The service exited with {container.ExitCode}:\n{container.Output}");
-            try
-            {
-                if ((await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
-                    return (container, http);
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                await container.DisposeAsync();
-                throw new TimeoutException($"The service was not ready within 60 s:\n{container.Output}");
-            }
-            await Task.Delay(200);
+            await container.Process.WaitUntilAnswersAsync(http, "/readyz", TimeSpan.FromSeconds(60));
+            return (container, http);
+        }
+        catch
+        {
+            http.Dispose();
+            await container.DisposeAsync();
+            throw;
         }
     }
 

@@ -1,43 +1,31 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 
 namespace MnistService.Deploy.Tests.Infrastructure;
 
 /// <summary>
 /// A replayed image started as <c>docker run</c> starts it: ENTRYPOINT + CMD from WORKDIR, with only
-/// the image's environment (plus overrides), paths mapped into the replay and its mounts.
+/// the image's environment (plus overrides), paths mapped into the replay and its mounts. The process
+/// itself (output, stop, kill) is a <see cref="ChildProcess"/>.
 /// </summary>
-public sealed partial class Container : IAsyncDisposable
+public sealed class Container : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
     private Container(ImageReplay.BuiltStage image, IReadOnlyDictionary<string, string> environment,
-        IReadOnlyDictionary<string, string> mounts, Process process)
+        IReadOnlyDictionary<string, string> mounts, ChildProcess process)
     {
         Image = image;
         Environment = environment;
         Mounts = mounts;
-        _process = process;
+        Process = process;
     }
 
     public ImageReplay.BuiltStage Image { get; }
     /// <summary>The environment the process got (container paths already mapped).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; }
     public IReadOnlyDictionary<string, string> Mounts { get; }
-    public int ProcessId => _process.Id;
-    public bool HasExited => _process.HasExited;
-    public int ExitCode => _process.ExitCode;
-
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-                return _output.ToString();
-        }
-    }
+    public ChildProcess Process { get; }
+    public bool HasExited => Process.HasExited;
+    public int ExitCode => Process.ExitCode;
+    public string Output => Process.Output;
 
     /// <param name="environment">Overrides of the image's environment (docker run -e), container paths allowed.</param>
     /// <param name="mounts">Container path to host directory (docker run -v).</param>
@@ -52,25 +40,9 @@ public sealed partial class Container : IAsyncDisposable
 
         var env = EnvironmentFor(image, environment, mounts);
         var executable = command[0].Contains('/') ? image.Map(command[0], mounts) : command[0];
-        var start = new ProcessStartInfo(executable, command.Skip(1).Select(a => image.MapText(a, mounts)))
-        {
-            WorkingDirectory = image.Map(image.WorkDir, mounts),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Clear();
-        foreach (var (key, value) in env)
-            start.Environment[key] = value;
-
-        var process = new Process { StartInfo = start };
-        var container = new Container(image, env, mounts, process);
-        process.OutputDataReceived += (_, e) => container.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => container.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return container;
+        var arguments = command.Skip(1).Select(a => image.MapText(a, mounts));
+        var process = new ChildProcess(image.Name, executable, arguments, env, image.Map(image.WorkDir, mounts), inheritEnvironment: false);
+        return new Container(image, env, mounts, process);
     }
 
     /// <summary>The environment of <c>docker run</c>: the OS image's PATH and HOME, then the image's ENV, then overrides.</summary>
@@ -104,7 +76,7 @@ public sealed partial class Container : IAsyncDisposable
         start.Environment.Clear();
         foreach (var (key, value) in environment ?? Environment)
             start.Environment[key] = value;
-        using var process = Process.Start(start)!;
+        using var process = System.Diagnostics.Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -113,62 +85,12 @@ public sealed partial class Container : IAsyncDisposable
     }
 
     /// <summary><c>docker stop</c>: SIGTERM, then the exit code once the process ended.</summary>
-    public async Task<int> StopAsync(TimeSpan grace)
-    {
-        if (!_process.HasExited)
-            _ = SendSignal(_process.Id, SigTerm);
-        using var timeout = new CancellationTokenSource(grace);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            throw new TimeoutException($"{Image.Name} did not stop within {grace} of SIGTERM.\n{Output}");
-        }
-        return _process.ExitCode;
-    }
+    public Task<int> StopAsync(TimeSpan grace) => Process.StopAsync(grace);
 
     /// <summary><c>docker kill</c>: SIGKILL, no chance to clean up.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-            _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => Process.KillAsync();
 
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancel.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => Process.WaitForExitAsync(timeout);
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_output)
-            _output.AppendLine(line);
-    }
-
-    private const int SigTerm = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 
 namespace MnistService.Deploy.Tests.Infrastructure;
@@ -18,13 +16,6 @@ public static class Repo
         Environment.GetEnvironmentVariable("MNIST_DATA_DIR") is { Length: > 0 } fromEnvironment
             ? fromEnvironment
             : Path.GetFullPath(Path.Combine(Root, "..", "shared", "mnist"));
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public static string NewTempDirectory(string purpose)
     {

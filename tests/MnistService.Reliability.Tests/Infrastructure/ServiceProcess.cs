@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace MnistService.Reliability.Tests.Infrastructure;
 
 /// <summary>The service's build output started as a real process on 127.0.0.1, over a models directory of the test's.</summary>
@@ -18,7 +15,7 @@ public sealed class ServiceProcess : IDisposable
     /// <param name="probe">What "started" means: readyz (the default model is loaded) or healthz (alive, for an empty directory).</param>
     public static async Task<ServiceProcess> StartAsync(string modelsDirectory, IReadOnlyDictionary<string, string>? settings = null, string probe = "readyz")
     {
-        var port = FreePort();
+        var port = ChildProcess.FreeLoopbackPort();
         var environment = new Dictionary<string, string>
         {
             ["Models__Directory"] = modelsDirectory,
@@ -31,33 +28,19 @@ public sealed class ServiceProcess : IDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
         var address = new Uri($"http://127.0.0.1:{port}/");
-        var process = new ChildProcess(Repo.ServiceDll, ["--urls", address.ToString().TrimEnd('/')], environment, Path.GetDirectoryName(Repo.ServiceDll)!);
+        var process = ChildProcess.Dotnet(Repo.ServiceDll, ["--urls", address.ToString().TrimEnd('/')], environment, Path.GetDirectoryName(Repo.ServiceDll)!);
         var service = new ServiceProcess(process, address);
         using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The service exited with {process.ExitCode}:\n{process.Output}");
-            }
-            try
-            {
-                using var ready = await http.GetAsync(probe);
-                if (ready.StatusCode == HttpStatusCode.OK) return service;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-            await Task.Delay(100);
+            await process.WaitUntilAnswersAsync(http, probe, TimeSpan.FromSeconds(60));
+            return service;
         }
-        service.Dispose();
-        throw new TimeoutException($"The service did not become ready:\n{process.Output}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
     }
 
     public void Dispose() => Process.Dispose();
