@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MnistService.Api.Imaging;
 
@@ -147,13 +148,23 @@ public static class FastPngDecoder
             var gray = result.Gray;
             var alpha = result.Alpha;
             var alphaMin = (byte)255;
+            var unfilteredAhead = 0; // rows already unfiltered together with an earlier one
             for (var y = 0; y < height; y++)
             {
                 var line = raw.AsSpan(y * (stride + 1), stride + 1);
                 var row = line[1..];
-                if (!Unfilter(line[0], row, previous, bpp))
+                if (unfilteredAhead > 0)
                 {
-                    return false;
+                    unfilteredAhead--;
+                }
+                else
+                {
+                    var rows = PngFilters.Unfilter(raw, y, height, stride, previous, bpp);
+                    if (rows == 0)
+                    {
+                        return false;
+                    }
+                    unfilteredAhead = rows - 1;
                 }
                 previous = row;
                 var g = gray.Slice(y * width, width);
@@ -213,10 +224,31 @@ public static class FastPngDecoder
 
     private static unsafe void RgbToGray(ReadOnlySpan<byte> row, Span<byte> gray)
     {
+        var n = gray.Length;
         fixed (byte* s = row)
         fixed (byte* g = gray)
         {
-            for (int x = 0, i = 0; x < gray.Length; x++, i += 3)
+            var x = 0;
+            if (Avx2.IsSupported)
+            {
+                // 32 pixels at a time: 4 pixels (12 bytes) per 128-bit lane, spread to r, g, b, 0 by a shuffle,
+                // then the RGBA luma. The last load of a block ends 4 bytes past its pixels, hence the margin.
+                var spread = Vector256.Create((byte)0, 1, 2, 0x80, 3, 4, 5, 0x80, 6, 7, 8, 0x80, 9, 10, 11, 0x80,
+                    0, 1, 2, 0x80, 3, 4, 5, 0x80, 6, 7, 8, 0x80, 9, 10, 11, 0x80);
+                var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+                for (; x + 34 <= n; x += 32)
+                {
+                    var p = s + 3 * x;
+                    var luma = Pack(
+                        Luma(Avx2.Shuffle(Vector256.Create(Vector128.Load(p), Vector128.Load(p + 12)), spread)),
+                        Luma(Avx2.Shuffle(Vector256.Create(Vector128.Load(p + 24), Vector128.Load(p + 36)), spread)),
+                        Luma(Avx2.Shuffle(Vector256.Create(Vector128.Load(p + 48), Vector128.Load(p + 60)), spread)),
+                        Luma(Avx2.Shuffle(Vector256.Create(Vector128.Load(p + 72), Vector128.Load(p + 84)), spread)),
+                        order);
+                    luma.Store(g + x);
+                }
+            }
+            for (var i = 3 * x; x < n; x++, i += 3)
             {
                 g[x] = (byte)((54 * s[i] + 183 * s[i + 1] + 19 * s[i + 2] + 128) >> 8); // GrayImage.Luma
             }
@@ -232,6 +264,34 @@ public static class FastPngDecoder
         fixed (byte* a = alpha)
         {
             var x = 0;
+            if (Avx2.IsSupported)
+            {
+                // 32 pixels at a time. Luma with pmaddubsw, whose weights are signed bytes: 183 does not fit,
+                // so g takes 55 there and the other 128·g is added as a shift; the sum stays below 2^16.
+                var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7); // undoes the packs' interleaving of 128-bit lanes
+                var alphaLow = Vector256.Create((byte)255);
+                for (; x + 32 <= n; x += 32)
+                {
+                    var p0 = Vector256.Load(s + 4 * x);
+                    var p1 = Vector256.Load(s + 4 * x + 32);
+                    var p2 = Vector256.Load(s + 4 * x + 64);
+                    var p3 = Vector256.Load(s + 4 * x + 96);
+                    if (((p0 | p1) | (p2 | p3)) == Vector256<byte>.Zero)
+                    {
+                        // Transparent black, most of a canvas: gray 0, alpha 0.
+                        Vector256<byte>.Zero.Store(g + x);
+                        Vector256<byte>.Zero.Store(a + x);
+                        alphaLow = Vector256<byte>.Zero;
+                        continue;
+                    }
+                    var luma = Pack(Luma(p0), Luma(p1), Luma(p2), Luma(p3), order);
+                    var opacity = Pack(p0.AsInt32() >>> 24, p1.AsInt32() >>> 24, p2.AsInt32() >>> 24, p3.AsInt32() >>> 24, order);
+                    luma.Store(g + x);
+                    opacity.Store(a + x);
+                    alphaLow = Vector256.Min(alphaLow, opacity);
+                }
+                min = Math.Min(min, Lowest(alphaLow));
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 // 8 pixels at a time, one per 32-bit lane: the same fixed-point luma, then narrowed to bytes.
@@ -265,6 +325,35 @@ public static class FastPngDecoder
         return (byte)min;
     }
 
+    /// <summary>GrayImage.Luma of 8 RGBA pixels, one per 32-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Luma(Vector256<byte> pixels)
+    {
+        var weights = Vector256.Create(0x00_13_37_36).AsSByte(); // 54, 55, 19, 0 for r, g, b, a
+        var sum = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(pixels, weights), Vector256.Create((short)1)); // 54r + 55g + 19b
+        return (sum + ((pixels.AsInt32() >>> 1) & Vector256.Create(0x7F80)) + Vector256.Create(128)) >>> 8; // + 128g, rounded
+    }
+
+    /// <summary>Four vectors of 8 values below 256 (pixels 0-31 in order) to 32 bytes in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pack(Vector256<int> v0, Vector256<int> v1, Vector256<int> v2, Vector256<int> v3, Vector256<int> order)
+    {
+        var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(v0, v1), Avx2.PackSignedSaturate(v2, v3));
+        return Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsByte();
+    }
+
+    private static byte Lowest(Vector256<byte> values)
+    {
+        var lowest = values.GetLower();
+        lowest = Vector128.Min(lowest, values.GetUpper());
+        var result = (byte)255;
+        for (var i = 0; i < 16; i++)
+        {
+            result = Math.Min(result, lowest.GetElement(i));
+        }
+        return result;
+    }
+
     private static bool Inflate(byte[] compressed, int length, Span<byte> output)
     {
         try
@@ -278,160 +367,5 @@ public static class FastPngDecoder
         {
             return false;
         }
-    }
-
-    /// <summary>Undoes one scanline's filter in place (PNG specification, section 9).</summary>
-    internal static unsafe bool Unfilter(byte filter, Span<byte> row, ReadOnlySpan<byte> previous, int bpp)
-    {
-        if (filter > 4)
-        {
-            return false;
-        }
-        if (filter == 0 || row.IsEmpty)
-        {
-            return true;
-        }
-        var n = row.Length;
-        fixed (byte* x = row)
-        fixed (byte* up = previous)
-        {
-            var b = previous.IsEmpty ? null : up; // the row above; absent (all zero) for the first row
-            switch (filter)
-            {
-                case 1: // Sub: x + a
-                    for (var i = bpp; i < n; i++)
-                    {
-                        x[i] += x[i - bpp];
-                    }
-                    break;
-                case 2: // Up: x + b
-                    if (b is not null)
-                    {
-                        AddInPlace(row, previous);
-                    }
-                    break;
-                case 3: // Average: x + floor((a + b) / 2)
-                    if (b is null)
-                    {
-                        for (var i = bpp; i < n; i++)
-                        {
-                            x[i] += (byte)(x[i - bpp] >> 1);
-                        }
-                    }
-                    else
-                    {
-                        for (var i = 0; i < bpp; i++)
-                        {
-                            x[i] += (byte)(b[i] >> 1);
-                        }
-                        for (var i = bpp; i < n; i++)
-                        {
-                            x[i] += (byte)((x[i - bpp] + b[i]) >> 1);
-                        }
-                    }
-                    break;
-                case 4: // Paeth: x + the neighbour (a, b or c) closest to a + b - c
-                    if (b is null)
-                    {
-                        for (var i = bpp; i < n; i++)
-                        {
-                            x[i] += x[i - bpp]; // Paeth(a, 0, 0) = a
-                        }
-                    }
-                    else
-                    {
-                        for (var i = 0; i < bpp; i++)
-                        {
-                            x[i] += b[i]; // Paeth(0, b, 0) = b
-                        }
-                        if (bpp == 4 && Vector128.IsHardwareAccelerated)
-                        {
-                            PaethRgba(x, b, n);
-                        }
-                        else
-                        {
-                            for (var i = bpp; i < n; i++)
-                            {
-                                x[i] += Paeth(x[i - bpp], b[i], b[i - bpp]);
-                            }
-                        }
-                    }
-                    break;
-            }
-        }
-        return true;
-    }
-
-    private static void AddInPlace(Span<byte> row, ReadOnlySpan<byte> previous)
-    {
-        var i = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated)
-        {
-            var width = System.Numerics.Vector<byte>.Count;
-            for (; i + width <= row.Length; i += width)
-            {
-                var sum = new System.Numerics.Vector<byte>(row[i..]) + new System.Numerics.Vector<byte>(previous[i..]);
-                sum.CopyTo(row[i..]);
-            }
-        }
-        for (; i < row.Length; i++)
-        {
-            row[i] += previous[i];
-        }
-    }
-
-    /// <summary>
-    /// Paeth for 4-byte pixels, the four channels of a pixel at once in 16-bit lanes: the filter is
-    /// sequential along the row, but its channels are independent. Same arithmetic as <see cref="Paeth"/>.
-    /// </summary>
-    private static unsafe void PaethRgba(byte* x, byte* b, int n)
-    {
-        var a = Widen(x); // the pixel to the left, already unfiltered
-        var c = Widen(b);
-        for (var i = 4; i + 4 <= n; i += 4)
-        {
-            // Runs of empty pixels (a drawing's transparent background) stay empty: Paeth(0, 0, 0) + 0 = 0.
-            // Skipping them is exact and makes canvas images several times cheaper to unfilter.
-            if (Unsafe.ReadUnaligned<uint>(x + i) == 0 && Unsafe.ReadUnaligned<uint>(b + i) == 0 && a == Vector128<short>.Zero)
-            {
-                var run = ZeroRun(x + i, b + i, n - i) & ~3;
-                i += run;
-                if (i + 4 > n)
-                {
-                    break;
-                }
-                c = Vector128<short>.Zero; // the pixel above the run's last pixel
-            }
-            var up = Widen(b + i);
-            var pa = Vector128.Abs(up - c);
-            var pb = Vector128.Abs(a - c);
-            var pc = Vector128.Abs(a + up - c - c);
-            var chooseA = Vector128.LessThanOrEqual(pa, pb) & Vector128.LessThanOrEqual(pa, pc);
-            var predictor = Vector128.ConditionalSelect(chooseA, a, Vector128.ConditionalSelect(Vector128.LessThanOrEqual(pb, pc), up, c));
-            var value = (Widen(x + i) + predictor) & Vector128.Create((short)0xFF);
-            Unsafe.WriteUnaligned(x + i, Vector128.Narrow(value, value).AsUInt32().ToScalar());
-            a = value;
-            c = up;
-        }
-    }
-
-    /// <summary>How many bytes from the start are zero in both rows.</summary>
-    private static unsafe int ZeroRun(byte* x, byte* b, int length)
-    {
-        var inX = new ReadOnlySpan<byte>(x, length).IndexOfAnyExcept((byte)0);
-        var inB = new ReadOnlySpan<byte>(b, length).IndexOfAnyExcept((byte)0);
-        return Math.Min(inX < 0 ? length : inX, inB < 0 ? length : inB);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector128<short> Widen(byte* pixel) =>
-        Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(pixel)).AsByte()).AsInt16();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte Paeth(int a, int b, int c)
-    {
-        // pa = |b - c|, pb = |a - c|, pc = |a + b - 2c|, without branches on the differences' signs.
-        int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
-        return (byte)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
     }
 }

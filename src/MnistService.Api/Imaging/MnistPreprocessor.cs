@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MnistService.Api.Errors;
 
 namespace MnistService.Api.Imaging;
@@ -9,7 +9,7 @@ namespace MnistService.Api.Imaging;
 /// MNIST: grayscale, bright ink on black, the ink's bounding box scaled (anti-aliased, aspect ratio
 /// kept) to fit a 20x20 box, placed in 28x28 so that its centre of mass is at the centre.
 /// </summary>
-public static class MnistPreprocessor
+public static partial class MnistPreprocessor
 {
     public const int Side = 28;
     public const int Box = 20;
@@ -26,25 +26,28 @@ public static class MnistPreprocessor
 
     /// <summary>Writes the 784 network inputs (row-major, [0,1], ink bright) for <paramref name="image"/>.</summary>
     /// <exception cref="EmptyImageException">Nothing stands out from the background.</exception>
-    public static void Process(GrayImage image, Span<float> output)
+    public static void Process(GrayImage image, Span<float> output) => Process(image, output, Vector256.IsHardwareAccelerated);
+
+    /// <param name="vectorized">False forces the scalar code everywhere (tests compare both; the results are identical).</param>
+    internal static void Process(GrayImage image, Span<float> output, bool vectorized)
     {
         if (output.Length != Side * Side)
         {
             throw new ArgumentException("The output must hold 28x28 values.", nameof(output));
         }
+        vectorized &= Vector256.IsHardwareAccelerated;
         int width = image.Width, height = image.Height;
         var gray = image.Gray;
         if (image.HasAlpha)
         {
-            CompositeOntoBackground(gray, image.Alpha);
+            CompositeOntoBackground(gray, image.Alpha, vectorized);
         }
 
         // The background is what fills the border; its level decides the polarity (ink must be bright),
         // its spread how much variation is noise (JPEG artefacts, paper texture) rather than ink.
-        var (median, spread) = BorderStatistics(gray, width, height);
+        var (median, spread) = BorderStatistics(gray, width, height, vectorized);
         var invert = median > 127;
         var background = invert ? 255 - median : median;
-        Span<float> ink = stackalloc float[256];
         var (darkest, brightest) = MinMax(gray);
         var peak = invert ? 255 - darkest : brightest;
         var contrast = peak - background;
@@ -53,13 +56,9 @@ public static class MnistPreprocessor
             throw new EmptyImageException(
                 $"No digit found: nothing in the image stands out from its background (contrast {contrast} of 255, at least {MinContrast} needed).");
         }
-        // A lookup table from gray level to ink: background and noise become 0, the strongest ink 255.
+        // From gray level to ink: background and noise become 0, the strongest ink 255.
         var threshold = background + (int)Math.Ceiling(3 * spread);
-        for (var v = 0; v < 256; v++)
-        {
-            var level = invert ? 255 - v : v;
-            ink[v] = level <= threshold ? 0f : Math.Min(255f, (level - background) * 255f / contrast);
-        }
+        var ink = new InkMap(invert, background, threshold, contrast);
 
         var (left, top, right, bottom) = BoundingBox(gray, width, height, invert, threshold);
         if (right < left)
@@ -92,7 +91,7 @@ public static class MnistPreprocessor
         var outWidth = Math.Min(Side, (int)Math.Ceiling(boxWidth * scale - 1e-9));
         var outHeight = Math.Min(Side, (int)Math.Ceiling(boxHeight * scale - 1e-9));
         Span<float> scaled = stackalloc float[outWidth * outHeight];
-        Resample(gray, width, ink, left, top, boxWidth, boxHeight, scale, scaled, outWidth, outHeight);
+        Resample(gray, width, ink, left, top, boxWidth, boxHeight, scale, scaled, outWidth, outHeight, vectorized);
 
         // Centre of mass of the scaled digit, then an integer shift that brings it to the centre.
         double mass = 0, sumX = 0, sumY = 0;
@@ -126,36 +125,43 @@ public static class MnistPreprocessor
     /// Composites transparent pixels onto a background that contrasts with what was drawn: a canvas
     /// with black strokes on transparency becomes black on white, white strokes become white on black.
     /// </summary>
-    private static unsafe void CompositeOntoBackground(Span<byte> gray, ReadOnlySpan<byte> alpha)
+    private static unsafe void CompositeOntoBackground(Span<byte> gray, ReadOnlySpan<byte> alpha, bool vectorized)
     {
-        long weighted = 0, weight = 0;
         var n = gray.Length;
         fixed (byte* g = gray)
         fixed (byte* a = alpha)
         {
-            for (var i = 0; i < n; i++)
-            {
-                weighted += g[i] * a[i];
-                weight += a[i];
-            }
+            var (weighted, weight) = AlphaWeightedSums(g, a, n, vectorized);
             if (weight == 0)
             {
                 throw new EmptyImageException("No digit found: the image is fully transparent.");
             }
             var background = weighted / weight < 128 ? 255 : 0;
             var j = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (vectorized)
             {
-                // 16 pixels at a time in 16-bit lanes: g*a + bg*(255 - a) <= 65025, then an exact x / 255 rounding.
+                // 32 pixels at a time in 16-bit lanes: g*a + bg*(255 - a) <= 65025, then an exact x / 255 rounding.
+                // Fully transparent blocks (most of a canvas) are just background, opaque ones stay as they are.
                 var full = Vector256.Create((ushort)255);
                 var bg = Vector256.Create((ushort)background);
-                for (; j + 16 <= n; j += 16)
+                var half = Vector256.Create((ushort)128);
+                for (; j + 32 <= n; j += 32)
                 {
-                    var gv = Vector256.WidenLower(Vector128.Load(g + j).ToVector256Unsafe());
-                    var av = Vector256.WidenLower(Vector128.Load(a + j).ToVector256Unsafe());
-                    var sum = gv * av + bg * (full - av) + Vector256.Create((ushort)128);
-                    var result = (sum + Vector256.ShiftRightLogical(sum, 8)) >> 8;
-                    Vector256.Narrow(result, result).GetLower().Store(g + j);
+                    var opacity = Vector256.Load(a + j);
+                    if (opacity == Vector256<byte>.Zero)
+                    {
+                        Vector256.Create((byte)background).Store(g + j);
+                        continue;
+                    }
+                    if (opacity == Vector256<byte>.AllBitsSet)
+                    {
+                        continue;
+                    }
+                    var (g0, g1) = Vector256.Widen(Vector256.Load(g + j));
+                    var (a0, a1) = Vector256.Widen(opacity);
+                    var sum0 = g0 * a0 + bg * (full - a0) + half;
+                    var sum1 = g1 * a1 + bg * (full - a1) + half;
+                    Vector256.Narrow((sum0 + (sum0 >> 8)) >> 8, (sum1 + (sum1 >> 8)) >> 8).Store(g + j);
                 }
             }
             for (; j < n; j++)
@@ -167,28 +173,73 @@ public static class MnistPreprocessor
         }
     }
 
+    /// <summary>Σ gray·alpha and Σ alpha: the alpha-weighted mean gray says what colour the strokes are.</summary>
+    private static unsafe (long Weighted, long Weight) AlphaWeightedSums(byte* g, byte* a, int n, bool vectorized)
+    {
+        long weighted = 0, weight = 0;
+        var i = 0;
+        if (vectorized && Avx2.IsSupported)
+        {
+            while (n - i >= 32)
+            {
+                // 32-bit lanes gain at most 4·255² per step, so 8192 steps (256 Ki pixels) cannot overflow them.
+                var end = i + Math.Min((n - i) / 32, 8192) * 32;
+                var products = Vector256<int>.Zero;
+                var opacities = Vector256<ulong>.Zero;
+                for (; i < end; i += 32)
+                {
+                    var av = Vector256.Load(a + i);
+                    if (av == Vector256<byte>.Zero)
+                    {
+                        continue; // transparent pixels weigh nothing
+                    }
+                    var gv = Vector256.Load(g + i);
+                    // Bytes to 16 bits within each 128-bit lane (the order is irrelevant to a sum), then
+                    // pmaddwd: g·a of two neighbours added into one 32-bit lane; psadbw: sums of 8 alphas.
+                    var zero = Vector256<byte>.Zero;
+                    products += Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(gv, zero).AsInt16(), Avx2.UnpackLow(av, zero).AsInt16())
+                        + Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(gv, zero).AsInt16(), Avx2.UnpackHigh(av, zero).AsInt16());
+                    opacities += Avx2.SumAbsoluteDifferences(av, zero).AsUInt64();
+                }
+                var (low, high) = Vector256.Widen(products.AsUInt32());
+                weighted += (long)Vector256.Sum(low + high);
+                weight += (long)Vector256.Sum(opacities);
+            }
+        }
+        for (; i < n; i++)
+        {
+            weighted += g[i] * a[i];
+            weight += a[i];
+        }
+        return (weighted, weight);
+    }
+
     /// <summary>Median gray level of the border ring and a robust spread (1.4826 x median absolute deviation).</summary>
-    private static (int Median, double Spread) BorderStatistics(ReadOnlySpan<byte> gray, int width, int height)
+    private static (int Median, double Spread) BorderStatistics(ReadOnlySpan<byte> gray, int width, int height, bool vectorized)
     {
         var ring = Math.Max(1, Math.Min(width, height) / 40);
         Span<int> histogram = stackalloc int[256];
+        // Four interleaved histograms: a uniform background would otherwise make every increment wait for the previous one.
+        Span<int> partial = stackalloc int[4 * 256];
         var count = 0;
         for (var y = 0; y < height; y++)
         {
-            var edgeRow = y < ring || y >= height - ring;
             var row = gray.Slice(y * width, width);
-            for (var x = 0; x < width; x++)
+            if (y < ring || y >= height - ring || width <= 2 * ring)
             {
-                if (edgeRow || x < ring || x >= width - ring)
-                {
-                    histogram[row[x]]++;
-                    count++;
-                }
-                else
-                {
-                    x = width - ring - 1; // skip the interior
-                }
+                Count(row, partial, vectorized);
+                count += width;
             }
+            else
+            {
+                Count(row[..ring], partial, vectorized);
+                Count(row[(width - ring)..], partial, vectorized);
+                count += 2 * ring;
+            }
+        }
+        for (var v = 0; v < 256; v++)
+        {
+            histogram[v] = partial[v] + partial[256 + v] + partial[512 + v] + partial[768 + v];
         }
         var median = Percentile(histogram, count);
         Span<int> deviations = stackalloc int[256];
@@ -197,6 +248,40 @@ public static class MnistPreprocessor
             deviations[Math.Abs(v - median)] += histogram[v];
         }
         return (median, 1.4826 * Percentile(deviations, count));
+
+        static void Count(ReadOnlySpan<byte> values, Span<int> histograms, bool vectorized)
+        {
+            if (vectorized && values.IndexOfAnyExcept(values[0]) < 0)
+            {
+                histograms[values[0]] += values.Length; // a clean background: one level throughout
+                return;
+            }
+            var i = 0;
+            if (vectorized)
+            {
+                // Runs of one level (a clean background) are counted 32 at a time.
+                for (; i + 32 <= values.Length; i += 32)
+                {
+                    var block = Vector256.Create(values.Slice(i, 32));
+                    if (block == Vector256.Create(values[i]))
+                    {
+                        histograms[values[i]] += 32;
+                        continue;
+                    }
+                    for (var k = i; k < i + 32; k += 4)
+                    {
+                        histograms[values[k]]++;
+                        histograms[256 + values[k + 1]]++;
+                        histograms[512 + values[k + 2]]++;
+                        histograms[768 + values[k + 3]]++;
+                    }
+                }
+            }
+            for (; i < values.Length; i++)
+            {
+                histograms[((i & 3) << 8) + values[i]]++;
+            }
+        }
     }
 
     private static int Percentile(ReadOnlySpan<int> histogram, int count)
@@ -270,114 +355,16 @@ public static class MnistPreprocessor
         return (min, max);
     }
 
-    private static bool IsCentred(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink)
+    private static bool IsCentred(ReadOnlySpan<byte> gray, int width, InkMap ink)
     {
         double mass = 0, sumX = 0, sumY = 0;
         for (var i = 0; i < gray.Length; i++)
         {
-            var m = ink[gray[i]];
+            var m = ink.Of(gray[i]);
             mass += m;
             sumX += m * (i % width);
             sumY += m * (i / width);
         }
         return Math.Abs(sumX / mass - Centre) <= 1 && Math.Abs(sumY / mass - Centre) <= 1;
-    }
-
-    /// <summary>
-    /// Separable resampling of the box to <paramref name="outWidth"/> x <paramref name="outHeight"/>:
-    /// area averaging when shrinking (each output pixel is the mean of the source area it covers, so
-    /// edges come out anti-aliased), bilinear when enlarging.
-    /// </summary>
-    private static unsafe void Resample(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<float> ink, int left, int top,
-        int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight)
-    {
-        var columns = AxisWeights.Create(boxWidth, outWidth, scale);
-        var rows = AxisWeights.Create(boxHeight, outHeight, scale);
-        var tempLength = boxHeight * outWidth;
-        var temp = ArrayPool<float>.Shared.Rent(tempLength);
-        try
-        {
-            // Horizontal pass: every source row of the box to outWidth values.
-            fixed (byte* pixels = gray)
-            fixed (float* levels = ink)
-            {
-                for (var y = 0; y < boxHeight; y++)
-                {
-                    var source = pixels + (top + y) * width + left;
-                    for (var x = 0; x < outWidth; x++)
-                    {
-                        var (start, weights) = columns[x];
-                        float sum = 0;
-                        for (var k = 0; k < weights.Length; k++)
-                        {
-                            sum += levels[source[start + k]] * weights[k];
-                        }
-                        temp[y * outWidth + x] = sum;
-                    }
-                }
-            }
-            // Vertical pass.
-            for (var y = 0; y < outHeight; y++)
-            {
-                var (start, weights) = rows[y];
-                for (var x = 0; x < outWidth; x++)
-                {
-                    float sum = 0;
-                    for (var k = 0; k < weights.Length; k++)
-                    {
-                        sum += temp[(start + k) * outWidth + x] * weights[k];
-                    }
-                    output[y * outWidth + x] = sum;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(temp);
-        }
-    }
-
-    /// <summary>For each output index along one axis: the first source index and the weights from there on.</summary>
-    private static class AxisWeights
-    {
-        public static (int Start, float[] Weights)[] Create(int sourceLength, int outputLength, double scale)
-        {
-            var result = new (int, float[])[outputLength];
-            for (var j = 0; j < outputLength; j++)
-            {
-                result[j] = scale <= 1 ? AreaAverage(j, sourceLength, scale) : Bilinear(j, sourceLength, scale);
-            }
-            return result;
-        }
-
-        // Output pixel j covers the source interval [j/s, (j+1)/s); each source pixel weighs its overlap times s.
-        private static (int, float[]) AreaAverage(int j, int sourceLength, double scale)
-        {
-            var from = j / scale;
-            var to = Math.Min((j + 1) / scale, sourceLength);
-            var start = (int)Math.Floor(from);
-            var end = Math.Min(sourceLength, (int)Math.Ceiling(to));
-            if (end <= start)
-            {
-                return (Math.Min(start, sourceLength - 1), [0f]);
-            }
-            var weights = new float[end - start];
-            for (var i = start; i < end; i++)
-            {
-                weights[i - start] = (float)((Math.Min(i + 1, to) - Math.Max(i, from)) * scale);
-            }
-            return (start, weights);
-        }
-
-        // Pixel centres line up: output centre j + 1/2 maps to source centre (j + 1/2)/s; outside is background.
-        private static (int, float[]) Bilinear(int j, int sourceLength, double scale)
-        {
-            var u = (j + 0.5) / scale - 0.5;
-            var i0 = (int)Math.Floor(u);
-            var f = (float)(u - i0);
-            float w0 = i0 >= 0 && i0 < sourceLength ? 1 - f : 0;
-            float w1 = i0 + 1 >= 0 && i0 + 1 < sourceLength ? f : 0;
-            return i0 < 0 ? (0, [w1]) : i0 + 1 >= sourceLength ? (Math.Min(i0, sourceLength - 1), [w0]) : (i0, [w0, w1]);
-        }
     }
 }

@@ -129,6 +129,44 @@ public sealed class FastPngDecoderTests
     }
 
     [Theory]
+    [InlineData(2, 2)]
+    [InlineData(5, 3)]
+    [InlineData(33, 7)]
+    [InlineData(100, 10)]
+    [InlineData(9, 64)]
+    public void Decodes_sparse_Paeth_drawings_identical_to_ImageSharp(int width, int height)
+    {
+        // Isolated pixels and short strokes on transparency: empty runs start and end at every offset, in rows
+        // that are unfiltered in pairs, with an odd row left over when the height is odd.
+        var random = new Random(width * 7 + height);
+        using var image = new Image<Rgba32>(width, height);
+        for (var i = 0; i < width * height / 6 + 1; i++)
+        {
+            var (x, y) = (random.Next(width), random.Next(height));
+            var length = random.Next(1, 4);
+            for (var k = 0; k < length && x + k < width; k++)
+            {
+                image[x + k, y] = random.Next(3) == 0
+                    ? new Rgba32(0, 0, 0, (byte)random.Next(1, 256))
+                    : new Rgba32((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            }
+        }
+        var png = Infrastructure.TestImages.Encode(image, new PngEncoder
+        {
+            ColorType = PngColorType.RgbWithAlpha,
+            BitDepth = PngBitDepth.Bit8,
+            FilterMethod = PngFilterMethod.Paeth,
+        });
+        Assert.True(FastPngDecoder.TryDecode(png, out var decoded));
+        using (decoded)
+        {
+            var (gray, alpha) = Reference(png);
+            Assert.Equal(gray, decoded!.Gray.ToArray());
+            Assert.Equal(alpha, decoded.Alpha.ToArray());
+        }
+    }
+
+    [Theory]
     [InlineData(PngColorType.Rgb, PngBitDepth.Bit16, PngInterlaceMode.None)]
     [InlineData(PngColorType.Grayscale, PngBitDepth.Bit1, PngInterlaceMode.None)]
     [InlineData(PngColorType.RgbWithAlpha, PngBitDepth.Bit8, PngInterlaceMode.Adam7)]
