@@ -5,3 +5,10 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1000, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.errors.status))
 end
+-- PACE_MS=N: each connection waits N ms after a response before its next request, so that the load is a chosen
+-- rate (about connections * 1000 / (N + latency) requests/s) instead of as many as the server can take; wrk
+-- times each request from its send, so the pause is not counted as latency.
+local pace = tonumber(os.getenv("PACE_MS") or "")
+if pace then
+  delay = function() return pace end
+end

@@ -128,6 +128,10 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
 
     private static PredictionInput ReadJson(ReadOnlySpan<byte> json)
     {
+        if (PixelsJsonFastPath.TryRead(json, out var fastPixels))
+        {
+            return PredictionInput.FromPixels(NormalizePixels(fastPixels!));
+        }
         PredictJsonRequest? request;
         try
         {
