@@ -1,8 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.Reliability;
@@ -44,27 +41,27 @@ public sealed class LimitsTests
             // One refill a minute: nothing comes back into the bucket while the test runs.
             ["RateLimiting:ReplenishmentPeriod"] = "00:01:00",
         });
-        using var limited = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(new ClientAddressFromHeader())));
+        using var limited = factory.WithConnectionAddresses();
         using var client = limited.CreateClient();
 
         for (var i = 0; i < 3; i++)
         {
-            await HttpAssert.Json(await Get(client, "/models", "10.0.0.1"));
+            await HttpAssert.Json(await client.Get("/models", "10.0.0.1"));
         }
-        var refused = await Get(client, "/models", "10.0.0.1");
+        var refused = await client.Get("/models", "10.0.0.1");
         var problem = await HttpAssert.Problem(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("retry after", problem.GetProperty("detail").GetString());
         var retryAfter = int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 60);
         var post = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = HttpAssert.JsonBody("{}") };
-        post.Headers.Add(ClientAddressFromHeader.Header, "10.0.0.1");
+        post.Headers.Add(TestConnections.ConnectionHeader, "10.0.0.1");
         await HttpAssert.Problem(await client.SendAsync(post), HttpStatusCode.TooManyRequests); // every endpoint counts
         // Another client has its own bucket; probes and metrics are never limited.
-        await HttpAssert.Json(await Get(client, "/models", "10.0.0.2"));
+        await HttpAssert.Json(await client.Get("/models", "10.0.0.2"));
         for (var i = 0; i < 10; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await Get(client, "/healthz", "10.0.0.1")).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await Get(client, "/metrics", "10.0.0.1")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.Get("/healthz", "10.0.0.1")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.Get("/metrics", "10.0.0.1")).StatusCode);
         }
     }
 
@@ -89,31 +86,5 @@ public sealed class LimitsTests
         }
         client.Dispose();
         return refused;
-    }
-
-    private static Task<HttpResponseMessage> Get(HttpClient client, string path, string address)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add(ClientAddressFromHeader.Header, address);
-        return client.SendAsync(request);
-    }
-
-    /// <summary>The in-memory server has no client address; this gives each request the one its header names.</summary>
-    private sealed class ClientAddressFromHeader : IStartupFilter
-    {
-        public const string Header = "X-Test-Client";
-
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (IPAddress.TryParse(context.Request.Headers[Header].ToString(), out var address))
-                {
-                    context.Connection.RemoteIpAddress = address;
-                }
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }
