@@ -32,7 +32,6 @@ public sealed class Mlp
     {
         spec.Validate();
         Spec = spec;
-        Threads = threads;
         int width = spec.Inputs;
         for (int i = 0; i < spec.Hidden.Count; i++)
         {
@@ -60,7 +59,6 @@ public sealed class Mlp
     }
 
     public MlpSpec Spec { get; }
-    public int Threads { get; }
     public int Inputs => Spec.Inputs;
     public int Outputs => Spec.Outputs;
     public IReadOnlyList<Layer> Layers => _layers;

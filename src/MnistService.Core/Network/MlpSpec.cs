@@ -22,6 +22,6 @@ public sealed record MlpSpec(int Inputs, IReadOnlyList<int> Hidden, string Activ
             if (h < 1) throw new ArgumentException($"--hidden sizes must be at least 1, got {h}.");
         if (!Activations.Contains(Activation))
             throw new ArgumentException($"--activation must be relu, sigmoid or tanh, got '{Activation}'.");
-        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1), got {Dropout}.");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1), got {Dropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
     }
 }

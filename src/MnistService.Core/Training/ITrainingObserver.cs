@@ -9,7 +9,7 @@ public interface ITrainingObserver
     void OnEpochStart(int epoch, int totalEpochs, int batchCount);
 
     /// <param name="batchIndex">0-based.</param>
-    /// <param name="runningLoss">Mean training loss over the epoch's batches so far.</param>
+    /// <param name="runningLoss">Mean training loss per sample over the epoch so far.</param>
     /// <param name="runningAccuracy">Training accuracy over the epoch's samples so far.</param>
     void OnBatchEnd(int epoch, int batchIndex, int batchCount, double runningLoss, double runningAccuracy);
 

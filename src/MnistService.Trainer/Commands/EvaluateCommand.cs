@@ -25,11 +25,12 @@ public static class EvaluateCommand
         {
             model, data, json,
         };
-        command.SetAction((parse, _) => CommandErrors.RunAsync(error, () =>
+        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, async () =>
         {
             var file = OnnxModelReader.Read(parse.GetRequiredValue(model).FullName);
             bool asJson = parse.GetValue(json);
-            var mnist = Mnist.Load(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"));
+            var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"),
+                cancellationToken: cancellation);
             var result = Evaluator.Evaluate(Mlp.FromParameters(file.Layers), mnist.Test.Images, mnist.Test.Labels);
 
             if (asJson)
@@ -37,13 +38,13 @@ public static class EvaluateCommand
                 var report = new EvaluationReport(parse.GetRequiredValue(model).Name, file.Sha256, result.Accuracy, result.Loss, result.Count,
                     result.Confusion, result.Classes, file.Report.Test.Accuracy);
                 console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report, ModelReport.JsonOptions));
-                return Task.FromResult(CommandErrors.Ok);
+                return CommandErrors.Ok;
             }
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images (the model's report says {ModelViews.Percent(file.Report.Test.Accuracy)})");
             console.Write(ModelViews.ClassMetrics(result.Classes));
             console.Write(ModelViews.Confusion(result.Confusion));
             foreach (var line in ModelViews.TopConfusions(result.Confusion)) console.MarkupLine($"  {line}");
-            return Task.FromResult(CommandErrors.Ok);
+            return CommandErrors.Ok;
         }));
         return command;
     }

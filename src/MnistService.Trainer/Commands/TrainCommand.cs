@@ -23,11 +23,12 @@ public static class TrainCommand
         foreach (var option in settings.All) command.Add(option);
         command.Add(trainLimit);
 
-        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, () =>
+        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, async () =>
         {
             var options = settings.Bind(parse);
             options.Validate();
-            var mnist = Mnist.Load(parse.GetValue(data)?.FullName, message => console.MarkupLineInterpolated($"[grey]{message}[/]"));
+            var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, message => console.MarkupLineInterpolated($"[grey]{message}[/]"),
+                cancellationToken: cancellation);
             if (!mnist.IsOfficial)
                 console.MarkupLine("[yellow]Note: these files are not the official MNIST content; the report records their SHA-256.[/]");
 
@@ -44,7 +45,7 @@ public static class TrainCommand
             console.Write(ModelViews.Confusion(trained.Test.Confusion));
             foreach (var line in ModelViews.TopConfusions(trained.Test.Confusion)) console.MarkupLine($"  {line}");
             console.MarkupLineInterpolated($"Wrote [bold]{trained.Path}[/] in {t.Seconds:0.0} s of training.");
-            return Task.FromResult(CommandErrors.Ok);
+            return CommandErrors.Ok;
         }));
         return command;
     }

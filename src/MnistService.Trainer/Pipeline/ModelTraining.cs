@@ -25,7 +25,6 @@ public static class ModelTraining
     public static TrainedModel Run(MnistData data, TrainingOptions options, string outputPath,
         ITrainingObserver? observer = null, int? trainLimit = null, CancellationToken cancellationToken = default)
     {
-        options.Validate();
         if (trainLimit is < 2)
             throw new ArgumentException($"--train-limit must be at least 2 (one training and one validation image), got {trainLimit}.");
 
@@ -43,8 +42,6 @@ public static class ModelTraining
             Producer = Producer,
         };
 
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(outputPath));
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report);
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
     }

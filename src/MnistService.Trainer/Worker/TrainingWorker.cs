@@ -131,7 +131,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
                     $"The model {settings.ModelFileName} exists already; choose another \"model\" name or set \"replace\": true.");
             Update(s => s with { Model = settings.ModelFileName, Progress = new JobProgress(0, settings.Epochs) });
         }
-        catch (Exception e) when (e is InvalidJobException or IOException)
+        catch (Exception e) when (e is InvalidJobException or IOException or UnauthorizedAccessException)
         {
             Fail(e.Message);
             return;
