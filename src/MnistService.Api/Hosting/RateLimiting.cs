@@ -45,8 +45,7 @@ public static class RateLimiting
             var options = configured.Value;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                var path = context.Request.Path;
-                if (Exempt.Any(p => path.Equals(p, StringComparison.OrdinalIgnoreCase)))
+                if (!options.Enabled || IsExempt(context.Request.Path))
                 {
                     return RateLimitPartition.GetNoLimiter("exempt");
                 }
@@ -93,13 +92,26 @@ public static class RateLimiting
         });
     }
 
-    /// <summary>The limiter, when enabled; off, requests pass straight through.</summary>
+    private static bool IsExempt(PathString path)
+    {
+        foreach (var exempt in Exempt)
+        {
+            if (path.Equals(exempt, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The limiter. Switched off, every request gets the no-limit partition. Its options are read when the
+    /// pipeline is built at start, after the start has validated them with every other setting, so a bad
+    /// value is named together with the others rather than alone while the app is put together.
+    /// </summary>
     public static WebApplication UseClientRateLimiting(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Enabled)
-        {
-            app.UseRateLimiter();
-        }
+        app.UseRateLimiter();
         return app;
     }
 }

@@ -59,6 +59,7 @@ public sealed class StartupFailureTests
             ["SecurityHeaders:ReferrerPolicy"] = "",
             ["RequestTimeouts:Timeout"] = "00:00:00",
             ["Shutdown:Timeout"] = "00:00:00.001",
+            ["RateLimiting:BurstLimit"] = "0",
         };
         using var factory = new ApiFactory(TestPaths.ModelsDirectory, settings);
 
@@ -73,6 +74,7 @@ public sealed class StartupFailureTests
         Assert.Contains("SecurityHeaders:ReferrerPolicy is required, but is empty", reason);
         Assert.Contains("RequestTimeouts:Timeout must be between 00:00:00.0100000 and 01:00:00, but is 00:00:00", reason);
         Assert.Contains("Shutdown:Timeout must be between 00:00:00.1000000 and 00:10:00, but is 00:00:00.001", reason);
+        Assert.Contains("RateLimiting:BurstLimit must be between 1 and 1000000, but is 0", reason);
         Assert.EndsWith("correct these settings or remove them to use the defaults", reason);
     }
 
