@@ -17,7 +17,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             BadHttpRequestException e when e.StatusCode == StatusCodes.Status413PayloadTooLarge =>
                 (e.StatusCode, "Payload too large", e.Message),
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message),
-            OperationCanceledException when http.RequestAborted.IsCancellationRequested =>
+            OperationCanceledException or IOException when http.RequestAborted.IsCancellationRequested =>
                 (499, "Client closed request", "The client went away."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
         };
