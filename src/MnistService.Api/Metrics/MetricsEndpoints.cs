@@ -28,7 +28,8 @@ public static class MetricsEndpoints
             .WithName("GetConfusion")
             .WithSummary("The model's confusion matrix on the MNIST test set (from its report), with per-class precision, recall and F1.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests); // RateLimiting
         return app;
     }
 

@@ -7,7 +7,8 @@ public static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/models").WithTags("Models");
+        var group = app.MapGroup("/models").WithTags("Models")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests); // RateLimiting
         group.MapGet("/", List)
             .WithName("ListModels")
             .WithSummary("The loaded models, which one is the default, and model files that failed to load.");
