@@ -36,7 +36,7 @@ public static partial class MnistPreprocessor
     private static unsafe void Resample(ReadOnlySpan<byte> gray, int width, InkMap ink, int left, int top,
         int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight, bool vectorized)
     {
-        var maxTaps = MaxTaps(scale); // about 200 at the default 4096-pixel side limit
+        var maxTaps = MaxTaps(scale); // about 820 at the default 16384-pixel side limit
         Span<float> weights = maxTaps <= 1024 ? stackalloc float[maxTaps] : new float[maxTaps];
         var columnsLength = outHeight * boxWidth;
         float[]? rented = null;

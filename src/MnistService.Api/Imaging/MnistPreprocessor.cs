@@ -28,7 +28,8 @@ public static partial class MnistPreprocessor
     /// <exception cref="EmptyImageException">Nothing stands out from the background.</exception>
     public static void Process(GrayImage image, Span<float> output) => Process(image, output, Vector256.IsHardwareAccelerated);
 
-    /// <param name="vectorized">False forces the scalar code everywhere (tests compare both; the results are identical).</param>
+    /// <param name="vectorized">False forces the scalar code of every step written both ways (tests compare both; the
+    /// results are identical). MinMax has only its portable-vector form.</param>
     internal static void Process(GrayImage image, Span<float> output, bool vectorized)
     {
         if (output.Length != Side * Side)
