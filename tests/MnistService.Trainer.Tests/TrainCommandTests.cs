@@ -78,6 +78,20 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public async Task A_diverging_training_stops_with_a_message_and_exit_code_1_and_writes_no_model()
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("diverge-").FullName, "m.onnx");
+
+        var run = await CliRunner.RunAsync("train", "--out", output, "--optimizer", "sgd", "--learning-rate", "1000",
+            "--train-limit", "1200", "--epochs", "3", "--dropout", "0");
+
+        Assert.Equal(1, run.ExitCode); // the run failed; the options themselves were valid (2 is for those)
+        Assert.Equal("error: Training diverged in epoch 1: the training loss is NaN. A smaller learning rate usually helps.", run.Error.Trim());
+        Assert.DoesNotContain("Epoch 2/3", run.Output);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public async Task A_broken_data_directory_gives_a_message_not_a_stack_trace()
     {
         var dir = Directory.CreateTempSubdirectory("broken-mnist-").FullName;

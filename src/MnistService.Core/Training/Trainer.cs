@@ -18,6 +18,7 @@ public static class Trainer
     /// <param name="labels">count digits 0..9.</param>
     /// <exception cref="ArgumentException">Bad options or data that do not fit together.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
+    /// <exception cref="TrainingDivergedException">An epoch's training loss was NaN or infinite.</exception>
     public static TrainingResult Train(float[] images, byte[] labels, TrainingOptions options,
         ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
     {
@@ -89,6 +90,8 @@ public static class Trainer
             var record = new EpochRecord(epoch, lossSum / seen, (double)correct / seen, valLoss, valAccuracy, watch.Elapsed.TotalSeconds);
             history.Add(record);
             observer?.OnEpochEnd(record);
+            if (!double.IsFinite(record.Loss))
+                throw new TrainingDivergedException(epoch, record.Loss);
 
             // Keras's EarlyStopping(monitor="val_accuracy", patience, restore_best_weights=True): an epoch
             // improves when it beats the best so far strictly; after `patience` epochs without one, stop.

@@ -1,4 +1,5 @@
 using MnistService.Core.Data;
+using MnistService.Core.Training;
 using Spectre.Console;
 
 namespace MnistService.Trainer.Commands;
@@ -7,7 +8,7 @@ namespace MnistService.Trainer.Commands;
 public static class CommandErrors
 {
     public const int Ok = 0;
-    /// <summary>The command could not do its job (missing data, unreadable model, I/O).</summary>
+    /// <summary>The command could not do its job (missing data, unreadable model, I/O, a diverged training).</summary>
     public const int Failed = 1;
     /// <summary>An option or argument is invalid.</summary>
     public const int Usage = 2;
@@ -31,7 +32,7 @@ public static class CommandErrors
             return Cancelled;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException
-                                      or UnauthorizedAccessException or MnistDownloadException)
+                                      or UnauthorizedAccessException or MnistDownloadException or TrainingDivergedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failed;

@@ -1,4 +1,5 @@
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -173,6 +174,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             await StopHeartbeatAsync();
             logger.LogError(e, "Job {Job} failed", job);
             Fail(e is ArgumentException or InvalidJobException or FormatException or InvalidDataException or FileNotFoundException
+                    or TrainingDivergedException
                 ? e.Message
                 : $"{e.GetType().Name}: {e.Message}");
         }

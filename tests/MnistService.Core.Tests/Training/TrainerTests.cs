@@ -71,6 +71,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_diverging_training_stops_after_the_first_epoch_whose_loss_is_not_a_number()
+    {
+        var (images, labels) = Synthetic(600, 5);
+        var observer = new RecordingObserver { Diverging = true };
+        var options = new TrainingOptions { Hidden = [16], Optimizer = "sgd", LearningRate = 1e30, Epochs = 5, BatchSize = 100 };
+
+        var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(images, labels, options, observer));
+
+        Assert.Equal(1, e.Epoch);
+        Assert.False(double.IsFinite(e.Loss));
+        Assert.Contains("diverged in epoch 1", e.Message);
+        Assert.Equal([1], observer.Started); // no further epoch was started
+        Assert.False(double.IsFinite(Assert.Single(observer.Ended).Loss)); // the epoch's line still reached the observer
+    }
+
+    [Fact]
     public void Early_stopping_restores_the_best_epoch_and_the_observer_sees_every_batch()
     {
         // Random labels: nothing generalises, so validation accuracy soon stops improving.
@@ -164,13 +180,15 @@ public class TrainerTests
         public int Batches { get; private set; }
         public int CancelAfterBatches { get; init; } = int.MaxValue;
         public CancellationTokenSource? Source { get; init; }
+        /// <summary>The run is meant to blow up: a NaN running loss is then expected.</summary>
+        public bool Diverging { get; init; }
 
         public void OnEpochStart(int epoch, int totalEpochs, int batchCount) => Started.Add(epoch);
 
         public void OnBatchEnd(int epoch, int batchIndex, int batchCount, double runningLoss, double runningAccuracy)
         {
             Assert.InRange(runningAccuracy, 0, 1);
-            Assert.True(runningLoss > 0);
+            Assert.True(runningLoss > 0 || (Diverging && double.IsNaN(runningLoss)));
             if (++Batches == CancelAfterBatches) Source?.Cancel();
         }
 
