@@ -7,10 +7,10 @@ namespace MnistService.Benchmarks;
 /// <summary>
 /// The control for the service benchmark (docs/bench/service/run.sh, CONTROL_PID): a bare Kestrel app whose
 /// <c>POST /work?iterations=N</c> reads the whole body, as <c>POST /predict</c> does, then spends N rounds of
-/// integer arithmetic on one thread and answers a few bytes. No image code, no ONNX Runtime, no logging,
-/// no allocation past the body, no waiting on anything. Calibrated to the same CPU per request as a
-/// prediction, it shows what latency this machine and load give to that much CPU work per request, so the
-/// service's own share of a tail can be told from the machine's.
+/// integer arithmetic on one thread and answers a few bytes. No image code, no ONNX Runtime, no logging, no
+/// allocation but the body's copy and the answer, no waiting on anything. Calibrated to the same CPU per
+/// request as a prediction, it shows what latency this machine and load give to that much CPU work per
+/// request, so the service's own share of a tail can be told from the machine's.
 /// </summary>
 public static class ControlServer
 {
