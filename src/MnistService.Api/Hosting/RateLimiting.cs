@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -8,9 +10,10 @@ using Microsoft.Extensions.Options;
 namespace MnistService.Api.Hosting;
 
 /// <summary>
-/// A per-client limit (section <c>RateLimiting</c>): a token bucket per client IP address, the one a trusted
-/// proxy forwarded (see <see cref="ForwardedHeadersSettings"/>) or else the connection's. Health probes
-/// and /metrics are never limited. On in production; appsettings.Development.json turns it off.
+/// A per-client limit (section <c>RateLimiting</c>): a token bucket per client (an IPv4 address, an IPv6
+/// /64 network), the one a trusted proxy forwarded (see <see cref="ForwardedHeadersSettings"/>) or else the
+/// connection's. Health probes and /metrics are never limited. On in production; appsettings.Development.json
+/// turns it off.
 /// </summary>
 public sealed class RateLimitingOptions
 {
@@ -35,6 +38,11 @@ public static class RateLimiting
 {
     private static readonly string[] Exempt = ["/healthz", "/readyz", "/metrics"];
 
+    // Partition keys no client key can take: client keys have either their top 64 bits zero (IPv4,
+    // loopback) or their low 64 bits zero (an IPv6 /64).
+    private static readonly UInt128 NoLimitKey = UInt128.MaxValue - 1;
+    private static readonly UInt128 UnknownClientKey = UInt128.MaxValue;
+
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.Section))
@@ -43,11 +51,11 @@ public static class RateLimiting
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((limiter, configured) =>
         {
             var options = configured.Value;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, UInt128>(context =>
             {
                 if (!options.Enabled || IsExempt(context.Request.Path))
                 {
-                    return RateLimitPartition.GetNoLimiter("exempt");
+                    return RateLimitPartition.GetNoLimiter(NoLimitKey);
                 }
                 var client = ClientKey(context.Connection.RemoteIpAddress);
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
@@ -65,11 +73,28 @@ public static class RateLimiting
     }
 
     /// <summary>
-    /// The bucket's name: an IPv4 client is one bucket whether it came as 192.0.2.1 (forwarded) or as
-    /// ::ffff:192.0.2.1 (a dual-stack socket).
+    /// The bucket a client's requests count against, as a number so that picking it allocates nothing.
+    /// IPv4: the address, the same whether it came as 192.0.2.1 (forwarded) or as ::ffff:192.0.2.1 (a
+    /// dual-stack socket). IPv6: the address's /64 network, the smallest block a site is given. One host
+    /// may use any address of its /64 (privacy extensions hand out new ones all day), so a bucket per
+    /// address would let a client slip the limit by changing its address. Loopback (::1) is one address.
     /// </summary>
-    internal static string ClientKey(IPAddress? address) =>
-        address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    internal static UInt128 ClientKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return UnknownClientKey;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            address = address.MapToIPv6(); // ::ffff:a.b.c.d, as a dual-stack socket reports it
+        }
+        address.TryWriteBytes(bytes, out _);
+        var key = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        return address.IsIPv4MappedToIPv6 || IPAddress.IsLoopback(address) ? key : key & ~(UInt128)ulong.MaxValue;
+    }
 
     /// <summary>429 problem+json with Retry-After in whole seconds (at least 1).</summary>
     private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext rejected, RateLimitingOptions options, CancellationToken cancellationToken)

@@ -41,6 +41,31 @@ public sealed class ForwardedHeadersTests
     }
 
     [Fact]
+    public async Task An_IPv6_client_is_limited_per_64_network_and_an_IPv4_client_per_address_however_it_connects()
+    {
+        using var factory = new ApiFactory(TestPaths.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
+        using var service = factory.WithConnectionAddresses();
+        using var client = service.CreateClient();
+
+        // Three addresses of one /64, as one host with privacy addresses uses them: one bucket of three.
+        foreach (var address in new[] { "2001:db8:1:2::a", "2001:db8:1:2:8000::1", "[2001:db8:1:2:ffff:ffff:ffff:ffff]:4711" })
+        {
+            await HttpAssert.Json(await client.Get("/models", Proxy, forwardedFor: address));
+        }
+        await HttpAssert.Problem(await client.Get("/models", Proxy, forwardedFor: "2001:db8:1:2::b"), HttpStatusCode.TooManyRequests);
+        // The next /64 is another site.
+        await HttpAssert.Json(await client.Get("/models", Proxy, forwardedFor: "2001:db8:1:3::a"));
+
+        // An IPv4 client has one bucket whether a socket reports it as 192.0.2.1 or as ::ffff:192.0.2.1 (dual stack).
+        foreach (var connection in new[] { "192.0.2.1", "::ffff:192.0.2.1", "192.0.2.1" })
+        {
+            await HttpAssert.Json(await client.Get("/models", connection));
+        }
+        await HttpAssert.Problem(await client.Get("/models", "::ffff:192.0.2.1"), HttpStatusCode.TooManyRequests);
+        await HttpAssert.Json(await client.Get("/models", "192.0.2.2"));
+    }
+
+    [Fact]
     public async Task A_trusted_proxy_sets_the_client_address_and_scheme_the_service_sees()
     {
         using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = Proxy });
