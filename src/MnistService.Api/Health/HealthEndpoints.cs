@@ -6,13 +6,16 @@ namespace MnistService.Api.Health;
 /// <summary>Liveness and readiness for Docker and Kubernetes.</summary>
 public static class HealthEndpoints
 {
+    public const string LivenessPath = "/healthz";
+    public const string ReadinessPath = "/readyz";
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/").WithTags("Health");
-        group.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("alive")))
+        group.MapGet(LivenessPath, () => TypedResults.Ok(new HealthResponse("alive")))
             .WithName("Liveness")
             .WithSummary("The process is up and answering.");
-        group.MapGet("/readyz", Ready)
+        group.MapGet(ReadinessPath, Ready)
             .WithName("Readiness")
             .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.");
         return app;

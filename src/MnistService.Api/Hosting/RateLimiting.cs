@@ -36,8 +36,6 @@ public sealed class RateLimitingOptions
 
 public static class RateLimiting
 {
-    private static readonly string[] Exempt = ["/healthz", "/readyz", "/metrics"];
-
     // Partition keys no client key can take: client keys have either their top 64 bits zero (IPv4,
     // loopback) or their low 64 bits zero (an IPv6 /64).
     private static readonly UInt128 NoLimitKey = UInt128.MaxValue - 1;
@@ -53,7 +51,7 @@ public static class RateLimiting
             var options = configured.Value;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, UInt128>(context =>
             {
-                if (!options.Enabled || IsExempt(context.Request.Path))
+                if (!options.Enabled || OperationalPaths.IsProbeOrScrape(context.Request.Path))
                 {
                     return RateLimitPartition.GetNoLimiter(NoLimitKey);
                 }
@@ -115,18 +113,6 @@ public static class RateLimiting
                 Detail = $"This client sent more than {options.BurstLimit} requests at once or {options.RequestsPerSecond} per second for a while; retry after {seconds} s.",
             },
         });
-    }
-
-    private static bool IsExempt(PathString path)
-    {
-        foreach (var exempt in Exempt)
-        {
-            if (path.Equals(exempt, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /// <summary>

@@ -9,6 +9,8 @@ namespace MnistService.Api.Metrics;
 public static class MetricsEndpoints
 {
     public const string PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+    /// <summary>Where Prometheus scrapes; the group's other routes (e.g. /metrics/confusion) are API endpoints.</summary>
+    public const string ScrapePath = "/metrics";
 
     /// <summary>HTTP request counts and durations for every endpoint (prometheus-net middleware).</summary>
     public static WebApplication UseServiceMetrics(this WebApplication app)
@@ -19,7 +21,7 @@ public static class MetricsEndpoints
 
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/metrics").WithTags("Metrics");
+        var group = app.MapGroup(ScrapePath).WithTags("Metrics");
         group.MapGet("/", Prometheus)
             .WithName("PrometheusMetrics")
             .WithSummary("Prometheus text format: HTTP requests, inference latency per model, predictions per digit, model reloads and failures.")
