@@ -46,7 +46,8 @@ public static class LoggingSetup
     {
         app.UseSerilogRequestLogging(options =>
         {
-            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms{Prediction}";
+            // :l renders the strings as they are: in JSON's rendered message too, where they would be quoted.
+            options.MessageTemplate = "HTTP {RequestMethod:l} {RequestPath:l} responded {StatusCode} in {Elapsed:0.000} ms{Prediction:l}";
             options.EnrichDiagnosticContext = (context, http) =>
             {
                 if (http.Request.QueryString.HasValue)
@@ -69,8 +70,7 @@ public static class LoggingSetup
             options.GetLevel = (http, _, exception) =>
                 exception is not null || http.Response.StatusCode is >= 500 and not 503 ? LogEventLevel.Error
                 : http.Response.StatusCode == 503 ? LogEventLevel.Warning
-                : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
-                  || http.Request.Path.Equals("/metrics") ? LogEventLevel.Debug
+                : OperationalPaths.IsProbeOrScrape(http.Request.Path) ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });
         return app;
