@@ -34,6 +34,22 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
     }
 
     [Fact]
+    public async Task Inspect_shows_the_settings_including_sgd_momentum()
+    {
+        var path = Path.Combine(fixture.Directory, "sgd-momentum.onnx");
+        var train = await CliRunner.RunAsync("train", "--out", path, "--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9",
+            "--hidden", "16", "--epochs", "1", "--train-limit", "600", "--dropout", "0");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var run = await CliRunner.RunAsync("inspect", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Settings: hidden 16, relu, dropout 0, sgd lr 0.05 momentum 0.9, batch 128, epochs 1,", run.Output);
+        var adam = await CliRunner.RunAsync("inspect", fixture.Model.Path);
+        Assert.DoesNotContain("momentum", adam.Output);
+    }
+
+    [Fact]
     public async Task Evaluate_measures_the_same_accuracy_the_report_holds()
     {
         var run = await CliRunner.RunAsync("evaluate", fixture.Model.Path, "--json");

@@ -30,8 +30,9 @@ public static class InspectCommand
             console.MarkupLineInterpolated($"[bold]{parse.GetRequiredValue(model).Name}[/]  {file.SizeBytes:N0} bytes, SHA-256 {file.Sha256}");
             console.MarkupLineInterpolated($"ONNX IR {file.IrVersion}, opset {file.OpsetVersion}, written by {file.ProducerName} {file.ProducerVersion} on {r.Created:u}");
             console.Write(ModelViews.Summary(r.Architecture));
+            var momentum = h.Momentum > 0 ? $" momentum {h.Momentum}" : "";
             console.MarkupLineInterpolated(
-                $"Settings: hidden {string.Join(',', h.Hidden)}, {h.Activation}, dropout {h.Dropout}, {h.Optimizer} lr {h.LearningRate}, batch {h.BatchSize}, epochs {h.Epochs}, patience {h.Patience}, validation {h.ValidationSplit}, loss {h.Loss}, seed {h.Seed}");
+                $"Settings: hidden {string.Join(',', h.Hidden)}, {h.Activation}, dropout {h.Dropout}, {h.Optimizer} lr {h.LearningRate}{momentum}, batch {h.BatchSize}, epochs {h.Epochs}, patience {h.Patience}, validation {h.ValidationSplit}, loss {h.Loss}, seed {h.Seed}");
             console.Write(History(r.History));
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(r.Test.Accuracy)}[/] (loss {r.Test.Loss.ToString("0.0000", CultureInfo.InvariantCulture)})");
             console.Write(ModelViews.Confusion(r.Test.Confusion));
