@@ -87,7 +87,10 @@ public static class RateLimiting
         bytes.Clear();
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
-            address = address.MapToIPv6(); // ::ffff:a.b.c.d, as a dual-stack socket reports it
+            // ::ffff:a.b.c.d, as a dual-stack socket reports it (written in place: MapToIPv6 would allocate).
+            bytes[10] = bytes[11] = 0xff;
+            address.TryWriteBytes(bytes[12..], out _);
+            return BinaryPrimitives.ReadUInt128BigEndian(bytes);
         }
         address.TryWriteBytes(bytes, out _);
         var key = BinaryPrimitives.ReadUInt128BigEndian(bytes);
