@@ -56,10 +56,8 @@ public static class ForwardedHeadersSetup
     {
         var section = configuration.GetSection(ForwardedHeadersSettings.Section);
         var settings = section.Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
-        var failures = new List<string>();
-        var annotations = new List<ValidationResult>();
-        Validator.TryValidateObject(settings, new ValidationContext(settings), annotations, validateAllProperties: true);
-        failures.AddRange(annotations.Select(a => $"{section.Path}:{string.Join(", ", a.MemberNames)}: {a.ErrorMessage}"));
+        var failures = ValidOptions.Validate(settings)
+            .Select(a => $"{section.Path}:{string.Join(", ", a.MemberNames)}: {a.ErrorMessage}").ToList();
 
         // The lists are read from the configuration itself, so that a message names the entry's key and one
         // environment variable may hold several entries. new() trusts loopback: 127.0.0.0/8 and ::1.

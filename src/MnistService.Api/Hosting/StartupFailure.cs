@@ -126,18 +126,16 @@ public static partial class StartupFailure
     /// <summary>The data-annotation results for a fresh instance bound from the section: which member, which rule.</summary>
     private static List<ValidationResult> Revalidate(Type optionsType, IConfigurationSection section)
     {
-        var results = new List<ValidationResult>();
+        object options;
         try
         {
-            var options = Activator.CreateInstance(optionsType)!;
-            section.Bind(options);
-            Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+            options = Activator.CreateInstance(optionsType)!;
         }
-        catch (Exception e) when (e is InvalidOperationException or MissingMethodException)
+        catch (MissingMethodException)
         {
-            results.Clear(); // not bindable here: fall back to the exception's own failures
+            return []; // no parameterless constructor: fall back to the exception's own failures
         }
-        return results;
+        return ValidOptions.TryBind(section, options) ? ValidOptions.Validate(options) : [];
     }
 
     private static string DescribePortInUse(IOException bind, IConfiguration? configuration)
