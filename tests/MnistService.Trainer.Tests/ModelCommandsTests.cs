@@ -90,6 +90,21 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
     }
 
     [Fact]
+    public async Task Evaluating_a_model_whose_hidden_layers_mix_activations_is_a_file_error_not_a_usage_error()
+    {
+        var path = Path.Combine(fixture.Directory, "mixed-activations.onnx");
+        var layers = fixture.Model.Training.Model.GetParameters().ToList();
+        layers[1] = layers[1] with { Activation = "tanh" }; // the first hidden layer stays relu
+        OnnxExporter.Write(path, layers, fixture.Model.Report);
+
+        var run = await CliRunner.RunAsync("evaluate", path);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: mixed-activations.onnx cannot be evaluated here: All hidden layers must share one activation", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
     public async Task A_missing_model_gives_a_message()
     {
         var run = await CliRunner.RunAsync("inspect", Path.Combine(fixture.Directory, "missing.onnx"));

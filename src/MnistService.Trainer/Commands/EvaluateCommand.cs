@@ -28,10 +28,11 @@ public static class EvaluateCommand
         command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, async () =>
         {
             var file = OnnxModelReader.Read(parse.GetRequiredValue(model).FullName);
+            var network = Network(file, parse.GetRequiredValue(model).Name);
             bool asJson = parse.GetValue(json);
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"),
                 cancellationToken: cancellation);
-            var result = Evaluator.Evaluate(Mlp.FromParameters(file.Layers), mnist.Test.Images, mnist.Test.Labels);
+            var result = Evaluator.Evaluate(network, mnist.Test.Images, mnist.Test.Labels);
 
             if (asJson)
             {
@@ -47,5 +48,21 @@ public static class EvaluateCommand
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The network the file describes. A valid ONNX file can still hold layers our MLP does not run (hidden
+    /// layers with different activations, say): that is a problem with the file (exit 1), not with the options.
+    /// </summary>
+    private static Mlp Network(OnnxModelFile file, string name)
+    {
+        try
+        {
+            return Mlp.FromParameters(file.Layers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{name} cannot be evaluated here: {e.Message}", e);
+        }
     }
 }
