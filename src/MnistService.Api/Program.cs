@@ -1,7 +1,7 @@
 using MnistService.Api.Health;
 using MnistService.Api.Hosting;
 using MnistService.Api.Metrics;
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 using MnistService.Api.Predictions;
 
 try

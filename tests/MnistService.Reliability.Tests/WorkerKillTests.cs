@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 using MnistService.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 
 namespace MnistService.Api.Health;
 

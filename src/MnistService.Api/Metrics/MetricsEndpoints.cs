@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using MnistService.Api.Errors;
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 using Prometheus;
 
 namespace MnistService.Api.Metrics;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MnistService.Api.Imaging;
 using MnistService.Api.Metrics;
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 
 namespace MnistService.Api.Predictions;
 

@@ -1,4 +1,4 @@
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.Reliability;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using MnistService.Api.Tests.Infrastructure;
 
-namespace MnistService.Api.Tests.Models;
+namespace MnistService.Api.Tests.ModelStore;
 
 /// <summary>The model directory is watched: new, replaced, removed and broken files, while requests keep succeeding.</summary>
 public sealed class ModelReloadTests : IDisposable

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 /// <summary>
 /// Keeps <see cref="ModelRepository"/> in line with its directory: loads it at start, then reconciles

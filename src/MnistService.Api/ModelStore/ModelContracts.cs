@@ -1,6 +1,6 @@
 using MnistService.Core.Onnx;
 
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 /// <summary>The answer of <c>GET /models</c>.</summary>
 /// <param name="Default">The model used when a request names none.</param>

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using MnistService.Api.Errors;
 using MnistService.Api.Metrics;
 
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 /// <summary>A model file that failed to load, with the reason, as shown by <c>GET /models</c>.</summary>
 public sealed record ModelFailure(string Name, string Path, string Error, DateTimeOffset Since);

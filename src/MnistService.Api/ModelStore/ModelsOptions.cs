@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 /// <summary>The model repository (section <c>Models</c>; env <c>Models__Directory</c> etc.).</summary>
 public sealed class ModelsOptions

@@ -3,7 +3,7 @@ using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML.OnnxRuntime;
 using MnistService.Core.Onnx;
 
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 /// <summary>
 /// One ONNX model in memory: its session, what its file says about it, and a reference count, so

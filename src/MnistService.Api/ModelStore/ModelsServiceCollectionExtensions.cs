@@ -1,4 +1,4 @@
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 public static class ModelsServiceCollectionExtensions
 {

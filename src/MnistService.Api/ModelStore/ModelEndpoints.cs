@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MnistService.Api.Errors;
 
-namespace MnistService.Api.Models;
+namespace MnistService.Api.ModelStore;
 
 public static class ModelEndpoints
 {

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Errors;
-using MnistService.Api.Models;
+using MnistService.Api.ModelStore;
 using MnistService.Api.Tests.Infrastructure;
 
-namespace MnistService.Api.Tests.Models;
+namespace MnistService.Api.Tests.ModelStore;
 
 /// <summary>The swap itself: leases keep a replaced model alive until the last request using it ends.</summary>
 public sealed class ModelRepositoryTests : IDisposable
