@@ -92,7 +92,7 @@ public static class WorkerCommand
         return command;
     }
 
-    /// <summary>The Generic Host around <see cref="TrainingWorker"/>: console logs, SIGTERM and Ctrl+C stop it.</summary>
+    /// <summary>The Generic Host around <see cref="TrainingWorker"/>: the service's log format, SIGTERM and Ctrl+C stop it.</summary>
     public static IHost BuildHost(WorkerOptions options, JobTrainer trainer, string[]? args = null) =>
         BuildHost(options, _ => trainer, args);
 
@@ -103,6 +103,7 @@ public static class WorkerCommand
             Args = args ?? [],
             ContentRootPath = AppContext.BaseDirectory,
         });
+        builder.AddWorkerLogging();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<JobTrainer>(trainer);
         builder.Services.AddSingleton(TimeProvider.System);
