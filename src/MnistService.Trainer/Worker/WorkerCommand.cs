@@ -22,7 +22,7 @@ public static class WorkerCommand
         };
         var data = new Option<DirectoryInfo?>("--data")
         {
-            Description = "The MNIST directory; default MNIST_DATA_DIR, else ../shared/mnist, else a download into the user cache.",
+            Description = "The MNIST directory, holding the four files; default MNIST_DATA_DIR, else ../shared/mnist, else a download into the user cache.",
         };
         var poll = new Option<double>("--poll-seconds")
         {
