@@ -66,6 +66,38 @@ public sealed class TrainingSetting
         _ => "one of " + string.Join(", ", Choices),
     };
 
+    /// <summary>
+    /// Null when <paramref name="value"/> is of this setting's JSON kind (a whole number, a list of them,
+    /// one of the choice names...), else the error, in words that name no .NET type. Ranges are
+    /// <see cref="TrainingSettings.Validate"/>'s.
+    /// </summary>
+    public SettingError? CheckJsonKind(JsonElement value)
+    {
+        var fits = Kind switch
+        {
+            SettingKind.WholeNumber => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out _),
+            SettingKind.Number => value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number),
+            SettingKind.WholeNumbers => value.ValueKind == JsonValueKind.Array
+                                        && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)),
+            _ => value.ValueKind == JsonValueKind.String && Choices.Contains(value.GetString()),
+        };
+        return fits ? null : new SettingError(this, $"must be {Expected}, got {Show(value)}.");
+    }
+
+    /// <summary>A JSON value as a message shows it: the value itself when short (<c>"ten"</c>, <c>2.5</c>), else its kind.</summary>
+    public static string Show(JsonElement value)
+    {
+        var text = value.GetRawText();
+        return value.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            _ when text.Length <= 40 => text,
+            JsonValueKind.Array => "a long list",
+            JsonValueKind.String => "a long text",
+            _ => "a long number",
+        };
+    }
+
     public override string ToString() => PropertyName;
 }
 

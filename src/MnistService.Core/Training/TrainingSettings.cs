@@ -57,7 +57,7 @@ public sealed record TrainingSettings
         {
             Add(TrainingSetting.Hidden, "needs at least one layer width.");
         }
-        else if (Hidden.FirstOrDefault(width => width is < 1 or > MaxHiddenWidth, -1) is var bad and not -1)
+        else if (Hidden.Where(width => width is < 1 or > MaxHiddenWidth).Take(1).ToList() is [var bad])
         {
             Add(TrainingSetting.Hidden, $"widths must be 1-{MaxHiddenWidth}, got {bad}.");
         }

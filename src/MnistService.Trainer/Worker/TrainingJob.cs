@@ -58,12 +58,12 @@ public sealed partial record TrainingJob
         }
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidJobException($"The job file is not a valid job: expected an object of settings, got {Shown(root)}.");
+            throw new InvalidJobException($"The job file is not a valid job: expected an object of settings, got {TrainingSetting.Show(root)}.");
         }
 
         var problems = new List<string>();
         var settingsJson = new JsonObject();
-        string? model = jobName;
+        var model = jobName;
         int? trainLimit = null;
         var replace = false;
         foreach (var property in root.EnumerateObject())
@@ -75,22 +75,22 @@ public sealed partial record TrainingJob
                     model = value.GetString() ?? jobName;
                     break;
                 case ModelKey:
-                    problems.Add($"{ModelKey} must be a name (text), got {Shown(value)}.");
+                    problems.Add($"{ModelKey} must be a name (text), got {TrainingSetting.Show(value)}.");
                     break;
                 case ReplaceKey when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                     replace = value.GetBoolean();
                     break;
                 case ReplaceKey:
-                    problems.Add($"{ReplaceKey} must be true or false, got {Shown(value)}.");
+                    problems.Add($"{ReplaceKey} must be true or false, got {TrainingSetting.Show(value)}.");
                     break;
                 case var key when key == TrainingSetting.TrainLimit.JobKey:
                     if (value.ValueKind == JsonValueKind.Null)
                     {
                         trainLimit = null;
                     }
-                    else if (KindError(TrainingSetting.TrainLimit, value) is { } error)
+                    else if (TrainingSetting.TrainLimit.CheckJsonKind(value) is { } error)
                     {
-                        problems.Add(error);
+                        problems.Add(Describe(error));
                     }
                     else
                     {
@@ -98,9 +98,9 @@ public sealed partial record TrainingJob
                     }
                     break;
                 case var key when TrainingSetting.All.FirstOrDefault(s => s.JobKey == key) is { } setting:
-                    if (KindError(setting, value) is { } kindError)
+                    if (setting.CheckJsonKind(value) is { } kindError)
                     {
-                        problems.Add(kindError);
+                        problems.Add(Describe(kindError));
                     }
                     else
                     {
@@ -145,35 +145,6 @@ public sealed partial record TrainingJob
 
     /// <summary>The model's name without the <c>.onnx</c> suffix.</summary>
     public string ModelName => Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Model[..^5] : Model;
-
-    /// <summary>Why <paramref name="value"/> is not of the setting's JSON kind, in the job file's words; null when it is.</summary>
-    private static string? KindError(TrainingSetting setting, JsonElement value)
-    {
-        var fits = setting.Kind switch
-        {
-            SettingKind.WholeNumber => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out _),
-            SettingKind.Number => value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number),
-            SettingKind.WholeNumbers => value.ValueKind == JsonValueKind.Array
-                                        && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)),
-            _ => value.ValueKind == JsonValueKind.String && setting.Choices.Contains(value.GetString()),
-        };
-        return fits ? null : $"{setting.JobKey} must be {setting.Expected}, got {Shown(value)}.";
-    }
-
-    /// <summary>A JSON value as a user reads it: the value itself when short, else its kind.</summary>
-    private static string Shown(JsonElement value)
-    {
-        var text = value.GetRawText();
-        return value.ValueKind switch
-        {
-            JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null
-                when text.Length <= 40 => text,
-            JsonValueKind.Object => "an object",
-            JsonValueKind.Array => text.Length <= 40 ? text : "a list",
-            JsonValueKind.String => "a long text",
-            _ => "a long number",
-        };
-    }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex ModelNamePattern();
