@@ -64,7 +64,7 @@ public class EpochBenchmark
 
     [Benchmark]
     public TrainingResult Epoch() =>
-        Trainer.Train(_train.Images, _train.Labels, new TrainingOptions { Epochs = 1, Threads = Threads });
+        Trainer.Train(_train.Images, _train.Labels, new TrainingSettings { Epochs = 1, Threads = Threads });
 
     [Benchmark(Baseline = true)]
     public string PyTorchEpoch()

@@ -8,7 +8,10 @@ internal static class CliRunner
 {
     public sealed record Outcome(int ExitCode, string Output, string Error);
 
-    public static async Task<Outcome> RunAsync(params string[] args)
+    public static Task<Outcome> RunAsync(params string[] args) => RunAtWidthAsync(160, args);
+
+    /// <summary>As in a terminal <paramref name="width"/> columns wide.</summary>
+    public static async Task<Outcome> RunAtWidthAsync(int width, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -19,7 +22,7 @@ internal static class CliRunner
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 160;
+        console.Profile.Width = width;
         int code = await Cli.RunAsync(args, console, output, error);
         return new Outcome(code, output.ToString(), error.ToString());
     }

@@ -11,15 +11,44 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         var run = await CliRunner.RunAsync("inspect", fixture.Model.Path, "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
-        var printed = ModelReport.FromJson(run.Output);
+        var printed = JsonSerializer.Deserialize<ModelReport>(run.Output, ModelReport.PrintedJsonOptions)!;
         var measured = fixture.Model;
         Assert.Equal(measured.Training.History, printed.History);
         Assert.Equal(measured.Test.Accuracy, printed.Test.Accuracy);
         Assert.Equal(measured.Test.Loss, printed.Test.Loss);
         Assert.Equal(measured.Test.Confusion, printed.Test.Confusion);
-        Assert.Equal(TrainedModelFixture.Options.ToHyperparameters() with { Hidden = printed.Hyperparameters.Hidden }, printed.Hyperparameters);
+        Assert.Equal(TrainedModelFixture.Options with { Hidden = printed.Hyperparameters.Hidden }, printed.Hyperparameters);
         Assert.Equal(fixture.Data.Sha256, printed.Dataset.Sha256);
         Assert.Equal(235_146, printed.Architecture.Parameters);
+    }
+
+    [Fact]
+    public async Task Inspect_json_is_the_services_camel_case_report_with_lowercase_choices()
+    {
+        var run = await CliRunner.RunAsync("inspect", fixture.Model.Path, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        var hyper = root.GetProperty("hyperparameters");
+        Assert.Equal(0.001, hyper.GetProperty("learningRate").GetDouble());
+        Assert.Equal(128, hyper.GetProperty("batchSize").GetInt32());
+        Assert.Equal(("relu", "adam", "crossentropy"),
+            (hyper.GetProperty("activation").GetString(), hyper.GetProperty("optimizer").GetString(), hyper.GetProperty("loss").GetString()));
+        Assert.True(root.GetProperty("history")[0].TryGetProperty("valAccuracy", out _));
+        Assert.DoesNotContain("learning_rate", run.Output);
+        Assert.DoesNotContain("val_accuracy", run.Output);
+    }
+
+    [Fact]
+    public async Task Inspect_in_a_narrow_terminal_keeps_the_sha256_label_and_hash_whole()
+    {
+        var run = await CliRunner.RunAtWidthAsync(40, "inspect", fixture.Model.Path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(fixture.Model.Path)));
+        Assert.Contains(run.Output.Split('\n'), line => line.TrimEnd() == $"SHA-256 {sha}");
     }
 
     [Fact]
@@ -59,8 +88,10 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         var root = json.RootElement;
         Assert.Equal(fixture.Model.Test.Accuracy, root.GetProperty("accuracy").GetDouble());
         Assert.Equal(10_000, root.GetProperty("count").GetInt32());
-        Assert.Equal(10, root.GetProperty("per_class").GetArrayLength());
-        var first = root.GetProperty("per_class")[0];
+        Assert.Equal(10, root.GetProperty("perClass").GetArrayLength());
+        Assert.Equal(fixture.Model.Test.Accuracy, root.GetProperty("reportedAccuracy").GetDouble());
+        Assert.DoesNotContain("per_class", run.Output);
+        var first = root.GetProperty("perClass")[0];
         Assert.InRange(first.GetProperty("precision").GetDouble(), 0.5, 1.0);
         Assert.Equal(10_000, root.GetProperty("confusion").EnumerateArray().Sum(r => r.EnumerateArray().Sum(c => c.GetInt32())));
     }

@@ -39,14 +39,57 @@ public class TrainCommandTests
         Assert.Contains("[default: 0.3]", run.Output);
         Assert.Contains("[default: adam]", run.Output);
         Assert.Contains("[default: 128]", run.Output);
+        Assert.Contains("[default: relu]", run.Output);
+        Assert.Contains("[default: crossentropy]", run.Output);
+    }
+
+    [Fact]
+    public async Task The_hidden_default_reads_as_it_is_typed()
+    {
+        var run = await CliRunner.RunAsync("train", "--help");
+        Assert.Contains("[default: 256,128]", run.Output);
+        Assert.DoesNotContain("256|128", run.Output);
+    }
+
+    [Fact]
+    public async Task One_epoch_is_reported_in_the_singular()
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("one-epoch-").FullName, "m.onnx");
+
+        var run = await CliRunner.RunAsync("train", "--out", output, "--epochs", "1", "--train-limit", "600", "--hidden", "16", "--dropout", "0");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Trained 1 epoch; kept the weights of epoch 1", run.Output);
+        Assert.DoesNotContain("1 epochs", run.Output);
+    }
+
+    [Fact]
+    public async Task An_explicit_data_directory_without_mnist_is_an_error_naming_the_files_not_a_download_into_it()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"wrong-{Guid.NewGuid():N}", "path");
+        var output = Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}.onnx");
+
+        var run = await CliRunner.RunAsync("train", "--out", output, "--data", missing);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: MNIST is not in " + missing, run.Error);
+        foreach (var name in Core.Data.MnistFiles.All)
+            Assert.Contains(name, run.Error);
+        Assert.False(Directory.Exists(missing), "the --data folder was created");
+        Assert.DoesNotContain("Downloading", run.Output);
+        Assert.False(File.Exists(output));
     }
 
     [Theory]
-    [InlineData("--batch-size", "0", "--batch-size must be at least 1")]
+    [InlineData("--batch-size", "0", "--batch-size must be 1-60000, got 0.")]
+    [InlineData("--epochs", "1001", "--epochs must be 1-1000, got 1001.")]
+    [InlineData("--hidden", "5000", "--hidden widths must be 1-4096, got 5000.")]
+    [InlineData("--threads", "2000", "--threads must be 0 (every core) to 1024")]
+    [InlineData("--train-limit", "1", "--train-limit must be 2-60000")]
     [InlineData("--dropout", "1.5", "dropout")]
     [InlineData("--learning-rate", "-1", "--learning-rate must be a positive number")]
     [InlineData("--validation-split", "0", "--validation-split")]
-    [InlineData("--momentum", "0.9", "--momentum applies only to --optimizer sgd")]
+    [InlineData("--momentum", "0.9", "--momentum applies only to the sgd optimizer, not adam.")]
     public async Task Out_of_range_settings_are_refused_with_a_message_naming_the_option(string option, string value, string message)
     {
         var output = Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}.onnx");

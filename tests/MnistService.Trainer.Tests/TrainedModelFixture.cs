@@ -7,7 +7,7 @@ namespace MnistService.Trainer.Tests;
 /// <summary>One small model trained once for the whole class: 2 epochs on the first 6,000 images.</summary>
 public sealed class TrainedModelFixture : IDisposable
 {
-    public static readonly TrainingOptions Options = new() { Epochs = 2, Seed = 7 };
+    public static readonly TrainingSettings Options = new() { Epochs = 2, Seed = 7 };
     public const int TrainLimit = 6000;
 
     public TrainedModelFixture()

@@ -10,20 +10,35 @@ public sealed record MnistData(MnistSet Train, MnistSet Test, string Directory, 
     public bool IsOfficial => MnistFiles.All.All(n => Sha256[n] == MnistFiles.OfficialSha256[n]);
 }
 
-/// <summary>Loads MNIST from the first place that has it, downloading it into the user cache if none does.</summary>
+/// <summary>Loads MNIST from the first place that has it, downloading it into the user cache when that is where it is looked for.</summary>
 public static class Mnist
 {
     /// <param name="dataDirectory">An explicit directory (the trainer's <c>--data</c>), or null to search.</param>
     /// <param name="log">Progress messages (where the data was found, downloads).</param>
+    /// <exception cref="FileNotFoundException">A directory that was asked for lacks files (named in the message).</exception>
     public static MnistData Load(string? dataDirectory = null, Action<string>? log = null) =>
         LoadAsync(dataDirectory, log).GetAwaiter().GetResult();
 
-    public static async Task<MnistData> LoadAsync(string? dataDirectory = null, Action<string>? log = null,
+    /// <inheritdoc cref="Load"/>
+    public static Task<MnistData> LoadAsync(string? dataDirectory = null, Action<string>? log = null,
+        MnistDownloader? downloader = null, CancellationToken cancellationToken = default) =>
+        LoadAsync(MnistLocator.Locate(dataDirectory), log, downloader, cancellationToken);
+
+    /// <summary>
+    /// Reads MNIST from <paramref name="location"/>. Only the user cache is downloaded into: a directory that
+    /// was asked for (an option, <c>MNIST_DATA_DIR</c>) and lacks files is a mistake to report, not a
+    /// place to create and fill.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A directory that was asked for lacks files (named in the message).</exception>
+    public static async Task<MnistData> LoadAsync(MnistLocation location, Action<string>? log = null,
         MnistDownloader? downloader = null, CancellationToken cancellationToken = default)
     {
-        var location = MnistLocator.Locate(dataDirectory);
         if (!MnistFiles.AllPresent(location.Directory))
         {
+            if (location.Source != MnistSource.UserCache)
+            {
+                throw new FileNotFoundException(MissingFilesMessage(location), location.Directory);
+            }
             log?.Invoke($"MNIST is not in {location.Directory} ({location.Source}); downloading it there.");
             using var owned = downloader is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(5) } : null;
             downloader ??= new MnistDownloader(owned!, log: log);
@@ -34,6 +49,17 @@ public static class Mnist
             log?.Invoke($"MNIST found in {location.Directory} ({location.Source}).");
         }
         return ReadDirectory(location.Directory);
+    }
+
+    private static string MissingFilesMessage(MnistLocation location)
+    {
+        var missing = MnistFiles.All.Where(name => MnistFiles.Find(location.Directory, name) is null);
+        var given = location.Source == MnistSource.EnvironmentVariable ? $"the directory {MnistLocator.EnvironmentVariable} names" : "the directory asked for";
+        var what = Directory.Exists(location.Directory)
+            ? $"lacks {string.Join(", ", missing)} (raw or .gz)"
+            : $"does not exist, so it lacks all four MNIST files ({string.Join(", ", MnistFiles.All)})";
+        return $"MNIST is not in {location.Directory}, {given}: it {what}. " +
+               $"Point to a folder holding the four files, or name none to use (and download into) {MnistLocator.UserCacheDirectory()}.";
     }
 
     /// <summary>Reads the four files of a directory (raw or .gz) and hashes their uncompressed content.</summary>

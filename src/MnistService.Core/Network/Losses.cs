@@ -16,11 +16,11 @@ public abstract class Loss
     /// <summary>dL/dz for the batch mean loss.</summary>
     public abstract void Gradient(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, Span<float> dz, int rows, int classes);
 
-    public static Loss Create(string name) => name switch
+    public static Loss Create(LossKind kind) => kind switch
     {
-        "crossentropy" => new CrossEntropyLoss(),
-        "mse" => new MeanSquaredErrorLoss(),
-        _ => throw new ArgumentException($"--loss must be crossentropy or mse, got '{name}'."),
+        LossKind.CrossEntropy => new CrossEntropyLoss(),
+        LossKind.Mse => new MeanSquaredErrorLoss(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss."),
     };
 }
 

@@ -1,5 +1,3 @@
-using MnistService.Core.Onnx;
-
 namespace MnistService.Core.Network;
 
 /// <summary>
@@ -36,12 +34,13 @@ public sealed class Mlp
         for (int i = 0; i < spec.Hidden.Count; i++)
         {
             int h = spec.Hidden[i];
-            AddDense(new DenseLayer(width, h, spec.Activation, threads, path));
+            AddDense(new DenseLayer(width, h, ChoiceNames.Of(spec.Activation), threads, path));
             _layers.Add(spec.Activation switch
             {
-                "relu" => new ReluLayer(h),
-                "sigmoid" => new SigmoidLayer(h),
-                _ => new TanhLayer(h),
+                ActivationKind.Relu => new ReluLayer(h),
+                ActivationKind.Sigmoid => new SigmoidLayer(h),
+                ActivationKind.Tanh => new TanhLayer(h),
+                _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Activation, "Unknown hidden-layer activation."),
             });
             if (i == 0 && spec.Dropout > 0) _layers.Add(new DropoutLayer(h, spec.Dropout, dropoutRng));
             width = h;
@@ -93,7 +92,12 @@ public sealed class Mlp
         for (int i = 0; i < layers.Count - 1; i++)
             if (layers[i].Activation != activation)
                 throw new ArgumentException($"All hidden layers must share one activation; layer 0 uses '{activation}', layer {i} '{layers[i].Activation}'.");
-        var spec = new MlpSpec(layers[0].Inputs, layers.Take(layers.Count - 1).Select(l => l.Outputs).ToArray(), activation, 0, layers[^1].Outputs);
+        if (!ChoiceNames.TryParse(activation, out ActivationKind kind))
+        {
+            throw new ArgumentException(
+                $"Unknown hidden-layer activation '{activation}'; expected {string.Join(", ", ChoiceNames.All<ActivationKind>())}.");
+        }
+        var spec = new MlpSpec(layers[0].Inputs, layers.Take(layers.Count - 1).Select(l => l.Outputs).ToArray(), kind, 0, layers[^1].Outputs);
         var mlp = new Mlp(spec, threads, null, new Rng(0));
         mlp.SetParameters(layers);
         return mlp;
@@ -192,25 +196,5 @@ public sealed class Mlp
             Span<float> dx = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, rows * _layers[i].Inputs);
             _layers[i].Backward(input, _outputs[i], _gradients[i], dx, rows);
         }
-    }
-
-    /// <summary>The model as Keras's summary shows it: layer names (the ONNX initializer names), kinds, output widths and parameter counts.</summary>
-    public ArchitectureInfo Describe()
-    {
-        var infos = new List<LayerInfo>();
-        int dense = 0, dropout = 0;
-        foreach (Layer layer in _layers)
-        {
-            switch (layer)
-            {
-                case DenseLayer d:
-                    infos.Add(new LayerInfo(OnnxModelFormat.LayerName(dense++), "dense", d.Outputs, d.Activation, d.ParameterCount));
-                    break;
-                case DropoutLayer p:
-                    infos.Add(new LayerInfo($"dropout_{++dropout}", "dropout", p.Outputs, null, 0, p.Rate));
-                    break;
-            }
-        }
-        return new ArchitectureInfo { Inputs = Inputs, Layers = infos, Parameters = ParameterCount };
     }
 }

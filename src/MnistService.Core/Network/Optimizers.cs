@@ -79,17 +79,16 @@ public abstract class Optimizer
         return states[index];
     }
 
-    /// <param name="name">"adam", "sgd" or "rmsprop".</param>
     /// <param name="momentum">SGD only.</param>
     /// <param name="threads">Worker threads; 0 = all cores.</param>
-    public static Optimizer Create(string name, double learningRate, double momentum = 0, int threads = 0)
+    public static Optimizer Create(OptimizerKind kind, double learningRate, double momentum = 0, int threads = 0)
     {
-        Optimizer optimizer = name switch
+        Optimizer optimizer = kind switch
         {
-            "sgd" => new SgdOptimizer(learningRate, momentum),
-            "rmsprop" => new RmsPropOptimizer(learningRate),
-            "adam" => new AdamOptimizer(learningRate),
-            _ => throw new ArgumentException($"--optimizer must be adam, sgd or rmsprop, got '{name}'."),
+            OptimizerKind.Sgd => new SgdOptimizer(learningRate, momentum),
+            OptimizerKind.RmsProp => new RmsPropOptimizer(learningRate),
+            OptimizerKind.Adam => new AdamOptimizer(learningRate),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer."),
         };
         optimizer.Threads = threads;
         return optimizer;

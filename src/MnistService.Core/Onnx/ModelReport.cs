@@ -1,12 +1,15 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using MnistService.Core.Network;
+using MnistService.Core.Training;
 
 namespace MnistService.Core.Onnx;
 
 /// <summary>
 /// The evaluation a model carries inside its ONNX file (metadata key <see cref="MetadataKey"/>).
 /// One schema, shared by the trainer that writes it and the service that reads it.
-/// JSON names are snake_case, as Keras names its history (<c>val_loss</c>, <c>val_accuracy</c>).
+/// Stored with snake_case names, as Keras names its history (<c>val_loss</c>, <c>val_accuracy</c>);
+/// printed (the service's <c>/models/{name}</c>, the trainer's <c>--json</c>) with camelCase names.
 /// </summary>
 public sealed record ModelReport
 {
@@ -20,7 +23,7 @@ public sealed record ModelReport
     public required DateTimeOffset Created { get; init; }
 
     /// <summary>Every setting the trainer was run with, seed included.</summary>
-    public required Hyperparameters Hyperparameters { get; init; }
+    public required TrainingSettings Hyperparameters { get; init; }
 
     public required ArchitectureInfo Architecture { get; init; }
 
@@ -35,15 +38,39 @@ public sealed record ModelReport
     /// <summary>The program that wrote the model, e.g. "mnist-train 1.0.0".</summary>
     public string? Producer { get; init; }
 
+    /// <summary>
+    /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
+    /// Every hyperparameter but momentum and threads (added later, 0 when absent) must be present, so a
+    /// report that lost one is refused rather than read with the trainer's defaults.
+    /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { RequireStoredHyperparameters } },
     };
 
+    /// <summary>The printed form: camelCase as the service's JSON (<c>learningRate</c>, <c>valAccuracy</c>), the same shape.</summary>
+    public static readonly JsonSerializerOptions PrintedJsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>The stored JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>The JSON the service and the trainer print.</summary>
+    public string ToPrintedJson() => JsonSerializer.Serialize(this, PrintedJsonOptions);
+
+    private static void RequireStoredHyperparameters(JsonTypeInfo type)
+    {
+        if (type.Type != typeof(TrainingSettings))
+        {
+            return;
+        }
+        foreach (var property in type.Properties)
+        {
+            property.IsRequired = property.Name is not ("momentum" or "threads");
+        }
+    }
 
     /// <exception cref="FormatException">The text is not a valid report.</exception>
     public static ModelReport FromJson(string json)
@@ -60,30 +87,6 @@ public sealed record ModelReport
     }
 }
 
-/// <summary>The trainer's settings, named as its command-line options.</summary>
-public sealed record Hyperparameters
-{
-    public required IReadOnlyList<int> Hidden { get; init; }
-    /// <summary>"relu", "sigmoid" or "tanh".</summary>
-    public required string Activation { get; init; }
-    public required double Dropout { get; init; }
-    /// <summary>"adam", "sgd" or "rmsprop".</summary>
-    public required string Optimizer { get; init; }
-    public required double LearningRate { get; init; }
-    /// <summary>SGD momentum (0 = plain SGD); only valid with the sgd optimizer.</summary>
-    public double Momentum { get; init; }
-    public required int BatchSize { get; init; }
-    /// <summary>The maximum number of epochs; early stopping may end sooner.</summary>
-    public required int Epochs { get; init; }
-    public required int Patience { get; init; }
-    public required double ValidationSplit { get; init; }
-    /// <summary>"crossentropy" or "mse".</summary>
-    public required string Loss { get; init; }
-    public required int Seed { get; init; }
-    /// <summary>Worker threads used for training (does not change the result).</summary>
-    public int Threads { get; init; }
-}
-
 /// <summary>The network as Keras's model summary shows it.</summary>
 public sealed record ArchitectureInfo
 {
@@ -92,6 +95,30 @@ public sealed record ArchitectureInfo
     public required IReadOnlyList<LayerInfo> Layers { get; init; }
     /// <summary>Trainable parameters in all layers (235,146 for the tutorial's model).</summary>
     public required int Parameters { get; init; }
+
+    /// <summary>
+    /// The network's layers as Keras's summary shows them, dense layers named as the ONNX initializers
+    /// (dense_1, dense_2 ...) and dropout layers dropout_1 ...
+    /// </summary>
+    public static ArchitectureInfo Of(Mlp model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var infos = new List<LayerInfo>();
+        int dense = 0, dropout = 0;
+        foreach (Layer layer in model.Layers)
+        {
+            switch (layer)
+            {
+                case DenseLayer d:
+                    infos.Add(new LayerInfo(OnnxModelFormat.LayerName(dense++), "dense", d.Outputs, d.Activation, d.ParameterCount));
+                    break;
+                case DropoutLayer p:
+                    infos.Add(new LayerInfo($"dropout_{++dropout}", "dropout", p.Outputs, null, 0, p.Rate));
+                    break;
+            }
+        }
+        return new ArchitectureInfo { Inputs = model.Inputs, Layers = infos, Parameters = model.ParameterCount };
+    }
 }
 
 /// <param name="Name">Layer name as in the summary, e.g. "dense_1", "dropout".</param>
@@ -102,11 +129,13 @@ public sealed record ArchitectureInfo
 /// <param name="Rate">Dropout rate, for dropout layers.</param>
 public sealed record LayerInfo(string Name, string Kind, int Units, string? Activation, int Parameters, double? Rate = null);
 
-/// <summary>One epoch of training, as in Keras's History.</summary>
-public sealed record EpochRecord(int Epoch, double Loss, double Accuracy, double ValLoss, double ValAccuracy, double Seconds);
-
 /// <param name="Confusion">10 rows of 10 counts: rows are the true digit, columns the predicted one.</param>
-public sealed record TestResult(double Accuracy, double Loss, int[][] Confusion);
+public sealed record TestResult(double Accuracy, double Loss, int[][] Confusion)
+{
+    /// <summary>The part of an evaluation the report stores.</summary>
+    public static TestResult Of(Evaluation evaluation) =>
+        new(evaluation.Accuracy, evaluation.Loss, evaluation.Confusion.Select(row => (int[])row.Clone()).ToArray());
+}
 
 /// <param name="Sha256">SHA-256 of each file's uncompressed content, by file name (without .gz).</param>
 public sealed record DatasetInfo(string Name, IReadOnlyDictionary<string, string> Sha256, int Train, int Validation, int Test);

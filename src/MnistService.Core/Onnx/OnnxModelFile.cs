@@ -11,7 +11,7 @@ public sealed record OnnxModelFile
     /// <summary>The evaluation stored under <c>metadata_props["mnist.report"]</c>.</summary>
     public required ModelReport Report { get; init; }
 
-    /// <summary>The report exactly as stored (what <c>inspect --json</c> prints).</summary>
+    /// <summary>The report exactly as stored (snake_case JSON).</summary>
     public required string ReportJson { get; init; }
 
     public required string ProducerName { get; init; }

@@ -1,5 +1,4 @@
 using MnistService.Core.Network;
-using MnistService.Core.Onnx;
 
 namespace MnistService.Core.Training;
 
@@ -11,11 +10,7 @@ public sealed record ClassMetrics(int Digit, double Precision, double Recall, do
 /// <param name="Loss">Mean categorical cross-entropy (probabilities clipped to [1e-7, 1 - 1e-7] as Keras).</param>
 /// <param name="Confusion">10 rows of 10 counts: rows are the true digit, columns the predicted one.</param>
 /// <param name="Classes">Per-digit precision, recall, F1 and support, digits 0 to 9.</param>
-public sealed record Evaluation(double Accuracy, double Loss, int[][] Confusion, IReadOnlyList<ClassMetrics> Classes, int Count)
-{
-    /// <summary>The part the model report stores.</summary>
-    public TestResult ToTestResult() => new(Accuracy, Loss, Confusion.Select(row => (int[])row.Clone()).ToArray());
-}
+public sealed record Evaluation(double Accuracy, double Loss, int[][] Confusion, IReadOnlyList<ClassMetrics> Classes, int Count);
 
 public static class Evaluator
 {

@@ -1,5 +1,3 @@
-using MnistService.Core.Onnx;
-
 namespace MnistService.Core.Training;
 
 /// <summary>Progress callbacks from <see cref="Trainer.Train"/>, on the training thread (keep them quick).</summary>

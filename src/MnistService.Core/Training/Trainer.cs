@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MnistService.Core.Network;
-using MnistService.Core.Onnx;
 
 namespace MnistService.Core.Training;
 
@@ -16,16 +15,17 @@ public static class Trainer
 
     /// <param name="images">count·784 pixels in [0, 1], row-major.</param>
     /// <param name="labels">count digits 0..9.</param>
-    /// <exception cref="ArgumentException">Bad options or data that do not fit together.</exception>
+    /// <exception cref="TrainingSettingsException">A setting is out of range, or the validation split leaves no training or validation sample.</exception>
+    /// <exception cref="ArgumentException">Data that do not fit together.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
     /// <exception cref="TrainingDivergedException">An epoch's training loss was NaN or infinite.</exception>
-    public static TrainingResult Train(float[] images, byte[] labels, TrainingOptions options,
+    public static TrainingResult Train(float[] images, byte[] labels, TrainingSettings options,
         ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.EnsureValid();
         CheckData(images, labels);
 
         // Keras: split_at = floor(n · (1 - validation_split)); the first split_at samples train, the rest validate.
@@ -33,7 +33,10 @@ public static class Trainer
         int trainCount = (int)Math.Floor(count * (1.0 - options.ValidationSplit));
         int valCount = count - trainCount;
         if (trainCount < 1 || valCount < 1)
-            throw new ArgumentException($"--validation-split {options.ValidationSplit} leaves {trainCount} training and {valCount} validation samples out of {count}; both need at least one.");
+        {
+            throw new TrainingSettingsException([new SettingError(TrainingSetting.ValidationSplit,
+                $"{TrainingSettings.Format(options.ValidationSplit)} leaves {trainCount} training and {valCount} validation samples out of {count}; both need at least one.")]);
+        }
 
         var total = Stopwatch.StartNew();
         var model = new Mlp(options.ToSpec(), options.Seed, options.Threads);

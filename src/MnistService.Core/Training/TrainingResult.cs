@@ -1,5 +1,4 @@
 using MnistService.Core.Network;
-using MnistService.Core.Onnx;
 
 namespace MnistService.Core.Training;
 

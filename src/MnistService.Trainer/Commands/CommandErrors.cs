@@ -21,6 +21,14 @@ public static class CommandErrors
         {
             return await action();
         }
+        catch (TrainingSettingsException e)
+        {
+            foreach (var setting in e.Errors)
+            {
+                await error.WriteLineAsync($"error: {setting.Describe(s => s.CliOption)}");
+            }
+            return Usage;
+        }
         catch (ArgumentException e)
         {
             await error.WriteLineAsync($"error: {e.Message}");

@@ -12,7 +12,7 @@ namespace MnistService.Trainer.Commands;
 /// <summary><c>mnist-train evaluate MODEL [--json]</c>: the model's accuracy on the MNIST test set, measured now.</summary>
 public static class EvaluateCommand
 {
-    /// <summary>The machine-readable report of <c>--json</c>.</summary>
+    /// <summary>The machine-readable report of <c>--json</c>, camelCase as every report this project prints.</summary>
     public sealed record EvaluationReport(string Model, string Sha256, double Accuracy, double Loss, int Count,
         int[][] Confusion, IReadOnlyList<ClassMetrics> PerClass, double? ReportedAccuracy);
 
@@ -38,7 +38,7 @@ public static class EvaluateCommand
             {
                 var report = new EvaluationReport(parse.GetRequiredValue(model).Name, file.Sha256, result.Accuracy, result.Loss, result.Count,
                     result.Confusion, result.Classes, file.Report.Test.Accuracy);
-                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report, ModelReport.JsonOptions));
+                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report, ModelReport.PrintedJsonOptions));
                 return CommandErrors.Ok;
             }
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images (the model's report says {ModelViews.Percent(file.Report.Test.Accuracy)})");

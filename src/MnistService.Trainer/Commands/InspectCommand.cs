@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 using MnistService.Trainer.Rendering;
 using Spectre.Console;
 
@@ -12,7 +14,7 @@ public static class InspectCommand
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var model = new Argument<FileInfo>("MODEL") { Description = "An ONNX model written by mnist-train" };
-        var json = new Option<bool>("--json") { Description = "Print the model's report (the mnist.report JSON) only" };
+        var json = new Option<bool>("--json") { Description = "Print the model's report only, as JSON (camelCase, as the service's /models/{name})" };
         var command = new Command("inspect", "Show a model's summary and the report it carries (history, test accuracy, confusion matrix)")
         {
             model, json,
@@ -22,17 +24,19 @@ public static class InspectCommand
             var file = OnnxModelReader.Read(parse.GetRequiredValue(model).FullName);
             if (parse.GetValue(json))
             {
-                console.Profile.Out.Writer.WriteLine(file.Report.ToJson());
+                console.Profile.Out.Writer.WriteLine(file.Report.ToPrintedJson());
                 return Task.FromResult(CommandErrors.Ok);
             }
             var r = file.Report;
             var h = r.Hyperparameters;
-            console.MarkupLineInterpolated($"[bold]{parse.GetRequiredValue(model).Name}[/]  {file.SizeBytes:N0} bytes, SHA-256 {file.Sha256}");
+            console.MarkupLineInterpolated($"[bold]{parse.GetRequiredValue(model).Name}[/]  {file.SizeBytes:N0} bytes");
+            // Past Spectre's layout: a narrow console must not break the label or the hash, which is copied whole.
+            console.Profile.Out.Writer.WriteLine($"SHA-256 {file.Sha256}");
             console.MarkupLineInterpolated($"ONNX IR {file.IrVersion}, opset {file.OpsetVersion}, written by {file.ProducerName} {file.ProducerVersion} on {r.Created:u}");
             console.Write(ModelViews.Summary(r.Architecture));
             var momentum = h.Momentum > 0 ? $" momentum {h.Momentum}" : "";
             console.MarkupLineInterpolated(
-                $"Settings: hidden {string.Join(',', h.Hidden)}, {h.Activation}, dropout {h.Dropout}, {h.Optimizer} lr {h.LearningRate}{momentum}, batch {h.BatchSize}, epochs {h.Epochs}, patience {h.Patience}, validation {h.ValidationSplit}, loss {h.Loss}, seed {h.Seed}");
+                $"Settings: hidden {string.Join(',', h.Hidden)}, {ChoiceNames.Of(h.Activation)}, dropout {h.Dropout}, {ChoiceNames.Of(h.Optimizer)} lr {h.LearningRate}{momentum}, batch {h.BatchSize}, epochs {h.Epochs}, patience {h.Patience}, validation {h.ValidationSplit}, loss {ChoiceNames.Of(h.Loss)}, seed {h.Seed}");
             console.Write(History(r.History));
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(r.Test.Accuracy)}[/] (loss {r.Test.Loss.ToString("0.0000", CultureInfo.InvariantCulture)})");
             console.Write(ModelViews.Confusion(r.Test.Confusion));

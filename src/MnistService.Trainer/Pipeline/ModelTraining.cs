@@ -21,12 +21,15 @@ public static class ModelTraining
         typeof(ModelTraining).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <param name="trainLimit">Train on the first N training images only (quick runs); null = all.</param>
-    /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
-    public static TrainedModel Run(MnistData data, TrainingOptions options, string outputPath,
+    /// <exception cref="TrainingSettingsException">A setting is out of range (its errors say which).</exception>
+    public static TrainedModel Run(MnistData data, TrainingSettings options, string outputPath,
         ITrainingObserver? observer = null, int? trainLimit = null, CancellationToken cancellationToken = default)
     {
-        if (trainLimit is < 2)
-            throw new ArgumentException($"--train-limit must be at least 2 (one training and one validation image), got {trainLimit}.");
+        var errors = TrainingSettings.ValidateTrainLimit(trainLimit);
+        if (errors.Count > 0)
+        {
+            throw new TrainingSettingsException(errors);
+        }
 
         var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
         var training = TrainingLoop.Train(train.Images, train.Labels, options, observer, cancellationToken);
@@ -34,10 +37,10 @@ public static class ModelTraining
         var report = new ModelReport
         {
             Created = DateTimeOffset.UtcNow,
-            Hyperparameters = options.ToHyperparameters(),
-            Architecture = training.Model.Describe(),
+            Hyperparameters = options,
+            Architecture = ArchitectureInfo.Of(training.Model),
             History = training.History,
-            Test = test.ToTestResult(),
+            Test = TestResult.Of(test),
             Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
             Producer = Producer,
         };

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 using Spectre.Console;
 

@@ -65,4 +65,7 @@ public static class ModelViews
             .Select(e => $"{e.t} read as {e.p}: {e.n} times");
 
     public static string Percent(double fraction) => (fraction * 100).ToString("0.00", Invariant) + " %";
+
+    /// <summary>"1 epoch", "2 epochs".</summary>
+    public static string Count(int count, string noun) => $"{count.ToString("N0", Invariant)} {noun}{(count == 1 ? "" : "s")}";
 }

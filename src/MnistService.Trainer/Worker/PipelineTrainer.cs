@@ -21,7 +21,7 @@ public sealed class PipelineTrainer(string? dataDirectory, ILogger logger)
         CancellationToken cancellationToken)
     {
         var data = await LoadAsync(cancellationToken);
-        var trained = ModelTraining.Run(data, job.ToTrainingOptions(), modelPath, new EpochObserver(progress),
+        var trained = ModelTraining.Run(data, job.Settings, modelPath, new EpochObserver(progress),
             job.TrainLimit, cancellationToken);
         return trained.Report;
     }

@@ -130,7 +130,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             if (File.Exists(modelPath) && !settings.Replace && !ownEarlierOutput)
                 throw new InvalidJobException(
                     $"The model {settings.ModelFileName} exists already; choose another \"model\" name or set \"replace\": true.");
-            Update(s => s with { Model = settings.ModelFileName, Progress = new JobProgress(0, settings.Epochs) });
+            Update(s => s with { Model = settings.ModelFileName, Progress = new JobProgress(0, settings.Settings.Epochs) });
         }
         catch (Exception e) when (e is InvalidJobException or IOException or UnauthorizedAccessException)
         {
@@ -147,11 +147,11 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             {
                 Update(s => s with
                 {
-                    Progress = new JobProgress(epoch.Epoch, settings.Epochs),
+                    Progress = new JobProgress(epoch.Epoch, settings.Settings.Epochs),
                     Metrics = new EpochMetrics(epoch.Loss, epoch.Accuracy, epoch.ValLoss, epoch.ValAccuracy, epoch.Seconds),
                 });
                 logger.LogInformation("Job {Job}: epoch {Epoch}/{Epochs} val_accuracy {ValAccuracy:F4}",
-                    job, epoch.Epoch, settings.Epochs, epoch.ValAccuracy);
+                    job, epoch.Epoch, settings.Settings.Epochs, epoch.ValAccuracy);
             });
             var modelPath = Path.Combine(_queue.ModelsDirectory, settings.ModelFileName);
             var report = await Task.Run(() => trainer(settings, modelPath, progress, stoppingToken), stoppingToken);
@@ -173,10 +173,14 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         {
             await StopHeartbeatAsync();
             logger.LogError(e, "Job {Job} failed", job);
-            Fail(e is ArgumentException or InvalidJobException or FormatException or InvalidDataException or FileNotFoundException
-                    or TrainingDivergedException
-                ? e.Message
-                : $"{e.GetType().Name}: {e.Message}");
+            Fail(e switch
+            {
+                TrainingSettingsException invalid => string.Join(" ", invalid.Errors.Select(TrainingJob.Describe)),
+                ArgumentException or InvalidJobException or FormatException or InvalidDataException or FileNotFoundException
+                    or TrainingDivergedException => e.Message,
+                // The log above has the exception's type and stack; the status speaks to the job's owner.
+                _ => $"The training failed unexpectedly: {e.Message}",
+            });
         }
 
         async Task StopHeartbeatAsync()

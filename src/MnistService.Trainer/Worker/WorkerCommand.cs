@@ -22,7 +22,7 @@ public static class WorkerCommand
         };
         var data = new Option<DirectoryInfo?>("--data")
         {
-            Description = "The MNIST directory; default MNIST_DATA_DIR, else ../shared/mnist, else a download into the user cache.",
+            Description = "The MNIST directory, holding the four files; default MNIST_DATA_DIR, else ../shared/mnist, else a download into the user cache.",
         };
         var poll = new Option<double>("--poll-seconds")
         {
@@ -92,7 +92,7 @@ public static class WorkerCommand
         return command;
     }
 
-    /// <summary>The Generic Host around <see cref="TrainingWorker"/>: console logs, SIGTERM and Ctrl+C stop it.</summary>
+    /// <summary>The Generic Host around <see cref="TrainingWorker"/>: the service's log format, SIGTERM and Ctrl+C stop it.</summary>
     public static IHost BuildHost(WorkerOptions options, JobTrainer trainer, string[]? args = null) =>
         BuildHost(options, _ => trainer, args);
 
@@ -103,6 +103,7 @@ public static class WorkerCommand
             Args = args ?? [],
             ContentRootPath = AppContext.BaseDirectory,
         });
+        builder.AddWorkerLogging();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<JobTrainer>(trainer);
         builder.Services.AddSingleton(TimeProvider.System);

@@ -57,6 +57,11 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         var report = json.GetProperty("report");
         Assert.True(report.GetProperty("history").GetArrayLength() >= 1);
         Assert.Equal([256, 128], report.GetProperty("hyperparameters").GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));
+        // The settings' choices are their lowercase names, the fields camelCase, as everywhere the report is printed.
+        var hyperparameters = report.GetProperty("hyperparameters");
+        Assert.Equal(("relu", "adam", "crossentropy"), (hyperparameters.GetProperty("activation").GetString(),
+            hyperparameters.GetProperty("optimizer").GetString(), hyperparameters.GetProperty("loss").GetString()));
+        Assert.Equal(0.001, hyperparameters.GetProperty("learningRate").GetDouble());
         Assert.Equal(10, report.GetProperty("test").GetProperty("confusion").GetArrayLength());
     }
 

@@ -77,14 +77,14 @@ public class MnistDownloaderTests
     }
 
     [Fact]
-    public async Task Loading_an_empty_directory_downloads_all_four_files_and_reads_them()
+    public async Task Loading_an_empty_user_cache_downloads_all_four_files_and_reads_them()
     {
         var (source, sha) = Source();
         var mirrors = new FakeMirrors(MnistFiles.All.ToDictionary(
             n => $"https://a.test/mnist/{n}.gz", n => Serve(File.ReadAllBytes(Path.Combine(source, n + ".gz")))));
         var target = Path.Combine(Directory.CreateTempSubdirectory("download-").FullName, "cache");
 
-        var data = await Mnist.LoadAsync(target, downloader: new MnistDownloader(new HttpClient(mirrors), Mirrors, sha));
+        var data = await Mnist.LoadAsync(new MnistLocation(target, MnistSource.UserCache), downloader: new MnistDownloader(new HttpClient(mirrors), Mirrors, sha));
 
         Assert.Equal(10, data.Train.Count);
         Assert.Equal(sha, data.Sha256);

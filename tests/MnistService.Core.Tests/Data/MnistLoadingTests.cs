@@ -32,6 +32,35 @@ public class MnistLoadingTests
         Assert.Contains(MnistFiles.TestLabels, error.Message);
     }
 
+    [Theory]
+    [InlineData(MnistSource.Option)]
+    [InlineData(MnistSource.EnvironmentVariable)]
+    public async Task A_directory_asked_for_without_the_files_is_an_error_naming_them_not_a_download(MnistSource source)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-mnist-{Guid.NewGuid():N}", "mnist");
+        using var http = new HttpClient(new NoNetwork());
+        var downloader = new MnistDownloader(http);
+
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => Mnist.LoadAsync(new MnistLocation(missing, source), downloader: downloader));
+
+        Assert.Contains(missing, e.Message);
+        Assert.All(MnistFiles.All, name => Assert.Contains(name, e.Message));
+        Assert.False(Directory.Exists(missing), "the directory was created");
+
+        var partial = TestMnist.WriteDirectory();
+        File.Delete(Path.Combine(partial, MnistFiles.TestLabels + ".gz"));
+        var named = await Assert.ThrowsAsync<FileNotFoundException>(() => Mnist.LoadAsync(new MnistLocation(partial, source), downloader: downloader));
+        Assert.Contains($"lacks {MnistFiles.TestLabels}", named.Message);
+        Assert.DoesNotContain(MnistFiles.TrainImages, named.Message);
+    }
+
+    /// <summary>Fails any request: the code under test must not download.</summary>
+    private sealed class NoNetwork : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException($"Unexpected download of {request.RequestUri}");
+    }
+
     [Fact]
     public void Images_and_labels_of_different_counts_are_refused()
     {

@@ -76,11 +76,11 @@ public class GradientCheckTests
         Assert.Contains(2f, mask);
     }
 
-    public static TheoryData<string> LossNames => ["crossentropy", "mse"];
+    public static TheoryData<LossKind> LossNames => [LossKind.CrossEntropy, LossKind.Mse];
 
     [Theory]
     [MemberData(nameof(LossNames))]
-    public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(string name)
+    public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(LossKind name)
     {
         const int rows = 5, classes = 4;
         Loss loss = Loss.Create(name);
@@ -93,14 +93,14 @@ public class GradientCheckTests
         var dz = new float[z.Length];
         softmax.Forward(z, p, rows, false);
         loss.Gradient(p, labels, dz, rows, classes);
-        AssertMatches(z, dz, MeanLoss, name);
+        AssertMatches(z, dz, MeanLoss, name.ToString());
     }
 
     [Theory]
-    [InlineData("relu", "crossentropy")]
-    [InlineData("sigmoid", "crossentropy")]
-    [InlineData("tanh", "mse")]
-    public void Whole_network_backward_matches_finite_differences(string activation, string lossName)
+    [InlineData(ActivationKind.Relu, LossKind.CrossEntropy)]
+    [InlineData(ActivationKind.Sigmoid, LossKind.CrossEntropy)]
+    [InlineData(ActivationKind.Tanh, LossKind.Mse)]
+    public void Whole_network_backward_matches_finite_differences(ActivationKind activation, LossKind lossName)
     {
         const int rows = 6;
         var mlp = new Mlp(new MlpSpec(7, [5, 4], activation, 0, 3), seed: 3, threads: 1);

@@ -9,14 +9,24 @@ public class MlpTests
     {
         var mlp = new Mlp(MlpSpec.Tutorial, seed: 42);
         Assert.Equal(235_146, mlp.ParameterCount);
-        var summary = mlp.Describe();
-        Assert.Equal(784, summary.Inputs);
-        Assert.Equal(235_146, summary.Parameters);
         Assert.Equal(
-            [("dense_1", "dense", 256, "relu", 200_960), ("dropout_1", "dropout", 256, null, 0),
-             ("dense_2", "dense", 128, "relu", 32_896), ("dense_3", "dense", 10, "softmax", 1_290)],
-            summary.Layers.Select(l => (l.Name, l.Kind, l.Units, l.Activation, l.Parameters)).ToArray());
-        Assert.Equal(0.3, summary.Layers[1].Rate);
+            [(784, 256, "relu"), (256, 128, "relu"), (128, 10, "softmax")],
+            mlp.GetParameters().Select(l => (l.Inputs, l.Outputs, l.Activation)).ToArray());
+        Assert.Equal(0.3, mlp.Layers.OfType<DropoutLayer>().Single().Rate);
+    }
+
+    [Fact]
+    public void An_unknown_activation_is_an_error_not_a_tanh()
+    {
+        var spec = MlpSpec.Tutorial with { Activation = (ActivationKind)7 };
+        Assert.Throws<ArgumentException>(() => new Mlp(spec, seed: 1));
+        var layers = new Mlp(MlpSpec.Tutorial, seed: 1).GetParameters().ToList();
+        for (int i = 0; i < layers.Count - 1; i++)
+        {
+            layers[i] = layers[i] with { Activation = "gelu" };
+        }
+        var e = Assert.Throws<ArgumentException>(() => Mlp.FromParameters(layers));
+        Assert.Contains("'gelu'", e.Message);
     }
 
     [Fact]
@@ -55,7 +65,7 @@ public class MlpTests
     [Fact]
     public void Predict_gives_probability_rows_and_survives_a_round_trip_through_its_parameters()
     {
-        var mlp = new Mlp(new MlpSpec(784, [64, 32], "tanh", 0.5, 10), seed: 5, threads: 2);
+        var mlp = new Mlp(new MlpSpec(784, [64, 32], ActivationKind.Tanh, 0.5, 10), seed: 5, threads: 2);
         const int count = 300; // more than one internal batch
         float[] images = GemmTests.Random(count * 784, 13).Select(v => (v + 1) / 2).ToArray();
         var p = new float[count * 10];

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 
 namespace MnistService.Core.Tests.Onnx;
 
@@ -81,6 +83,62 @@ public sealed class ModelReportJsonTests
         Assert.Equal(Report.Test.Loss, back.Test.Loss);
         Assert.Equal(Report.History, back.History);
         Assert.Equal(Report.ToJson(), back.ToJson());
+    }
+
+    [Fact]
+    public void Choices_are_stored_as_lowercase_names_and_read_back()
+    {
+        var report = Report with
+        {
+            Hyperparameters = Report.Hyperparameters with { Activation = ActivationKind.Tanh, Optimizer = OptimizerKind.RmsProp, Loss = LossKind.Mse },
+        };
+        using var json = JsonDocument.Parse(report.ToJson());
+        var hyper = json.RootElement.GetProperty("hyperparameters");
+        Assert.Equal(("tanh", "rmsprop", "mse"),
+            (hyper.GetProperty("activation").GetString(), hyper.GetProperty("optimizer").GetString(), hyper.GetProperty("loss").GetString()));
+        Assert.Equal(report.Hyperparameters with { Hidden = Report.Hyperparameters.Hidden },
+            ModelReport.FromJson(report.ToJson()).Hyperparameters with { Hidden = Report.Hyperparameters.Hidden });
+    }
+
+    [Fact]
+    public void The_committed_model_s_report_reads_with_its_settings()
+    {
+        var stored = OnnxModelReader.Read(TestModels.DefaultModelPath()).Report.Hyperparameters;
+        Assert.Equal((ActivationKind.Relu, OptimizerKind.Adam, LossKind.CrossEntropy), (stored.Activation, stored.Optimizer, stored.Loss));
+        Assert.Equal([256, 128], stored.Hidden);
+    }
+
+    [Fact]
+    public void The_printed_report_is_camel_case_with_the_same_choice_names()
+    {
+        using var json = JsonDocument.Parse(Report.ToPrintedJson());
+        var root = json.RootElement;
+        Assert.Equal(["architecture", "created", "dataset", "history", "hyperparameters", "producer", "schemaVersion", "test"], Names(root));
+        var hyper = root.GetProperty("hyperparameters");
+        Assert.Equal(TrainingSetting.All.Select(s => s.JsonName).Order(StringComparer.Ordinal), Names(hyper));
+        Assert.Equal("relu", hyper.GetProperty("activation").GetString());
+        Assert.Equal("adam", hyper.GetProperty("optimizer").GetString());
+        Assert.Equal("crossentropy", hyper.GetProperty("loss").GetString());
+        Assert.Equal(["accuracy", "epoch", "loss", "seconds", "valAccuracy", "valLoss"], Names(root.GetProperty("history")[0]));
+        Assert.Equal(["train-images-idx3-ubyte", "train-labels-idx1-ubyte"], Names(root.GetProperty("dataset").GetProperty("sha256")));
+    }
+
+    [Fact]
+    public void The_stored_keys_are_the_settings_job_keys()
+    {
+        using var json = JsonDocument.Parse(Report.ToJson());
+        Assert.Equal(TrainingSetting.All.Select(s => s.JobKey).Order(StringComparer.Ordinal), Names(json.RootElement.GetProperty("hyperparameters")));
+    }
+
+    [Theory]
+    [InlineData("\"activation\": \"relu\"", "\"activation\": \"gelu\"")]
+    [InlineData("\"activation\": \"relu\"", "\"activation\": 1")]
+    [InlineData("\"learning_rate\": 0.001,", "")]
+    public void A_report_with_an_unknown_choice_or_a_missing_setting_is_a_format_exception(string from, string to)
+    {
+        var json = Report.ToJson();
+        Assert.Contains(from, json);
+        Assert.Throws<FormatException>(() => ModelReport.FromJson(json.Replace(from, to)));
     }
 
     [Theory]

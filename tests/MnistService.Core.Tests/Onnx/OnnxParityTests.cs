@@ -20,17 +20,17 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     public void A_model_trained_here_runs_the_same_in_onnx_runtime_and_in_our_mlp()
     {
         var data = TestMnist.Real;
-        var options = new TrainingOptions { Epochs = 1, Seed = 42 };
+        var options = new TrainingSettings { Epochs = 1, Seed = 42 };
         var train = data.Train.Take(20_000); // one short epoch is enough to give the weights structure
         var result = Trainer.Train(train.Images, train.Labels, options);
         var evaluation = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
         var report = new ModelReport
         {
             Created = DateTimeOffset.UtcNow,
-            Hyperparameters = options.ToHyperparameters(),
-            Architecture = result.Model.Describe(),
+            Hyperparameters = options,
+            Architecture = ArchitectureInfo.Of(result.Model),
             History = result.History,
-            Test = evaluation.ToTestResult(),
+            Test = TestResult.Of(evaluation),
             Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
             Producer = "mnist-train test",
         };
@@ -57,8 +57,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     {
         var report = OnnxModelReader.Read(TestModels.DefaultModelPath()).Report;
         // `mnist-train train --out models/mnist-mlp.onnx`: every setting at its default (threads do not change the result).
-        var defaults = new TrainingOptions().ToHyperparameters();
-        static string Json(Hyperparameters h) => System.Text.Json.JsonSerializer.Serialize(h, ModelReport.JsonOptions);
+        var defaults = new TrainingSettings();
+        static string Json(TrainingSettings h) => System.Text.Json.JsonSerializer.Serialize(h, ModelReport.JsonOptions);
         Assert.Equal(Json(defaults), Json(report.Hyperparameters with { Threads = defaults.Threads }));
         Assert.Equal(TestMnist.Real.Sha256, report.Dataset.Sha256);
         Assert.Equal(235_146, report.Architecture.Parameters);

@@ -1,5 +1,6 @@
 using MnistService.Core.Network;
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 
 namespace MnistService.Core.Tests.Onnx;
 
@@ -56,18 +57,18 @@ internal static class TestModels
         return new ModelReport
         {
             Created = new DateTimeOffset(2026, 11, 26, 16, 24, 55, TimeSpan.Zero).AddTicks(1234567),
-            Hyperparameters = new Hyperparameters
+            Hyperparameters = new TrainingSettings
             {
                 Hidden = layers.Take(layers.Count - 1).Select(l => l.Outputs).ToList(),
-                Activation = layers[0].Activation,
+                Activation = Enum.Parse<ActivationKind>(layers[0].Activation, ignoreCase: true),
                 Dropout = 0.3,
-                Optimizer = "adam",
+                Optimizer = OptimizerKind.Adam,
                 LearningRate = 0.001,
                 BatchSize = 128,
                 Epochs = 50,
                 Patience = 10,
                 ValidationSplit = 0.2,
-                Loss = "crossentropy",
+                Loss = LossKind.CrossEntropy,
                 Seed = 42,
                 Threads = 2,
             },

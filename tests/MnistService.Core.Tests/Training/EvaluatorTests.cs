@@ -26,13 +26,13 @@ public class EvaluatorTests
     public void Evaluation_counts_every_image_once()
     {
         var (images, labels) = TrainerTests.Synthetic(500, 9);
-        var model = Trainer.Train(images, labels, new TrainingOptions { Hidden = [32], Epochs = 3 }).Model;
+        var model = Trainer.Train(images, labels, new TrainingSettings { Hidden = [32], Epochs = 3 }).Model;
         var e = Evaluator.Evaluate(model, images, labels);
         Assert.Equal(500, e.Confusion.Sum(row => row.Sum()));
         Assert.Equal(e.Accuracy, Enumerable.Range(0, 10).Sum(d => e.Confusion[d][d]) / 500.0, 1e-12);
         Assert.Equal(labels.Count(l => l == 3), e.Classes[3].Support);
         Assert.True(e.Loss > 0);
-        Assert.Equal(e.Confusion, e.ToTestResult().Confusion);
+        Assert.Equal(e.Confusion, MnistService.Core.Onnx.TestResult.Of(e).Confusion);
     }
 
     /// <summary>The real thing: two epochs on MNIST (a subset for speed) must beat 95 % on the full test set.</summary>
@@ -41,7 +41,7 @@ public class EvaluatorTests
     {
         var data = TestMnist.Real;
         var train = data.Train.Take(30_000);
-        var result = Trainer.Train(train.Images, train.Labels, new TrainingOptions { Epochs = 2 });
+        var result = Trainer.Train(train.Images, train.Labels, new TrainingSettings { Epochs = 2 });
         Assert.Equal(2, result.History.Count);
         var test = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
         Assert.True(test.Accuracy > 0.95, $"test accuracy {test.Accuracy:P2}");

@@ -31,7 +31,7 @@ public class TrainerTests
     }
 
     // Wide enough that the matrix products are split over threads.
-    private static readonly TrainingOptions Short = new() { Hidden = [96, 64], Epochs = 2, BatchSize = 64 };
+    private static readonly TrainingSettings Short = new() { Hidden = [96, 64], Epochs = 2, BatchSize = 64 };
 
     [Fact]
     public void Two_runs_with_the_same_seed_give_identical_parameters_whatever_the_thread_count()
@@ -58,9 +58,10 @@ public class TrainerTests
     public void Every_configuration_learns_the_synthetic_task(string optimizer, string loss, string activation, double dropout)
     {
         var (images, labels) = Synthetic(1_200, 2);
-        var options = new TrainingOptions
+        var options = new TrainingSettings
         {
-            Hidden = [32], Optimizer = optimizer, Loss = loss, Activation = activation, Dropout = dropout, Epochs = 10,
+            Hidden = [32], Optimizer = Choice<OptimizerKind>(optimizer), Loss = Choice<LossKind>(loss),
+            Activation = Choice<ActivationKind>(activation), Dropout = dropout, Epochs = 10,
             LearningRate = optimizer == "sgd" ? 0.1 : 0.001, Momentum = optimizer == "sgd" ? 0.9 : 0,
         };
         var result = Trainer.Train(images, labels, options);
@@ -75,7 +76,7 @@ public class TrainerTests
     {
         var (images, labels) = Synthetic(600, 5);
         var observer = new RecordingObserver { Diverging = true };
-        var options = new TrainingOptions { Hidden = [16], Optimizer = "sgd", LearningRate = 1e30, Epochs = 5, BatchSize = 100 };
+        var options = new TrainingSettings { Hidden = [16], Optimizer = OptimizerKind.Sgd, LearningRate = 1e30, Epochs = 5, BatchSize = 100 };
 
         var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(images, labels, options, observer));
 
@@ -94,7 +95,7 @@ public class TrainerTests
         var rng = new Rng(4);
         byte[] labels = Enumerable.Range(0, 600).Select(_ => (byte)rng.NextInt(10)).ToArray();
         var observer = new RecordingObserver();
-        var result = Trainer.Train(images, labels, new TrainingOptions { Hidden = [16], Epochs = 40, Patience = 2, BatchSize = 100 }, observer);
+        var result = Trainer.Train(images, labels, new TrainingSettings { Hidden = [16], Epochs = 40, Patience = 2, BatchSize = 100 }, observer);
 
         Assert.True(result.StoppedEarly);
         int best = result.History.MaxBy(h => h.ValAccuracy)!.Epoch; // the first best, as strict improvement keeps it
@@ -115,63 +116,103 @@ public class TrainerTests
         var (images, labels) = Synthetic(600, 5);
         using var cts = new CancellationTokenSource();
         var observer = new RecordingObserver { CancelAfterBatches = 3, Source = cts };
-        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(images, labels, new TrainingOptions { Hidden = [16], BatchSize = 32 }, observer, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(images, labels, new TrainingSettings { Hidden = [16], BatchSize = 32 }, observer, cts.Token));
         Assert.Equal(3, observer.Batches);
     }
 
     [Theory]
-    [InlineData("--batch-size must be at least 1")]
-    [InlineData("--epochs must be at least 1")]
-    [InlineData("--learning-rate must be a positive number")]
-    [InlineData("--validation-split must be greater than 0 and less than 1")]
-    [InlineData("--dropout must be in [0, 1)")]
-    [InlineData("--optimizer must be adam, sgd or rmsprop")]
-    [InlineData("--loss must be crossentropy or mse")]
-    [InlineData("--activation must be relu, sigmoid or tanh")]
-    [InlineData("--hidden sizes must be at least 1")]
-    [InlineData("--momentum applies only to --optimizer sgd")]
-    [InlineData("--threads must be 0 (all cores) or more")]
-    [InlineData("--patience must be at least 1")]
-    public void Invalid_options_are_rejected_with_a_message_naming_the_option(string message)
+    [InlineData("batch_size", "must be 1-60000, got 0.")]
+    [InlineData("batch_size", "must be 1-60000, got 60001.")]
+    [InlineData("epochs", "must be 1-1000, got 0.")]
+    [InlineData("epochs", "must be 1-1000, got 1001.")]
+    [InlineData("learning_rate", "must be a positive number, got -1.")]
+    [InlineData("validation_split", "must be above 0 and below 1")]
+    [InlineData("dropout", "must be at least 0 and below 1, got 1.")]
+    [InlineData("optimizer", "must be one of adam, sgd, rmsprop, got 9.")]
+    [InlineData("loss", "must be one of crossentropy, mse, got 9.")]
+    [InlineData("activation", "must be one of relu, sigmoid, tanh, got 9.")]
+    [InlineData("hidden", "widths must be 1-4096, got 0.")]
+    [InlineData("hidden", "widths must be 1-4096, got 4097.")]
+    [InlineData("momentum", "applies only to the sgd optimizer, not adam.")]
+    [InlineData("threads", "must be 0 (every core) to 1024, got -1.")]
+    [InlineData("threads", "must be 0 (every core) to 1024, got 1025.")]
+    [InlineData("patience", "must be at least 1, got 0.")]
+    public void An_invalid_setting_is_reported_by_setting_in_words_that_fit_every_surface(string key, string message)
     {
-        var bad = message.Split(' ')[0] switch
+        var got = message.Split(' ')[^1].TrimEnd('.');
+        var bad = key switch
         {
-            "--batch-size" => new TrainingOptions { BatchSize = 0 },
-            "--epochs" => new TrainingOptions { Epochs = 0 },
-            "--learning-rate" => new TrainingOptions { LearningRate = -1 },
-            "--validation-split" => new TrainingOptions { ValidationSplit = 1 },
-            "--dropout" => new TrainingOptions { Dropout = 1 },
-            "--optimizer" => new TrainingOptions { Optimizer = "adagrad" },
-            "--loss" => new TrainingOptions { Loss = "hinge" },
-            "--activation" => new TrainingOptions { Activation = "gelu" },
-            "--hidden" => new TrainingOptions { Hidden = [256, 0] },
-            "--momentum" => new TrainingOptions { Momentum = 0.9 },
-            "--threads" => new TrainingOptions { Threads = -1 },
-            _ => new TrainingOptions { Patience = 0 },
+            "batch_size" => new TrainingSettings { BatchSize = int.Parse(got) },
+            "epochs" => new TrainingSettings { Epochs = int.Parse(got) },
+            "learning_rate" => new TrainingSettings { LearningRate = -1 },
+            "validation_split" => new TrainingSettings { ValidationSplit = 1 },
+            "dropout" => new TrainingSettings { Dropout = 1 },
+            "optimizer" => new TrainingSettings { Optimizer = (OptimizerKind)9 },
+            "loss" => new TrainingSettings { Loss = (LossKind)9 },
+            "activation" => new TrainingSettings { Activation = (ActivationKind)9 },
+            "hidden" => new TrainingSettings { Hidden = [256, int.Parse(got)] },
+            "momentum" => new TrainingSettings { Momentum = 0.9 },
+            "threads" => new TrainingSettings { Threads = int.Parse(got) },
+            _ => new TrainingSettings { Patience = 0 },
         };
-        var e = Assert.Throws<ArgumentException>(bad.Validate);
-        Assert.StartsWith(message, e.Message);
-        Assert.Throws<ArgumentException>(() => Trainer.Train(new float[784], [1], bad));
+
+        var error = Assert.Single(bad.Validate());
+
+        Assert.Equal(key, error.Setting.JobKey);
+        Assert.StartsWith(message, error.Message);
+        // The caller names the setting (--epochs, epochs, an API field): the message names no surface.
+        Assert.DoesNotContain("--", error.Message);
+        Assert.Equal($"{error.Setting.CliOption} {error.Message}", error.Describe(s => s.CliOption));
+        var thrown = Assert.Throws<TrainingSettingsException>(() => Trainer.Train(new float[784], [1], bad));
+        Assert.Equal([error], thrown.Errors);
+    }
+
+    [Fact]
+    public void The_upper_bounds_are_allowed()
+    {
+        var settings = new TrainingSettings { Hidden = [4096], BatchSize = 60_000, Epochs = 1000, Threads = 1024, Optimizer = OptimizerKind.Sgd, Momentum = 0.9 };
+        Assert.Empty(settings.Validate());
+        Assert.Empty(TrainingSettings.ValidateTrainLimit(2));
+        Assert.Empty(TrainingSettings.ValidateTrainLimit(60_000));
+        Assert.Empty(TrainingSettings.ValidateTrainLimit(null));
+        Assert.Equal("train_limit", Assert.Single(TrainingSettings.ValidateTrainLimit(60_001)).Setting.JobKey);
+        Assert.Equal("train_limit", Assert.Single(TrainingSettings.ValidateTrainLimit(1)).Setting.JobKey);
+    }
+
+    [Fact]
+    public void Every_setting_has_one_name_per_surface_derived_from_its_property()
+    {
+        var setting = TrainingSetting.LearningRate;
+        Assert.Equal(("LearningRate", "--learning-rate", "learning_rate", "learningRate"),
+            (setting.PropertyName, setting.CliOption, setting.JobKey, setting.JsonName));
+        Assert.Equal("--train-limit", TrainingSetting.TrainLimit.CliOption);
+        Assert.Equal(typeof(TrainingSettings).GetProperties().Select(p => p.Name), TrainingSetting.All.Select(s => s.PropertyName));
+        Assert.Equal(["relu", "sigmoid", "tanh"], TrainingSetting.Activation.Choices);
     }
 
     [Fact]
     public void Data_that_does_not_fit_is_rejected()
     {
-        var options = new TrainingOptions();
+        var options = new TrainingSettings();
         Assert.Contains("need 1568 pixels", Assert.Throws<ArgumentException>(() => Trainer.Train(new float[784], [1, 2], options)).Message);
         Assert.Contains("digits are 0 to 9", Assert.Throws<ArgumentException>(() => Trainer.Train(new float[1568], [1, 12], options)).Message);
-        Assert.Contains("both need at least one", Assert.Throws<ArgumentException>(() => Trainer.Train(new float[784], [1], options)).Message);
+        var split = Assert.Single(Assert.Throws<TrainingSettingsException>(() => Trainer.Train(new float[784], [1], options)).Errors);
+        Assert.Equal(TrainingSetting.ValidationSplit, split.Setting);
+        Assert.Contains("both need at least one", split.Message);
     }
 
     [Fact]
     public void The_defaults_are_the_tutorials()
     {
-        var o = new TrainingOptions();
+        var o = new TrainingSettings();
         Assert.Equal([256, 128], o.Hidden);
-        Assert.Equal(("relu", 0.3, "adam", 0.001, 0.0, 128, 50, 10, 0.2, "crossentropy", 42, 0),
+        Assert.Equal((ActivationKind.Relu, 0.3, OptimizerKind.Adam, 0.001, 0.0, 128, 50, 10, 0.2, LossKind.CrossEntropy, 42, 0),
             (o.Activation, o.Dropout, o.Optimizer, o.LearningRate, o.Momentum, o.BatchSize, o.Epochs, o.Patience, o.ValidationSplit, o.Loss, o.Seed, o.Threads));
         Assert.Equal(235_146, new Mlp(o.ToSpec(), o.Seed).ParameterCount);
     }
+
+    private static T Choice<T>(string name) where T : struct, Enum =>
+        ChoiceNames.TryParse(name, out T value) ? value : throw new ArgumentException($"No {typeof(T).Name} '{name}'.");
 
     private sealed class RecordingObserver : ITrainingObserver
     {

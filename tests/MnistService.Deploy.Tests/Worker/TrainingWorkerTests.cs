@@ -33,12 +33,15 @@ public sealed class TrainingWorkerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{ "epochs": 0, "optimizer": "adamw" }""", "epochs 0 must be 1-1000.", "optimizer 'adamw' must be one of adam, sgd, rmsprop.")]
-    [InlineData("""{ "lerning_rate": 0.1 }""", "lerning_rate", null)]
-    [InlineData("""{ "hidden": "256,128" }""", "not a valid job", null)]
+    [InlineData("""{ "epochs": 0, "optimizer": "adamw" }""", "epochs must be 1-1000, got 0.", "optimizer must be one of adam, sgd, rmsprop, got \"adamw\".")]
+    [InlineData("""{ "lerning_rate": 0.1 }""", "'lerning_rate' is not a job key; the keys are model, hidden,", null)]
+    [InlineData("""{ "hidden": "256,128" }""", "hidden must be a list of whole numbers, e.g. [256, 128], got \"256,128\".", null)]
+    [InlineData("""{ "momentum": 0.9 }""", "momentum applies only to the sgd optimizer, not adam.", null)]
+    [InlineData("""{ "hidden": [64, 5000], "batch_size": 60001, "threads": 2000, "train_limit": 70000 }""", "hidden widths must be 1-4096, got 5000.", "train_limit must be 2-60000")]
+    [InlineData("""{ "batch_size": 60001, "threads": 2000 }""", "batch_size must be 1-60000, got 60001.", "threads must be 0 (every core) to 1024, got 2000.")]
     [InlineData("""{ "epochs": 3, """, "not a valid job", null)]
     [InlineData("""{ "model": "../escape" }""", "model '../escape' must be", null)]
-    [InlineData("""{ "dropout": 1.5, "validation_split": -0.1, "learning_rate": 0 }""", "dropout 1.5", "validation_split -0.1")]
+    [InlineData("""{ "dropout": 1.5, "validation_split": -0.1, "learning_rate": 0 }""", "dropout must be at least 0 and below 1, got 1.5.", "validation_split must be above 0 and below 1 (early stopping watches the validation accuracy), got -0.1.")]
     public async Task A_job_with_bad_settings_ends_failed_with_the_reason_and_trains_nothing(string json, string reason, string? alsoReason)
     {
         var trained = false;
@@ -58,6 +61,29 @@ public sealed class TrainingWorkerTests : IDisposable
         Assert.False(trained);
         Assert.Empty(Directory.EnumerateFiles(_models, "*.onnx"));
         Assert.True(File.Exists(Path.Combine(worker.Jobs, "bad.json.done")));
+    }
+
+    [Theory]
+    [InlineData("""{ "epochs": "ten" }""", "epochs must be a whole number, got \"ten\".")]
+    [InlineData("""{ "epochs": 2.5 }""", "epochs must be a whole number, got 2.5.")]
+    [InlineData("""{ "train_limit": 1e12 }""", "train_limit must be a whole number, got 1e12.")]
+    [InlineData("""{ "dropout": "high" }""", "dropout must be a number, got \"high\".")]
+    [InlineData("""{ "activation": 1 }""", "activation must be one of relu, sigmoid, tanh, got 1.")]
+    [InlineData("""{ "hidden": [64, "x"] }""", "hidden must be a list of whole numbers, e.g. [256, 128], got [64, \"x\"].")]
+    [InlineData("""{ "replace": "yes" }""", "replace must be true or false, got \"yes\".")]
+    [InlineData("""{ "model": 5 }""", "model must be a name (text), got 5.")]
+    [InlineData("""[1, 2]""", "expected an object of settings, got [1, 2].")]
+    public async Task A_value_of_the_wrong_kind_is_named_by_its_key_and_kind_never_a_dotnet_type(string json, string reason)
+    {
+        await using var worker = await WorkerHarness.StartAsync(_models, FakeTrainers.Quick());
+        worker.Drop("kind", json);
+
+        var status = await worker.WaitForAsync("kind", s => s.State is JobState.Succeeded or JobState.Failed);
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.EndsWith(reason, status.Error);
+        foreach (var dotnet in new[] { "System.", "Int32", "Double", "Boolean", "could not be converted", "$." })
+            Assert.DoesNotContain(dotnet, status.Error);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 using MnistService.Trainer.Worker;
 
 namespace MnistService.Deploy.Tests.Worker;
@@ -79,7 +80,7 @@ public static class FakeTrainers
     /// <summary>Reports each epoch and writes a small file atomically as the "model".</summary>
     public static JobTrainer Quick(byte[]? content = null) => (job, modelPath, progress, cancellationToken) =>
     {
-        var epochs = Math.Min(job.Epochs, 3);
+        var epochs = Math.Min(job.Settings.Epochs, 3);
         var history = new List<EpochRecord>();
         for (var epoch = 1; epoch <= epochs; epoch++)
         {
@@ -106,12 +107,7 @@ public static class FakeTrainers
     public static ModelReport Report(TrainingJob job, IReadOnlyList<EpochRecord> history) => new()
     {
         Created = DateTimeOffset.UtcNow,
-        Hyperparameters = new Hyperparameters
-        {
-            Hidden = job.Hidden, Activation = job.Activation, Dropout = job.Dropout, Optimizer = job.Optimizer,
-            LearningRate = job.LearningRate, BatchSize = job.BatchSize, Epochs = job.Epochs, Patience = job.Patience,
-            ValidationSplit = job.ValidationSplit, Loss = job.Loss, Seed = job.Seed,
-        },
+        Hyperparameters = job.Settings,
         Architecture = new ArchitectureInfo { Inputs = 784, Layers = [], Parameters = 0 },
         History = history,
         Test = new TestResult(0.875, 0.4, []),

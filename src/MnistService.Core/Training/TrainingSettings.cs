@@ -1,0 +1,133 @@
+using System.Globalization;
+using MnistService.Core.Network;
+
+namespace MnistService.Core.Training;
+
+/// <summary>
+/// Every setting of a training run: what <c>mnist-train train</c> takes as options, a job file as keys,
+/// and a model's report stores as its hyperparameters. The defaults are the tutorial's model with dropout.
+/// <see cref="TrainingSetting"/> names each one for every surface.
+/// </summary>
+public sealed record TrainingSettings
+{
+    public const int MaxHiddenWidth = 4096;
+    public const int MaxBatchSize = 60_000;
+    public const int MaxEpochs = 1000;
+    public const int MaxThreads = 1024;
+    /// <summary>One training and one validation image.</summary>
+    public const int MinTrainLimit = 2;
+    /// <summary>The MNIST training set.</summary>
+    public const int MaxTrainLimit = 60_000;
+
+    /// <summary>Hidden layer widths, input side first.</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = [256, 128];
+    /// <summary>The activation of every hidden layer.</summary>
+    public ActivationKind Activation { get; init; } = ActivationKind.Relu;
+    /// <summary>Dropout rate after the first hidden layer; 0 = none.</summary>
+    public double Dropout { get; init; } = 0.3;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    public double LearningRate { get; init; } = 0.001;
+    /// <summary>SGD momentum; 0 = plain SGD. Only valid with the sgd optimizer.</summary>
+    public double Momentum { get; init; }
+    public int BatchSize { get; init; } = 128;
+    /// <summary>The maximum number of epochs; early stopping may end sooner.</summary>
+    public int Epochs { get; init; } = 50;
+    /// <summary>Epochs without a better validation accuracy before training stops.</summary>
+    public int Patience { get; init; } = 10;
+    /// <summary>The fraction of the training data, taken from its end, held out for validation.</summary>
+    public double ValidationSplit { get; init; } = 0.2;
+    public LossKind Loss { get; init; } = LossKind.CrossEntropy;
+    public int Seed { get; init; } = 42;
+    /// <summary>Worker threads; 0 = all cores. The result does not depend on it.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
+    public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
+
+    /// <summary>
+    /// Every setting out of range, by setting; empty when the settings can train. The messages leave the
+    /// setting's name to the caller, who words it as its surface names it (see <see cref="SettingError"/>).
+    /// </summary>
+    public IReadOnlyList<SettingError> Validate()
+    {
+        var errors = new List<SettingError>();
+        void Add(TrainingSetting setting, string message) => errors.Add(new SettingError(setting, message));
+
+        if (Hidden is null || Hidden.Count == 0)
+        {
+            Add(TrainingSetting.Hidden, "needs at least one layer width.");
+        }
+        else if (Hidden.Where(width => width is < 1 or > MaxHiddenWidth).Take(1).ToList() is [var bad])
+        {
+            Add(TrainingSetting.Hidden, $"widths must be 1-{MaxHiddenWidth}, got {bad}.");
+        }
+        CheckChoice(TrainingSetting.Activation, Activation);
+        if (!(Dropout is >= 0 and < 1))
+        {
+            Add(TrainingSetting.Dropout, $"must be at least 0 and below 1, got {Format(Dropout)}.");
+        }
+        CheckChoice(TrainingSetting.Optimizer, Optimizer);
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate)))
+        {
+            Add(TrainingSetting.LearningRate, $"must be a positive number, got {Format(LearningRate)}.");
+        }
+        if (!(Momentum is >= 0 and < 1))
+        {
+            Add(TrainingSetting.Momentum, $"must be at least 0 and below 1, got {Format(Momentum)}.");
+        }
+        else if (Momentum > 0 && Optimizer != OptimizerKind.Sgd && Enum.IsDefined(Optimizer))
+        {
+            Add(TrainingSetting.Momentum, $"applies only to the sgd optimizer, not {ChoiceNames.Of(Optimizer)}.");
+        }
+        if (BatchSize is < 1 or > MaxBatchSize)
+        {
+            Add(TrainingSetting.BatchSize, $"must be 1-{MaxBatchSize}, got {BatchSize}.");
+        }
+        if (Epochs is < 1 or > MaxEpochs)
+        {
+            Add(TrainingSetting.Epochs, $"must be 1-{MaxEpochs}, got {Epochs}.");
+        }
+        if (Patience < 1)
+        {
+            Add(TrainingSetting.Patience, $"must be at least 1, got {Patience}.");
+        }
+        if (!(ValidationSplit is > 0 and < 1))
+        {
+            Add(TrainingSetting.ValidationSplit,
+                $"must be above 0 and below 1 (early stopping watches the validation accuracy), got {Format(ValidationSplit)}.");
+        }
+        CheckChoice(TrainingSetting.Loss, Loss);
+        if (Threads is < 0 or > MaxThreads)
+        {
+            Add(TrainingSetting.Threads, $"must be 0 (every core) to {MaxThreads}, got {Threads}.");
+        }
+        return errors;
+
+        void CheckChoice<T>(TrainingSetting setting, T value) where T : struct, Enum
+        {
+            if (!Enum.IsDefined(value))
+            {
+                Add(setting, $"must be one of {string.Join(", ", ChoiceNames.All<T>())}, got {Convert.ToInt32(value, CultureInfo.InvariantCulture)}.");
+            }
+        }
+    }
+
+    /// <exception cref="TrainingSettingsException">A setting is out of range.</exception>
+    public void EnsureValid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0)
+        {
+            throw new TrainingSettingsException(errors);
+        }
+    }
+
+    /// <summary>The range of a run's training-image limit (<see cref="TrainingSetting.TrainLimit"/>); null = all images.</summary>
+    public static IReadOnlyList<SettingError> ValidateTrainLimit(int? trainLimit) =>
+        trainLimit is < MinTrainLimit or > MaxTrainLimit
+            ? [new SettingError(TrainingSetting.TrainLimit,
+                $"must be {MinTrainLimit}-{MaxTrainLimit} (at least one training and one validation image), got {trainLimit}.")]
+            : [];
+
+    internal static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+}
