@@ -5,7 +5,7 @@ namespace MnistService.Api.Tests.Infrastructure;
 /// <summary>Model files for reload tests, made from the committed default model.</summary>
 public static class ModelFiles
 {
-    public static byte[] Default => File.ReadAllBytes(TestPaths.DefaultModel);
+    public static byte[] Default => File.ReadAllBytes(Repo.DefaultModel);
 
     /// <summary>
     /// The default model with one more metadata entry: a valid ONNX file with different bytes (protobuf

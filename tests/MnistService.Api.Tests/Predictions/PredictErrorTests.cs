@@ -111,7 +111,7 @@ public sealed class PredictErrorTests(CommittedModelFixture fixture)
     [Fact]
     public async Task Image_over_the_configured_pixel_limit_is_413()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxImagePixels"] = "10000" });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxImagePixels"] = "10000" });
         using var client = factory.CreateClient();
         var image = TestImages.BlackOnWhite(MnistTestSet.Images[0], new SixLabors.ImageSharp.Formats.Png.PngEncoder(), scale: 4);
         await HttpAssert.Problem(await client.PostAsync("/predict", HttpAssert.Bytes(image, "image/png")), HttpStatusCode.RequestEntityTooLarge);

@@ -4,13 +4,12 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace MnistService.Tests.Processes;
+namespace MnistService.Testing;
 
 /// <summary>
 /// A real process started by a test (the service, the worker, a replayed image's ENTRYPOINT): its output
 /// kept for failure messages, its peak memory sampled, readiness awaited over HTTP, stopped with SIGTERM
 /// or SIGKILL. Disposing kills it if it still runs, by its own id and nothing else.
-/// One implementation for Deploy.Tests and Reliability.Tests (linked into both).
 /// </summary>
 public sealed class ChildProcess : IDisposable, IAsyncDisposable
 {

@@ -1,4 +1,4 @@
-namespace MnistService.Reliability.Tests.Infrastructure;
+namespace MnistService.Testing;
 
 /// <summary>The service's build output started as a real process on 127.0.0.1, over a models directory of the test's.</summary>
 public sealed class ServiceProcess : IDisposable
