@@ -23,8 +23,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     [InlineData("small-odd")]
     public void Exported_model_passes_onnx_checker_with_full_check(string network)
     {
-        if (!DebianOnnx.Available(output))
-            return;
+        DebianOnnx.Require();
         var layers = network == "tutorial" ? TestModels.Tutorial() : TestModels.SmallOdd();
         using var dir = new TestModels.TempDirectory();
         string path = dir.File("model.onnx");
@@ -42,8 +41,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     [Fact]
     public void Committed_default_model_passes_onnx_checker_with_full_check()
     {
-        if (!DebianOnnx.Available(output))
-            return;
+        DebianOnnx.Require();
 
         var (exitCode, text) = DebianOnnx.Run(CheckScript, TestModels.DefaultModelPath());
 
@@ -56,8 +54,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     [Fact]
     public void Our_proto_agrees_with_the_onnx_package_on_every_number()
     {
-        if (!DebianOnnx.Available(output))
-            return;
+        DebianOnnx.Require();
         const string dump = """
             import json
             from onnx import onnx_ml_pb2 as pb
