@@ -12,6 +12,9 @@ public sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>The names of what the directory holds, sorted.</summary>
+    public string[] Entries() => Directory.GetFileSystemEntries(Path).Select(entry => System.IO.Path.GetFileName(entry)).Order().ToArray();
+
     public void Dispose() => TryDelete(Path);
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     {
         DebianOnnx.Require();
         var layers = network == "tutorial" ? TestModels.Tutorial() : TestModels.SmallOdd();
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, TestModels.Report(layers));
 
@@ -43,7 +43,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     {
         DebianOnnx.Require();
 
-        var (exitCode, text) = DebianOnnx.Run(CheckScript, TestModels.DefaultModelPath());
+        var (exitCode, text) = DebianOnnx.Run(CheckScript, Repo.DefaultModel);
 
         output.WriteLine(text);
         Assert.True(exitCode == 0 && text.Contains("OK"), $"onnx.checker.check_model failed:\n{text}");
