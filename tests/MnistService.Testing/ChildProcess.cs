@@ -32,8 +32,14 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        if (!inheritEnvironment) start.Environment.Clear();
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        if (!inheritEnvironment)
+        {
+            start.Environment.Clear();
+        }
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -91,7 +97,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(path);
-                if (response.StatusCode == HttpStatusCode.OK) return;
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -107,7 +116,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (!HasExited) Signal(Signals.SigTerm);
+            if (!HasExited)
+            {
+                Signal(Signals.SigTerm);
+            }
         }
         catch (InvalidOperationException) when (HasExited)
         {
@@ -126,7 +138,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
         }
         catch (InvalidOperationException)
         {
@@ -147,20 +162,32 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (_process.HasExited) return;
+            if (_process.HasExited)
+            {
+                return;
+            }
             _process.Refresh();
             var current = _process.WorkingSet64;
-            if (current > Interlocked.Read(ref _peakWorkingSet)) Interlocked.Exchange(ref _peakWorkingSet, current);
+            if (current > Interlocked.Read(ref _peakWorkingSet))
+            {
+                Interlocked.Exchange(ref _peakWorkingSet, current);
+            }
         }
         catch (InvalidOperationException) { }
     }
 
     private void Append(string? line)
     {
-        if (line is null) return;
+        if (line is null)
+        {
+            return;
+        }
         lock (_output)
         {
-            if (_output.Length < MaxOutputChars) _output.AppendLine(line);
+            if (_output.Length < MaxOutputChars)
+            {
+                _output.AppendLine(line);
+            }
         }
     }
 
