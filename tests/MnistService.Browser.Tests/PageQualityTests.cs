@@ -51,8 +51,8 @@ public sealed class PageQualityTests(PageServer server)
         await page.FocusAsync("#upload");
         var chooser = await session.ExpectFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
         Assert.False(chooser.IsMultiple);
-        await chooser.SetFilesAsync(new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = Digits.TestImageFile(0) });
-        Assert.Equal(Digits.TestLabel(0).ToString(), (await session.WaitForVerdictAsync()).Digit);
+        await chooser.SetFilesAsync(new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = TestImages.OnWhitePaper(MnistTestSet.Images[0]) });
+        Assert.Equal(MnistTestSet.Labels[0].ToString(), (await session.WaitForVerdictAsync()).Digit);
         session.AssertNoConsoleErrors();
     }
 
@@ -91,7 +91,7 @@ public sealed class PageQualityTests(PageServer server)
         await page.HoverAsync(".confusions li >> nth=0");
         await page.HoverAsync("#curves circle.chart-point >> nth=0");
         await page.ClickAsync("#undo");
-        await page.SetInputFilesAsync("#file-input", new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = Digits.TestImageFile(0) });
+        await page.SetInputFilesAsync("#file-input", new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = TestImages.OnWhitePaper(MnistTestSet.Images[0]) });
         await session.WaitForVerdictAsync();
         await page.SelectOptionAsync("#model-select", PageServer.SecondModel);
         await session.WaitForVerdictAsync();
@@ -138,7 +138,7 @@ public sealed class PageQualityTests(PageServer server)
         Assert.Equal("7", (await session.WaitForVerdictAsync()).Digit);
         await page.Mouse.MoveAsync(0, 0);
         await session.ScreenshotAsync($"page-{name}.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot.Artifacts, $"page-{name}-first-screen.png") });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts.Directory, $"page-{name}-first-screen.png") });
 
         // Nothing sticks out sideways: no horizontal scrolling, every card inside the viewport.
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
@@ -154,7 +154,7 @@ public sealed class PageQualityTests(PageServer server)
             "e => { const r = e.getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }");
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
-            Path = Path.Combine(RepositoryRoot.Artifacts, $"page-{name}-pixel-values.png"),
+            Path = Path.Combine(Artifacts.Directory, $"page-{name}-pixel-values.png"),
             FullPage = true,
             Clip = new Clip { X = (float)card[0], Y = (float)card[1], Width = (float)card[2], Height = (float)card[3] },
         });

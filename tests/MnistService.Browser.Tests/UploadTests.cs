@@ -15,8 +15,8 @@ public sealed class UploadTests(PageServer server)
     public async Task An_image_chosen_with_the_upload_button_is_read()
     {
         await using var session = await PageSession.OpenAsync(server);
-        var label = Digits.TestLabel(PngIndex);
-        var file = new FilePayload { Name = "photo-of-a-digit.png", MimeType = "image/png", Buffer = Digits.TestImageFile(PngIndex) };
+        var label = MnistTestSet.Labels[PngIndex];
+        var file = new FilePayload { Name = "photo-of-a-digit.png", MimeType = "image/png", Buffer = TestImages.OnWhitePaper(MnistTestSet.Images[PngIndex]) };
 
         // The button opens the file chooser (the input itself is hidden).
         var chooser = await session.ExpectFileChooserAsync(() => session.Page.ClickAsync("#upload"));
@@ -38,8 +38,8 @@ public sealed class UploadTests(PageServer server)
     public async Task An_image_dropped_on_the_page_is_read()
     {
         await using var session = await PageSession.OpenAsync(server);
-        var label = Digits.TestLabel(JpegIndex);
-        var bytes = Convert.ToBase64String(Digits.TestImageFile(JpegIndex, size: 120, jpeg: true));
+        var label = MnistTestSet.Labels[JpegIndex];
+        var bytes = Convert.ToBase64String(TestImages.OnWhitePaper(MnistTestSet.Images[JpegIndex], size: 120, jpeg: true));
 
         var transfer = await session.Page.EvaluateHandleAsync("""
             (b64) => {
@@ -68,7 +68,7 @@ public sealed class UploadTests(PageServer server)
         await using var session = await PageSession.OpenAsync(server);
         const string name = "<img src=x onerror=\"window.pwned=1\">.png";
 
-        await session.Page.SetInputFilesAsync("#file-input", new FilePayload { Name = name, MimeType = "image/png", Buffer = Digits.TestImageFile(PngIndex) });
+        await session.Page.SetInputFilesAsync("#file-input", new FilePayload { Name = name, MimeType = "image/png", Buffer = TestImages.OnWhitePaper(MnistTestSet.Images[PngIndex]) });
         await session.WaitForVerdictAsync();
 
         await Assertions.Expect(session.Page.Locator("#upload-name")).ToHaveTextAsync(name);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MnistService.Deploy.Tests.Infrastructure;
 
 namespace MnistService.Deploy.Tests;
@@ -9,7 +8,7 @@ namespace MnistService.Deploy.Tests;
 /// </summary>
 public sealed class SeedModelsTests : IDisposable
 {
-    private readonly string _volume = Repo.NewTempDirectory("seed");
+    private readonly string _volume = TempDirectory.New("seed");
 
     public void Dispose() => Directory.Delete(_volume, recursive: true);
 
@@ -57,9 +56,7 @@ public sealed class SeedModelsTests : IDisposable
             .Replace("\u0001", Repo.PathOf("models"), StringComparison.Ordinal);
         if (Environment.UserName != "root")
             mapped = mapped.Replace($"chown -R 1654:1654 {_volume}", "true", StringComparison.Ordinal);
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", mapped]) { RedirectStandardError = true })!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{mapped}\n{await error}");
+        var result = await Command.BashAsync(mapped);
+        Assert.True(result.Succeeded, $"{mapped}\n{result.Output}");
     }
 }

@@ -15,9 +15,9 @@ namespace MnistService.Reliability.Tests;
 /// </summary>
 public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _models = Repo.NewTempDirectory("swaps");
+    private readonly string _models = TempDirectory.New("swaps");
 
-    public void Dispose() => Repo.TryDelete(_models);
+    public void Dispose() => TempDirectory.TryDelete(_models);
 
     [Fact]
     public async Task Under_load_with_model_files_replaced_and_broken_no_request_fails_and_every_answer_is_from_a_complete_model()

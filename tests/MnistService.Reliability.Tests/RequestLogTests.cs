@@ -12,9 +12,9 @@ namespace MnistService.Reliability.Tests;
 /// </summary>
 public sealed class RequestLogTests : IDisposable
 {
-    private readonly string _models = Repo.NewTempDirectory("request-log");
+    private readonly string _models = TempDirectory.New("request-log");
 
-    public void Dispose() => Repo.TryDelete(_models);
+    public void Dispose() => TempDirectory.TryDelete(_models);
 
     [Fact]
     public async Task Every_request_gets_one_json_line_and_probes_and_scrapes_are_logged_at_debug()

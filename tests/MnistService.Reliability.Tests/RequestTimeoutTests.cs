@@ -8,9 +8,9 @@ namespace MnistService.Reliability.Tests;
 /// <summary>A client that starts a request and then sends nothing more is cut off with 408 problem+json (real Kestrel).</summary>
 public sealed class RequestTimeoutTests : IDisposable
 {
-    private readonly string _models = Repo.NewTempDirectory("timeout");
+    private readonly string _models = TempDirectory.New("timeout");
 
-    public void Dispose() => Repo.TryDelete(_models);
+    public void Dispose() => TempDirectory.TryDelete(_models);
 
     [Fact]
     public async Task A_stalled_upload_gets_408_problem_json_at_the_configured_timeout_and_the_service_goes_on()

@@ -12,9 +12,9 @@ namespace MnistService.Reliability.Tests;
 /// </summary>
 public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _models = Repo.NewTempDirectory("shutdown");
+    private readonly string _models = TempDirectory.New("shutdown");
 
-    public void Dispose() => Repo.TryDelete(_models);
+    public void Dispose() => TempDirectory.TryDelete(_models);
 
     [Fact]
     public async Task On_SIGTERM_requests_in_flight_all_succeed_new_connections_are_refused_and_the_process_exits_zero()

@@ -17,14 +17,14 @@ namespace MnistService.Reliability.Tests;
 public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
 {
     private const string Model = "mnist-worker";
-    private readonly string _models = Repo.NewTempDirectory("kill");
+    private readonly string _models = TempDirectory.New("kill");
 
-    public void Dispose() => Repo.TryDelete(_models);
+    public void Dispose() => TempDirectory.TryDelete(_models);
 
     [Fact]
     public async Task A_worker_killed_mid_job_or_mid_write_never_leaves_a_model_the_service_cannot_load()
     {
-        Assert.True(Directory.Exists(Repo.MnistDirectory), $"MNIST is needed at {Repo.MnistDirectory} (or MNIST_DATA_DIR)");
+        Assert.True(Directory.Exists(MnistTestSet.Directory), $"MNIST is needed at {MnistTestSet.Directory} (or MNIST_DATA_DIR)");
         var kills = ReliabilitySettings.Int("RELIABILITY_WORKER_KILLS", 6);
         var random = new Random(ReliabilitySettings.Int("RELIABILITY_WORKER_SEED", 7));
         using var service = await ServiceProcess.StartAsync(_models, probe: "healthz");
@@ -108,7 +108,7 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
 
     private ChildProcess StartWorker(bool untilIdle)
     {
-        List<string> arguments = ["worker", "--models", _models, "--data", Repo.MnistDirectory, "--poll-seconds", "0.2"];
+        List<string> arguments = ["worker", "--models", _models, "--data", MnistTestSet.Directory, "--poll-seconds", "0.2"];
         if (untilIdle) arguments.Add("--until-idle");
         return ChildProcess.Dotnet(Repo.WorkerDll, arguments, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" }, _models);
     }

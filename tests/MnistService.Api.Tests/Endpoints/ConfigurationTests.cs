@@ -13,7 +13,7 @@ public sealed class ConfigurationTests
     [InlineData("Models:IntraOpThreads", "0")]
     public void Invalid_options_stop_the_service_at_start(string key, string value)
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
         Assert.IsType<OptionsValidationException>(error.GetBaseException());
         Assert.Contains(key.Split(':')[1], error.GetBaseException().Message);
@@ -22,9 +22,9 @@ public sealed class ConfigurationTests
     [Fact]
     public void Web_root_and_models_are_found_walking_up_from_the_content_root()
     {
-        var projectDirectory = Path.Combine(TestPaths.RepoRoot, "src", "MnistService.Api");
-        Assert.Equal(Path.Combine(TestPaths.RepoRoot, "models"), RepositoryPaths.Resolve(null, projectDirectory, "models"));
-        Assert.Equal(Path.Combine(TestPaths.RepoRoot, "models"), RepositoryPaths.Resolve("", TestPaths.RepoRoot, "models"));
+        var projectDirectory = Path.Combine(Repo.Root, "src", "MnistService.Api");
+        Assert.Equal(Path.Combine(Repo.Root, "models"), RepositoryPaths.Resolve(null, projectDirectory, "models"));
+        Assert.Equal(Path.Combine(Repo.Root, "models"), RepositoryPaths.Resolve("", Repo.Root, "models"));
         Assert.Equal("/srv/models", RepositoryPaths.Resolve("/srv/models", projectDirectory, "models"));
         Assert.Equal(Path.Combine(projectDirectory, "m"), RepositoryPaths.Resolve("m", projectDirectory, "models"));
         Assert.Null(RepositoryPaths.FindUpwards("/", "no-such-directory-anywhere"));

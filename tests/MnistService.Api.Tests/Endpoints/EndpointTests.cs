@@ -40,7 +40,7 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         var json = await HttpAssert.Json(await _client.GetAsync("/models"));
         Assert.Equal("mnist-mlp", json.GetProperty("default").GetString());
         var model = json.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-mlp");
-        var expectedSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(TestPaths.DefaultModel)));
+        var expectedSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Repo.DefaultModel)));
         Assert.Equal(expectedSha, model.GetProperty("sha256").GetString());
         Assert.Equal(235_146, model.GetProperty("parameters").GetInt32());
         Assert.InRange(model.GetProperty("testAccuracy").GetDouble(), 0.9, 1.0);
@@ -154,7 +154,7 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
     {
         using var web = new TempDirectory();
         File.WriteAllText(web.File("index.html"), "<!doctype html><title>MNIST page</title>");
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["StaticFiles:WebRoot"] = web.Path });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { ["StaticFiles:WebRoot"] = web.Path });
         using var client = factory.CreateClient();
         var response = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -61,7 +61,7 @@ public sealed class StartupFailureTests
             ["Shutdown:Timeout"] = "00:00:00.001",
             ["RateLimiting:BurstLimit"] = "0",
         };
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, settings);
+        using var factory = new ApiFactory(Repo.ModelsDirectory, settings);
 
         var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
@@ -82,7 +82,7 @@ public sealed class StartupFailureTests
     public void A_failure_a_validator_worded_itself_is_passed_on_in_its_words()
     {
         var settings = new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = "not-an-address" };
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, settings);
+        using var factory = new ApiFactory(Repo.ModelsDirectory, settings);
         var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
         var (reason, expected) = StartupFailure.Describe(failure, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
@@ -95,7 +95,7 @@ public sealed class StartupFailureTests
     [Fact]
     public void A_value_of_the_wrong_type_is_named_with_where_it_came_from()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxRequestBytes"] = "five" });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxRequestBytes"] = "five" });
         var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
         var configuration = new ConfigurationBuilder().AddCommandLine(["--Limits:MaxRequestBytes=five"]).Build();

@@ -72,7 +72,7 @@ public sealed class FastPngDecoderTests
     {
         var transparent = color is PngColorType.GrayscaleWithAlpha or PngColorType.RgbWithAlpha or PngColorType.Palette;
         using var source = Noise(width, height, width * 31 + height, transparent, smooth);
-        var png = Infrastructure.TestImages.Encode(source, new PngEncoder
+        var png = TestImages.Encode(source, new PngEncoder
         {
             ColorType = color,
             BitDepth = PngBitDepth.Bit8,
@@ -116,9 +116,9 @@ public sealed class FastPngDecoderTests
     public void Decodes_canvas_drawings_with_empty_runs_identical_to_ImageSharp(PngFilterMethod filter, PngColorType color)
     {
         // Ink on a transparent background: long runs of zero bytes next to the strokes (the zero-run shortcut).
-        var placement = new Infrastructure.TestImages.Placement(9, 290, 270, 7, 3);
-        using var drawing = Image.Load<Rgba32>(Infrastructure.TestImages.TransparentPng(Infrastructure.MnistTestSet.Images[3], placement, new Rgb24(10, 200, 90)));
-        var png = Infrastructure.TestImages.Encode(drawing, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8, FilterMethod = filter });
+        var placement = new TestImages.Placement(9, 290, 270, 7, 3);
+        using var drawing = Image.Load<Rgba32>(TestImages.TransparentPng(MnistTestSet.Images[3], placement, new Rgb24(10, 200, 90)));
+        var png = TestImages.Encode(drawing, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8, FilterMethod = filter });
         Assert.True(FastPngDecoder.TryDecode(png, out var decoded));
         using (decoded)
         {
@@ -151,7 +151,7 @@ public sealed class FastPngDecoderTests
                     : new Rgba32((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
             }
         }
-        var png = Infrastructure.TestImages.Encode(image, new PngEncoder
+        var png = TestImages.Encode(image, new PngEncoder
         {
             ColorType = PngColorType.RgbWithAlpha,
             BitDepth = PngBitDepth.Bit8,
@@ -173,7 +173,7 @@ public sealed class FastPngDecoderTests
     public void Leaves_other_PNGs_to_ImageSharp_which_still_decodes_them(PngColorType color, PngBitDepth depth, PngInterlaceMode interlace)
     {
         using var source = Noise(40, 30, 7, transparent: false, smooth: true);
-        var png = Infrastructure.TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = interlace });
+        var png = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = interlace });
         Assert.False(FastPngDecoder.TryDecode(png, out _));
 
         var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new Hosting.LimitsOptions()));
@@ -185,7 +185,7 @@ public sealed class FastPngDecoderTests
     public void Refuses_damaged_data_instead_of_guessing()
     {
         using var source = Noise(50, 50, 3, transparent: false, smooth: false);
-        var png = Infrastructure.TestImages.Encode(source, new PngEncoder { ColorType = PngColorType.Rgb });
+        var png = TestImages.Encode(source, new PngEncoder { ColorType = PngColorType.Rgb });
         Assert.False(FastPngDecoder.TryDecode(png[..(png.Length / 2)], out _));
         var flipped = (byte[])png.Clone();
         flipped[png.Length / 2] ^= 0xFF;

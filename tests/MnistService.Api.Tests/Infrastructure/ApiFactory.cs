@@ -30,7 +30,7 @@ public sealed class CommittedModelFixture : IDisposable
 {
     public CommittedModelFixture()
     {
-        Factory = new ApiFactory(TestPaths.ModelsDirectory);
+        Factory = new ApiFactory(Repo.ModelsDirectory);
         Client = Factory.CreateClient();
     }
 

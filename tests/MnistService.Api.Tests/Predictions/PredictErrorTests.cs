@@ -111,7 +111,7 @@ public sealed class PredictErrorTests(CommittedModelFixture fixture)
     [Fact]
     public async Task Image_over_the_configured_pixel_limit_is_413()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxImagePixels"] = "10000" });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxImagePixels"] = "10000" });
         using var client = factory.CreateClient();
         var image = TestImages.BlackOnWhite(MnistTestSet.Images[0], new SixLabors.ImageSharp.Formats.Png.PngEncoder(), scale: 4);
         await HttpAssert.Problem(await client.PostAsync("/predict", HttpAssert.Bytes(image, "image/png")), HttpStatusCode.RequestEntityTooLarge);
@@ -188,36 +188,9 @@ public sealed class PredictErrorTests(CommittedModelFixture fixture)
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8; // bit depth; colour type 0 (gray)
-        WriteChunk(png, "IHDR", header);
-        WriteChunk(png, "IDAT", raw.ToArray());
-        WriteChunk(png, "IEND", []);
+        png.Write(PngChunks.Chunk("IHDR", header));
+        png.Write(PngChunks.Chunk("IDAT", raw.ToArray()));
+        png.Write(PngChunks.Chunk("IEND", []));
         return png.ToArray();
-    }
-
-    private static void WriteChunk(Stream stream, string type, byte[] data)
-    {
-        Span<byte> length = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        stream.Write(length);
-        var typeBytes = Encoding.ASCII.GetBytes(type);
-        stream.Write(typeBytes);
-        stream.Write(data);
-        var crc = Crc32([.. typeBytes, .. data]);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, crc);
-        stream.Write(length);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 }

@@ -24,7 +24,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task Clients_behind_a_trusted_proxy_get_their_own_buckets()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
+        using var factory = new ApiFactory(Repo.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
         using var service = factory.WithConnectionAddresses();
         using var client = service.CreateClient();
 
@@ -43,7 +43,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task An_IPv6_client_is_limited_per_64_network_and_an_IPv4_client_per_address_however_it_connects()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
+        using var factory = new ApiFactory(Repo.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
         using var service = factory.WithConnectionAddresses();
         using var client = service.CreateClient();
 
@@ -68,7 +68,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task A_trusted_proxy_sets_the_client_address_and_scheme_the_service_sees()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = Proxy });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = Proxy });
         using var service = factory.WithConnectionAddresses();
         using var client = service.CreateClient();
 
@@ -80,7 +80,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task A_spoofed_X_Forwarded_For_from_an_untrusted_address_does_not_change_the_bucket()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
+        using var factory = new ApiFactory(Repo.ModelsDirectory, With(TightLimit, "ForwardedHeaders:KnownProxies:0", Proxy));
         using var service = factory.WithConnectionAddresses();
         using var client = service.CreateClient();
         const string Attacker = "198.51.100.20";
@@ -100,7 +100,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task Without_configuration_only_loopback_is_trusted()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory);
+        using var factory = new ApiFactory(Repo.ModelsDirectory);
         using var service = factory.WithConnectionAddresses();
         using var client = service.CreateClient();
 
@@ -114,7 +114,7 @@ public sealed class ForwardedHeadersTests
     [InlineData("ForwardedHeaders:KnownNetworks", "192.168.0.0/24, 10.244.0.0/16")] // one environment variable, several networks
     public async Task Proxies_anywhere_in_a_known_network_are_trusted(string key, string value)
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
         using var service = factory.WithConnectionAddresses();
         using var client = service.CreateClient();
 
@@ -126,7 +126,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task A_chain_of_known_proxies_is_followed_as_far_as_ForwardLimit()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?>
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?>
         {
             ["ForwardedHeaders:KnownNetworks:0"] = "10.0.0.0/8",
             ["ForwardedHeaders:ForwardLimit"] = "2",
@@ -152,7 +152,7 @@ public sealed class ForwardedHeadersTests
     [InlineData("ForwardedHeaders:ForwardLimit", "0", "ForwardLimit")]
     public void A_bad_entry_stops_the_start_with_a_message_naming_it(string key, string value, string explanation)
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient()).GetBaseException();
 

@@ -170,9 +170,9 @@ public sealed class HostileBodies
                 BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), h);
                 header[8] = 8;
                 header[9] = (byte)new[] { 0, 2, 6 }[variant % 3];
-                png.AddRange(Chunk("IHDR", header));
-                png.AddRange(Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
-                png.AddRange(Chunk("IEND", []));
+                png.AddRange(PngChunks.Chunk("IHDR", header));
+                png.AddRange(PngChunks.Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
+                png.AddRange(PngChunks.Chunk("IEND", []));
                 return new($"PNG claiming {w}x{h}", [.. png], "image/png");
             }
             case "gif":
@@ -240,17 +240,6 @@ public sealed class HostileBodies
         return new(kind, Encoding.Latin1.GetBytes(text), null, header);
     }
 
-    private static byte[] Chunk(string type, byte[] data)
-    {
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
-        Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-        data.CopyTo(chunk, 8);
-        var crc = Crc32(chunk.AsSpan(4, 4 + data.Length));
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), crc);
-        return chunk;
-    }
-
     /// <summary>A GIF of many small frames: only the first may be decoded, whatever the rest hold.</summary>
     private static byte[] ManyFrameGif(int frames)
     {
@@ -261,19 +250,5 @@ public sealed class HostileBodies
             image.Frames.AddFrame(frame.Frames.RootFrame);
         }
         return TestImages.Encode(image, new GifEncoder());
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc >> 1) ^ (0xEDB88320u & (uint)-(int)(crc & 1));
-            }
-        }
-        return ~crc;
     }
 }

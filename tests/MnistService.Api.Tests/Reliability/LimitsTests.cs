@@ -15,7 +15,7 @@ public sealed class LimitsTests
     [InlineData("webp")]
     public async Task A_tiny_file_claiming_a_huge_image_is_413_without_being_decoded(string format)
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory);
+        using var factory = new ApiFactory(Repo.ModelsDirectory);
         using var client = factory.CreateClient();
         await HttpAssert.Json(await client.GetAsync("/models")); // warm up, so the allocation count below is the request's
         var body = HostileBodies.Claiming(format, 20_000, 20_000);
@@ -33,7 +33,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task A_client_over_its_rate_gets_429_with_Retry_After_and_others_are_not_affected()
     {
-        using var factory = new ApiFactory(TestPaths.ModelsDirectory, new Dictionary<string, string?>
+        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?>
         {
             ["RateLimiting:Enabled"] = "true",
             ["RateLimiting:BurstLimit"] = "3",
@@ -68,8 +68,8 @@ public sealed class LimitsTests
     [Fact]
     public async Task Rate_limiting_is_on_in_production_and_off_in_development()
     {
-        using var development = new ApiFactory(TestPaths.ModelsDirectory);
-        using var production = new ApiFactory(TestPaths.ModelsDirectory).WithWebHostBuilder(b => b.UseEnvironment("Production"));
+        using var development = new ApiFactory(Repo.ModelsDirectory);
+        using var production = new ApiFactory(Repo.ModelsDirectory).WithWebHostBuilder(b => b.UseEnvironment("Production"));
 
         Assert.Equal(0, await CountRefusals(development.CreateClient(), 150));
         Assert.InRange(await CountRefusals(production.CreateClient(), 150), 1, 149); // default burst: 100

@@ -13,7 +13,7 @@ public sealed class PartialModelFileTests
     public void No_prefix_of_the_model_file_loads_as_a_model()
     {
         var bytes = ModelFiles.Default;
-        var file = new FileInfo(TestPaths.DefaultModel);
+        var file = new FileInfo(Repo.DefaultModel);
         // Every top-level protobuf field boundary (where a cut leaves a well-formed message) and a spread of other cuts.
         var cuts = TopLevelFieldEnds(bytes).Concat(Enumerable.Range(0, 200).Select(i => (int)((long)bytes.Length * i / 200)))
             .Where(n => n < bytes.Length).Distinct().Order().ToList();

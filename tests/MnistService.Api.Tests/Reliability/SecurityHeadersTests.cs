@@ -8,7 +8,7 @@ namespace MnistService.Api.Tests.Reliability;
 [Collection(CommittedModelCollection.Name)]
 public sealed partial class SecurityHeadersTests(CommittedModelFixture fixture)
 {
-    private static string WebRoot => Path.Combine(TestPaths.RepoRoot, "wwwroot");
+    private static string WebRoot => Path.Combine(Repo.Root, "wwwroot");
 
     public static TheoryData<string, string> Requests() => new()
     {

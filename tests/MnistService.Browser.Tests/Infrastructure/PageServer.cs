@@ -13,7 +13,8 @@ namespace MnistService.Browser.Tests.Infrastructure;
 
 /// <summary>
 /// The real service on a free loopback port (Kestrel, not the in-memory TestServer, so a browser can
-/// reach it) serving the repository's wwwroot, plus one headless Debian Chromium shared by the tests.
+/// reach it) serving the repository's wwwroot, plus one headless Chromium shared by the tests (see
+/// <see cref="Chromium"/> for which one).
 /// The models are copies of the committed default model in a temporary directory, under two names,
 /// so the model chooser has a choice to make.
 /// </summary>
@@ -32,20 +33,24 @@ public sealed class PageServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The browser first: without one there is nothing to test, and no server is left running.
+        _playwright = await Playwright.CreateAsync();
+        Browser = await Chromium.LaunchAsync(_playwright);
+
         var source = Environment.GetEnvironmentVariable("Models__Directory") is { Length: > 0 } configured
             ? configured
-            : Path.Combine(RepositoryRoot.Path, "models");
+            : Repo.ModelsDirectory;
         var model = Path.Combine(source, DefaultModel + ".onnx");
         if (!File.Exists(model))
         {
             throw new InvalidOperationException(
                 $"The browser tests need the trained default model {model} (committed in models/, or a directory named by Models__Directory).");
         }
-        _modelsDirectory = Directory.CreateTempSubdirectory("mnist-page-tests-").FullName;
+        _modelsDirectory = TempDirectory.New("page-models");
         File.Copy(model, Path.Combine(_modelsDirectory, DefaultModel + ".onnx"));
         File.Copy(model, Path.Combine(_modelsDirectory, SecondModel + ".onnx"));
 
-        _factory = new ServiceFactory(_modelsDirectory, Path.Combine(RepositoryRoot.Path, "wwwroot"));
+        _factory = new ServiceFactory(_modelsDirectory, Repo.WebRoot);
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
@@ -53,18 +58,6 @@ public sealed class PageServer : IAsyncLifetime
         BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         await WaitUntilReadyAsync();
-
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-quic",
-            ],
-        });
     }
 
     private async Task WaitUntilReadyAsync()
@@ -95,7 +88,7 @@ public sealed class PageServer : IAsyncLifetime
         if (_factory is not null) await _factory.DisposeAsync();
         if (_modelsDirectory is not null)
         {
-            try { Directory.Delete(_modelsDirectory, recursive: true); } catch (IOException) { }
+            TempDirectory.TryDelete(_modelsDirectory);
         }
     }
 
@@ -120,28 +113,16 @@ public sealed class PageCollection : ICollectionFixture<PageServer>
     public const string Name = "page";
 }
 
-/// <summary>The repository's root: the directory holding MnistService.sln, above the test binaries.</summary>
-public static class RepositoryRoot
+/// <summary>tests/MnistService.Browser.Tests/artifacts (git-ignored): screenshots for people to look at.</summary>
+public static class Artifacts
 {
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "MnistService.sln"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("MnistService.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>tests/MnistService.Browser.Tests/artifacts (git-ignored): screenshots for people to look at.</summary>
-    public static string Artifacts
+    public static string Directory
     {
         get
         {
-            var dir = System.IO.Path.Combine(Path, "tests", "MnistService.Browser.Tests", "artifacts");
-            Directory.CreateDirectory(dir);
-            return dir;
+            var directory = Repo.PathOf("tests/MnistService.Browser.Tests/artifacts");
+            System.IO.Directory.CreateDirectory(directory);
+            return directory;
         }
     }
 }

@@ -199,7 +199,7 @@ public sealed partial class PageSession : IAsyncDisposable
         await Page.EvaluateAsync("() => window.scrollTo({ top: 0, behavior: 'instant' })");
         await Page.ScreenshotAsync(new PageScreenshotOptions
         {
-            Path = Path.Combine(RepositoryRoot.Artifacts, name),
+            Path = Path.Combine(Artifacts.Directory, name),
             FullPage = true,
             Animations = ScreenshotAnimations.Disabled,
         });

@@ -9,7 +9,7 @@ public sealed class AtomicWriteTests
     [Fact]
     public void Writing_over_an_existing_model_replaces_it_whole()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         var tutorial = TestModels.Tutorial();
         var small = TestModels.SmallOdd();
@@ -24,7 +24,7 @@ public sealed class AtomicWriteTests
     [Fact]
     public void Invalid_layers_leave_the_old_model_byte_identical()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         var small = TestModels.SmallOdd();
         OnnxExporter.Write(path, small, TestModels.Report(small));
@@ -41,7 +41,7 @@ public sealed class AtomicWriteTests
     [Fact]
     public void A_write_that_fails_halfway_leaves_the_old_file_and_no_temporary_file()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         File.WriteAllBytes(path, [1, 2, 3, 4]);
 
@@ -59,7 +59,7 @@ public sealed class AtomicWriteTests
     [Fact]
     public void A_rename_that_fails_leaves_no_temporary_file()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         // The target is a non-empty directory: the content is written, the final rename cannot succeed.
         string path = dir.File("model.onnx");
         Directory.CreateDirectory(path);
@@ -75,7 +75,7 @@ public sealed class AtomicWriteTests
     [Fact]
     public void A_missing_directory_is_created()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = Path.Combine(dir.Path, "models", "v2", "model.onnx");
         var small = TestModels.SmallOdd();
 
@@ -87,7 +87,7 @@ public sealed class AtomicWriteTests
     [Fact]
     public async Task Readers_see_the_old_model_or_the_new_one_never_a_mix()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         var a = TestModels.SmallOdd(seed: 1);
         var b = TestModels.SmallOdd(seed: 2);

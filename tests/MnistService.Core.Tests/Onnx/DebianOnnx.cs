@@ -1,35 +1,36 @@
 using System.Diagnostics;
-using Xunit.Abstractions;
 
 namespace MnistService.Core.Tests.Onnx;
 
 /// <summary>
 /// The onnx Python package of Debian (python3-onnx), an independent implementation of the format.
-/// It belongs to /usr/bin/python3, not to whatever python3 comes first on PATH.
-/// Tests that need it pass without checking when it is missing, unless MNIST_REQUIRE_ONNX=1
-/// (as in CI, which installs the package) makes its absence a failure.
+/// It belongs to /usr/bin/python3, not to whatever python3 comes first on PATH. A test that needs it
+/// fails, with the command that installs it, when it is missing: it never passes without checking.
 /// </summary>
 internal static class DebianOnnx
 {
     private const string Python = "/usr/bin/python3";
 
-    private static readonly Lazy<bool> Installed = new(() =>
-        File.Exists(Python) && Run("import onnx").ExitCode == 0);
+    private static readonly Lazy<bool> Installed = new(() => Usable(Python));
 
-    /// <summary>True when the package can be used; false (or a failed assertion under MNIST_REQUIRE_ONNX=1) otherwise.</summary>
-    public static bool Available(ITestOutputHelper output)
-    {
-        if (Installed.Value)
-            return true;
-        Assert.False(Environment.GetEnvironmentVariable("MNIST_REQUIRE_ONNX") == "1",
-            $"MNIST_REQUIRE_ONNX=1 but '{Python} -c \"import onnx\"' fails: apt-get install -y python3-onnx");
-        output.WriteLine($"Not checked: '{Python} -c \"import onnx\"' fails (apt-get install -y python3-onnx).");
-        return false;
-    }
+    /// <summary>Fails the test when the package cannot be used, saying how to install it.</summary>
+    public static void Require() => Require(Python, Installed.Value);
 
-    public static (int ExitCode, string Output) Run(string script, params string[] arguments)
+    /// <summary>Fails when <paramref name="python"/> cannot import onnx (the interpreter is a parameter so the failure itself can be tested).</summary>
+    public static void Require(string python) => Require(python, Usable(python));
+
+    public static bool Usable(string python) => File.Exists(python) && Run(python, "import onnx", []).ExitCode == 0;
+
+    private static void Require(string python, bool usable) =>
+        Assert.True(usable,
+            $"'{python} -c \"import onnx\"' fails: the ONNX checker tests need Debian's python3-onnx. " +
+            "Run ./test.sh (it installs what the tests need) or apt-get install -y python3-onnx.");
+
+    public static (int ExitCode, string Output) Run(string script, params string[] arguments) => Run(Python, script, arguments);
+
+    private static (int ExitCode, string Output) Run(string python, string script, string[] arguments)
     {
-        var start = new ProcessStartInfo(Python)
+        var start = new ProcessStartInfo(python)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,3 +1,4 @@
+using MnistService.Testing;
 using System.Text.Json;
 using MnistService.Core.Network;
 using MnistService.Core.Onnx;
@@ -103,7 +104,7 @@ public sealed class ModelReportJsonTests
     [Fact]
     public void The_committed_model_s_report_reads_with_its_settings()
     {
-        var stored = OnnxModelReader.Read(TestModels.DefaultModelPath()).Report.Hyperparameters;
+        var stored = OnnxModelReader.Read(Repo.DefaultModel).Report.Hyperparameters;
         Assert.Equal((ActivationKind.Relu, OptimizerKind.Adam, LossKind.CrossEntropy), (stored.Activation, stored.Optimizer, stored.Loss));
         Assert.Equal([256, 128], stored.Hidden);
     }

@@ -23,10 +23,9 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     [InlineData("small-odd")]
     public void Exported_model_passes_onnx_checker_with_full_check(string network)
     {
-        if (!DebianOnnx.Available(output))
-            return;
+        DebianOnnx.Require();
         var layers = network == "tutorial" ? TestModels.Tutorial() : TestModels.SmallOdd();
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, TestModels.Report(layers));
 
@@ -42,10 +41,9 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     [Fact]
     public void Committed_default_model_passes_onnx_checker_with_full_check()
     {
-        if (!DebianOnnx.Available(output))
-            return;
+        DebianOnnx.Require();
 
-        var (exitCode, text) = DebianOnnx.Run(CheckScript, TestModels.DefaultModelPath());
+        var (exitCode, text) = DebianOnnx.Run(CheckScript, Repo.DefaultModel);
 
         output.WriteLine(text);
         Assert.True(exitCode == 0 && text.Contains("OK"), $"onnx.checker.check_model failed:\n{text}");
@@ -56,8 +54,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
     [Fact]
     public void Our_proto_agrees_with_the_onnx_package_on_every_number()
     {
-        if (!DebianOnnx.Available(output))
-            return;
+        DebianOnnx.Require();
         const string dump = """
             import json
             from onnx import onnx_ml_pb2 as pb

@@ -11,7 +11,7 @@ public sealed class OnnxModelReaderErrorTests
     [Fact]
     public void Empty_file()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("empty.onnx");
         File.WriteAllBytes(path, []);
 
@@ -67,7 +67,7 @@ public sealed class OnnxModelReaderErrorTests
     [Fact]
     public void Missing_file_is_not_a_format_problem()
     {
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         Assert.Throws<FileNotFoundException>(() => OnnxModelReader.Read(dir.File("missing.onnx")));
     }
 

@@ -34,7 +34,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
             Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
             Producer = "mnist-train test",
         };
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("trained.onnx");
         OnnxExporter.Write(path, result.Model.GetParameters(), report);
 
@@ -46,7 +46,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     [Fact]
     public void The_committed_default_model_runs_the_same_in_onnx_runtime_and_in_our_mlp()
     {
-        string path = TestModels.DefaultModelPath();
+        string path = Repo.DefaultModel;
         var model = OnnxModelReader.Read(path);
         AssertParity(path, model, TestMnist.Real.Test);
         Assert.True(model.Report.Test.Accuracy >= 0.98, $"The default model reports {model.Report.Test.Accuracy:P2}, below 98 %.");
@@ -55,7 +55,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     [Fact]
     public void The_committed_default_model_was_made_by_the_readme_command_with_all_defaults()
     {
-        var report = OnnxModelReader.Read(TestModels.DefaultModelPath()).Report;
+        var report = OnnxModelReader.Read(Repo.DefaultModel).Report;
         // `mnist-train train --out models/mnist-mlp.onnx`: every setting at its default (threads do not change the result).
         var defaults = new TrainingSettings();
         static string Json(TrainingSettings h) => System.Text.Json.JsonSerializer.Serialize(h, ModelReport.JsonOptions);

@@ -16,7 +16,7 @@ public sealed class OnnxRoundTripTests
     {
         var layers = Network(network);
         var report = TestModels.Report(layers);
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
 
         OnnxExporter.Write(path, layers, report, new OnnxExportOptions { ProducerVersion = "9.8.7", ModelVersion = 3 });
@@ -75,7 +75,7 @@ public sealed class OnnxRoundTripTests
     public async Task ReadAsync_reads_what_Read_reads()
     {
         var layers = TestModels.SmallOdd();
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, TestModels.Report(layers));
 

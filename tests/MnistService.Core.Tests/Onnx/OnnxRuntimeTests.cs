@@ -77,7 +77,7 @@ public sealed class OnnxRuntimeTests
     {
         var layers = TestModels.SmallOdd();
         var report = TestModels.Report(layers);
-        using var dir = new TestModels.TempDirectory();
+        using var dir = new TempDirectory();
         string path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, report, new OnnxExportOptions { ProducerVersion = "1.2.3", ModelVersion = 4 });
 

@@ -90,38 +90,4 @@ internal static class TestModels
             Producer = "mnist-train 1.0.0",
         };
     }
-
-    /// <summary>The committed default model, models/mnist-mlp.onnx of the repository these tests were built from.</summary>
-    public static string DefaultModelPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MnistService.sln")))
-            {
-                string path = Path.Combine(dir.FullName, "models", "mnist-mlp.onnx");
-                Assert.True(File.Exists(path), $"The default model {path} is missing.");
-                return path;
-            }
-        throw new InvalidOperationException($"No MnistService.sln above {AppContext.BaseDirectory}.");
-    }
-
-    /// <summary>A fresh empty directory under the system temp folder, deleted on dispose.</summary>
-    public sealed class TempDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("mnist-onnx-tests-").FullName;
-
-        public string File(string name) => System.IO.Path.Combine(Path, name);
-
-        public string[] Entries() => Directory.GetFileSystemEntries(Path).Select(System.IO.Path.GetFileName).Order().ToArray()!;
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
 }

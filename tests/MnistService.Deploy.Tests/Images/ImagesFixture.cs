@@ -13,7 +13,7 @@ namespace MnistService.Deploy.Tests.Images;
 /// </summary>
 public sealed class ImagesFixture : IDisposable
 {
-    private readonly string _workRoot = Repo.NewTempDirectory("images");
+    private readonly string _workRoot = TempDirectory.New("images");
 
     public ImagesFixture(IMessageSink sink)
     {

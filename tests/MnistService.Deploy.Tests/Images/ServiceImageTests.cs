@@ -45,7 +45,7 @@ public sealed class ServiceImageTests(ImagesFixture images)
             Assert.Contains(models.Models, m => m.Name == "mnist-mlp" && m.TestAccuracy > 0.97);
 
             // A real PNG upload: the first MNIST test image.
-            var (png, label) = Png.MnistTestImage(0);
+            var (png, label) = (TestImages.MnistPng(MnistTestSet.Images[0]), (int)MnistTestSet.Labels[0]);
             var (status, answer, body) = await ImagesFixture.PredictPngAsync(http, png);
             Assert.True(status == HttpStatusCode.OK, body);
             Assert.Equal(label, answer!.Digit);
@@ -78,7 +78,7 @@ public sealed class ServiceImageTests(ImagesFixture images)
         var container = Yaml.Load(Path.Combine(Repo.DeployDirectory, "k8s", "deployment.yaml"))
             .Obj("spec").Obj("template").Obj("spec").Arr("containers").Objects().Single(c => c["name"].Str() == "api");
         var environment = container.Arr("env").Objects().ToDictionary(e => e["name"].Str(), e => e["value"].Str());
-        var volume = Repo.NewTempDirectory("k8s-models");
+        var volume = TempDirectory.New("k8s-models");
         try
         {
             // The volume as the init container leaves it, plus a model the worker trained.

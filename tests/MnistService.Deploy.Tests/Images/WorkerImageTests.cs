@@ -1,6 +1,5 @@
 using System.Net;
 using MnistService.Deploy.Tests.Infrastructure;
-using MnistService.Deploy.Tests.Worker;
 using MnistService.Trainer.Worker;
 
 namespace MnistService.Deploy.Tests.Images;
@@ -24,15 +23,15 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
         using (http)
         {
             await using var worker = StartWorker();
-            WorkerHarness.DropJob(_models, "quick", """{ "model": "mnist-quick", "hidden": [64], "dropout": 0, "epochs": 1, "train_limit": 6000 }""");
-            WorkerHarness.DropJob(_models, "typo", """{ "model": "mnist-typo", "epochs": 1, "optimiser": "adam" }""");
+            WorkerJobs.Drop(_models, "quick", """{ "model": "mnist-quick", "hidden": [64], "dropout": 0, "epochs": 1, "train_limit": 6000 }""");
+            WorkerJobs.Drop(_models, "typo", """{ "model": "mnist-typo", "epochs": 1, "optimiser": "adam" }""");
 
-            var done = await WorkerHarness.WaitForAsync(_models, "quick", s => s.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(120), () => worker.Output);
+            var done = await WorkerJobs.WaitForAsync(_models, "quick", s => s.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(120), () => worker.Output);
             Assert.True(done.State == JobState.Succeeded, $"{done}\n{worker.Output}");
             Assert.Equal(new JobProgress(1, 1), done.Progress);
             Assert.InRange(done.TestAccuracy!.Value, 0.80, 1.0);
 
-            var typo = await WorkerHarness.WaitForAsync(_models, "typo", s => s.State is JobState.Succeeded or JobState.Failed);
+            var typo = await WorkerJobs.WaitForAsync(_models, "typo", s => s.State is JobState.Succeeded or JobState.Failed);
             Assert.Equal(JobState.Failed, typo.State);
             Assert.Contains("optimiser", typo.Error);
             Assert.False(File.Exists(Path.Combine(_models, "mnist-typo.onnx")));
@@ -40,7 +39,7 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
             // The service notices the new file by itself and serves it.
             var served = await WaitForModelAsync(http, "mnist-quick");
             Assert.Equal(done.TestAccuracy, served.TestAccuracy);
-            var (png, label) = Png.MnistTestImage(0);
+            var (png, label) = (TestImages.MnistPng(MnistTestSet.Images[0]), (int)MnistTestSet.Labels[0]);
             var (status, answer, body) = await ImagesFixture.PredictPngAsync(http, png, "mnist-quick");
             Assert.True(status == HttpStatusCode.OK, body);
             Assert.Equal("mnist-quick", answer!.Model);
@@ -57,13 +56,13 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
     public async Task A_killed_worker_leaves_no_model_a_stopped_one_requeues_and_the_job_finishes_on_restart()
     {
         const string job = "again";
-        WorkerHarness.DropJob(_models, job, """{ "model": "mnist-again", "hidden": [32], "epochs": 4, "patience": 4, "train_limit": 12000 }""");
+        WorkerJobs.Drop(_models, job, """{ "model": "mnist-again", "hidden": [32], "epochs": 4, "patience": 4, "train_limit": 12000 }""");
         var model = Path.Combine(_models, "mnist-again.onnx");
 
         // docker kill mid-job: nothing is written, the claim stays behind.
         await using (var first = StartWorker())
         {
-            await WorkerHarness.WaitForAsync(_models, job, s => s is { State: JobState.Running, Progress.Epoch: >= 1 }, TimeSpan.FromSeconds(120), () => first.Output);
+            await WorkerJobs.WaitForAsync(_models, job, s => s is { State: JobState.Running, Progress.Epoch: >= 1 }, TimeSpan.FromSeconds(120), () => first.Output);
             await first.KillAsync();
         }
         Assert.False(File.Exists(model));
@@ -73,7 +72,7 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
         // The restarted worker takes the job up again; docker stop (SIGTERM) then hands it back to the queue.
         await using (var second = StartWorker())
         {
-            await WorkerHarness.WaitForAsync(_models, job, s => s is { State: JobState.Running, Attempt: 2, Progress.Epoch: >= 1 }, TimeSpan.FromSeconds(120), () => second.Output);
+            await WorkerJobs.WaitForAsync(_models, job, s => s is { State: JobState.Running, Attempt: 2, Progress.Epoch: >= 1 }, TimeSpan.FromSeconds(120), () => second.Output);
             Assert.Equal(0, await second.StopAsync(TimeSpan.FromSeconds(30)));
         }
         var requeued = JobStatus.TryRead(Path.Combine(_models, "jobs", job + JobQueue.StatusSuffix))!;
@@ -84,7 +83,7 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
         // And the next start finishes it.
         await using (var third = StartWorker())
         {
-            var done = await WorkerHarness.WaitForAsync(_models, job, s => s.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(120), () => third.Output);
+            var done = await WorkerJobs.WaitForAsync(_models, job, s => s.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(120), () => third.Output);
             Assert.True(done.State == JobState.Succeeded, $"{done}\n{third.Output}");
             Assert.Equal(3, done.Attempt);
         }
@@ -95,7 +94,7 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
     private Container StartWorker() => Container.Start(images.Worker, mounts: new Dictionary<string, string>
     {
         ["/models"] = _models,
-        ["/data"] = Repo.MnistDirectory,
+        ["/data"] = MnistTestSet.Directory,
     });
 
     /// <summary>The service as compose runs it: its environment from compose.yaml, the models volume at /models.</summary>
@@ -125,7 +124,7 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
     /// <summary>What compose's models-init does: the image's default model copied into the fresh volume, and jobs/.</summary>
     private static string SeededModelsVolume(ImagesFixture images)
     {
-        var models = Repo.NewTempDirectory("models-volume");
+        var models = TempDirectory.New("models-volume");
         Directory.CreateDirectory(Path.Combine(models, "jobs"));
         foreach (var file in Directory.EnumerateFiles(images.Service.Map("/app/models"), "*.onnx"))
             File.Copy(file, Path.Combine(models, Path.GetFileName(file)));

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MnistService.Deploy.Tests.Infrastructure;
 
 /// <summary>
@@ -67,21 +65,9 @@ public sealed class Container : IAsyncDisposable
     {
         var check = Image.Healthcheck ?? throw new InvalidOperationException($"Stage {Image.Name} has no HEALTHCHECK.");
         var exec = check.HealthcheckCommand;
-        var start = new ProcessStartInfo(exec[0], exec.Skip(1).Select(a => Image.MapText(a, Mounts)))
-        {
-            WorkingDirectory = Image.Map(Image.WorkDir, Mounts),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment.Clear();
-        foreach (var (key, value) in environment ?? Environment)
-            start.Environment[key] = value;
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode == 0, await stdout + await stderr);
+        var result = await Command.RunAsync(exec[0], exec.Skip(1).Select(a => Image.MapText(a, Mounts)), Image.Map(Image.WorkDir, Mounts),
+            environment ?? Environment, inheritEnvironment: false, timeout: TimeSpan.FromSeconds(10));
+        return (result.Succeeded, result.Output);
     }
 
     /// <summary><c>docker stop</c>: SIGTERM, then the exit code once the process ended.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -196,25 +195,19 @@ public sealed partial class ImageReplay
 
             var mapped = state.MapText(command);
             _log($"{instruction.Line}: {mapped}");
-            var start = new ProcessStartInfo("bash", ["-c", mapped])
-            {
-                WorkingDirectory = state.Map(state.WorkDir),
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
             // No build servers left behind by the test.
-            start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-            start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-            start.Environment["UseSharedCompilation"] = "false";
-            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            start.Environment["DOTNET_NOLOGO"] = "1";
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException(
-                    $"{instruction} failed with exit code {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
+            var result = Command.BashAsync(mapped, state.Map(state.WorkDir), new Dictionary<string, string>
+            {
+                ["MSBUILDDISABLENODEREUSE"] = "1",
+                ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+                ["UseSharedCompilation"] = "false",
+                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+                ["DOTNET_NOLOGO"] = "1",
+            }).GetAwaiter().GetResult();
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"{instruction} failed with exit code {result.ExitCode}:\n{result.Output}");
+            }
         }
     }
 

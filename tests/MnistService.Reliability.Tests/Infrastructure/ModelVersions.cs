@@ -15,7 +15,7 @@ public static class ModelVersions
     /// A with a metadata entry in front (protobuf fields may come in any order), so that no prefix of B is A
     /// and a partly written B can never pass for a complete model.
     /// </summary>
-    public static byte[] B { get; } = [.. MetadataField("reliability.version", "B"), .. A];
+    public static byte[] B { get; } = [.. ModelFiles.MetadataEntry("reliability.version", "B"), .. A];
 
     public static byte[] Broken { get; } = Encoding.UTF8.GetBytes("not a model: a file dropped into the models directory by mistake\n");
 
@@ -44,26 +44,5 @@ public static class ModelVersions
             var half = offset < bytes.Length / 2 && offset + chunk >= bytes.Length / 2;
             await Task.Delay(half && stall > TimeSpan.Zero ? stall : pause);
         }
-    }
-
-    private static byte[] MetadataField(string key, string value)
-    {
-        var k = Encoding.UTF8.GetBytes(key);
-        var v = Encoding.UTF8.GetBytes(value);
-        byte[] entry = [0x0A, .. Varint(k.Length), .. k, 0x12, .. Varint(v.Length), .. v];
-        return [(14 << 3) | 2, .. Varint(entry.Length), .. entry]; // ModelProto.metadata_props = 14
-    }
-
-    private static byte[] Varint(int value)
-    {
-        var bytes = new List<byte>();
-        var v = (uint)value;
-        while (v >= 0x80)
-        {
-            bytes.Add((byte)(v | 0x80));
-            v >>= 7;
-        }
-        bytes.Add((byte)v);
-        return [.. bytes];
     }
 }

@@ -4,13 +4,12 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace MnistService.Tests.Processes;
+namespace MnistService.Testing;
 
 /// <summary>
 /// A real process started by a test (the service, the worker, a replayed image's ENTRYPOINT): its output
 /// kept for failure messages, its peak memory sampled, readiness awaited over HTTP, stopped with SIGTERM
 /// or SIGKILL. Disposing kills it if it still runs, by its own id and nothing else.
-/// One implementation for Deploy.Tests and Reliability.Tests (linked into both).
 /// </summary>
 public sealed class ChildProcess : IDisposable, IAsyncDisposable
 {
@@ -33,8 +32,14 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        if (!inheritEnvironment) start.Environment.Clear();
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        if (!inheritEnvironment)
+        {
+            start.Environment.Clear();
+        }
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -92,7 +97,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(path);
-                if (response.StatusCode == HttpStatusCode.OK) return;
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -108,7 +116,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (!HasExited) Signal(Signals.SigTerm);
+            if (!HasExited)
+            {
+                Signal(Signals.SigTerm);
+            }
         }
         catch (InvalidOperationException) when (HasExited)
         {
@@ -127,7 +138,10 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
         }
         catch (InvalidOperationException)
         {
@@ -148,20 +162,32 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (_process.HasExited) return;
+            if (_process.HasExited)
+            {
+                return;
+            }
             _process.Refresh();
             var current = _process.WorkingSet64;
-            if (current > Interlocked.Read(ref _peakWorkingSet)) Interlocked.Exchange(ref _peakWorkingSet, current);
+            if (current > Interlocked.Read(ref _peakWorkingSet))
+            {
+                Interlocked.Exchange(ref _peakWorkingSet, current);
+            }
         }
         catch (InvalidOperationException) { }
     }
 
     private void Append(string? line)
     {
-        if (line is null) return;
+        if (line is null)
+        {
+            return;
+        }
         lock (_output)
         {
-            if (_output.Length < MaxOutputChars) _output.AppendLine(line);
+            if (_output.Length < MaxOutputChars)
+            {
+                _output.AppendLine(line);
+            }
         }
     }
 

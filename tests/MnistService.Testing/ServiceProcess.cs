@@ -1,4 +1,4 @@
-namespace MnistService.Reliability.Tests.Infrastructure;
+namespace MnistService.Testing;
 
 /// <summary>The service's build output started as a real process on 127.0.0.1, over a models directory of the test's.</summary>
 public sealed class ServiceProcess : IDisposable
@@ -26,7 +26,10 @@ public sealed class ServiceProcess : IDisposable
             ["Serilog__MinimumLevel__Default"] = "Warning",
             ["DOTNET_gcServer"] = "0",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
         var address = new Uri($"http://127.0.0.1:{port}/");
         var process = ChildProcess.Dotnet(Repo.ServiceDll, ["--urls", address.ToString().TrimEnd('/')], environment, Path.GetDirectoryName(Repo.ServiceDll)!);
         var service = new ServiceProcess(process, address);

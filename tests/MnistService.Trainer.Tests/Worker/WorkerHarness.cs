@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
+using MnistService.Testing;
 using MnistService.Trainer.Worker;
 
-namespace MnistService.Deploy.Tests.Worker;
+namespace MnistService.Trainer.Tests.Worker;
 
 /// <summary>A models directory with a worker host running over it, and ways to wait for a job's status.</summary>
 public sealed class WorkerHarness : IAsyncDisposable
@@ -32,38 +33,11 @@ public sealed class WorkerHarness : IAsyncDisposable
         return new WorkerHarness(models, host);
     }
 
-    public static void DropJob(string models, string name, string json)
-    {
-        var jobs = Path.Combine(models, "jobs");
-        Directory.CreateDirectory(jobs);
-        // As a user should: write beside, then rename into place, so the worker never reads half a file.
-        var temporary = Path.Combine(jobs, $".{name}.tmp");
-        File.WriteAllText(temporary, json);
-        File.Move(temporary, Path.Combine(jobs, name + ".json"));
-    }
+    public void Drop(string name, string json) => WorkerJobs.Drop(Models, name, json);
 
-    public void Drop(string name, string json) => DropJob(Models, name, json);
+    public JobStatus? Status(string job) => WorkerJobs.Status(Models, job);
 
-    public JobStatus? Status(string job) => JobStatus.TryRead(Path.Combine(Jobs, job + JobQueue.StatusSuffix));
-
-    public Task<JobStatus> WaitForAsync(string job, Func<JobStatus, bool> condition) => WaitForAsync(Models, job, condition);
-
-    /// <param name="diagnostics">What to add to the failure message (e.g. the worker's output).</param>
-    public static async Task<JobStatus> WaitForAsync(string models, string job, Func<JobStatus, bool> condition, TimeSpan? timeout = null,
-        Func<string>? diagnostics = null)
-    {
-        var path = Path.Combine(models, "jobs", job + JobQueue.StatusSuffix);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        JobStatus? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = JobStatus.TryRead(path);
-            if (last is not null && condition(last))
-                return last;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Job {job} did not reach the expected status; last: {last}\n{diagnostics?.Invoke()}");
-    }
+    public Task<JobStatus> WaitForAsync(string job, Func<JobStatus, bool> condition) => WorkerJobs.WaitForAsync(Models, job, condition);
 
     public async Task StopAsync() => await _host.StopAsync();
 

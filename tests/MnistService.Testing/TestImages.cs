@@ -9,7 +9,7 @@ using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
-namespace MnistService.Api.Tests.Infrastructure;
+namespace MnistService.Testing;
 
 /// <summary>Images made in the test: MNIST digits as files, and the same digits drawn the way users draw them.</summary>
 public static class TestImages
@@ -125,6 +125,47 @@ public static class TestImages
         ("image/webp", new WebpEncoder()),
         ("image/tiff", new TiffEncoder()),
     ];
+
+    /// <summary>
+    /// A digit as a user photographs it: dark ink on white paper, enlarged to <paramref name="size"/>
+    /// pixels, off centre on a larger sheet, as PNG or JPEG.
+    /// </summary>
+    public static byte[] OnWhitePaper(byte[] pixels, int size = 168, bool jpeg = false)
+    {
+        var inverted = pixels.Select(p => (byte)(255 - p)).ToArray();
+        using var digit = Image.LoadPixelData<L8>(inverted, 28, 28);
+        digit.Mutate(x => x.Resize(size, size, KnownResamplers.Bicubic));
+        using var sheet = new Image<L8>(size * 2, size + size / 2, new L8(255));
+        sheet.Mutate(x => x.DrawImage(digit, new Point(size / 5, size / 6), 1f));
+        return jpeg ? Encode(sheet, new JpegEncoder()) : Encode(sheet, new PngEncoder());
+    }
+
+    /// <summary>A 280x280 black-on-white "7" drawn with a round brush, as a page's canvas exports it.</summary>
+    public static byte[] CanvasSeven()
+    {
+        using var image = new Image<L8>(280, 280, new L8(255));
+        void Stroke(int x0, int y0, int x1, int y1)
+        {
+            for (var t = 0; t <= 400; t++)
+            {
+                var x = x0 + (x1 - x0) * t / 400;
+                var y = y0 + (y1 - y0) * t / 400;
+                for (var dy = -9; dy <= 9; dy++)
+                {
+                    for (var dx = -9; dx <= 9; dx++)
+                    {
+                        if (dx * dx + dy * dy <= 81)
+                        {
+                            image[Math.Clamp(x + dx, 0, 279), Math.Clamp(y + dy, 0, 279)] = new L8(0);
+                        }
+                    }
+                }
+            }
+        }
+        Stroke(70, 60, 210, 60);
+        Stroke(210, 60, 120, 230);
+        return Encode(image, new PngEncoder());
+    }
 
     /// <summary>A uniform image (nothing drawn), in PNG.</summary>
     public static byte[] Blank(int width, int height, byte gray)

@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using MnistService.Deploy.Tests.Infrastructure;
+using MnistService.Testing;
 using MnistService.Trainer.Worker;
 
-namespace MnistService.Deploy.Tests.Worker;
+namespace MnistService.Trainer.Tests.Worker;
 
 /// <summary>The worker's job handling, with a stand-in for training: claims, status files, failures, restarts.</summary>
 public sealed class TrainingWorkerTests : IDisposable
 {
-    private readonly string _models = Repo.NewTempDirectory("worker");
+    private readonly string _models = TempDirectory.New("worker");
 
     public void Dispose() => Directory.Delete(_models, recursive: true);
 
@@ -206,8 +206,8 @@ public sealed class TrainingWorkerTests : IDisposable
     [Fact]
     public async Task Until_idle_runs_the_waiting_jobs_then_the_command_exits_zero()
     {
-        WorkerHarness.DropJob(_models, "a", "{}");
-        WorkerHarness.DropJob(_models, "b", """{ "epochs": -1 }""");
+        WorkerJobs.Drop(_models, "a", "{}");
+        WorkerJobs.Drop(_models, "b", """{ "epochs": -1 }""");
         var command = WorkerCommand.Create(FakeTrainers.Quick());
 
         var exit = await command.Parse(["--models", _models, "--poll-seconds", "0.1", "--until-idle"])

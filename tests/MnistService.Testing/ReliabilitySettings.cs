@@ -1,11 +1,10 @@
 using System.Text.Json;
 
-namespace MnistService.Api.Tests.Reliability;
+namespace MnistService.Testing;
 
 /// <summary>
-/// The knobs of the reliability tests (this suite and, linked in, MnistService.Reliability.Tests):
-/// the default suite runs the short version, and
-/// tests/reliability/run-long.sh raises them through environment variables. When
+/// The knobs of the reliability tests (Api.Tests/Reliability and MnistService.Reliability.Tests):
+/// the default suite runs the short version, and tests/reliability/run-long.sh raises them through environment variables. When
 /// RELIABILITY_RESULTS is set, each test also writes its figures there as JSON for docs/reliability.md.
 /// </summary>
 public static class ReliabilitySettings
@@ -16,7 +15,10 @@ public static class ReliabilitySettings
     public static void Record(string name, object figures)
     {
         var directory = Environment.GetEnvironmentVariable("RELIABILITY_RESULTS");
-        if (string.IsNullOrEmpty(directory)) return;
+        if (string.IsNullOrEmpty(directory))
+        {
+            return;
+        }
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, name + ".json"), JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -1,0 +1,46 @@
+using System.Text;
+
+namespace MnistService.Testing;
+
+/// <summary>Model files for reload and swap tests, made from the committed default model.</summary>
+public static class ModelFiles
+{
+    public static byte[] Default => File.ReadAllBytes(Repo.DefaultModel);
+
+    /// <summary>
+    /// The default model with one more metadata entry: a valid ONNX file with different bytes (protobuf
+    /// merges concatenated messages, so appending a field adds an entry).
+    /// </summary>
+    public static byte[] Variant(string tag) => [.. Default, .. MetadataEntry("test.variant", tag)];
+
+    /// <summary>Not a model at all.</summary>
+    public static byte[] Garbage => Encoding.UTF8.GetBytes("this is not an ONNX model, just text that ends in .onnx\n");
+
+    /// <summary>The first half of the default model, as a writer that stopped half way leaves it.</summary>
+    public static byte[] Truncated => Default[..(Default.Length / 2)];
+
+    /// <summary>
+    /// A ModelProto.metadata_props entry (field 14) as protobuf bytes. Fields may come in any order, so it
+    /// can go before or after a model's own bytes.
+    /// </summary>
+    public static byte[] MetadataEntry(string key, string value)
+    {
+        var k = Encoding.UTF8.GetBytes(key);
+        var v = Encoding.UTF8.GetBytes(value);
+        byte[] entry = [0x0A, .. Varint(k.Length), .. k, 0x12, .. Varint(v.Length), .. v];
+        return [(14 << 3) | 2, .. Varint(entry.Length), .. entry];
+    }
+
+    private static byte[] Varint(int value)
+    {
+        var bytes = new List<byte>();
+        var v = (uint)value;
+        while (v >= 0x80)
+        {
+            bytes.Add((byte)(v | 0x80));
+            v >>= 7;
+        }
+        bytes.Add((byte)v);
+        return [.. bytes];
+    }
+}
