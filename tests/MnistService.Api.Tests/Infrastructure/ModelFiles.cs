@@ -11,10 +11,24 @@ public static class ModelFiles
     /// The default model with one more metadata entry: a valid ONNX file with different bytes (protobuf
     /// merges concatenated messages, so appending a ModelProto.metadata_props field, number 14, adds an entry).
     /// </summary>
-    public static byte[] Variant(string tag)
+    public static byte[] Variant(string tag) => WithMetadata(Default, "test.variant", tag);
+
+    /// <summary>
+    /// The default model with its report's test accuracy and creation time replaced (a second
+    /// <c>mnist.report</c> entry, which ONNX Runtime reads in place of the first).
+    /// </summary>
+    public static byte[] WithTestAccuracy(double accuracy, DateTimeOffset created)
     {
-        var key = Encoding.UTF8.GetBytes("test.variant");
-        var value = Encoding.UTF8.GetBytes(tag);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Default);
+        var report = MnistService.Core.Onnx.ModelReport.FromJson(session.ModelMetadata.CustomMetadataMap[MnistService.Core.Onnx.ModelReport.MetadataKey]);
+        var changed = report with { Created = created, Test = report.Test with { Accuracy = accuracy } };
+        return WithMetadata(Default, MnistService.Core.Onnx.ModelReport.MetadataKey, changed.ToJson());
+    }
+
+    private static byte[] WithMetadata(byte[] model, string name, string text)
+    {
+        var key = Encoding.UTF8.GetBytes(name);
+        var value = Encoding.UTF8.GetBytes(text);
         var entry = new List<byte> { 0x0A };
         entry.AddRange(Varint(key.Length));
         entry.AddRange(key);
@@ -24,7 +38,7 @@ public static class ModelFiles
         var field = new List<byte> { (14 << 3) | 2 };
         field.AddRange(Varint(entry.Count));
         field.AddRange(entry);
-        return [.. Default, .. field];
+        return [.. model, .. field];
     }
 
     /// <summary>Not a model at all.</summary>
