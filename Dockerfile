@@ -18,12 +18,13 @@ RUN dotnet restore src/MnistService.Api/MnistService.Api.csproj -r linux-x64 \
     && dotnet restore src/MnistService.Trainer/MnistService.Trainer.csproj -r linux-x64
 
 COPY src/ src/
+# The service's publish output carries the default model and the page (see MnistService.Api.csproj).
+COPY models/mnist-mlp.onnx models/
+COPY wwwroot/ wwwroot/
 
-# linux-x64 only: of ONNX Runtime's native libraries just libonnxruntime.so is published. (The package's
-# props also copy its win-x64 DLLs into any x64 build; the image has no use for them.)
+# linux-x64 only: of ONNX Runtime's native libraries just libonnxruntime.so is published.
 FROM build AS publish-service
-RUN dotnet publish src/MnistService.Api/MnistService.Api.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app \
-    && rm -f /app/onnxruntime.dll /app/onnxruntime_providers_shared.dll
+RUN dotnet publish src/MnistService.Api/MnistService.Api.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app
 
 FROM build AS publish-worker
 RUN dotnet publish src/MnistService.Trainer/MnistService.Trainer.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app
@@ -46,10 +47,9 @@ CMD ["worker", "--models", "/models", "--alive-file", "/tmp/mnist-worker.alive"]
 # ---- service (default target) -----------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS service
 WORKDIR /app
+# The app with the default model and the page beside it, in /app/models and /app/wwwroot.
 COPY --from=publish-service /app ./
-COPY models/mnist-mlp.onnx /app/models/
-COPY wwwroot/ /app/wwwroot/
-# The image's own environment: port 8080 (as the base image), models and page where they were copied.
+# The image's own environment: port 8080 (as the base image), models and page where publish put them.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Models__Directory=/app/models \
     StaticFiles__WebRoot=/app/wwwroot

@@ -1,8 +1,20 @@
+using MnistService.Api.Clients;
+using MnistService.Api.Documentation;
+using MnistService.Api.Errors;
 using MnistService.Api.Health;
-using MnistService.Api.Hosting;
+using MnistService.Api.Logging;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
+using MnistService.Api.Page;
 using MnistService.Api.Predictions;
+using MnistService.Api.Security;
+using MnistService.Api.Startup;
+
+if (ServiceHelp.IsRequested(args))
+{
+    Console.Out.Write(ServiceHelp.Text);
+    return 0;
+}
 
 try
 {
@@ -11,6 +23,7 @@ try
     builder.AddServiceLogging();
     builder.Services.AddProblemResponses();
     builder.Services.AddSecurityHeaders(builder.Configuration);
+    builder.Services.AddCrossOriginRequests(builder.Configuration);
     builder.Services.AddClientRateLimiting(builder.Configuration);
     builder.Services.AddRequestTimeoutPolicy(builder.Configuration);
     builder.Services.AddGracefulShutdown(builder.Configuration);
@@ -24,9 +37,10 @@ try
     app.UseTrustedForwardedHeaders();
     app.UseSecurityHeaders();
     app.UseRequestLogging();
+    app.UseServiceMetrics();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
-    app.UseServiceMetrics();
+    app.UseCrossOriginRequests();
     app.UseClientRateLimiting();
     app.UseRequestTimeouts();
     app.UseStaticPage();

@@ -44,4 +44,50 @@ public sealed class RequestTimeoutTests : IDisposable
         using var ok = await http.PostAsync("predict", Bodies.Create(1));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
+
+    [Fact]
+    public async Task A_body_that_trickles_in_is_cut_off_at_the_configured_timeout_with_408_Request_Timeout()
+    {
+        // Kestrel's own minimum data rate (240 bytes/s after a 5 s grace) used to cut this client off first,
+        // at about 6 s, as 408 "Bad request" with a detail about MinRequestBodyDataRate.
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["RequestTimeouts__Timeout"] = "00:00:09" });
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, service.Address.Port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes("POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"pixels\": [0"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answer = new StringBuilder();
+        var receiving = ReceiveAsync(socket, answer);
+        while (!receiving.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await socket.SendAsync(",0"u8.ToArray()); // 4 bytes a second
+            await Task.WhenAny(receiving, Task.Delay(500));
+        }
+        await receiving;
+        var elapsed = clock.Elapsed;
+        var text = answer.ToString();
+
+        Assert.StartsWith("HTTP/1.1 408", text);
+        Assert.Contains("\"title\":\"Request Timeout\"", text);
+        Assert.Contains("\"detail\":\"The request took longer than 9 s and was cut off.\"", text);
+        Assert.DoesNotContain("MinRequestBodyDataRate", text);
+        Assert.InRange(elapsed.TotalSeconds, 8.5, 15);
+    }
+
+    /// <summary>Reads until the answer's JSON body is complete or the connection closes.</summary>
+    private static async Task ReceiveAsync(Socket socket, StringBuilder answer)
+    {
+        var buffer = new byte[8192];
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!answer.ToString().Contains("\r\n\r\n{", StringComparison.Ordinal) || !answer.ToString().TrimEnd().EndsWith('}'))
+        {
+            var n = await socket.ReceiveAsync(buffer, cancel.Token);
+            if (n == 0)
+            {
+                break;
+            }
+            answer.Append(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using MnistService.Core.Onnx;
 
 namespace MnistService.Testing;
 
@@ -12,6 +13,17 @@ public static class ModelFiles
     /// merges concatenated messages, so appending a field adds an entry).
     /// </summary>
     public static byte[] Variant(string tag) => [.. Default, .. MetadataEntry("test.variant", tag)];
+
+    /// <summary>
+    /// The default model with its report's test accuracy and creation time replaced (a second
+    /// <c>mnist.report</c> entry, which ONNX Runtime and our reader take in place of the first).
+    /// </summary>
+    public static byte[] WithTestAccuracy(double accuracy, DateTimeOffset created)
+    {
+        var report = OnnxModelReader.Read(Default).Report;
+        var changed = report with { Created = created, Test = report.Test with { Accuracy = accuracy } };
+        return [.. Default, .. MetadataEntry(ModelReport.MetadataKey, changed.ToJson())];
+    }
 
     /// <summary>Not a model at all.</summary>
     public static byte[] Garbage => Encoding.UTF8.GetBytes("this is not an ONNX model, just text that ends in .onnx\n");

@@ -18,6 +18,10 @@ public static class HealthEndpoints
         group.MapGet(ReadinessPath, Ready)
             .WithName("Readiness")
             .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.");
+        // HEAD for checkers that look at the status alone (load balancers, uptime monitors): the same status
+        // and headers, no body. Left out of the OpenAPI document, which lists each operation once.
+        group.MapMethods(LivenessPath, [HttpMethods.Head], () => TypedResults.Ok(new HealthResponse("alive"))).ExcludeFromDescription();
+        group.MapMethods(ReadinessPath, [HttpMethods.Head], Ready).ExcludeFromDescription();
         return app;
     }
 

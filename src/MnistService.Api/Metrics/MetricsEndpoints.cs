@@ -12,10 +12,28 @@ public static class MetricsEndpoints
     /// <summary>Where Prometheus scrapes; the group's other routes (e.g. /metrics/confusion) are API endpoints.</summary>
     public const string ScrapePath = "/metrics";
 
-    /// <summary>HTTP request counts and durations for every endpoint (prometheus-net middleware).</summary>
+    /// <summary>
+    /// HTTP request counts and durations for every endpoint (prometheus-net middleware). It goes before the
+    /// exception handler, so that it records the status the client received (a 422, a 404) and not the 200
+    /// the response still had when the endpoint threw.
+    /// </summary>
     public static WebApplication UseServiceMetrics(this WebApplication app)
     {
         app.UseHttpMetrics();
+        // The exception handler, next in line, clears the endpoint before it writes the problem; put back, the
+        // error is counted under the route that raised it rather than under an empty endpoint label.
+        app.Use(async (context, next) =>
+        {
+            var endpoint = context.GetEndpoint();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                context.SetEndpoint(endpoint ?? context.GetEndpoint());
+            }
+        });
         return app;
     }
 

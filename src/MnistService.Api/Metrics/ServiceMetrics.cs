@@ -2,7 +2,10 @@ using Prometheus;
 
 namespace MnistService.Api.Metrics;
 
-/// <summary>The service's own Prometheus metrics (HTTP metrics come from prometheus-net's middleware).</summary>
+/// <summary>
+/// The service's own Prometheus metrics of predictions (HTTP metrics come from prometheus-net's middleware,
+/// the model store's from <see cref="ModelStore.ModelStoreMetrics"/>).
+/// </summary>
 public static class ServiceMetrics
 {
     // 50 µs .. ~100 ms: a single-image inference and its preprocessing live at the low end.
@@ -23,20 +26,6 @@ public static class ServiceMetrics
     public static readonly Counter Predictions = Prometheus.Metrics.CreateCounter(
         "mnist_predictions_total", "Predictions served, per model and predicted digit.",
         new CounterConfiguration { LabelNames = ["model", "digit"] });
-
-    public static readonly Counter ModelReloads = Prometheus.Metrics.CreateCounter(
-        "mnist_model_reloads_total", "Model files loaded or reloaded successfully.",
-        new CounterConfiguration { LabelNames = ["model"] });
-
-    public static readonly Counter ModelLoadFailures = Prometheus.Metrics.CreateCounter(
-        "mnist_model_load_failures_total", "Model files that could not be loaded (the previous version, if any, stays).",
-        new CounterConfiguration { LabelNames = ["model"] });
-
-    public static readonly Gauge ModelsLoaded = Prometheus.Metrics.CreateGauge(
-        "mnist_models_loaded", "Models currently loaded and serving.");
-
-    public static readonly Gauge ModelsBroken = Prometheus.Metrics.CreateGauge(
-        "mnist_models_broken", "Model files currently failing to load.");
 
     private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 

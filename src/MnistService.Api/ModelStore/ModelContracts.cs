@@ -18,14 +18,15 @@ public sealed record ModelListResponse(string Default, IReadOnlyList<ModelSummar
 /// <param name="SizeBytes">File size.</param>
 /// <param name="Producer">The program that wrote the file.</param>
 /// <param name="ReloadError">Why the file on disk now could not replace this version, if it could not.</param>
+/// <param name="DefaultReason">For the default model, why it is the default: configured, or the stand-in for a configured default that has no file.</param>
 public sealed record ModelSummary(
     string Name, string Sha256, int? Parameters, double? TestAccuracy, DateTimeOffset? Created, bool IsDefault,
-    DateTimeOffset LoadedAt, long SizeBytes, string? Producer, string? ReloadError)
+    DateTimeOffset LoadedAt, long SizeBytes, string? Producer, string? ReloadError, string? DefaultReason)
 {
     public static ModelSummary From(LoadedModel model, ModelSnapshot snapshot) => new(
         model.Name, model.Sha256, model.Report?.Architecture.Parameters, model.Report?.Test.Accuracy, model.Report?.Created,
         model.Name == snapshot.DefaultName, model.LoadedAt, model.Stamp.Length, model.Report?.Producer ?? model.Producer,
-        snapshot.Failures.GetValueOrDefault(model.Name)?.Error);
+        snapshot.Failures.GetValueOrDefault(model.Name)?.Error, model.Name == snapshot.DefaultName ? snapshot.DefaultReason : null);
 }
 
 /// <summary>A model file that does not load.</summary>

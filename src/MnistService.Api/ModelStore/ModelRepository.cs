@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using MnistService.Api.Errors;
-using MnistService.Api.Metrics;
 
 namespace MnistService.Api.ModelStore;
 
@@ -8,10 +7,13 @@ namespace MnistService.Api.ModelStore;
 public sealed record ModelFailure(string Name, string Path, string Error, DateTimeOffset Since);
 
 /// <summary>Everything the service serves at one moment. Never changed; a reload builds a new one.</summary>
+/// <param name="DefaultName">The model for requests that name none: the configured one, or a stand-in (see <see cref="ModelRepository"/>).</param>
+/// <param name="DefaultReason">Why <paramref name="DefaultName"/> is the default, as <c>GET /models</c> shows it.</param>
 public sealed record ModelSnapshot(
     string DefaultName,
     IReadOnlyDictionary<string, LoadedModel> Models,
-    IReadOnlyDictionary<string, ModelFailure> Failures);
+    IReadOnlyDictionary<string, ModelFailure> Failures,
+    string DefaultReason);
 
 /// <summary>
 /// The models of the configured directory. Requests take a <see cref="ModelLease"/> on the current
@@ -19,6 +21,9 @@ public sealed record ModelSnapshot(
 /// in line with the files and swaps it atomically. A model that is replaced or removed is disposed
 /// when its last lease ends, so no request ever sees a disposed session. A file that does not load
 /// is reported and never replaces the working version of that model.
+/// When the configured default has no file, the default is the only model, or else the one with the best
+/// test accuracy (the newest on ties), so that a folder of other models is served rather than never ready.
+/// A default whose file is there but does not load stays the default: that is an error to fix, not to hide.
 /// </summary>
 public sealed class ModelRepository : IDisposable
 {
@@ -37,9 +42,9 @@ public sealed class ModelRepository : IDisposable
         _options = options.Value;
         _logger = logger;
         _time = time;
-        Directory = Hosting.RepositoryPaths.Resolve(_options.Directory, environment.ContentRootPath, "models")
+        Directory = Settings.AppFolders.Resolve(_options.Directory, environment.ContentRootPath, "models")
             ?? Path.Combine(environment.ContentRootPath, "models");
-        _snapshot = new ModelSnapshot(_options.Default, new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>());
+        _snapshot = new ModelSnapshot(_options.Default, new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>(), ConfiguredReason);
     }
 
     /// <summary>The absolute directory the models are read from.</summary>
@@ -126,14 +131,14 @@ public sealed class ModelRepository : IDisposable
                         }
                         models[name] = loaded!;
                         failures.Remove(name);
-                        ServiceMetrics.ModelReloads.WithLabels(name).Inc();
+                        ModelStoreMetrics.ModelReloads.WithLabels(name).Inc();
                         _logger.LogInformation("Loaded model {Model} from {Path} (sha256 {Sha256}, test accuracy {Accuracy})",
                             name, file.FullName, loaded!.Sha256, loaded.Report?.Test.Accuracy);
                         break;
                     case LoadOutcome.Failed:
                         _processed[name] = stamp;
                         failures[name] = new ModelFailure(name, file.FullName, error!, _time.GetUtcNow());
-                        ServiceMetrics.ModelLoadFailures.WithLabels(name).Inc();
+                        ModelStoreMetrics.ModelLoadFailures.WithLabels(name).Inc();
                         _logger.LogWarning("Model file {Path} cannot be loaded; {Action}: {Error}", file.FullName,
                             models.ContainsKey(name) ? "the previous version keeps serving" : "the model is not available", error);
                         break;
@@ -153,9 +158,19 @@ public sealed class ModelRepository : IDisposable
 
             if (retired.Count > 0 || !SameEntries(models, current.Models) || !SameEntries(failures, current.Failures))
             {
-                Volatile.Write(ref _snapshot, new ModelSnapshot(_options.Default, models, failures));
-                ServiceMetrics.ModelsLoaded.Set(models.Count);
-                ServiceMetrics.ModelsBroken.Set(failures.Count);
+                var (defaultName, reason) = ChooseDefault(models, failures);
+                if (defaultName != current.DefaultName && reason != ConfiguredReason)
+                {
+                    _logger.LogWarning("{Setting} '{Configured}' has no file in {Directory}; {Model} is the default model instead: {Reason}",
+                        "Models:Default", _options.Default, Directory, defaultName, reason);
+                }
+                else if (defaultName != current.DefaultName)
+                {
+                    _logger.LogInformation("The configured default model {Model} is loaded and is the default again", defaultName);
+                }
+                Volatile.Write(ref _snapshot, new ModelSnapshot(defaultName, models, failures, reason));
+                ModelStoreMetrics.ModelsLoaded.Set(models.Count);
+                ModelStoreMetrics.ModelsBroken.Set(failures.Count);
             }
             foreach (var model in retired)
             {
@@ -163,6 +178,29 @@ public sealed class ModelRepository : IDisposable
             }
             return pending;
         }
+    }
+
+    private const string ConfiguredReason = "configured (Models:Default)";
+
+    private (string Name, string Reason) ChooseDefault(Dictionary<string, LoadedModel> models, Dictionary<string, ModelFailure> failures)
+    {
+        var configured = _options.Default;
+        if (models.ContainsKey(configured) || failures.ContainsKey(configured) || models.Count == 0)
+        {
+            return (configured, ConfiguredReason);
+        }
+        var missing = $"Models:Default '{configured}' has no file";
+        if (models.Count == 1)
+        {
+            return (models.Keys.Single(), $"the only model loaded ({missing})");
+        }
+        var best = models.Values
+            .OrderByDescending(m => m.Report?.Test.Accuracy ?? -1)
+            .ThenByDescending(m => m.Report?.Created ?? DateTimeOffset.MinValue)
+            .ThenByDescending(m => m.Stamp.LastWriteUtc)
+            .ThenBy(m => m.Name, StringComparer.Ordinal)
+            .First();
+        return (best.Name, $"the best test accuracy of the {models.Count} models loaded, the newest on ties ({missing})");
     }
 
     private enum LoadOutcome { NotSettled, Unchanged, Loaded, Failed }

@@ -1,3 +1,5 @@
+using MnistService.Api.Settings;
+
 namespace MnistService.Api.ModelStore;
 
 public static class ModelsServiceCollectionExtensions
@@ -5,8 +7,7 @@ public static class ModelsServiceCollectionExtensions
     /// <summary>The model repository, loaded at start and kept in line with its directory.</summary>
     public static IServiceCollection AddModels(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ModelsOptions>().Bind(configuration.GetSection(ModelsOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<ModelsOptions>(configuration, ModelsOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ModelRepository>();
         services.AddHostedService<ModelDirectoryWatcher>();

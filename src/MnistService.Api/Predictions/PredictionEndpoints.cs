@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Serilog;
 
 namespace MnistService.Api.Predictions;
 
@@ -34,24 +35,20 @@ public static class PredictionEndpoints
     /// <param name="model">The model to ask (GET /models lists them); the default model when absent.</param>
     /// <param name="reader">Reads the four input forms.</param>
     /// <param name="service">Preprocessing and inference.</param>
+    /// <param name="requestLog">The fields of this request's log line.</param>
     /// <param name="cancellationToken">The request's abort token.</param>
     private static async Task<Ok<PredictionResponse>> Predict(HttpRequest request, [FromQuery] string? model,
-        PredictionInputReader reader, PredictionService service, CancellationToken cancellationToken)
+        PredictionInputReader reader, PredictionService service, IDiagnosticContext requestLog, CancellationToken cancellationToken)
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
         var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory);
         var answer = service.Predict(pixels, lease.Model);
-        // For the request's log line (see LoggingSetup).
-        request.HttpContext.Items[PredictionLogEntry.Key] = new PredictionLogEntry(answer.Model, answer.Digit, input.Pixels is null ? "image" : "pixels");
+        requestLog.Set("Model", answer.Model);
+        requestLog.Set("Digit", answer.Digit);
+        requestLog.Set("Input", input.Pixels is null ? "image" : "pixels");
         return TypedResults.Ok(answer);
     }
-}
-
-/// <summary>What a prediction adds to its request's log line.</summary>
-public sealed record PredictionLogEntry(string Model, int Digit, string Input)
-{
-    public const string Key = "mnist.prediction";
 }
 
 /// <summary>Marks the endpoint whose request body <see cref="PredictRequestBodyFilter"/> documents.</summary>

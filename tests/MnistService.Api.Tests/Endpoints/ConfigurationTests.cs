@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using MnistService.Api.Hosting;
+using MnistService.Api.Settings;
 using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.Endpoints;
@@ -23,10 +23,22 @@ public sealed class ConfigurationTests
     public void Web_root_and_models_are_found_walking_up_from_the_content_root()
     {
         var projectDirectory = Path.Combine(Repo.Root, "src", "MnistService.Api");
-        Assert.Equal(Path.Combine(Repo.Root, "models"), RepositoryPaths.Resolve(null, projectDirectory, "models"));
-        Assert.Equal(Path.Combine(Repo.Root, "models"), RepositoryPaths.Resolve("", Repo.Root, "models"));
-        Assert.Equal("/srv/models", RepositoryPaths.Resolve("/srv/models", projectDirectory, "models"));
-        Assert.Equal(Path.Combine(projectDirectory, "m"), RepositoryPaths.Resolve("m", projectDirectory, "models"));
-        Assert.Null(RepositoryPaths.FindUpwards("/", "no-such-directory-anywhere"));
+        Assert.Equal(Path.Combine(Repo.Root, "models"), AppFolders.Resolve(null, projectDirectory, "models"));
+        Assert.Equal(Path.Combine(Repo.Root, "models"), AppFolders.Resolve("", Repo.Root, "models"));
+        Assert.Equal("/srv/models", AppFolders.Resolve("/srv/models", projectDirectory, "models"));
+        Assert.Equal(Path.Combine(projectDirectory, "m"), AppFolders.Resolve("m", projectDirectory, "models"));
+        Assert.Null(AppFolders.FindUpwards("/", "no-such-directory-anywhere"));
+    }
+
+    [Fact]
+    public void A_folder_beside_the_app_comes_before_one_found_walking_up_from_the_content_root()
+    {
+        using var app = new TempDirectory();
+        Directory.CreateDirectory(app.File("models"));
+        var projectDirectory = Path.Combine(Repo.Root, "src", "MnistService.Api");
+
+        Assert.Equal(app.File("models"), AppFolders.Resolve(null, projectDirectory, "models", app.Path));
+        Assert.Equal(Path.Combine(Repo.Root, "wwwroot"), AppFolders.Resolve(null, projectDirectory, "wwwroot", app.Path));
+        Assert.Equal("/srv/models", AppFolders.Resolve("/srv/models", projectDirectory, "models", app.Path));
     }
 }

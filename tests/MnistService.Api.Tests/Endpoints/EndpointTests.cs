@@ -25,12 +25,26 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task Healthz_and_readyz_answer_HEAD_with_the_status_of_GET()
+    {
+        foreach (var path in new[] { "/healthz", "/readyz" })
+        {
+            using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Readyz_is_503_problem_without_models()
     {
         using var empty = new TempDirectory();
         using var factory = new ApiFactory(empty.Path);
         using var client = factory.CreateClient();
         await HttpAssert.Problem(await client.GetAsync("/readyz"), HttpStatusCode.ServiceUnavailable);
+        using (var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/readyz")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, head.StatusCode);
+        }
         await HttpAssert.Problem(await client.PostAsync("/predict", HttpAssert.JsonBody(PixelsJson(new float[784]))), HttpStatusCode.ServiceUnavailable);
     }
 

@@ -9,6 +9,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Hosting;
 using MnistService.Api.Predictions;
+using MnistService.Api.Security;
+using MnistService.Api.Settings;
+using MnistService.Api.Startup;
 using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.Endpoints;
@@ -95,15 +98,29 @@ public sealed class StartupFailureTests
     [Fact]
     public void A_value_of_the_wrong_type_is_named_with_where_it_came_from()
     {
-        using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { ["Limits:MaxRequestBytes"] = "five" });
-        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-
         var configuration = new ConfigurationBuilder().AddCommandLine(["--Limits:MaxRequestBytes=five"]).Build();
+        var failure = ValidationFailure<LimitsOptions>(configuration, LimitsOptions.Section);
+
         var (reason, expected) = StartupFailure.Describe(failure, configuration);
 
         Assert.True(expected, reason);
         Assert.StartsWith("Failed to convert configuration value 'five' at 'Limits:MaxRequestBytes' to type 'System.Int64'", reason);
         Assert.Contains("(from command line argument --Limits:MaxRequestBytes); correct the setting or remove it to use the default", reason);
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_fails_the_start_together_with_the_other_invalid_settings()
+    {
+        var settings = new Dictionary<string, string?> { ["Limits:MaxRequestBytes"] = "five", ["RateLimiting:BurstLimit"] = "0" };
+        using var factory = new ApiFactory(Repo.ModelsDirectory, settings);
+        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        var (reason, expected) = StartupFailure.Describe(failure, null);
+
+        Assert.True(expected, reason);
+        Assert.Contains("Failed to convert configuration value 'five' at 'Limits:MaxRequestBytes' to type 'System.Int64'", reason);
+        Assert.Contains("RateLimiting:BurstLimit must be between 1 and 1000000, but is 0", reason);
+        Assert.EndsWith("correct these settings or remove them to use the defaults", reason);
     }
 
     [Fact]
@@ -201,7 +218,7 @@ public sealed class StartupFailureTests
     private static OptionsValidationException ValidationFailure<T>(IConfiguration configuration, string section) where T : class
     {
         var services = new ServiceCollection();
-        services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateDataAnnotations();
+        services.AddValidatedOptions<T>(configuration, section);
         using var provider = services.BuildServiceProvider();
         return Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<T>>().Value);
     }

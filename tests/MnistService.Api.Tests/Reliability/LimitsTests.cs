@@ -51,6 +51,7 @@ public sealed class LimitsTests
         var refused = await client.Get("/models", "10.0.0.1");
         var problem = await HttpAssert.Problem(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("retry after", problem.GetProperty("detail").GetString());
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
         var retryAfter = int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 60);
         var post = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = HttpAssert.JsonBody("{}") };

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
+using MnistService.Api.Settings;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Security;
 
 /// <summary>
 /// The headers that make the page safe to host (section <c>SecurityHeaders</c>): a Content-Security-Policy
@@ -34,8 +35,7 @@ public static class SecurityHeaders
 {
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SecurityHeadersOptions>().Bind(configuration.GetSection(SecurityHeadersOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<SecurityHeadersOptions>(configuration, SecurityHeadersOptions.Section);
         return services;
     }
 

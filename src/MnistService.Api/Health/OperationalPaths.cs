@@ -1,7 +1,6 @@
-using MnistService.Api.Health;
 using MnistService.Api.Metrics;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Health;
 
 /// <summary>
 /// What probes and Prometheus call every few seconds: never rate-limited (a refused probe would have a

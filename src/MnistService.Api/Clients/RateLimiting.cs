@@ -6,8 +6,10 @@ using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using MnistService.Api.Health;
+using MnistService.Api.Settings;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Clients;
 
 /// <summary>
 /// A per-client limit (section <c>RateLimiting</c>): a token bucket per client (an IPv4 address, an IPv6
@@ -43,8 +45,7 @@ public static class RateLimiting
 
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<RateLimitingOptions>(configuration, RateLimitingOptions.Section);
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((limiter, configured) =>
         {

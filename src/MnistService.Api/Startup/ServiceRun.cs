@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Startup;
 
 public static class ServiceRun
 {

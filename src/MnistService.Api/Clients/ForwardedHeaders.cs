@@ -5,8 +5,9 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.HttpOverrides;
 using IPNetwork = System.Net.IPNetwork;
 using Microsoft.Extensions.Options;
+using MnistService.Api.Settings;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Clients;
 
 /// <summary>
 /// The reverse proxies allowed to say who the client is (section <c>ForwardedHeaders</c>). A request that
@@ -55,9 +56,8 @@ public static class ForwardedHeadersSetup
     internal static ForwardedHeadersOptions CreateOptions(IConfiguration configuration, ILogger logger)
     {
         var section = configuration.GetSection(ForwardedHeadersSettings.Section);
-        var settings = section.Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
-        var failures = ValidOptions.Validate(settings)
-            .Select(a => $"{section.Path}:{string.Join(", ", a.MemberNames)}: {a.ErrorMessage}").ToList();
+        var settings = new ForwardedHeadersSettings();
+        var failures = ValidatedOptions.BindAndCheck(configuration, ForwardedHeadersSettings.Section, settings);
 
         // The lists are read from the configuration itself, so that a message names the entry's key and one
         // environment variable may hold several entries. new() trusts loopback: 127.0.0.0/8 and ::1.
@@ -66,7 +66,7 @@ public static class ForwardedHeadersSetup
             ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
             ForwardLimit = settings.ForwardLimit,
         };
-        foreach (var (key, entry) in Entries(section, nameof(ForwardedHeadersSettings.KnownProxies)))
+        foreach (var (key, entry) in ListSetting.Entries(section, nameof(ForwardedHeadersSettings.KnownProxies)))
         {
             if (TryParseAddress(entry, out var address))
             {
@@ -77,7 +77,7 @@ public static class ForwardedHeadersSetup
                 failures.Add($"{key} = '{entry}' is not an IP address (e.g. 10.0.0.5); put networks such as 10.0.0.0/8 in {ForwardedHeadersSettings.Section}:KnownNetworks");
             }
         }
-        foreach (var (key, entry) in Entries(section, nameof(ForwardedHeadersSettings.KnownNetworks)))
+        foreach (var (key, entry) in ListSetting.Entries(section, nameof(ForwardedHeadersSettings.KnownNetworks)))
         {
             if (TryParseNetwork(entry, out var network, out var problem))
             {
@@ -101,23 +101,6 @@ public static class ForwardedHeadersSetup
                 "so the per-client rate limit holds only if nothing but the proxy can reach the service", ForwardedHeadersSettings.Section);
         }
         return options;
-    }
-
-    /// <summary>
-    /// The list's entries with their configuration keys. One value holding several entries separated by
-    /// commas or spaces (<c>ForwardedHeaders__KnownNetworks="10.0.0.0/8, fd00::/8"</c>) counts too.
-    /// </summary>
-    private static IEnumerable<(string Key, string Entry)> Entries(IConfigurationSection section, string name)
-    {
-        var list = section.GetSection(name);
-        var values = list.GetChildren().Select(child => (child.Path, child.Value)).Prepend((list.Path, list.Value));
-        foreach (var (key, value) in values)
-        {
-            foreach (var entry in (value ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                yield return (key, entry);
-            }
-        }
     }
 
     /// <summary>Parses <c>address/prefix</c>, explaining what is wrong with a bad entry.</summary>

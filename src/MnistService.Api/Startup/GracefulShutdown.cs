@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using MnistService.Api.Settings;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Startup;
 
 /// <summary>
 /// Graceful stop (section <c>Shutdown</c>): on SIGTERM the server stops accepting connections and lets
@@ -19,13 +20,12 @@ public static class GracefulShutdown
 {
     public static IServiceCollection AddGracefulShutdown(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ShutdownOptions>().Bind(configuration.GetSection(ShutdownOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<ShutdownOptions>(configuration, ShutdownOptions.Section);
         // The host reads its options while it is built, before options are validated at start: an invalid
         // timeout keeps the host's default here, and the start then fails naming it.
         services.AddOptions<HostOptions>().Configure(host =>
         {
-            if (ValidOptions.TryRead<ShutdownOptions>(configuration, ShutdownOptions.Section) is { } shutdown)
+            if (ValidatedOptions.TryRead<ShutdownOptions>(configuration, ShutdownOptions.Section) is { } shutdown)
             {
                 host.ShutdownTimeout = shutdown.Timeout;
             }

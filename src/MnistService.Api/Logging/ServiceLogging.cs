@@ -1,0 +1,60 @@
+using Serilog;
+using Serilog.Configuration;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using MnistService.Api.Settings;
+
+namespace MnistService.Api.Logging;
+
+public static class ServiceLogging
+{
+    private const string JsonKey = "Logging:Json";
+
+    /// <summary>
+    /// Serilog to the console: human-readable lines, or one JSON object per line when
+    /// <c>Logging:Json</c> is true (for log collectors). Levels come from <c>Serilog:MinimumLevel</c>.
+    /// The logger is disposed with the host, which flushes what the background writer still holds.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
+    {
+        if (!bool.TryParse(builder.Configuration[JsonKey] ?? "false", out var json))
+        {
+            throw new InvalidSettingException($"{JsonKey} must be true or false, but is {SettingSource.DescribeValue(builder.Configuration, JsonKey)}");
+        }
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            try
+            {
+                logger.ReadFrom.Configuration(builder.Configuration);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+            {
+                throw new InvalidSettingException($"the Serilog section is not valid ({e.Message.TrimEnd('.')})");
+            }
+            logger.MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .Enrich.With<RequestLogging.PredictionSummary>();
+            // The host logs a start-up failure with its stack trace and then throws it to its caller, who
+            // reports it: Program through StartupFailure (one line), or a test through the exception.
+            logger.Filter.ByExcluding(IsHostsOwnStartFailure);
+            // The console is written by one background thread. Written on the request threads, the console's
+            // lock was contended about once every three predictions under load, and a thread waiting for it
+            // waits out whoever holds it, a tail-latency cost (docs/benchmarks.md). Should the console fall
+            // 10,000 lines behind, new lines are dropped rather than requests slowed.
+            logger.WriteTo.Async(sink => WriteToConsole(sink, json));
+        });
+        return builder;
+    }
+
+    /// <summary>The console format of every log line, the start-up failure report's included.</summary>
+    public static LoggerConfiguration WriteToConsole(LoggerSinkConfiguration writeTo, bool json) => json
+        ? writeTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Fatal)
+        : writeTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+            standardErrorFromLevel: LogEventLevel.Fatal);
+
+    private static bool IsHostsOwnStartFailure(LogEvent logEvent) =>
+        logEvent.MessageTemplate.Text == "Hosting failed to start"
+        && logEvent.Properties.TryGetValue(Constants.SourceContextPropertyName, out var context)
+        && context is ScalarValue { Value: "Microsoft.Extensions.Hosting.Internal.Host" };
+}

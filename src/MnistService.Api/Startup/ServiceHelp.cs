@@ -1,0 +1,81 @@
+using System.Globalization;
+using MnistService.Api.Clients;
+using MnistService.Api.Hosting;
+using MnistService.Api.ModelStore;
+using MnistService.Api.Security;
+
+namespace MnistService.Api.Startup;
+
+/// <summary><c>MnistService.Api --help</c>: what the service serves and every setting, with its environment variable and default.</summary>
+public static class ServiceHelp
+{
+    public static bool IsRequested(string[] args) => args.Any(arg => arg is "--help" or "-h" or "-?" or "/?");
+
+    /// <summary>The settings: key, default, what it does. Defaults are read from the options classes themselves.</summary>
+    public static IReadOnlyList<(string Key, string Default, string Meaning)> Settings { get; } = Describe();
+
+    public static string Text
+    {
+        get
+        {
+            var rows = Settings.Select(s =>
+                $"  {s.Key} / {s.Key.Replace(":", "__", StringComparison.Ordinal)}{Environment.NewLine}      {s.Meaning} (default: {s.Default})");
+            return $"""
+                MnistService: reads handwritten digits over HTTP with ONNX models trained by mnist-train.
+
+                Usage: MnistService.Api [--help] [--urls URL] [--KEY=VALUE ...]
+                       dotnet run --project src/MnistService.Api -- [--urls URL] [--KEY=VALUE ...]
+
+                It serves, on http://localhost:5000 unless ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS or --urls say otherwise:
+                  /                                 the page: draw a digit and watch the network read it
+                  POST /predict[?model=NAME]        one image (multipart 'image', a raw image/* body, or JSON) -> the digit
+                  GET /models, /models/NAME         the loaded models, which is the default and why, load errors
+                  GET /metrics/confusion            a model's test-set confusion matrix
+                  GET /metrics                      Prometheus
+                  GET|HEAD /healthz, /readyz        alive; ready when the default model is loaded
+                  /swagger                          the API, documented
+
+                Settings come from appsettings.json, environment variables (KEY with each ':' written '__') or --KEY=VALUE.
+                Every one is checked at start: a bad value stops the start with one line naming it, and exit code 1.
+                {string.Join(Environment.NewLine, rows)}
+                  Serilog:MinimumLevel:Default / Serilog__MinimumLevel__Default
+                      log level: Verbose, Debug, Information, Warning, Error or Fatal (default: Information)
+
+                """;
+        }
+    }
+
+    private static List<(string, string, string)> Describe()
+    {
+        var models = new ModelsOptions();
+        var limits = new LimitsOptions();
+        var rate = new RateLimitingOptions();
+        var forwarded = new ForwardedHeadersSettings();
+        static string Seconds(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
+        return
+        [
+            ("Models:Directory", "models/ beside the app, else the first models/ in or above the working directory", "folder of *.onnx models, watched for changes"),
+            ("Models:Default", $"{models.Default}; if absent, the only or most accurate model", "model for requests that name none"),
+            ("Models:IntraOpThreads", $"{models.IntraOpThreads}", "ONNX Runtime threads per prediction"),
+            ("Models:Debounce", Seconds(models.Debounce), "quiet time after a file event before the folder is read"),
+            ("Models:SettleTime", Seconds(models.SettleTime), "how long a changed file must stay unchanged before it is loaded"),
+            ("Models:RescanInterval", Seconds(models.RescanInterval), "full rescan of the folder"),
+            ("Limits:MaxRequestBytes", $"{limits.MaxRequestBytes}", "largest request body; larger gets 413"),
+            ("Limits:MaxImagePixels", $"{limits.MaxImagePixels}", "largest image, width x height"),
+            ("Limits:MaxImageSide", $"{limits.MaxImageSide}", "largest width or height"),
+            ("RequestTimeouts:Timeout", Seconds(new TimeoutOptions().Timeout), "longest request, upload included; then 408"),
+            ("RateLimiting:Enabled", $"{rate.Enabled}".ToLowerInvariant(), "per-client rate limit (429 with Retry-After)"),
+            ("RateLimiting:BurstLimit", $"{rate.BurstLimit}", "requests a client may make at once"),
+            ("RateLimiting:RequestsPerSecond", $"{rate.RequestsPerSecond}", "requests per second a client may keep up"),
+            ("RateLimiting:ReplenishmentPeriod", Seconds(rate.ReplenishmentPeriod), "how often a client's bucket is topped up"),
+            ("ForwardedHeaders:KnownProxies", "none; loopback is always trusted", "proxies whose X-Forwarded-For/-Proto are believed"),
+            ("ForwardedHeaders:KnownNetworks", "none", "proxy networks in CIDR notation, e.g. 10.244.0.0/16"),
+            ("ForwardedHeaders:ForwardLimit", $"{forwarded.ForwardLimit}", "how many proxies deep to look"),
+            ("Cors:AllowedOrigins", "none", "origins whose pages may call the API, e.g. https://example.com, or *"),
+            ("SecurityHeaders:ContentSecurityPolicy", "our own scripts, styles and images only", "the pages' Content-Security-Policy"),
+            ("Shutdown:Timeout", Seconds(new ShutdownOptions().Timeout), "time for requests in flight on SIGTERM"),
+            ("StaticFiles:WebRoot", "wwwroot/ beside the app, else the first wwwroot/ in or above the working directory", "the page's folder"),
+            ("Logging:Json", "false", "one JSON object per log line"),
+        ];
+    }
+}
