@@ -11,7 +11,8 @@ namespace MnistService.Api.Clients;
 /// off gets 408 problem+json: with the service's own work bounded by the limits, what runs out the
 /// clock is a client that sends its body too slowly. This is the one clock for a slow body: Kestrel's
 /// minimum data rate (240 bytes/s after 5 s) is off, or it would cut a slow upload at about 6 s with
-/// its own wording, before the configured timeout.
+/// its own wording, before the configured timeout. Kestrel's own clock for the headers (30 s by default;
+/// its 408 has no body) is set to the same time: headers slower than that never reach the app.
 /// </summary>
 public sealed class TimeoutOptions
 {
@@ -27,7 +28,16 @@ public static class RequestTimeouts
     {
         services.AddValidatedOptions<TimeoutOptions>(configuration, TimeoutOptions.Section);
         services.AddRequestTimeouts();
-        services.AddOptions<KestrelServerOptions>().Configure(kestrel => kestrel.Limits.MinRequestBodyDataRate = null);
+        services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
+        {
+            kestrel.Limits.MinRequestBodyDataRate = null;
+            // Read while Kestrel is built, before the start validates: an invalid value keeps Kestrel's default
+            // here, and the start then fails naming it.
+            if (ValidatedOptions.TryRead<TimeoutOptions>(configuration, TimeoutOptions.Section) is { } timeouts)
+            {
+                kestrel.Limits.RequestHeadersTimeout = timeouts.Timeout;
+            }
+        });
         services.AddOptions<RequestTimeoutOptions>()
             .Configure<IOptions<TimeoutOptions>>((timeouts, configured) =>
             {

@@ -36,34 +36,48 @@ public static class SecurityHeaders
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<SecurityHeadersOptions>(configuration, SecurityHeadersOptions.Section);
+        services.AddKestrelOwnAnswerHeaders();
         return services;
     }
 
-    /// <summary>Sets the headers on every response, errors included, before anything else runs.</summary>
+    /// <summary>
+    /// Sets the headers on every response, errors included, before anything else runs; Kestrel's own
+    /// answers, which never reach the app, get them from <see cref="KestrelOwnAnswers"/>.
+    /// </summary>
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
-        // The value is read per response (cached by IOptions) rather than here, so that an invalid setting
-        // fails the start with every other invalid setting, named by ValidateOnStart.
+        // The values are read at the first response rather than here, so that an invalid setting fails the
+        // start with every other invalid setting, named by ValidateOnStart.
         var options = app.Services.GetRequiredService<IOptions<SecurityHeadersOptions>>();
+        (string Name, string Value)[]? page = null, swagger = null;
         app.Use((context, next) =>
         {
+            page ??= [.. For(options.Value, swagger: false)];
+            swagger ??= [.. For(options.Value, swagger: true)];
+            var headers = context.Request.Path.StartsWithSegments("/swagger") ? swagger : page;
             // On starting, so that they survive the exception handler clearing the response.
-            context.Response.OnStarting(() => Apply(context, options.Value));
-            return next(context);
+            context.Response.OnStarting(() => Apply(context.Response, headers));
+            return KestrelOwnAnswers.RunInApp(context, next);
         });
         return app;
     }
 
-    private static Task Apply(HttpContext context, SecurityHeadersOptions options)
+    /// <summary>The headers of every answer: with Swagger UI's policy under /swagger, the page's everywhere else.</summary>
+    internal static IEnumerable<(string Name, string Value)> For(SecurityHeadersOptions options, bool swagger)
     {
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger")
-            ? options.SwaggerContentSecurityPolicy
-            : options.ContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY"; // frame-ancestors for browsers that predate it
-        headers["Referrer-Policy"] = options.ReferrerPolicy;
-        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        yield return ("Content-Security-Policy", swagger ? options.SwaggerContentSecurityPolicy : options.ContentSecurityPolicy);
+        yield return ("X-Content-Type-Options", "nosniff");
+        yield return ("X-Frame-Options", "DENY"); // frame-ancestors for browsers that predate it
+        yield return ("Referrer-Policy", options.ReferrerPolicy);
+        yield return ("Cross-Origin-Opener-Policy", "same-origin");
+    }
+
+    private static Task Apply(HttpResponse response, (string Name, string Value)[] headers)
+    {
+        foreach (var (name, value) in headers)
+        {
+            response.Headers[name] = value;
+        }
         return Task.CompletedTask;
     }
 }
