@@ -24,6 +24,7 @@ try
     builder.Services.AddProblemResponses();
     builder.Services.AddSecurityHeaders(builder.Configuration);
     builder.Services.AddCrossOriginRequests(builder.Configuration);
+    builder.Services.AddConnectionLimits(builder.Configuration);
     builder.Services.AddClientRateLimiting(builder.Configuration);
     builder.Services.AddRequestTimeoutPolicy(builder.Configuration);
     builder.Services.AddGracefulShutdown(builder.Configuration);

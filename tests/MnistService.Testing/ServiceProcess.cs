@@ -13,7 +13,9 @@ public sealed class ServiceProcess : IDisposable
     public Uri Address { get; }
 
     /// <param name="probe">What "started" means: readyz (the default model is loaded) or healthz (alive, for an empty directory).</param>
-    public static async Task<ServiceProcess> StartAsync(string modelsDirectory, IReadOnlyDictionary<string, string>? settings = null, string probe = "readyz")
+    /// <param name="descriptorLimit">A file-descriptor limit for the process (<c>ulimit -n</c>, soft and hard), or the test's own.</param>
+    public static async Task<ServiceProcess> StartAsync(string modelsDirectory, IReadOnlyDictionary<string, string>? settings = null, string probe = "readyz",
+        int? descriptorLimit = null)
     {
         var port = ChildProcess.FreeLoopbackPort();
         var environment = new Dictionary<string, string>
@@ -31,7 +33,12 @@ public sealed class ServiceProcess : IDisposable
             environment[key] = value;
         }
         var address = new Uri($"http://127.0.0.1:{port}/");
-        var process = ChildProcess.Dotnet(Repo.ServiceDll, ["--urls", address.ToString().TrimEnd('/')], environment, Path.GetDirectoryName(Repo.ServiceDll)!);
+        string[] arguments = ["--urls", address.ToString().TrimEnd('/')];
+        var process = descriptorLimit is { } limit
+            // bash sets the limit and then becomes the service (exec), so the process and its id are the service's.
+            ? new ChildProcess(Path.GetFileNameWithoutExtension(Repo.ServiceDll), "bash",
+                ["-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "service", Repo.ServiceDll, .. arguments], environment, Path.GetDirectoryName(Repo.ServiceDll)!)
+            : ChildProcess.Dotnet(Repo.ServiceDll, arguments, environment, Path.GetDirectoryName(Repo.ServiceDll)!);
         var service = new ServiceProcess(process, address);
         using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         try

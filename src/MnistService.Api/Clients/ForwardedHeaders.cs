@@ -103,6 +103,31 @@ public static class ForwardedHeadersSetup
         return options;
     }
 
+    /// <summary>
+    /// The proxies and proxy networks configured here, without the loopback default, each proxy as a
+    /// one-address network. Entries that do not parse are left out: they fail the start in <see cref="CreateOptions"/>.
+    /// </summary>
+    internal static List<IPNetwork> ConfiguredProxies(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ForwardedHeadersSettings.Section);
+        var proxies = new List<IPNetwork>();
+        foreach (var (_, entry) in ListSetting.Entries(section, nameof(ForwardedHeadersSettings.KnownProxies)))
+        {
+            if (TryParseAddress(entry, out var address))
+            {
+                proxies.Add(new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+            }
+        }
+        foreach (var (_, entry) in ListSetting.Entries(section, nameof(ForwardedHeadersSettings.KnownNetworks)))
+        {
+            if (TryParseNetwork(entry, out var network, out _))
+            {
+                proxies.Add(network);
+            }
+        }
+        return proxies;
+    }
+
     /// <summary>Parses <c>address/prefix</c>, explaining what is wrong with a bad entry.</summary>
     internal static bool TryParseNetwork(string entry, out IPNetwork network, out string problem)
     {

@@ -51,6 +51,7 @@ public static class ServiceHelp
         var limits = new LimitsOptions();
         var rate = new RateLimitingOptions();
         var forwarded = new ForwardedHeadersSettings();
+        var connections = new ConnectionLimitsOptions();
         static string Seconds(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
         return
         [
@@ -68,6 +69,8 @@ public static class ServiceHelp
             ("RateLimiting:BurstLimit", $"{rate.BurstLimit}", "requests a client may make at once"),
             ("RateLimiting:RequestsPerSecond", $"{rate.RequestsPerSecond}", "requests per second a client may keep up"),
             ("RateLimiting:ReplenishmentPeriod", Seconds(rate.ReplenishmentPeriod), "how often a client's bucket is topped up"),
+            ("Connections:MaxConnections", $"{connections.MaxConnections}, lowered to fit the descriptor limit (ulimit -n)", "connections held at once; more are closed as they come"),
+            ("Connections:MaxConnectionsPerClient", $"{connections.MaxConnectionsPerClient}", "connections one client (IPv4 address, IPv6 /64) may hold; the ForwardedHeaders proxies count toward the overall limit only"),
             ("ForwardedHeaders:KnownProxies", "none; loopback is always trusted", "proxies whose X-Forwarded-For/-Proto are believed"),
             ("ForwardedHeaders:KnownNetworks", "none", "proxy networks in CIDR notation, e.g. 10.244.0.0/16"),
             ("ForwardedHeaders:ForwardLimit", $"{forwarded.ForwardLimit}", "how many proxies deep to look"),

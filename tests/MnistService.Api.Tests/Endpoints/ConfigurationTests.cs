@@ -11,6 +11,8 @@ public sealed class ConfigurationTests
     [InlineData("Limits:MaxImagePixels", "10")]
     [InlineData("Models:Default", "../etc/passwd")]
     [InlineData("Models:IntraOpThreads", "0")]
+    [InlineData("Connections:MaxConnections", "0")]
+    [InlineData("Connections:MaxConnectionsPerClient", "-3")]
     public void Invalid_options_stop_the_service_at_start(string key, string value)
     {
         using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { [key] = value });
