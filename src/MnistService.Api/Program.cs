@@ -32,6 +32,7 @@ try
     builder.Services.AddApiDocumentation();
     builder.Services.AddModels(builder.Configuration);
     builder.Services.AddPredictions(builder.Configuration);
+    builder.Services.AddPrometheusScrape(builder.Configuration);
 
     var app = builder.Build();
 
@@ -41,6 +42,7 @@ try
     app.UseServiceMetrics();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseManagementPort();
     app.UseCrossOriginRequests();
     app.UseClientRateLimiting();
     app.UseRequestTimeouts();

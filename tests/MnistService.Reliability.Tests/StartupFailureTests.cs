@@ -37,6 +37,40 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public async Task A_metrics_port_in_use_exits_1_with_one_line_naming_Metrics_Port()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var service = Start(new()
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ChildProcess.FreeLoopbackPort()}",
+            ["Metrics__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        var line = await FailureLineAsync(service);
+
+        Assert.EndsWith($"MnistService could not start: Metrics:Port {port} (from environment variable Metrics__Port) is in use: " +
+            "set it to a free port or stop the other process", line);
+    }
+
+    [Fact]
+    public async Task A_metrics_port_that_is_the_main_port_exits_1_naming_both()
+    {
+        var port = ChildProcess.FreeLoopbackPort();
+        using var service = Start(new()
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Metrics__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        var line = await FailureLineAsync(service);
+
+        Assert.EndsWith($"MnistService could not start: Metrics:Port is {port}, which the main address (http://127.0.0.1:{port}, from environment variable " +
+            "ASPNETCORE_URLS) uses too: choose another port for the metrics; correct the setting or remove it to use the default", line);
+    }
+
+    [Fact]
     public async Task With_json_logs_the_failure_is_one_json_object_at_fatal_level()
     {
         using var service = Start(new()

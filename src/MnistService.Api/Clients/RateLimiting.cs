@@ -7,6 +7,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Health;
+using MnistService.Api.Metrics;
 using MnistService.Api.Settings;
 
 namespace MnistService.Api.Clients;
@@ -14,8 +15,8 @@ namespace MnistService.Api.Clients;
 /// <summary>
 /// A per-client limit (section <c>RateLimiting</c>): a token bucket per client (an IPv4 address, an IPv6
 /// /64 network), the one a trusted proxy forwarded (see <see cref="ForwardedHeadersSettings"/>) or else the
-/// connection's. Health probes and /metrics are never limited. On in production; appsettings.Development.json
-/// turns it off.
+/// connection's. Health probes and the management port (<c>Metrics:Port</c>) are never limited; /metrics on
+/// the main port is. On in production; appsettings.Development.json turns it off.
 /// </summary>
 public sealed class RateLimitingOptions
 {
@@ -47,12 +48,12 @@ public static class RateLimiting
     {
         services.AddValidatedOptions<RateLimitingOptions>(configuration, RateLimitingOptions.Section);
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((limiter, configured) =>
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>, IOptions<MetricsOptions>>((limiter, configured, metrics) =>
         {
             var options = configured.Value;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, UInt128>(context =>
             {
-                if (!options.Enabled || OperationalPaths.IsProbeOrScrape(context.Request.Path))
+                if (!options.Enabled || OperationalPaths.IsProbe(context.Request.Path) || metrics.Value.IsManagementRequest(context))
                 {
                     return RateLimitPartition.GetNoLimiter(NoLimitKey);
                 }

@@ -42,7 +42,8 @@ public static class MetricsEndpoints
         var group = app.MapGroup(ScrapePath).WithTags("Metrics");
         group.MapGet("/", Prometheus)
             .WithName("PrometheusMetrics")
-            .WithSummary("Prometheus text format: HTTP requests, inference latency per model, predictions per digit, model reloads and failures.")
+            .WithSummary("Prometheus text format: HTTP requests, inference latency per model, predictions per digit, model reloads and failures, connections. " +
+                "Rendered at most once a second. With Metrics:Port set, served on that port only (404 here).")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         group.MapGet("/confusion", Confusion)
             .WithName("GetConfusion")
@@ -53,10 +54,12 @@ public static class MetricsEndpoints
         return app;
     }
 
-    private static async Task Prometheus(HttpResponse response, CancellationToken cancellationToken)
+    private static async Task Prometheus(HttpResponse response, ScrapeCache scrape, CancellationToken cancellationToken)
     {
+        var text = await scrape.GetAsync(cancellationToken);
         response.ContentType = PrometheusContentType;
-        await global::Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(response.Body, cancellationToken);
+        response.ContentLength = text.Length;
+        await response.Body.WriteAsync(text, cancellationToken);
     }
 
     /// <param name="model">The model (GET /models lists them); the default model when absent.</param>

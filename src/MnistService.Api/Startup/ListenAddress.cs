@@ -11,6 +11,23 @@ namespace MnistService.Api.Startup;
 public sealed record ListenAddress(string Address, int? Port, string From, string Setting, string? Problem)
 {
     /// <summary>
+    /// The URLs the host hands Kestrel, by its rules: <c>urls</c> (';'-separated), else one
+    /// <c>http://*:PORT</c> per <c>http_ports</c> entry and <c>https://*:PORT</c> per <c>https_ports</c>
+    /// entry, else Kestrel's default.
+    /// </summary>
+    public static IReadOnlyList<string> Urls(IConfiguration configuration)
+    {
+        static string[] Split(string? value) => (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var urls = Split(configuration["urls"]);
+        if (urls.Length > 0)
+        {
+            return urls;
+        }
+        string[] ports = [.. Split(configuration["http_ports"]).Select(p => $"http://*:{p}"), .. Split(configuration["https_ports"]).Select(p => $"https://*:{p}")];
+        return ports.Length > 0 ? ports : ["http://localhost:5000"];
+    }
+
+    /// <summary>
     /// The address Kestrel listens on as it reads it (<c>urls</c>, else <c>http_ports</c>, else its default), where it
     /// was set (", from ..."), the setting to change, and what is wrong with it if it is not valid.
     /// </summary>

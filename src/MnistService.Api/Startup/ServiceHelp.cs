@@ -31,7 +31,7 @@ public static class ServiceHelp
                   POST /predict[?model=NAME]        one image (multipart 'image', a raw image/* body, or JSON) -> the digit
                   GET /models, /models/NAME         the loaded models, which is the default and why, load errors
                   GET /metrics/confusion            a model's test-set confusion matrix
-                  GET /metrics                      Prometheus
+                  GET /metrics                      Prometheus (on Metrics:Port alone when that is set)
                   GET|HEAD /healthz, /readyz        alive; ready when the default model is loaded
                   /swagger                          the API, documented
 
@@ -71,6 +71,7 @@ public static class ServiceHelp
             ("RateLimiting:ReplenishmentPeriod", Seconds(rate.ReplenishmentPeriod), "how often a client's bucket is topped up"),
             ("Connections:MaxConnections", $"{connections.MaxConnections}, lowered to fit the descriptor limit (ulimit -n)", "connections held at once; more are closed as they come"),
             ("Connections:MaxConnectionsPerClient", $"{connections.MaxConnectionsPerClient}", "connections one client (IPv4 address, IPv6 /64) may hold; the ForwardedHeaders proxies count toward the overall limit only"),
+            ("Metrics:Port", "none: /metrics on the main port, rate-limited", "management port: /metrics answers there and only there, not rate-limited"),
             ("ForwardedHeaders:KnownProxies", "none; loopback is always trusted", "proxies whose X-Forwarded-For/-Proto are believed"),
             ("ForwardedHeaders:KnownNetworks", "none", "proxy networks in CIDR notation, e.g. 10.244.0.0/16"),
             ("ForwardedHeaders:ForwardLimit", $"{forwarded.ForwardLimit}", "how many proxies deep to look"),

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using Microsoft.AspNetCore.Connections;
 using MnistService.Api.Logging;
+using MnistService.Api.Metrics;
 using MnistService.Api.Settings;
 using Serilog;
 using Serilog.Core;
@@ -65,6 +66,11 @@ public static class StartupFailure
                 case InvalidDataException unreadable: // a configuration file that does not parse
                     others.Add(string.Join(": ", Chain(unreadable).Select(e => e.Message.TrimEnd('.')).Distinct()) + "; correct the configuration");
                     break;
+                case IOException when (socketError == SocketError.AddressAlreadyInUse || Chain(cause).OfType<AddressInUseException>().Any())
+                    && MetricsPortIn(cause, configuration) is { } metricsPort:
+                    var from = SettingSource.Find(configuration!, $"{MetricsOptions.Section}:Port")?.Description ?? "the configuration";
+                    others.Add($"{MetricsOptions.Section}:Port {metricsPort} (from {from}) is in use: set it to a free port or stop the other process");
+                    break;
                 case IOException when socketError == SocketError.AddressAlreadyInUse || Chain(cause).OfType<AddressInUseException>().Any():
                     var listen = ListenAddress.Of(configuration);
                     others.Add($"{(listen.Port is { } port ? $"port {port}" : listen.Address)} is in use ({listen.Address}{listen.From}): " +
@@ -91,6 +97,13 @@ public static class StartupFailure
         }
         return (string.Join("; ", others), expected);
     }
+
+    /// <summary>The management port, when the failure to bind names it ("Failed to bind to address http://127.0.0.1:9464: ...").</summary>
+    private static int? MetricsPortIn(Exception failure, IConfiguration? configuration) =>
+        configuration is not null && ValidatedOptions.TryRead<MetricsOptions>(configuration, MetricsOptions.Section)?.Port is { } port
+        && failure.Message.Contains($":{port}:", StringComparison.Ordinal)
+            ? port
+            : null;
 
     private static ConfigurationManager? TryReadConfiguration(string[] args)
     {

@@ -13,6 +13,7 @@ public sealed class ConfigurationTests
     [InlineData("Models:IntraOpThreads", "0")]
     [InlineData("Connections:MaxConnections", "0")]
     [InlineData("Connections:MaxConnectionsPerClient", "-3")]
+    [InlineData("Metrics:Port", "70000")]
     public void Invalid_options_stop_the_service_at_start(string key, string value)
     {
         using var factory = new ApiFactory(Repo.ModelsDirectory, new Dictionary<string, string?> { [key] = value });

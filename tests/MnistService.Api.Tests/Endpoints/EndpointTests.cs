@@ -125,7 +125,7 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         var png = TestImages.MnistPng(MnistTestSet.Images[0]);
         var prediction = await HttpAssert.Json(await _client.PostAsync("/predict", HttpAssert.Bytes(png, "image/png")));
         var digit = prediction.GetProperty("digit").GetInt32();
-        var response = await _client.GetAsync("/metrics");
+        var response = await HttpAssert.FreshMetrics(_client);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();

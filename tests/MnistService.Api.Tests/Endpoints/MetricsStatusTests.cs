@@ -21,17 +21,21 @@ public sealed class MetricsStatusTests(CommittedModelFixture fixture)
         using var response = await _client.PostAsync(path, HttpAssert.Bytes(TestImages.Blank(280, 280, 255), "image/png")); // an empty drawing
         Assert.Equal(code, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
 
-        Assert.True(await SampleAsync("http_requests_received_total", code) >= countBefore + 1, $"no code=\"{code}\" request counted for POST /predict:\n" + await LinesAsync("http_requests_received_total"));
-        Assert.True(await SampleAsync("http_request_duration_seconds_count", code) >= durationsBefore + 1, $"no code=\"{code}\" duration recorded for POST /predict");
+        // Read after the scrape cache's second, so that the text is rendered after the request.
+        var after = await (await HttpAssert.FreshMetrics(_client)).Content.ReadAsStringAsync();
+        Assert.True(Sample(after, "http_requests_received_total", code) >= countBefore + 1, $"no code=\"{code}\" request counted for POST /predict:\n" + Lines(after, "http_requests_received_total"));
+        Assert.True(Sample(after, "http_request_duration_seconds_count", code) >= durationsBefore + 1, $"no code=\"{code}\" duration recorded for POST /predict");
     }
 
-    private async Task<string> LinesAsync(string metric) =>
-        string.Join('\n', (await _client.GetStringAsync("/metrics")).Split('\n').Where(line => line.StartsWith(metric, StringComparison.Ordinal)));
+    private static string Lines(string text, string metric) =>
+        string.Join('\n', text.Split('\n').Where(line => line.StartsWith(metric, StringComparison.Ordinal)));
+
+    /// <summary>The value of <paramref name="metric"/> for POST /predict with status <paramref name="code"/> now (a cached scrape can only be older, so lower).</summary>
+    private async Task<double> SampleAsync(string metric, string code) => Sample(await _client.GetStringAsync("/metrics"), metric, code);
 
     /// <summary>The value of <paramref name="metric"/> for POST /predict with status <paramref name="code"/>; 0 when absent.</summary>
-    private async Task<double> SampleAsync(string metric, string code)
+    private static double Sample(string text, string metric, string code)
     {
-        var text = await _client.GetStringAsync("/metrics");
         return text.Split('\n')
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal)
                 && line.Contains($"code=\"{code}\"", StringComparison.Ordinal)

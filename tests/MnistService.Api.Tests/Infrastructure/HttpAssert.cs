@@ -27,6 +27,16 @@ public static class HttpAssert
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>
+    /// GET /metrics as the next scrape sees it: the text is rendered at most once a second (ScrapeCache),
+    /// so a read right after another one could be that one's; this waits that second out first.
+    /// </summary>
+    public static async Task<HttpResponseMessage> FreshMetrics(HttpClient client)
+    {
+        await Task.Delay(MnistService.Api.Metrics.ScrapeCache.FreshFor + TimeSpan.FromMilliseconds(50));
+        return await client.GetAsync("/metrics");
+    }
+
     public static ByteArrayContent Bytes(byte[] bytes, string contentType)
     {
         var content = new ByteArrayContent(bytes);

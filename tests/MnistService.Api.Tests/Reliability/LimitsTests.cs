@@ -57,13 +57,15 @@ public sealed class LimitsTests
         var post = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = HttpAssert.JsonBody("{}") };
         post.Headers.Add(TestConnections.ConnectionHeader, "10.0.0.1");
         await HttpAssert.Problem(await client.SendAsync(post), HttpStatusCode.TooManyRequests); // every endpoint counts
-        // Another client has its own bucket; probes and metrics are never limited.
+        // Another client has its own bucket; probes are never limited. /metrics on the main port is, like
+        // everything a client can reach (with Metrics:Port set it moves to a port of its own: MetricsPortTests).
         await HttpAssert.Json(await client.Get("/models", "10.0.0.2"));
         for (var i = 0; i < 10; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await client.Get("/healthz", "10.0.0.1")).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await client.Get("/metrics", "10.0.0.1")).StatusCode);
         }
+        await HttpAssert.Problem(await client.Get("/metrics", "10.0.0.1"), HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.OK, (await client.Get("/metrics", "10.0.0.2")).StatusCode);
     }
 
     [Fact]
