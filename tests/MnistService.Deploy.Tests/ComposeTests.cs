@@ -85,7 +85,7 @@ public sealed class ComposeTests
     }
 
     [Fact]
-    public void Prometheus_scrapes_the_service_metrics_on_its_port()
+    public void Prometheus_scrapes_the_service_metrics_on_its_management_port_which_is_not_published()
     {
         var mount = Services.Obj("prometheus").Arr("volumes").Select(v => v.Str()).Single(v => v.Contains("prometheus.yml"));
         var configPath = Path.Combine(Repo.DeployDirectory, mount.Split(':')[0]);
@@ -98,7 +98,11 @@ public sealed class ComposeTests
         var target = job.Arr("static_configs").Objects().Single().Arr("targets").Single().Str();
         var (host, port) = (target.Split(':')[0], target.Split(':')[1]);
         Assert.True(Services.ContainsKey(host), $"Prometheus scrapes {host}, which is not a compose service.");
-        Assert.Equal(Services.Obj(host).Obj("environment")["ASPNETCORE_HTTP_PORTS"].Str(), port);
+        var environment = Services.Obj(host).Obj("environment");
+        Assert.Equal(environment["Metrics__Port"].Str(), port);
+        Assert.NotEqual(environment["ASPNETCORE_HTTP_PORTS"].Str(), port);
+        // Reached on the compose network only: the host publishes the page's port, not this one.
+        Assert.DoesNotContain(Services.Obj(host).Arr("ports").Select(p => p.Str()), p => p.Split(':').Contains(port));
         Assert.Contains(job["metrics_path"].Str(), ProbePaths.All);
     }
 }

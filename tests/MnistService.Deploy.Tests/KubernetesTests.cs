@@ -64,11 +64,11 @@ public sealed class KubernetesTests
     {
         var imagePort = Dockerfile["service"].Environment()["ASPNETCORE_HTTP_PORTS"];
         Assert.Contains(imagePort, Dockerfile["service"].All("EXPOSE").SelectMany(e => e.Words));
-        var port = Api.Arr("ports").Objects().Single();
+        var port = Api.Arr("ports").Objects().Single(p => p["name"].Str() == "http");
         Assert.Equal(imagePort, port["containerPort"].Str());
         Assert.Equal(imagePort, Api.Arr("env").Objects().Single(e => e["name"].Str() == "ASPNETCORE_HTTP_PORTS")["value"].Str());
 
-        var servicePort = One("Service").Obj("spec").Arr("ports").Objects().Single();
+        var servicePort = One("Service").Obj("spec").Arr("ports").Objects().Single(p => p["name"].Str() == "http");
         var target = servicePort["targetPort"].Str();
         Assert.True(target == port["name"]?.Str() || target == imagePort, $"Service targetPort {target} is not the container's port.");
         foreach (var probe in new[] { "readinessProbe", "livenessProbe" })
@@ -76,7 +76,32 @@ public sealed class KubernetesTests
             var probePort = Api.Obj(probe).Obj("httpGet")["port"].Str();
             Assert.True(probePort == port["name"]?.Str() || probePort == imagePort, $"{probe} port {probePort}");
         }
-        Assert.Equal(imagePort, One("Deployment").Obj("spec").Obj("template").Obj("metadata").Obj("annotations")["prometheus.io/port"].Str());
+    }
+
+    [Fact]
+    public void Prometheus_scrapes_the_management_port_which_the_Ingress_never_routes_to()
+    {
+        var metricsPort = Api.Arr("env").Objects().Single(e => e["name"].Str() == "Metrics__Port")["value"].Str();
+        var containerPort = Api.Arr("ports").Objects().Single(p => p["containerPort"].Str() == metricsPort);
+        Assert.NotEqual(Dockerfile["service"].Environment()["ASPNETCORE_HTTP_PORTS"], metricsPort);
+        var annotations = One("Deployment").Obj("spec").Obj("template").Obj("metadata").Obj("annotations");
+        Assert.Equal("true", annotations["prometheus.io/scrape"].Str());
+        Assert.Equal(metricsPort, annotations["prometheus.io/port"].Str());
+        Assert.Equal("/metrics", annotations["prometheus.io/path"].Str());
+
+        // The Service offers it by name, for a ServiceMonitor; the Ingress routes to the other port alone.
+        var servicePorts = One("Service").Obj("spec").Arr("ports").Objects().ToList();
+        var metricsServicePort = servicePorts.Single(p => p["targetPort"].Str() == containerPort["name"].Str() || p["targetPort"].Str() == metricsPort);
+        var routed = One("Ingress").Obj("spec").Arr("rules").Objects()
+            .SelectMany(rule => rule.Obj("http").Arr("paths").Objects()).Select(path => path.Obj("backend").Obj("service").Obj("port"))
+            .ToList();
+        Assert.NotEmpty(routed);
+        foreach (var backend in routed)
+        {
+            Assert.NotEqual(metricsServicePort["name"].Str(), backend["name"]?.Str());
+            Assert.NotEqual(metricsServicePort["port"].Str(), backend["number"]?.Str());
+        }
+        Assert.Null(One("Ingress").Obj("spec")["defaultBackend"]);
     }
 
     [Fact]

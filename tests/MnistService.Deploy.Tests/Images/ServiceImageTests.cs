@@ -78,6 +78,10 @@ public sealed class ServiceImageTests(ImagesFixture images)
         var container = Yaml.Load(Path.Combine(Repo.DeployDirectory, "k8s", "deployment.yaml"))
             .Obj("spec").Obj("template").Obj("spec").Arr("containers").Objects().Single(c => c["name"].Str() == "api");
         var environment = container.Arr("env").Objects().ToDictionary(e => e["name"].Str(), e => e["value"].Str());
+        // As the main port, the management port moves to a free one on 127.0.0.1 (the same hosts as the main address).
+        var metricsPort = ChildProcess.FreeLoopbackPort();
+        Assert.True(environment.ContainsKey("Metrics__Port"), "the Deployment sets no Metrics__Port");
+        environment["Metrics__Port"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var volume = TempDirectory.New("k8s-models");
         try
         {
@@ -94,6 +98,15 @@ public sealed class ServiceImageTests(ImagesFixture images)
                 var models = await ImagesFixture.ModelsAsync(http);
                 Assert.Equal(["mnist-mlp", "trained"], models.Models.Select(m => m.Name).Order());
                 await http.GetAsync("/healthz");
+                // Prometheus's path answers on the scraped port, and not on the one the Ingress reaches.
+                using (var scrape = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}"), Timeout = TimeSpan.FromSeconds(10) })
+                {
+                    foreach (var path in ProbePaths.All.Where(p => p.StartsWith("/metrics", StringComparison.Ordinal)))
+                    {
+                        Assert.Contains("# TYPE", await scrape.GetStringAsync(path));
+                        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(path)).StatusCode);
+                    }
+                }
                 await service.StopAsync(TimeSpan.FromSeconds(20));
                 var lines = service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 Assert.NotEmpty(lines);
