@@ -54,14 +54,26 @@ public sealed class LimitedSocketTransport(IOptions<SocketTransportOptions> opti
             }
             EndPoint = _socket.LocalEndPoint!;
             _socket.Listen(options.Backlog);
-            _connections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions
+            _connections = new SocketConnectionContextFactory(ConnectionOptions(options), logger);
+        }
+
+        /// <summary>
+        /// The options Kestrel gives its own connections, made by the constructor Kestrel uses: it carries
+        /// Kestrel's memory pool, which the public one does not (it falls back to a simple pool; the
+        /// answers' chunks came out split differently). Should that constructor go, the public one is used.
+        /// </summary>
+        private static SocketConnectionFactoryOptions ConnectionOptions(SocketTransportOptions options)
+        {
+            var kestrels = typeof(SocketConnectionFactoryOptions).GetConstructor(
+                System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance, [typeof(SocketTransportOptions)]);
+            return kestrels?.Invoke([options]) as SocketConnectionFactoryOptions ?? new SocketConnectionFactoryOptions
             {
                 IOQueueCount = options.IOQueueCount,
                 WaitForDataBeforeAllocatingBuffer = options.WaitForDataBeforeAllocatingBuffer,
                 MaxReadBufferSize = options.MaxReadBufferSize,
                 MaxWriteBufferSize = options.MaxWriteBufferSize,
                 UnsafePreferInlineScheduling = options.UnsafePreferInlineScheduling,
-            }, logger);
+            };
         }
 
         public EndPoint EndPoint { get; }
