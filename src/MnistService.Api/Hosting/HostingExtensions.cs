@@ -2,6 +2,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using MnistService.Api.Errors;
+using MnistService.Api.Predictions;
 
 namespace MnistService.Api.Hosting;
 
@@ -42,9 +43,6 @@ public static class HostingExtensions
         });
         return services;
     }
-
-    public static IServiceCollection AddJsonContracts(this IServiceCollection services) =>
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
     /// <summary>Swagger UI at /swagger, the document at /swagger/v1/swagger.json.</summary>
     public static WebApplication UseApiDocumentation(this WebApplication app)

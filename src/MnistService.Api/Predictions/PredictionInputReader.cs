@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MnistService.Api.Errors;
-using MnistService.Api.Hosting;
 using MnistService.Api.Imaging;
 
 namespace MnistService.Api.Predictions;

@@ -26,4 +26,8 @@ public static class PredictionsServiceCollectionExtensions
         services.AddSingleton<PredictionService>();
         return services;
     }
+
+    /// <summary>The source-generated prediction request and answer, ahead of reflection for HTTP JSON.</summary>
+    public static IServiceCollection AddJsonContracts(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 }

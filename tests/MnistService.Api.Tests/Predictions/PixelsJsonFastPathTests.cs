@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using MnistService.Api.Hosting;
 using MnistService.Api.Predictions;
 
 namespace MnistService.Api.Tests.Predictions;

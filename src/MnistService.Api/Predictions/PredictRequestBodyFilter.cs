@@ -1,9 +1,8 @@
 using Microsoft.OpenApi;
 using MnistService.Api.Imaging;
-using MnistService.Api.Predictions;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Predictions;
 
 /// <summary>
 /// Documents the request body of <c>POST /predict</c>, which the endpoint reads itself because it

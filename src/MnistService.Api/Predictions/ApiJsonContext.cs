@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using MnistService.Api.Predictions;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Predictions;
 
 /// <summary>Source-generated JSON for the hot path (the prediction request and answer).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
