@@ -5,11 +5,12 @@ namespace MnistService.Api.Predictions;
 
 /// <summary>
 /// The JSON forms of <c>POST /predict</c>: exactly one of <see cref="Pixels"/> and <see cref="Image"/>.
+/// Other members are refused (400), as the document's <c>additionalProperties: false</c> says.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictJsonRequest
 {
     [Description("784 numbers, row-major 28x28, MNIST polarity (ink bright): either all in [0,1] or in [0,255].")]
-    [JsonConverter(typeof(PixelArrayConverter))]
     public float[]? Pixels { get; init; }
 
     [Description("An image as a data URL, as a canvas gives it: data:image/png;base64,...")]
@@ -26,4 +27,4 @@ public sealed record PredictionResponse(
     [property: Description("The 28x28 image the network saw.")] NetworkInput Input);
 
 /// <param name="Pixels">Row-major values in [0,1], ink bright (MNIST polarity), with four decimals.</param>
-public sealed record NetworkInput(int Width, int Height, [property: System.Text.Json.Serialization.JsonConverter(typeof(PixelArrayConverter))] float[] Pixels);
+public sealed record NetworkInput(int Width, int Height, [property: JsonConverter(typeof(PixelArrayConverter))] float[] Pixels);
