@@ -2,6 +2,7 @@ using MnistService.Api.Health;
 using MnistService.Api.Hosting;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
+using MnistService.Api.OpenApi;
 using MnistService.Api.Predictions;
 
 try

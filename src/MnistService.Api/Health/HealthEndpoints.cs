@@ -17,7 +17,8 @@ public static class HealthEndpoints
             .WithSummary("The process is up and answering.");
         group.MapGet(ReadinessPath, Ready)
             .WithName("Readiness")
-            .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.");
+            .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -37,7 +38,10 @@ public static class HealthEndpoints
     }
 }
 
+/// <param name="Status">Always "alive".</param>
 public sealed record HealthResponse(string Status);
 
+/// <param name="Status">Always "ready" (the service answers 503 otherwise).</param>
+/// <param name="DefaultModel">The model used when a request names none.</param>
 /// <param name="Models">Number of loaded models.</param>
 public sealed record ReadinessResponse(string Status, string DefaultModel, int Models);

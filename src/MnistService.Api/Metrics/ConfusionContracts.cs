@@ -37,5 +37,5 @@ public sealed record ConfusionResponse(
 /// <param name="Support">Test images of this digit.</param>
 public sealed record ClassMetrics(int Digit, double Precision, double Recall, double F1, int Support);
 
-/// <summary>"<see cref="True"/> read as <see cref="Predicted"/>: <see cref="Count"/> times".</summary>
+/// <summary>One kind of mistake: the digit <c>true</c> read as <c>predicted</c>, <c>count</c> times.</summary>
 public sealed record Confusion(int True, int Predicted, int Count);

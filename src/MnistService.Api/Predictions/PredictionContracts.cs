@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace MnistService.Api.Predictions;
 
 /// <summary>
-/// The JSON forms of <c>POST /predict</c>: exactly one of <see cref="Pixels"/> and <see cref="Image"/>.
-/// Other members are refused (400), as the document's <c>additionalProperties: false</c> says.
+/// The JSON forms of <c>POST /predict</c>: exactly one of <c>pixels</c> and <c>image</c>. Other members
+/// are refused with 400.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictJsonRequest

@@ -54,5 +54,5 @@ public sealed record PredictionLogEntry(string Model, int Digit, string Input)
     public const string Key = "mnist.prediction";
 }
 
-/// <summary>Marks the endpoint whose request body <see cref="PredictRequestBodyFilter"/> documents.</summary>
+/// <summary>Marks the endpoint that <see cref="PredictOperationFilter"/> documents.</summary>
 public sealed class PredictRequestBodyMetadata;
