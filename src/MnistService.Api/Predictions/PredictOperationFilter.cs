@@ -20,7 +20,6 @@ public sealed class PredictOperationFilter : IOperationFilter
         ["413"] = "The body, or the image's width x height, is over the configured limits.",
         ["415"] = "A Content-Type, or an image format, that the service does not read.",
         ["422"] = "A readable image with no digit in it: blank, or one flat colour.",
-        ["429"] = "This client sent more requests than its rate limit allows.",
         ["503"] = "The model asked for (the default one when none is named) is not loaded: its file is missing or failed to load.",
     };
 

@@ -178,6 +178,10 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
                 Assert.Equal("#/components/schemas/ProblemDetails", content.Value.GetProperty("schema").GetProperty("$ref").GetString());
             }
             Assert.True(responses.GetProperty("200").GetProperty("content").EnumerateObject().Any(), $"{method} {path}: 200 without content");
+            if (responses.TryGetProperty("429", out var tooMany))
+            {
+                Assert.Equal("integer", tooMany.GetProperty("headers").GetProperty("Retry-After").GetProperty("schema").GetProperty("type").GetString());
+            }
         }
     }
 
