@@ -36,8 +36,11 @@ public static class PredictJsonErrors
         }
         // The only other failure the contract has: a member it does not define (PredictJsonRequest
         // disallows unmapped members).
-        return $"Unknown field '{field}'; the body takes exactly one of 'pixels' and 'image': {Forms}.";
+        return $"Unknown field '{Shown(field)}'; the body takes exactly one of 'pixels' and 'image': {Forms}.";
     }
+
+    /// <summary>A client's member name as quoted back: at most 64 characters of it.</summary>
+    private static string Shown(string field) => field.Length <= 64 ? field : field[..64] + "...";
 
     private static string At(JsonException error) =>
         error.LineNumber is { } line && error.BytePositionInLine is { } column ? $" at line {line + 1}, column {column + 1}" : "";
@@ -64,8 +67,8 @@ public static class PredictJsonErrors
         if (rest.StartsWith("['"))
         {
             var close = rest.IndexOf("']");
-            field = close > 2 ? rest[2..close].ToString() : rest[2..].ToString();
-            rest = close > 2 ? rest[(close + 2)..] : [];
+            field = (close >= 2 ? rest[2..close] : rest[2..]).ToString();
+            rest = close >= 2 ? rest[(close + 2)..] : [];
         }
         else if (rest.StartsWith("."))
         {

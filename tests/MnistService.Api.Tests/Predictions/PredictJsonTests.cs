@@ -126,6 +126,17 @@ public sealed class PredictJsonTests(CommittedModelFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_long_unknown_field_name_is_quoted_shortened()
+    {
+        var name = new string('x', 100_000);
+        var json = $$"""{"{{name}}":1,"pixels":[{{Join(Seven)}}]}""";
+        var problem = await HttpAssert.Problem(await _client.PostAsync("/predict", HttpAssert.JsonBody(json)), HttpStatusCode.BadRequest);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("Unknown field 'xxxx", detail);
+        Assert.True(detail.Length < 300, detail);
+    }
+
     internal static void AssertNoDotNetTerms(string detail)
     {
         foreach (var term in new[] { "MnistService.", "System.", "Single", "PredictJsonRequest", ".NET", "LineNumber", "BytePositionInLine", "isFinalBlock", "reader options" })
