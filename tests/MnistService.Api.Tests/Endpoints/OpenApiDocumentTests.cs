@@ -186,6 +186,18 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task The_service_own_answers_describe_every_property()
+    {
+        var document = await Document();
+        foreach (var name in new[] { "PredictionResponse", "NetworkInput", "ModelListResponse", "ModelSummary", "ModelFailureInfo", "ModelDetails",
+            "ConfusionResponse", "ClassMetrics", "Confusion", "ReadinessResponse", "HealthResponse" })
+        {
+            Assert.All(Schema(document, name).GetProperty("properties").EnumerateObject(), p => Assert.True(
+                p.Value.TryGetProperty("description", out var description) && description.GetString()!.Length > 3, $"{name}.{p.Name} has no description"));
+        }
+    }
+
+    [Fact]
     public async Task Every_parameter_is_described()
     {
         var parameters = Operations(await Document())
@@ -211,6 +223,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
         Assert.Equal(0, pixels.GetProperty("items").GetProperty("minimum").GetDouble());
         Assert.Equal(255, pixels.GetProperty("items").GetProperty("maximum").GetDouble());
         Assert.Equal("string", request.GetProperty("properties").GetProperty("image").GetProperty("type").GetString());
+        Assert.Contains("row-major", pixels.GetProperty("description").GetString());
         // What the schema refuses, the server refuses.
         var unknown = JsonSerializer.Serialize(new { pixels = new int[784], colour = "red" });
         await HttpAssert.Problem(await _client.PostAsync("/predict", HttpAssert.JsonBody(unknown)), HttpStatusCode.BadRequest);
