@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MnistService.Api.Errors;
 using MnistService.Api.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -47,13 +48,24 @@ public static class PredictExamples
         return JsonSerializer.SerializeToNode(answer, ApiJsonContext.Default.PredictionResponse)!;
     }
 
-    /// <summary>What a 400 looks like.</summary>
-    public static JsonNode InvalidInputProblem() => new JsonObject
+    /// <summary>The problem a status of <c>POST /predict</c> is answered with, for the statuses that have an example.</summary>
+    public static JsonNode? Problem(int status) => status switch
     {
-        ["type"] = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
-        ["title"] = "Invalid input",
-        ["status"] = StatusCodes.Status400BadRequest,
-        ["detail"] = "'pixels' must hold exactly 784 numbers (28x28, row-major); it holds 10.",
+        StatusCodes.Status400BadRequest => Problem("https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            new InvalidInputException("'pixels' must hold exactly 784 numbers (28x28, row-major); it holds 10.")),
+        StatusCodes.Status404NotFound => Problem("https://tools.ietf.org/html/rfc9110#section-15.5.5", new ModelNotFoundException("mnist-cnn")),
+        StatusCodes.Status503ServiceUnavailable => Problem("https://tools.ietf.org/html/rfc9110#section-15.6.4",
+            new ModelLoadFailedException("mnist-cnn", "mnist-cnn.onnx", "The file is not an ONNX model: protobuf parsing failed.")),
+        _ => null,
+    };
+
+    /// <summary>The problem+json the service writes for <paramref name="error"/> (see ApiExceptionHandler).</summary>
+    private static JsonObject Problem(string type, ApiException error) => new()
+    {
+        ["type"] = type,
+        ["title"] = error.Title,
+        ["status"] = error.Status,
+        ["detail"] = error.Message,
         ["instance"] = "/predict",
         ["traceId"] = "0HNQC9PV9DSVG:00000001",
     };

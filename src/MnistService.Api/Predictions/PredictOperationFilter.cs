@@ -37,12 +37,7 @@ public sealed class PredictOperationFilter : IOperationFilter
                 continue;
             }
             documented.Description = StatusMeanings.TryGetValue(status, out var meaning) ? meaning : documented.Description;
-            var example = status switch
-            {
-                "200" => PredictExamples.Answer(),
-                "400" => PredictExamples.InvalidInputProblem(),
-                _ => null,
-            };
+            var example = status == "200" ? PredictExamples.Answer() : PredictExamples.Problem(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture));
             if (example is not null && documented.Content?.Values.SingleOrDefault() is OpenApiMediaType media)
             {
                 media.Example = example;

@@ -252,8 +252,13 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
         Assert.Equal(10, probabilities.Length);
         Assert.Equal(1.0, probabilities.Sum(), 1e-6);
         Assert.Equal(probabilities.Max(), documented.GetProperty("confidence").GetDouble());
-        var problem = operation.GetProperty("responses").GetProperty("400").GetProperty("content").GetProperty("application/problem+json").GetProperty("example");
-        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        var problemSchema = Schema(await Document(), "ProblemDetails");
+        foreach (var status in new[] { 400, 404, 503 })
+        {
+            var problem = operation.GetProperty("responses").GetProperty($"{status}").GetProperty("content").GetProperty("application/problem+json").GetProperty("example");
+            Assert.Equal(status, problem.GetProperty("status").GetInt32());
+            Assert.All(Required(problemSchema), member => Assert.True(problem.TryGetProperty(member, out _), $"{status} example without {member}"));
+        }
     }
 
     private static double[] Pixels(JsonElement answer) =>
