@@ -37,7 +37,8 @@ public sealed class PredictOperationFilter : IOperationFilter
                 continue;
             }
             documented.Description = StatusMeanings.TryGetValue(status, out var meaning) ? meaning : documented.Description;
-            var example = status == "200" ? PredictExamples.Answer() : PredictExamples.Problem(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture));
+            var example = status == "200" ? PredictExamples.Answer()
+                : int.TryParse(status, out var code) ? PredictExamples.Problem(code) : null;
             if (example is not null && documented.Content?.Values.SingleOrDefault() is OpenApiMediaType media)
             {
                 media.Example = example;
