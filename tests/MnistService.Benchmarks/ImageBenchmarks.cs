@@ -6,7 +6,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using Microsoft.Extensions.Options;
-using MnistService.Api.Hosting;
+using MnistService.Api.Predictions;
 using MnistService.Api.Imaging;
 using MnistService.Core.Data;
 using SixLabors.ImageSharp;

@@ -21,6 +21,18 @@ public sealed class ModelNotFoundException(string name)
     public string Name { get; } = name;
 }
 
+/// <summary>
+/// 503: the model's file is in the directory but does not load. Not 404, which would tell the client the
+/// name is wrong: the name is right and only the file's owner can fix it. Until then the service cannot
+/// serve that model, the same answer (and status) as when the default model's file fails to load.
+/// </summary>
+public sealed class ModelLoadFailedException(string name, string file, string error)
+    : ApiException(StatusCodes.Status503ServiceUnavailable, "Model failed to load",
+        $"The model file '{file}' failed to load, so model '{name}' cannot be used: {error.TrimEnd('.')}. GET /models lists the loaded models and the failures.")
+{
+    public string Name { get; } = name;
+}
+
 /// <summary>413: the body or the image is larger than the configured limits.</summary>
 public sealed class PayloadTooLargeException(string detail)
     : ApiException(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);

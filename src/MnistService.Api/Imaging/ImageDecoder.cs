@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Errors;
-using MnistService.Api.Hosting;
+using MnistService.Api.Predictions;
 using MnistService.Api.Metrics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;

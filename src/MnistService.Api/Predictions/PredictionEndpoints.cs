@@ -51,5 +51,5 @@ public static class PredictionEndpoints
     }
 }
 
-/// <summary>Marks the endpoint whose request body <see cref="PredictRequestBodyFilter"/> documents.</summary>
+/// <summary>Marks the endpoint that <see cref="PredictOperationFilter"/> documents.</summary>
 public sealed class PredictRequestBodyMetadata;

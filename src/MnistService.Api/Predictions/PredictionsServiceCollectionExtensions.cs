@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using MnistService.Api.Hosting;
 using MnistService.Api.Imaging;
 using MnistService.Api.Settings;
 
@@ -26,4 +25,8 @@ public static class PredictionsServiceCollectionExtensions
         services.AddSingleton<PredictionService>();
         return services;
     }
+
+    /// <summary>The source-generated prediction request and answer, ahead of reflection for HTTP JSON.</summary>
+    public static IServiceCollection AddJsonContracts(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MnistService.Api.Clients;
-using MnistService.Api.Hosting;
 using MnistService.Api.ModelStore;
+using MnistService.Api.Predictions;
 using MnistService.Api.Security;
 
 namespace MnistService.Api.Startup;

@@ -176,7 +176,7 @@ public sealed class FastPngDecoderTests
         var png = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = interlace });
         Assert.False(FastPngDecoder.TryDecode(png, out _));
 
-        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new Hosting.LimitsOptions()));
+        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new Api.Predictions.LimitsOptions()));
         using var decoded = decoder.Decode(png);
         Assert.Equal(Reference(png).Gray, decoded.Gray.ToArray());
     }

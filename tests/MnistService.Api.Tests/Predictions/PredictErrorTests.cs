@@ -37,8 +37,11 @@ public sealed class PredictErrorTests(CommittedModelFixture fixture)
 
     [Theory]
     [MemberData(nameof(BadJson))]
-    public async Task Wrong_or_unreadable_JSON_is_400(string json) =>
-        await HttpAssert.Problem(await Post(HttpAssert.JsonBody(json)), HttpStatusCode.BadRequest);
+    public async Task Wrong_or_unreadable_JSON_is_400(string json)
+    {
+        var problem = await HttpAssert.Problem(await Post(HttpAssert.JsonBody(json)), HttpStatusCode.BadRequest);
+        PredictJsonTests.AssertNoDotNetTerms(problem.GetProperty("detail").GetString()!);
+    }
 
     [Fact]
     public async Task Empty_body_is_400()
