@@ -1,6 +1,6 @@
 using Microsoft.OpenApi;
-using MnistService.Api.Imaging;
 using MnistService.Api.Predictions;
+using MnistService.Core.Imaging;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace MnistService.Api.Hosting;

@@ -40,7 +40,7 @@ public static class PredictionEndpoints
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
-        var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory);
+        var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory, cancellationToken);
         var answer = service.Predict(pixels, lease.Model);
         // For the request's log line (see LoggingSetup).
         request.HttpContext.Items[PredictionLogEntry.Key] = new PredictionLogEntry(answer.Model, answer.Digit, input.Pixels is null ? "image" : "pixels");

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MnistService.Api.Errors;
 using MnistService.Api.Hosting;
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 

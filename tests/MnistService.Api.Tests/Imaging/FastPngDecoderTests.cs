@@ -1,4 +1,4 @@
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -176,8 +176,9 @@ public sealed class FastPngDecoderTests
         var png = Infrastructure.TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = interlace });
         Assert.False(FastPngDecoder.TryDecode(png, out _));
 
-        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new Hosting.LimitsOptions()));
-        using var decoded = decoder.Decode(png);
+        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        using var decoded = decoder.Decode(png, out var path);
+        Assert.Equal(ImageDecodePath.ImageSharp, path);
         Assert.Equal(Reference(png).Gray, decoded.Gray.ToArray());
     }
 

@@ -1,5 +1,4 @@
-using MnistService.Api.Errors;
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.Imaging;
@@ -161,6 +160,6 @@ public sealed class MnistPreprocessorVectorTests
     public void Fully_transparent_is_empty_either_way(bool vectorized)
     {
         var drawing = new Drawing("transparent", 70, 45, Enumerable.Repeat((byte)9, 70 * 45).ToArray(), new byte[70 * 45]);
-        Assert.Throws<EmptyImageException>(() => Run(drawing, vectorized));
+        Assert.Equal(ImageRejection.Blank, Assert.Throws<ImageRejectedException>(() => Run(drawing, vectorized)).Reason);
     }
 }
