@@ -77,6 +77,10 @@ public class ImageBenchmarks
         return image.Width;
     }
 
+    /// <summary>What a PNG that misses the fast path (interlaced, 16-bit, ...) pays before ImageSharp: one more inflate.</summary>
+    [Benchmark(Description = "truncation check (PNG)")]
+    public bool CompletenessCheck() => ImageCompleteness.FindDamage(_png, ImageKind.Png) is null;
+
     [Benchmark(Description = "inflate only (zlib floor)")]
     public int Inflate()
     {

@@ -21,7 +21,7 @@ public enum ImageDecodePath { PngFast, ImageSharp }
 /// Decodes an encoded image to luminance and alpha. The dimensions are read first (from the PNG
 /// header, or with ImageSharp's Identify, which does not decode), so an image over the pixel limit,
 /// a decompression bomb, is refused before any pixel memory is allocated. Common PNGs take the fast
-/// path; everything else goes through
+/// path; everything else is checked for truncation (<see cref="ImageCompleteness"/>) and goes through
 /// ImageSharp (first frame only, single-threaded). Every refusal is an <see cref="ImageRejectedException"/>.
 /// </summary>
 public sealed class ImageDecoder(ImageDecodeLimits limits)
@@ -91,6 +91,12 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
             throw Unreadable($"The {kind} image cannot be read.");
         }
         CheckSize(info.Width, info.Height);
+        // ImageSharp decodes most truncated images without complaint, leaving the missing part transparent or
+        // black: the answer would be a guess from part of the drawing, or "no digit".
+        if (ImageCompleteness.FindDamage(data.Span, kind, cancellationToken) is { } damage)
+        {
+            throw Unreadable($"The {kind} image is {damage}.");
+        }
 
         Image<Rgba32> decoded;
         try

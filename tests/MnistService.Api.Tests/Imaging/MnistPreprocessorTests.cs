@@ -1,5 +1,5 @@
-using MnistService.Core.Imaging;
 using MnistService.Api.Tests.Infrastructure;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Tests.Imaging;
 
