@@ -1,5 +1,5 @@
 using Microsoft.OpenApi;
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace MnistService.Api.Predictions;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MnistService.Api.Errors;
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 

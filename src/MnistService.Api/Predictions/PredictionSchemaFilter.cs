@@ -1,5 +1,5 @@
 using Microsoft.OpenApi;
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 using MnistService.Api.ModelStore;
 using Swashbuckle.AspNetCore.SwaggerGen;
 

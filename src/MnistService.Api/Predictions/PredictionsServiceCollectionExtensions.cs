@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using MnistService.Api.Imaging;
+using Microsoft.Extensions.Options;
 using MnistService.Api.Settings;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 
@@ -20,7 +21,11 @@ public static class PredictionsServiceCollectionExtensions
                 kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes;
             }
         });
-        services.AddSingleton<ImageDecoder>();
+        services.AddSingleton(provider =>
+        {
+            var limits = provider.GetRequiredService<IOptions<LimitsOptions>>().Value;
+            return new ImageDecoder(new ImageDecodeLimits(limits.MaxImagePixels, limits.MaxImageSide));
+        });
         services.AddSingleton<PredictionInputReader>();
         services.AddSingleton<PredictionService>();
         return services;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// Undoes PNG's scanline filters (PNG specification, section 9) in place. Paeth on 4-byte pixels, what
