@@ -11,19 +11,42 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace MnistService.Core.Imaging;
 
-/// <summary>The most pixels, and the longest side, an image may have to be decoded.</summary>
-public sealed record ImageDecodeLimits(long MaxPixels, int MaxSide);
+/// <summary>The most pixels, and the longest side, an image may have to be decoded, and the longest one decode may take.</summary>
+public sealed record ImageDecodeLimits(long MaxPixels, int MaxSide)
+{
+    /// <summary>
+    /// Wall-clock time after which a decode is cancelled and the image refused. The structure checks bound every
+    /// decode's work by the file's size; this catches what they miss. 4096x4096 images decode in under a second.
+    /// </summary>
+    public TimeSpan MaxDecodeTime { get; init; } = TimeSpan.FromSeconds(5);
+}
 
-/// <summary>Which decoder produced an image: our PNG fast path or ImageSharp.</summary>
+/// <summary>An image's format and size as its header states them.</summary>
+public readonly record struct ImageSize(ImageKind Kind, int Width, int Height)
+{
+    public long Pixels => (long)Width * Height;
+}
+
+/// <summary>Which decoder produced an image: our PNG decoder or ImageSharp.</summary>
 public enum ImageDecodePath { PngFast, ImageSharp }
 
 /// <summary>
 /// Decodes an encoded image to luminance and alpha. The dimensions are read first (from the PNG
 /// header, or with ImageSharp's Identify, which does not decode), so an image over the pixel limit,
-/// a decompression bomb, is refused before any pixel memory is allocated. Common PNGs take the fast
-/// path; everything else is checked for truncation (<see cref="ImageCompleteness"/>) and goes through
-/// ImageSharp (first frame only, single-threaded). Every refusal is an <see cref="ImageRejectedException"/>.
+/// a decompression bomb, is refused before any pixel memory is allocated. PNGs take our own decoder
+/// (<see cref="FastPngDecoder"/>); everything else is checked for truncation and for structures built to be
+/// slow (<see cref="ImageCompleteness"/>) and goes through ImageSharp (first frame only, single-threaded),
+/// under a deadline. Every refusal is an <see cref="ImageRejectedException"/>.
 /// </summary>
+/// <remarks>
+/// Why no decode can run away: ImageSharp 2.1.13 checks its cancellation token only between some stages, so the
+/// deadline alone cannot stop it. What it is given has been walked first: a PNG never reaches it interlaced (the
+/// only case where it was seen to loop: interlaced data that ends early), a JPEG has at most
+/// <see cref="ImageCompleteness.MaxJpegScans"/> scans (each costs one pass over the image's blocks), a GIF at most
+/// <see cref="ImageCompleteness.MaxGifFrames"/> frames (only the first is decoded), and every format's data is
+/// whole up to its end marker. The work left is linear in pixels (at most <see cref="ImageDecodeLimits.MaxPixels"/>)
+/// times scans, so it ends, and the deadline turns a slow one into a refusal.
+/// </remarks>
 public sealed class ImageDecoder(ImageDecodeLimits limits)
 {
     private static readonly Configuration ImageSharpConfiguration = CreateConfiguration();
@@ -43,6 +66,32 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
 
     public ImageDecodeLimits Limits { get; } = limits;
 
+    /// <summary>
+    /// Most bytes of memory one pixel costs while it is decoded, in the heaviest case, a progressive colour JPEG:
+    /// its coefficients (2 bytes per component), ImageSharp's 4-byte RGBA image, our gray and alpha planes. A PNG
+    /// costs at most 6 (8-bit RGBA rows, gray, alpha), 2 when decoded row by row (16-bit, interlaced); a GIF 7 (its
+    /// indices too). What a budget of pixels in flight is sized by (<see cref="DecodeBudget"/>).
+    /// </summary>
+    public const int PeakBytesPerPixel = 12;
+
+    /// <summary>
+    /// The format and size of <paramref name="data"/>, read from its header without decoding, checked against the
+    /// <see cref="Limits"/>: what a decode of it will cost, before it is paid.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">Not a format we read, over the limits, or no readable header.</exception>
+    public ImageSize ReadSize(ReadOnlyMemory<byte> data)
+    {
+        var kind = Sniff(data.Span);
+        if (kind == ImageKind.Png && FastPngDecoder.TryReadSize(data.Span, out var pngWidth, out var pngHeight))
+        {
+            CheckSize(pngWidth, pngHeight);
+            return new ImageSize(kind, pngWidth, pngHeight);
+        }
+        var info = Identify(data, kind, CancellationToken.None);
+        CheckSize(info.Width, info.Height);
+        return new ImageSize(kind, info.Width, info.Height);
+    }
+
     /// <summary>Decodes <paramref name="data"/>; the caller disposes the image.</summary>
     /// <param name="path">The decoder that produced the image (the service times them separately).</param>
     /// <param name="cancellationToken">Checked between the stages and passed to ImageSharp's decoders.</param>
@@ -53,12 +102,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
     public GrayImage Decode(ReadOnlyMemory<byte> data, out ImageDecodePath path, CancellationToken cancellationToken = default)
     {
         var span = data.Span;
-        var kind = ImageFormatSniffer.Detect(span);
-        if (kind == ImageKind.Unknown)
-        {
-            throw new ImageRejectedException(ImageRejection.UnsupportedFormat,
-                "The data is not an image format the service reads (PNG, JPEG, GIF, BMP, WebP or TIFF).");
-        }
+        var kind = Sniff(span);
         if (kind == ImageKind.Png && FastPngDecoder.TryReadSize(span, out var pngWidth, out var pngHeight))
         {
             CheckSize(pngWidth, pngHeight);
@@ -67,13 +111,42 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
                 path = ImageDecodePath.PngFast;
                 return fast!;
             }
+            if (ImageCompleteness.FindDamage(span, kind, cancellationToken) is { } damage)
+            {
+                throw Unreadable($"The {kind} image is {damage}.");
+            }
+            if (span.Length > 28 && span[28] != 0)
+            {
+                // Interlaced, yet our decoder could not read it: ImageSharp may loop on it, so it is refused here.
+                throw Unreadable("The interlaced PNG image cannot be decoded.");
+            }
         }
         cancellationToken.ThrowIfCancellationRequested();
         path = ImageDecodePath.ImageSharp;
-        return DecodeWithImageSharp(data, kind, cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Limits.MaxDecodeTime);
+        try
+        {
+            return DecodeWithImageSharp(data, kind, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unreadable($"The {kind} image takes longer than {Limits.MaxDecodeTime.TotalSeconds:0.#} s to decode.");
+        }
     }
 
-    private GrayImage DecodeWithImageSharp(ReadOnlyMemory<byte> data, ImageKind kind, CancellationToken cancellationToken)
+    private static ImageKind Sniff(ReadOnlySpan<byte> data)
+    {
+        var kind = ImageFormatSniffer.Detect(data);
+        if (kind == ImageKind.Unknown)
+        {
+            throw new ImageRejectedException(ImageRejection.UnsupportedFormat,
+                "The data is not an image format the service reads (PNG, JPEG, GIF, BMP, WebP or TIFF).");
+        }
+        return kind;
+    }
+
+    private static IImageInfo Identify(ReadOnlyMemory<byte> data, ImageKind kind, CancellationToken cancellationToken)
     {
         var decoder = ImageSharpConfiguration.ImageFormatsManager.FindDecoder(Format(kind));
         IImageInfo? info;
@@ -86,13 +159,17 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         {
             throw Unreadable($"The {kind} image cannot be read: {e.Message}");
         }
-        if (info is null)
-        {
-            throw Unreadable($"The {kind} image cannot be read.");
-        }
+        return info ?? throw Unreadable($"The {kind} image cannot be read.");
+    }
+
+    private GrayImage DecodeWithImageSharp(ReadOnlyMemory<byte> data, ImageKind kind, CancellationToken cancellationToken)
+    {
+        var decoder = ImageSharpConfiguration.ImageFormatsManager.FindDecoder(Format(kind));
+        var info = Identify(data, kind, cancellationToken);
         CheckSize(info.Width, info.Height);
         // ImageSharp decodes most truncated images without complaint, leaving the missing part transparent or
-        // black: the answer would be a guess from part of the drawing, or "no digit".
+        // black: the answer would be a guess from part of the drawing, or "no digit". And the walk refuses files
+        // built to be slow to decode.
         if (ImageCompleteness.FindDamage(data.Span, kind, cancellationToken) is { } damage)
         {
             throw Unreadable($"The {kind} image is {damage}.");
@@ -111,6 +188,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         }
         using (decoded)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             // Identify and the decoder may disagree on a crafted file; the limit holds either way.
             CheckSize(decoded.Width, decoded.Height);
             var result = GrayImage.Rent(decoded.Width, decoded.Height, withAlpha: true);

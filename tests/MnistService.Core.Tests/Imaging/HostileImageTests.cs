@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using MnistService.Core.Imaging;
+
+namespace MnistService.Core.Tests.Imaging;
+
+/// <summary>
+/// Files that cost a decoder far more than their size: each is refused (or decoded) quickly, within a bound
+/// set by its structure, and never leaves a thread busy.
+/// </summary>
+public sealed class HostileImageTests
+{
+    private static readonly ImageDecoder Decoder = new(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+
+    /// <summary>Decodes on a thread of its own, so that a decoder that never returns fails the test instead of hanging it.</summary>
+    private static (Exception? Error, TimeSpan Elapsed) DecodeWithin(byte[] data, TimeSpan limit)
+    {
+        Exception? error = null;
+        var clock = Stopwatch.StartNew();
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var image = Decoder.Decode(data, out _);
+                var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
+                MnistPreprocessor.Process(image, input);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        Assert.True(thread.Join(limit), $"the decode of {data.Length:N0} bytes was still running after {limit.TotalSeconds} s");
+        return (error, clock.Elapsed);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(8, 8)]
+    [InlineData(600, 600)]
+    [InlineData(4096, 4096)]
+    public void An_interlaced_PNG_whose_image_data_inflates_to_nothing_is_refused_at_once(int width, int height)
+    {
+        var png = (width, height) == (1, 1) ? HostileImages.EmptyInterlacedPng : HostileImages.EmptyInterlacedPngOfSize(width, height);
+        if ((width, height) == (1, 1))
+        {
+            Assert.Equal(65, png.Length);
+        }
+        var (error, elapsed) = DecodeWithin(png, TimeSpan.FromSeconds(5));
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"took {elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public void A_PNG_missing_the_end_of_its_image_data_is_refused_not_read_as_a_digit()
+    {
+        var png = HostileImages.BlackPngWithShortData();
+        Assert.True(png.Length < 100);
+        var (error, _) = DecodeWithin(png, TimeSpan.FromSeconds(5));
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+    }
+
+    [Fact]
+    public void A_progressive_JPEG_with_a_scan_repeated_thousands_of_times_is_refused_before_decoding()
+    {
+        var bomb = HostileImages.ProgressiveJpegScanBomb(2048, 10_000);
+        var (error, elapsed) = DecodeWithin(bomb, TimeSpan.FromSeconds(60));
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+        Assert.Contains("scans", rejection.Message);
+        Assert.True(elapsed < TimeSpan.FromMilliseconds(500), $"took {elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public void The_same_progressive_JPEG_with_its_scans_once_decodes()
+    {
+        var jpeg = HostileImages.ProgressiveJpegScanBomb(256, 1);
+        var (error, _) = DecodeWithin(jpeg, TimeSpan.FromSeconds(10));
+        // A uniform grey image: readable, but with no digit in it.
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Blank, rejection.Reason);
+    }
+
+    [Fact]
+    public void A_GIF_of_countless_frames_is_refused_by_its_structure()
+    {
+        var gif = HostileImages.GifWithFrames(16, 100_000);
+        var (error, elapsed) = DecodeWithin(gif, TimeSpan.FromSeconds(60));
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+        Assert.Contains("frames", rejection.Message);
+        Assert.True(elapsed < TimeSpan.FromMilliseconds(500), $"took {elapsed.TotalMilliseconds:0} ms");
+    }
+}
