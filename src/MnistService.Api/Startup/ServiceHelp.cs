@@ -64,6 +64,8 @@ public static class ServiceHelp
             ("Limits:MaxRequestBytes", $"{limits.MaxRequestBytes}", "largest request body; larger gets 413"),
             ("Limits:MaxImagePixels", $"{limits.MaxImagePixels}", "largest image, width x height"),
             ("Limits:MaxImageSide", $"{limits.MaxImageSide}", "largest width or height"),
+            ("Limits:MaxDecodedPixelsInFlight", "0: half the memory limit at 12 bytes a pixel (one 4096x4096 image per 384 MiB)",
+                "decoded pixels in memory at once over all requests; past it a request waits up to 1 s, then 503 with Retry-After"),
             ("RequestTimeouts:Timeout", Seconds(new TimeoutOptions().Timeout), "longest request, upload included; then 408"),
             ("RateLimiting:Enabled", $"{rate.Enabled}".ToLowerInvariant(), "per-client rate limit (429 with Retry-After)"),
             ("RateLimiting:BurstLimit", $"{rate.BurstLimit}", "requests a client may make at once"),

@@ -113,7 +113,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
             }
             if (ImageCompleteness.FindDamage(span, kind, cancellationToken) is { } damage)
             {
-                throw Unreadable($"The {kind} image is {damage}.");
+                throw Unreadable($"The {Name(kind)} image is {damage}.");
             }
             if (span.Length > 28 && span[28] != 0)
             {
@@ -131,7 +131,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Unreadable($"The {kind} image takes longer than {Limits.MaxDecodeTime.TotalSeconds:0.#} s to decode.");
+            throw Unreadable($"The {Name(kind)} image takes longer than {Limits.MaxDecodeTime.TotalSeconds:0.#} s to decode.");
         }
     }
 
@@ -157,9 +157,9 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         }
         catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
-            throw Unreadable($"The {kind} image cannot be read: {e.Message}");
+            throw Unreadable($"The {Name(kind)} image cannot be read: {e.Message}");
         }
-        return info ?? throw Unreadable($"The {kind} image cannot be read.");
+        return info ?? throw Unreadable($"The {Name(kind)} image cannot be read.");
     }
 
     private GrayImage DecodeWithImageSharp(ReadOnlyMemory<byte> data, ImageKind kind, CancellationToken cancellationToken)
@@ -172,7 +172,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         // built to be slow to decode.
         if (ImageCompleteness.FindDamage(data.Span, kind, cancellationToken) is { } damage)
         {
-            throw Unreadable($"The {kind} image is {damage}.");
+            throw Unreadable($"The {Name(kind)} image is {damage}.");
         }
 
         Image<Rgba32> decoded;
@@ -184,7 +184,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
             // Untrusted input: whatever a decoder throws on it is the input's fault, not a server error.
-            throw Unreadable($"The {kind} image cannot be decoded: {e.Message}");
+            throw Unreadable($"The {Name(kind)} image cannot be decoded: {e.Message}");
         }
         using (decoded)
         {
@@ -230,6 +230,13 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
     };
 
     private static ImageRejectedException Unreadable(string message) => new(ImageRejection.Unreadable, message);
+
+    /// <summary>The format's name as people write it, for messages.</summary>
+    private static string Name(ImageKind kind) => kind switch
+    {
+        ImageKind.Webp => "WebP",
+        _ => kind.ToString().ToUpperInvariant(),
+    };
 
     private void CheckSize(int width, int height)
     {

@@ -9,6 +9,7 @@ public sealed class ConfigurationTests
     [Theory]
     [InlineData("Limits:MaxRequestBytes", "-1")]
     [InlineData("Limits:MaxImagePixels", "10")]
+    [InlineData("Limits:MaxDecodedPixelsInFlight", "-1")]
     [InlineData("Models:Default", "../etc/passwd")]
     [InlineData("Models:IntraOpThreads", "0")]
     public void Invalid_options_stop_the_service_at_start(string key, string value)
