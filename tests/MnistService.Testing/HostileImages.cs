@@ -29,6 +29,22 @@ public static class HostileImages
     }
 
     /// <summary>
+    /// A 16x16 grey PNG whose zlib stream asks for a preset dictionary (FDICT set in its header), which PNG never uses:
+    /// .NET's zlib then throws a ZLibException, not the InvalidDataException of other damage.
+    /// </summary>
+    public static byte[] PngAskingForADictionary(bool interlaced)
+    {
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, 16);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), 16);
+        header[8] = 8;
+        header[12] = (byte)(interlaced ? 1 : 0);
+        var data = Zlib(new byte[17 * 16 * 2]);
+        byte[] withDictionary = [0x78, 0xBB, 0, 0, 0, 1, .. data[2..]]; // 0x78BB is a multiple of 31, as the header check wants
+        return [.. PngChunks.Signature, .. PngChunks.Chunk("IHDR", header), .. PngChunks.Chunk("IDAT", withDictionary), .. PngChunks.Chunk("IEND", [])];
+    }
+
+    /// <summary>
     /// An all-black 64x64 grey PNG (84 bytes) whose zlib stream lacks its last <paramref name="cut"/> bytes, in
     /// whole chunks with correct CRCs: the image data ends early, nothing else is wrong.
     /// </summary>

@@ -117,7 +117,7 @@ public static partial class FastPngDecoder
             result = null;
             return true;
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or IOException) // IOException: ZLibException too (a stream asking for a preset dictionary), and EndOfStreamException
         {
             return false; // damaged, or fewer rows than the header promises
         }

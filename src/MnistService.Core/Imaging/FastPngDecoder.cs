@@ -396,7 +396,7 @@ public static partial class FastPngDecoder
             zlib.ReadExactly(output);
             return true;
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or IOException) // IOException: ZLibException too (a stream asking for a preset dictionary), and EndOfStreamException
         {
             return false;
         }

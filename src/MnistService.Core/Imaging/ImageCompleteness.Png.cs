@@ -74,7 +74,7 @@ public static partial class ImageCompleteness
             }
             return null;
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException) // IOException: ZLibException, e.g. a preset dictionary asked for
         {
             return "damaged: its compressed pixel data is invalid";
         }

@@ -59,6 +59,13 @@ public sealed class DecodeBoundsTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task A_PNG_whose_compressed_data_asks_for_a_dictionary_is_400_not_500()
+    {
+        await HttpAssert.Problem(await _client.PostAsync("/predict", HttpAssert.Bytes(HostileImages.PngAskingForADictionary(false), "image/png")),
+            HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task A_JPEG_scan_bomb_is_400_before_it_is_decoded()
     {
         var bomb = HostileImages.ProgressiveJpegScanBomb(2048, 10_000);

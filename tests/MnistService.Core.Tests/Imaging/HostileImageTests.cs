@@ -62,6 +62,17 @@ public sealed class HostileImageTests
         Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_PNG_whose_compressed_data_asks_for_a_dictionary_is_refused_as_unreadable(bool interlaced)
+    {
+        // Found by the decoder fuzz: zlib's "need dictionary" came out as a ZLibException, a 500 in the service.
+        var (error, _) = DecodeWithin(HostileImages.PngAskingForADictionary(interlaced), TimeSpan.FromSeconds(5));
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+    }
+
     [Fact]
     public void A_progressive_JPEG_with_a_scan_repeated_thousands_of_times_is_refused_before_decoding()
     {
