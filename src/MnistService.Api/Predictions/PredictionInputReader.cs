@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -226,15 +225,15 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
         {
             throw new InvalidInputException("'image' holds no data.");
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length / 4 * 3 + 3);
+        var buffer = ImageBuffers.Rent(data.Length / 4 * 3 + 3);
         if (!Convert.TryFromBase64Chars(data, buffer, out var written))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ImageBuffers.Return(buffer);
             throw new InvalidInputException("'image' is not valid base64.");
         }
         if (written == 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ImageBuffers.Return(buffer);
             throw new InvalidInputException("'image' holds no data.");
         }
         return RequestBody.FromRented(buffer, written);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 
 namespace MnistService.Core.Imaging;
@@ -28,8 +27,8 @@ public static partial class FastPngDecoder
         var bpp = Math.Max(1, bitsPerPixel / 8); // the filters' distance to the corresponding byte on the left
         var fullRow = (int)(((long)width * bitsPerPixel + 7) / 8);
         var compressed = ConcatenateImageData(png, idatLength);
-        var current = ArrayPool<byte>.Shared.Rent(fullRow + 1);
-        var previous = ArrayPool<byte>.Shared.Rent(fullRow + 1);
+        var current = ImageBuffers.Rent(fullRow + 1);
+        var previous = ImageBuffers.Rent(fullRow + 1);
         var withAlpha = colorType is 4 or 6 || hasTransparency;
         var result = GrayImage.Rent(width, height, withAlpha);
         try
@@ -124,9 +123,9 @@ public static partial class FastPngDecoder
         finally
         {
             result?.Dispose();
-            ArrayPool<byte>.Shared.Return(compressed);
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(previous);
+            ImageBuffers.Return(compressed);
+            ImageBuffers.Return(current);
+            ImageBuffers.Return(previous);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
@@ -147,7 +146,7 @@ public static partial class FastPngDecoder
             return false;
         }
         var compressed = ConcatenateImageData(png, idatLength);
-        var raw = ArrayPool<byte>.Shared.Rent((int)rawLength);
+        var raw = ImageBuffers.Rent((int)rawLength);
         GrayImage? result = null;
         try
         {
@@ -232,8 +231,8 @@ public static partial class FastPngDecoder
         finally
         {
             result?.Dispose();
-            ArrayPool<byte>.Shared.Return(compressed);
-            ArrayPool<byte>.Shared.Return(raw);
+            ImageBuffers.Return(compressed);
+            ImageBuffers.Return(raw);
         }
     }
 
@@ -372,7 +371,7 @@ public static partial class FastPngDecoder
     /// <summary>The IDAT payloads, concatenated into a rented buffer (cheap next to inflating them); the chunks were checked whole.</summary>
     private static byte[] ConcatenateImageData(ReadOnlySpan<byte> png, int idatLength)
     {
-        var compressed = ArrayPool<byte>.Shared.Rent(idatLength);
+        var compressed = ImageBuffers.Rent(idatLength);
         var filled = 0;
         for (var offset = SignatureLength; filled < idatLength;)
         {
