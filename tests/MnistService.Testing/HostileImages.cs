@@ -16,6 +16,17 @@ public static class HostileImages
     public static byte[] EmptyInterlacedPng { get; } =
         Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAFNeavDAAAACElEQVR4nAMAAAAAAUgGidIAAAAASUVORK5CYII=");
 
+    /// <summary>
+    /// A valid 1x1 interlaced palette PNG as ImageSharp 2.1.13 writes it, on which its decoder spins forever, with a text
+    /// chunk before its IHDR (PNG wants IHDR first; a decoder that reads chunks in any order still finds it).
+    /// </summary>
+    public static byte[] InterlacedPngWithHeaderNotFirst()
+    {
+        var png = Convert.FromBase64String(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAMAAAFfzAQtAAAAA1BMVEU/HHegWya1AAAACXBIWXMAAA7EAAAOxAGVKw4bAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==");
+        return [.. png[..8], .. PngChunks.Chunk("tEXt", "Comment\0x"u8), .. png[8..]];
+    }
+
     /// <summary>The same file at any size: an interlaced grey PNG header over image data that inflates to nothing.</summary>
     public static byte[] EmptyInterlacedPngOfSize(int width, int height, byte colorType = 0, byte bitDepth = 8)
     {

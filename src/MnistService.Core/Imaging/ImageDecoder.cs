@@ -34,14 +34,14 @@ public enum ImageDecodePath { PngFast, ImageSharp }
 /// Decodes an encoded image to luminance and alpha. The dimensions are read first (from the PNG
 /// header, or with ImageSharp's Identify, which does not decode), so an image over the pixel limit,
 /// a decompression bomb, is refused before any pixel memory is allocated. PNGs take our own decoder
-/// (<see cref="FastPngDecoder"/>); everything else is checked for truncation and for structures built to be
+/// (<see cref="FastPngDecoder"/>) and only it; everything else is checked for truncation and for structures built to be
 /// slow (<see cref="ImageCompleteness"/>) and goes through ImageSharp (first frame only, single-threaded),
 /// under a deadline. Every refusal is an <see cref="ImageRejectedException"/>.
 /// </summary>
 /// <remarks>
 /// Why no decode can run away: ImageSharp 2.1.13 checks its cancellation token only between some stages, so the
-/// deadline alone cannot stop it. What it is given has been walked first: a PNG never reaches it interlaced (the
-/// only case where it was seen to loop: interlaced data that ends early), a JPEG has at most
+/// deadline alone cannot stop it. What it is given has been walked first: a PNG never reaches it (it was seen to loop
+/// on interlaced PNGs whose data ends early, and on a valid 1x1 interlaced palette PNG), a JPEG has at most
 /// <see cref="ImageCompleteness.MaxJpegScans"/> scans (each costs one pass over the image's blocks), a GIF at most
 /// <see cref="ImageCompleteness.MaxGifFrames"/> frames (only the first is decoded), and every format's data is
 /// whole up to its end marker. The work left is linear in pixels (at most <see cref="ImageDecodeLimits.MaxPixels"/>)
@@ -82,10 +82,10 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
     public ImageSize ReadSize(ReadOnlyMemory<byte> data)
     {
         var kind = Sniff(data.Span);
-        if (kind == ImageKind.Png && FastPngDecoder.TryReadSize(data.Span, out var pngWidth, out var pngHeight))
+        if (kind == ImageKind.Png)
         {
-            CheckSize(pngWidth, pngHeight);
-            return new ImageSize(kind, pngWidth, pngHeight);
+            var (width, height) = PngSize(data.Span);
+            return new ImageSize(kind, width, height);
         }
         var info = Identify(data, kind, CancellationToken.None);
         CheckSize(info.Width, info.Height);
@@ -103,23 +103,10 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
     {
         var span = data.Span;
         var kind = Sniff(span);
-        if (kind == ImageKind.Png && FastPngDecoder.TryReadSize(span, out var pngWidth, out var pngHeight))
+        if (kind == ImageKind.Png)
         {
-            CheckSize(pngWidth, pngHeight);
-            if (FastPngDecoder.TryDecode(span, out var fast))
-            {
-                path = ImageDecodePath.PngFast;
-                return fast!;
-            }
-            if (ImageCompleteness.FindDamage(span, kind, cancellationToken) is { } damage)
-            {
-                throw Unreadable($"The {Name(kind)} image is {damage}.");
-            }
-            if (span.Length > 28 && span[28] != 0)
-            {
-                // Interlaced, yet our decoder could not read it: ImageSharp may loop on it, so it is refused here.
-                throw Unreadable("The interlaced PNG image cannot be decoded.");
-            }
+            path = ImageDecodePath.PngFast;
+            return DecodePng(span, cancellationToken);
         }
         cancellationToken.ThrowIfCancellationRequested();
         path = ImageDecodePath.ImageSharp;
@@ -133,6 +120,35 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         {
             throw Unreadable($"The {Name(kind)} image takes longer than {Limits.MaxDecodeTime.TotalSeconds:0.#} s to decode.");
         }
+    }
+
+    /// <summary>
+    /// Every PNG is ours: ImageSharp 2.1.13 never returns from some interlaced ones, and a file could hide its
+    /// interlacing from a check (a second IHDR, one after another chunk). What our decoder cannot read is refused:
+    /// damaged data, or what no encoder writes (unknown critical chunks, a colour key on an image with alpha).
+    /// </summary>
+    private GrayImage DecodePng(ReadOnlySpan<byte> png, CancellationToken cancellationToken)
+    {
+        PngSize(png);
+        if (FastPngDecoder.TryDecode(png, out var image))
+        {
+            return image!;
+        }
+        if (ImageCompleteness.FindDamage(png, ImageKind.Png, cancellationToken) is { } damage)
+        {
+            throw Unreadable($"The PNG image is {damage}.");
+        }
+        throw Unreadable("The PNG image cannot be decoded: its data is damaged, or it uses chunks or values that PNG encoders do not write.");
+    }
+
+    private (int Width, int Height) PngSize(ReadOnlySpan<byte> png)
+    {
+        if (!FastPngDecoder.TryReadSize(png, out var width, out var height))
+        {
+            throw Unreadable("The PNG image has no valid header (an IHDR chunk right after the signature).");
+        }
+        CheckSize(width, height);
+        return (width, height);
     }
 
     private static ImageKind Sniff(ReadOnlySpan<byte> data)

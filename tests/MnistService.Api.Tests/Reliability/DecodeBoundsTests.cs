@@ -50,6 +50,17 @@ public sealed class DecodeBoundsTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task A_PNG_hiding_its_header_behind_another_chunk_is_400_at_once()
+    {
+        // It used to reach ImageSharp, which never returned from it.
+        var clock = Stopwatch.StartNew();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await HttpAssert.Problem(await _client.PostAsync("/predict", HttpAssert.Bytes(HostileImages.InterlacedPngWithHeaderNotFirst(), "image/png"), cancel.Token),
+            HttpStatusCode.BadRequest);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public async Task A_PNG_missing_the_end_of_its_image_data_is_400_not_a_digit()
     {
         // An all-black 64x64 PNG whose last 10 bytes of image data are gone used to be answered 200 "4".

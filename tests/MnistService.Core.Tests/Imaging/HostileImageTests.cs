@@ -53,6 +53,18 @@ public sealed class HostileImageTests
     }
 
     [Fact]
+    public void A_PNG_whose_header_is_not_first_is_refused_not_handed_to_ImageSharp()
+    {
+        // A valid 1x1 interlaced palette PNG (ImageSharp 2.1.13 never returns from it) with a text chunk before its IHDR:
+        // PNG requires IHDR first, so only a decoder that reads chunks in any order, as ImageSharp does, would get to it.
+        var (error, elapsed) = DecodeWithin(HostileImages.InterlacedPngWithHeaderNotFirst(), TimeSpan.FromSeconds(5));
+        var rejection = Assert.IsType<ImageRejectedException>(error);
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+        Assert.Contains("header", rejection.Message);
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"took {elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public void A_PNG_missing_the_end_of_its_image_data_is_refused_not_read_as_a_digit()
     {
         var png = HostileImages.BlackPngWithShortData();
