@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -103,18 +104,27 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
     {
         var span = data.Span;
         var kind = Sniff(span);
+        cancellationToken.ThrowIfCancellationRequested();
         if (kind == ImageKind.Png)
         {
             path = ImageDecodePath.PngFast;
             return DecodePng(span, cancellationToken);
         }
-        cancellationToken.ThrowIfCancellationRequested();
         path = ImageDecodePath.ImageSharp;
+        // The deadline cancels ImageSharp where it checks its token; its timer can fire late on a busy thread pool, so the
+        // clock is read again once the decode returns.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Limits.MaxDecodeTime);
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            return DecodeWithImageSharp(data, kind, deadline.Token);
+            var image = DecodeWithImageSharp(data, kind, deadline.Token);
+            if (Stopwatch.GetElapsedTime(started) > Limits.MaxDecodeTime)
+            {
+                image.Dispose();
+                throw new OperationCanceledException();
+            }
+            return image;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

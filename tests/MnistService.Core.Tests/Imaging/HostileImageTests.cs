@@ -107,6 +107,22 @@ public sealed class HostileImageTests
     }
 
     [Fact]
+    public void A_decode_past_its_deadline_is_refused_and_a_cancelled_one_stops()
+    {
+        var jpeg = TestImages.BlackOnWhiteJpeg(MnistTestSet.Images[2], new TestImages.Placement(60, 2000, 2000, 50, 50));
+        var hurried = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384) { MaxDecodeTime = TimeSpan.FromMilliseconds(1) });
+        var rejection = Assert.Throws<ImageRejectedException>(() => hurried.Decode(jpeg, out _).Dispose());
+        Assert.Equal(ImageRejection.Unreadable, rejection.Reason);
+        Assert.Contains("longer than", rejection.Message);
+
+        // The request's own token (its client left, its timeout fired) is a cancellation, not a refusal of the image.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Decoder.Decode(jpeg, out _, cancelled.Token).Dispose());
+        Assert.ThrowsAny<OperationCanceledException>(() => Decoder.Decode(TestImages.CanvasSeven(), out _, cancelled.Token).Dispose());
+    }
+
+    [Fact]
     public void A_GIF_of_countless_frames_is_refused_by_its_structure()
     {
         var gif = HostileImages.GifWithFrames(16, 100_000);
