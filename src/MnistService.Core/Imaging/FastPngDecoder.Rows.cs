@@ -1,8 +1,9 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace MnistService.Core.Imaging;
 
-// The general path: any bit depth, Adam7 interlacing, colour keys; one row of samples at a time.
+// The general path: any bit depth, Adam7 interlacing, colour keys; one row of samples at a time. And the IDAT gathering both paths share.
 public static partial class FastPngDecoder
 {
     /// <summary>What the rows hold: size, colour type, bits per sample, interlacing, and the colour key (-1: none).</summary>
@@ -127,6 +128,24 @@ public static partial class FastPngDecoder
             ImageBuffers.Return(current);
             ImageBuffers.Return(previous);
         }
+    }
+
+    /// <summary>The IDAT payloads, concatenated into a rented buffer (cheap next to inflating them); the chunks were checked whole.</summary>
+    private static byte[] ConcatenateImageData(ReadOnlySpan<byte> png, int idatLength)
+    {
+        var compressed = ImageBuffers.Rent(idatLength);
+        var filled = 0;
+        for (var offset = SignatureLength; filled < idatLength;)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(png[offset..]);
+            if (png.Slice(offset + 4, 4).SequenceEqual("IDAT"u8))
+            {
+                png.Slice(offset + 8, length).CopyTo(compressed.AsSpan(filled));
+                filled += length;
+            }
+            offset += 12 + length;
+        }
+        return compressed;
     }
 
     /// <summary>Sample <paramref name="index"/> of a row of <paramref name="depth"/>-bit samples (big-endian, packed from the high bits).</summary>

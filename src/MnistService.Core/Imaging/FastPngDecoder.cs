@@ -368,24 +368,6 @@ public static partial class FastPngDecoder
         return result;
     }
 
-    /// <summary>The IDAT payloads, concatenated into a rented buffer (cheap next to inflating them); the chunks were checked whole.</summary>
-    private static byte[] ConcatenateImageData(ReadOnlySpan<byte> png, int idatLength)
-    {
-        var compressed = ImageBuffers.Rent(idatLength);
-        var filled = 0;
-        for (var offset = SignatureLength; filled < idatLength;)
-        {
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(png[offset..]);
-            if (png.Slice(offset + 4, 4).SequenceEqual("IDAT"u8))
-            {
-                png.Slice(offset + 8, length).CopyTo(compressed.AsSpan(filled));
-                filled += length;
-            }
-            offset += 12 + length;
-        }
-        return compressed;
-    }
-
     private static bool Inflate(byte[] compressed, int length, Span<byte> output)
     {
         try
