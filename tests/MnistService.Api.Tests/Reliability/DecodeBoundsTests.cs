@@ -135,6 +135,15 @@ public sealed class DecodeBoundsTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task The_API_document_says_a_busy_503_carries_Retry_After()
+    {
+        var document = await HttpAssert.Json(await _client.GetAsync("/swagger/v1/swagger.json"));
+        var busy = document.GetProperty("paths").GetProperty("/predict").GetProperty("post").GetProperty("responses").GetProperty("503");
+        Assert.Contains("Retry-After", busy.GetProperty("description").GetString());
+        Assert.Equal("integer", busy.GetProperty("headers").GetProperty("Retry-After").GetProperty("schema").GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task The_default_budget_is_sized_from_the_memory_the_process_may_use()
     {
         var budget = fixture.Factory.Services.GetRequiredService<DecodeBudget>();
