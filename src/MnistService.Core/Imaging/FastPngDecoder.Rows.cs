@@ -38,7 +38,7 @@ public static partial class FastPngDecoder
             var gray = result.Gray;
             var alpha = result.Alpha;
             var alphaMin = 255;
-            ReadOnlySpan<byte> passes = format.Interlaced ? Adam7 : [0, 0, 1, 1];
+            var passes = format.Interlaced ? Adam7 : [0, 0, 1, 1];
             for (var p = 0; p < passes.Length; p += 4)
             {
                 int x0 = passes[p], y0 = passes[p + 1], dx = passes[p + 2], dy = passes[p + 3];
