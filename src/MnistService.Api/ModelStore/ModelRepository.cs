@@ -277,6 +277,7 @@ public sealed class ModelRepository : IDisposable
         {
             Interlocked.Increment(ref _fileReads);
             ModelStoreMetrics.ModelFileReads.Inc();
+            _logger.LogDebug("Reading model file {Path} ({Length} bytes)", path, stamp.Length);
             bytes = ModelFileSystem.ReadIfUnchanged(path, stamp);
             if (bytes is null || ModelFileSystem.Inspect(path) != status)
             {

@@ -1,3 +1,5 @@
+using MnistService.Api.ModelStore;
+
 namespace MnistService.Api.Tests.ModelStore;
 
 /// <summary>
@@ -22,6 +24,7 @@ public sealed class DirectoryListingTests : IDisposable
         await _harness.ReconcileAsync();
         var before = _harness.Repository.Snapshot;
         Assert.Equal(2, before.Models.Count);
+        var counted = ModelStoreMetrics.DirectoryListFailures.Value;
 
         Directory.Delete(_harness.Models.Path, recursive: true);
         if (breakage == "replaced by a file")
@@ -37,6 +40,7 @@ public sealed class DirectoryListingTests : IDisposable
             Assert.Equal("mnist-mlp", lease.Model.Name);
         }
         Assert.Equal(2, _harness.Repository.ListingFailures);
+        Assert.True(ModelStoreMetrics.DirectoryListFailures.Value >= counted + 2); // the process-wide Prometheus counter
         Assert.Contains(_harness.Log.Warnings, w => w.StartsWith($"Cannot list {_harness.Models.Path}; the 2 models loaded stay as they are"));
 
         // Listed again: back in line with the files (none now).

@@ -72,6 +72,16 @@ public sealed class ModelFileTypeTests : IDisposable
     }
 
     [Fact]
+    public void A_size_cap_out_of_range_stops_the_start_naming_the_setting()
+    {
+        using var factory = new ApiFactory(_harness.Models.Path, new Dictionary<string, string?> { ["Models:MaxFileBytes"] = "5" });
+
+        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Models:MaxFileBytes must be between 1024 and 2147483591, but is 5", failure.ToString());
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_loaded_is_reported_once_and_not_read_again_until_it_changes()
     {
         _harness.Write("mnist-mlp.onnx", ModelFiles.Default);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,7 +6,7 @@ using MnistService.Api.ModelStore;
 namespace MnistService.Api.Tests.ModelStore;
 
 /// <summary>A <see cref="ModelRepository"/> over a temporary directory, driven by hand, with its log kept.</summary>
-public sealed partial class RepositoryHarness : IDisposable
+public sealed class RepositoryHarness : IDisposable
 {
     public RepositoryHarness(Action<ModelsOptions>? configure = null)
     {
@@ -27,24 +26,9 @@ public sealed partial class RepositoryHarness : IDisposable
         File.SetLastWriteTimeUtc(Models.File(name), DateTime.UtcNow.AddSeconds(-1));
     }
 
-    /// <summary>A named pipe, as <c>mkfifo</c> makes it.</summary>
-    public void MakeFifo(string name)
-    {
-        if (MkFifo(Models.File(name), Convert.ToUInt32("644", 8)) != 0)
-        {
-            throw new InvalidOperationException($"mkfifo failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
+    public void MakeFifo(string name) => SpecialFiles.MakeFifo(Models.File(name));
 
-    /// <summary>A sparse file of <paramref name="bytes"/> bytes: no disk and no memory until written.</summary>
-    public void MakeSparse(string name, long bytes)
-    {
-        using (var stream = new FileStream(Models.File(name), FileMode.CreateNew))
-        {
-            stream.SetLength(bytes);
-        }
-        File.SetLastWriteTimeUtc(Models.File(name), DateTime.UtcNow.AddSeconds(-1));
-    }
+    public void MakeSparse(string name, long bytes) => SpecialFiles.MakeSparse(Models.File(name), bytes);
 
     /// <summary>Reconciles on another thread and fails when that takes longer than 20 s (a blocked open would never return).</summary>
     public async Task<bool> ReconcileAsync()
@@ -73,9 +57,6 @@ public sealed partial class RepositoryHarness : IDisposable
         }
         Models.Dispose();
     }
-
-    [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MkFifo(string path, uint mode);
 
     private sealed class Environment(string root) : IHostEnvironment
     {
