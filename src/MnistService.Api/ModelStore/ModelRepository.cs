@@ -279,9 +279,16 @@ public sealed class ModelRepository : IDisposable
             ModelStoreMetrics.ModelFileReads.Inc();
             _logger.LogDebug("Reading model file {Path} ({Length} bytes)", path, stamp.Length);
             bytes = ModelFileSystem.ReadIfUnchanged(path, stamp);
-            if (bytes is null || ModelFileSystem.Inspect(path) != status)
+            var after = ModelFileSystem.Inspect(path);
+            if (after != status)
             {
                 return LoadOutcome.NotSettled; // changed while we read it
+            }
+            if (bytes is null)
+            {
+                // Unchanged, yet not the bytes its size says (a procfs-like file): reading it again would go the same way.
+                error = $"the file does not hold the {stamp.Length:N0} bytes its size says; it is not read again until it changes";
+                return LoadOutcome.Failed;
             }
         }
         catch (ModelFileAccessException e) when (e.Changed)
