@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using MnistService.Api.ModelStore;
+using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.ModelStore;
 
@@ -49,5 +52,36 @@ public sealed class DirectoryListingTests : IDisposable
         await _harness.ReconcileAsync();
         Assert.Empty(_harness.Repository.Snapshot.Models);
         Assert.Equal(2, _harness.Repository.ListingFailures);
+    }
+
+    [Fact]
+    public async Task A_directory_deleted_and_made_again_is_watched_again()
+    {
+        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        using var factory = new ApiFactory(_harness.Models.Path, new Dictionary<string, string?> { ["Models:RescanInterval"] = "00:00:04" });
+        using var client = factory.CreateClient();
+        var repository = factory.Services.GetRequiredService<ModelRepository>();
+
+        Directory.Delete(_harness.Models.Path, recursive: true);
+        await Until(() => repository.ListingFailures > 0, TimeSpan.FromSeconds(15), "a listing fails");
+        Directory.CreateDirectory(_harness.Models.Path);
+        await Until(() => repository.Snapshot.Models.Count == 0, TimeSpan.FromSeconds(15), "the empty directory is listed");
+        await Task.Delay(300); // what the deletion signalled is handled by now
+
+        // Shortly after a rescan: the next is more than 3 s away, so a model loaded sooner was seen through file events.
+        var clock = Stopwatch.StartNew();
+        File.WriteAllBytes(_harness.Models.File("mnist-mlp.onnx"), ModelFiles.Variant("back"));
+        await Until(() => repository.Snapshot.Models.ContainsKey("mnist-mlp"), TimeSpan.FromSeconds(15), "the new file is loaded");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"loaded after {clock.Elapsed.TotalSeconds:0.0} s: by the rescan, not by a file event");
+    }
+
+    private static async Task Until(Func<bool> condition, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(20);
+        }
     }
 }
