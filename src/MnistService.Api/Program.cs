@@ -1,10 +1,10 @@
 using MnistService.Api.Clients;
-using MnistService.Api.Documentation;
 using MnistService.Api.Errors;
 using MnistService.Api.Health;
 using MnistService.Api.Logging;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
+using MnistService.Api.OpenApi;
 using MnistService.Api.Page;
 using MnistService.Api.Predictions;
 using MnistService.Api.Security;

@@ -1,5 +1,14 @@
 namespace MnistService.Api.Errors;
 
+/// <summary>The problem titles a refusal is answered with, shared by <see cref="ApiException"/>s and image rejections.</summary>
+public static class ProblemTitles
+{
+    public const string InvalidInput = "Invalid input";
+    public const string PayloadTooLarge = "Payload too large";
+    public const string UnsupportedMediaType = "Unsupported media type";
+    public const string NoDigitFound = "No digit found";
+}
+
 /// <summary>
 /// A request the service refuses, with the HTTP status and RFC 7807 title it is answered with.
 /// Thrown by the input readers and mapped to problem+json by <see cref="ApiExceptionHandler"/>.
@@ -12,7 +21,7 @@ public abstract class ApiException(int status, string title, string detail) : Ex
 
 /// <summary>400: the input cannot be read or has the wrong shape.</summary>
 public sealed class InvalidInputException(string detail)
-    : ApiException(StatusCodes.Status400BadRequest, "Invalid input", detail);
+    : ApiException(StatusCodes.Status400BadRequest, ProblemTitles.InvalidInput, detail);
 
 /// <summary>404: no model of that name is loaded.</summary>
 public sealed class ModelNotFoundException(string name)
@@ -21,17 +30,25 @@ public sealed class ModelNotFoundException(string name)
     public string Name { get; } = name;
 }
 
+/// <summary>
+/// 503: the model's file is in the directory but does not load. Not 404, which would tell the client the
+/// name is wrong: the name is right and only the file's owner can fix it. Until then the service cannot
+/// serve that model, the same answer (and status) as when the default model's file fails to load.
+/// </summary>
+public sealed class ModelLoadFailedException(string name, string file, string error)
+    : ApiException(StatusCodes.Status503ServiceUnavailable, "Model failed to load",
+        $"The model file '{file}' failed to load, so model '{name}' cannot be used: {error.TrimEnd('.')}. GET /models lists the loaded models and the failures.")
+{
+    public string Name { get; } = name;
+}
+
 /// <summary>413: the body or the image is larger than the configured limits.</summary>
 public sealed class PayloadTooLargeException(string detail)
-    : ApiException(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
+    : ApiException(StatusCodes.Status413PayloadTooLarge, ProblemTitles.PayloadTooLarge, detail);
 
 /// <summary>415: a content type or image format the service does not read.</summary>
 public sealed class UnsupportedMediaTypeException(string detail)
-    : ApiException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
-
-/// <summary>422: a readable image without a digit in it.</summary>
-public sealed class EmptyImageException(string detail)
-    : ApiException(StatusCodes.Status422UnprocessableEntity, "No digit found", detail);
+    : ApiException(StatusCodes.Status415UnsupportedMediaType, ProblemTitles.UnsupportedMediaType, detail);
 
 /// <summary>503: no model is loaded yet (or every model file is broken).</summary>
 public sealed class NoModelLoadedException(string detail)

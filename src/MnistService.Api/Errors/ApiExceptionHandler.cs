@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Diagnostics;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Errors;
 
 /// <summary>
 /// Turns every exception that reaches the pipeline into RFC 7807 problem+json: our own
-/// <see cref="ApiException"/>s with their status, Kestrel's and the JSON reader's complaints about the
+/// <see cref="ApiException"/>s with their status, Core's <see cref="ImageRejectedException"/>s by
+/// <see cref="ImageRejectionProblems"/>, Kestrel's and the JSON reader's complaints about the
 /// request as 4xx, and anything else as a logged 500 (which no input should be able to cause).
 /// </summary>
 public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
@@ -14,8 +16,9 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
         var (status, title, detail) = exception switch
         {
             ApiException e => (e.Status, e.Title, e.Message),
+            ImageRejectedException e => ImageRejectionProblems.For(e),
             BadHttpRequestException e when e.StatusCode == StatusCodes.Status413PayloadTooLarge =>
-                (e.StatusCode, "Payload too large", e.Message),
+                (e.StatusCode, ProblemTitles.PayloadTooLarge, e.Message),
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message),
             OperationCanceledException or IOException when http.RequestAborted.IsCancellationRequested =>
                 (499, "Client closed request", "The client went away."),

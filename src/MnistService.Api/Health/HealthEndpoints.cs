@@ -17,7 +17,8 @@ public static class HealthEndpoints
             .WithSummary("The process is up and answering.");
         group.MapGet(ReadinessPath, Ready)
             .WithName("Readiness")
-            .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.");
+            .WithSummary("The default model is loaded, so predictions can be served; 503 otherwise.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         // HEAD for checkers that look at the status alone (load balancers, uptime monitors): the same status
         // and headers, no body. Left out of the OpenAPI document, which lists each operation once.
         group.MapMethods(LivenessPath, [HttpMethods.Head], () => TypedResults.Ok(new HealthResponse("alive"))).ExcludeFromDescription();
@@ -41,7 +42,10 @@ public static class HealthEndpoints
     }
 }
 
+/// <param name="Status">Always "alive".</param>
 public sealed record HealthResponse(string Status);
 
+/// <param name="Status">Always "ready" (the service answers 503 otherwise).</param>
+/// <param name="DefaultModel">The model used when a request names none.</param>
 /// <param name="Models">Number of loaded models.</param>
 public sealed record ReadinessResponse(string Status, string DefaultModel, int Models);

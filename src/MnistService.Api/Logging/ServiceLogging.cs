@@ -1,16 +1,13 @@
+using MnistService.Api.Settings;
+using MnistService.Core.Logging;
 using Serilog;
-using Serilog.Configuration;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting.Compact;
-using MnistService.Api.Settings;
 
 namespace MnistService.Api.Logging;
 
 public static class ServiceLogging
 {
-    private const string JsonKey = "Logging:Json";
-
     /// <summary>
     /// Serilog to the console: human-readable lines, or one JSON object per line when
     /// <c>Logging:Json</c> is true (for log collectors). Levels come from <c>Serilog:MinimumLevel</c>.
@@ -18,9 +15,9 @@ public static class ServiceLogging
     /// </summary>
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
     {
-        if (!bool.TryParse(builder.Configuration[JsonKey] ?? "false", out var json))
+        if (!bool.TryParse(builder.Configuration[ConsoleLog.JsonSetting] ?? "false", out var json))
         {
-            throw new InvalidSettingException($"{JsonKey} must be true or false, but is {SettingSource.DescribeValue(builder.Configuration, JsonKey)}");
+            throw new InvalidSettingException($"{ConsoleLog.JsonSetting} must be true or false, but is {SettingSource.DescribeValue(builder.Configuration, ConsoleLog.JsonSetting)}");
         }
         builder.Services.AddSerilog((services, logger) =>
         {
@@ -42,16 +39,10 @@ public static class ServiceLogging
             // lock was contended about once every three predictions under load, and a thread waiting for it
             // waits out whoever holds it, a tail-latency cost (docs/benchmarks.md). Should the console fall
             // 10,000 lines behind, new lines are dropped rather than requests slowed.
-            logger.WriteTo.Async(sink => WriteToConsole(sink, json));
+            logger.WriteTo.Async(sink => ConsoleLog.WriteToConsole(sink, json));
         });
         return builder;
     }
-
-    /// <summary>The console format of every log line, the start-up failure report's included.</summary>
-    public static LoggerConfiguration WriteToConsole(LoggerSinkConfiguration writeTo, bool json) => json
-        ? writeTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Fatal)
-        : writeTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-            standardErrorFromLevel: LogEventLevel.Fatal);
 
     private static bool IsHostsOwnStartFailure(LogEvent logEvent) =>
         logEvent.MessageTemplate.Text == "Hosting failed to start"

@@ -1,10 +1,12 @@
 namespace MnistService.Api.Metrics;
 
 /// <summary>The test-set confusion matrix of a model, from its own report.</summary>
+/// <param name="Model">The model whose report this is.</param>
 /// <param name="Labels">The digits, in the order of the matrix's rows and columns.</param>
 /// <param name="Matrix">10 rows of 10 counts: rows are the true digit, columns the predicted one.</param>
 /// <param name="Accuracy">Correct predictions over all test images.</param>
 /// <param name="Total">Number of test images.</param>
+/// <param name="PerClass">Precision, recall and F1 of each digit, in the order of <c>labels</c>.</param>
 /// <param name="TopConfusions">The most frequent mistakes, most frequent first.</param>
 public sealed record ConfusionResponse(
     string Model, int[] Labels, int[][] Matrix, double Accuracy, int Total,
@@ -34,8 +36,15 @@ public sealed record ConfusionResponse(
     }
 }
 
+/// <param name="Digit">The digit.</param>
+/// <param name="Precision">Of the test images read as this digit, the share that are it.</param>
+/// <param name="Recall">Of the test images of this digit, the share read as it.</param>
+/// <param name="F1">The harmonic mean of precision and recall.</param>
 /// <param name="Support">Test images of this digit.</param>
 public sealed record ClassMetrics(int Digit, double Precision, double Recall, double F1, int Support);
 
-/// <summary>"<see cref="True"/> read as <see cref="Predicted"/>: <see cref="Count"/> times".</summary>
+/// <summary>One kind of mistake: the digit <c>true</c> read as <c>predicted</c>, <c>count</c> times.</summary>
+/// <param name="True">The digit in the test images.</param>
+/// <param name="Predicted">The digit the model read.</param>
+/// <param name="Count">How many test images it misread so.</param>
 public sealed record Confusion(int True, int Predicted, int Count);

@@ -1,3 +1,4 @@
+using MnistService.Core.Imaging;
 using Prometheus;
 
 namespace MnistService.Api.Metrics;
@@ -30,4 +31,7 @@ public static class ServiceMetrics
     private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     public static string DigitLabel(int digit) => Digits[digit];
+
+    /// <summary>The <c>decoder</c> label of <see cref="DecodeSeconds"/>.</summary>
+    public static string DecoderLabel(ImageDecodePath path) => path == ImageDecodePath.PngFast ? "png-fast" : "imagesharp";
 }

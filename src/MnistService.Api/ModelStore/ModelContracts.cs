@@ -30,8 +30,13 @@ public sealed record ModelSummary(
 }
 
 /// <summary>A model file that does not load.</summary>
+/// <param name="Name">The file name without .onnx.</param>
+/// <param name="File">The file's name in the model directory.</param>
+/// <param name="Error">Why it does not load.</param>
+/// <param name="Since">When the service first found this version of the file broken.</param>
 public sealed record ModelFailureInfo(string Name, string File, string Error, DateTimeOffset Since);
 
 /// <summary>The answer of <c>GET /models/{name}</c>: the summary and the model's full report.</summary>
+/// <param name="Model">The model as GET /models lists it.</param>
 /// <param name="Report">The evaluation stored in the file (history, hyperparameters, test results); null when the file has none.</param>
 public sealed record ModelDetails(ModelSummary Model, ModelReport? Report);

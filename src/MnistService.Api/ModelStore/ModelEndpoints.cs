@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MnistService.Api.Errors;
 
 namespace MnistService.Api.ModelStore;
 
@@ -15,7 +14,8 @@ public static class ModelEndpoints
         group.MapGet("/{name}", Get)
             .WithName("GetModel")
             .WithSummary("One model with its report: architecture, hyperparameters, training history, test results.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -33,11 +33,8 @@ public static class ModelEndpoints
     /// <param name="repository">The loaded models.</param>
     private static Ok<ModelDetails> Get(string name, ModelRepository repository)
     {
-        var snapshot = repository.Snapshot;
-        if (!snapshot.Models.TryGetValue(name, out var model))
-        {
-            throw new ModelNotFoundException(name);
-        }
-        return TypedResults.Ok(new ModelDetails(ModelSummary.From(model, snapshot), model.Report));
+        // The lease words a missing name (404) and a file that failed to load (503) as /predict does.
+        using var lease = repository.Acquire(name);
+        return TypedResults.Ok(new ModelDetails(ModelSummary.From(lease.Model, repository.Snapshot), lease.Model.Report));
     }
 }

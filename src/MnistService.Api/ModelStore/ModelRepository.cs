@@ -68,6 +68,7 @@ public sealed class ModelRepository : IDisposable
     /// A lease on the named model (the default when <paramref name="name"/> is empty), valid until disposed.
     /// </summary>
     /// <exception cref="ModelNotFoundException">No such model is loaded.</exception>
+    /// <exception cref="ModelLoadFailedException">The named model's file failed to load.</exception>
     /// <exception cref="NoModelLoadedException">No name was given and the default model is not loaded.</exception>
     public ModelLease Acquire(string? name)
     {
@@ -80,7 +81,9 @@ public sealed class ModelRepository : IDisposable
             {
                 if (requested is not null)
                 {
-                    throw new ModelNotFoundException(requested);
+                    throw snapshot.Failures.TryGetValue(requested, out var failed)
+                        ? new ModelLoadFailedException(requested, Path.GetFileName(failed.Path), failed.Error)
+                        : new ModelNotFoundException(requested);
                 }
                 throw new NoModelLoadedException(snapshot.Failures.TryGetValue(key, out var failure)
                     ? $"The default model '{key}' failed to load: {failure.Error}"

@@ -1,29 +1,31 @@
-using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace MnistService.Api.Predictions;
 
 /// <summary>
-/// The JSON forms of <c>POST /predict</c>: exactly one of <see cref="Pixels"/> and <see cref="Image"/>.
+/// The JSON forms of <c>POST /predict</c>: exactly one of <c>pixels</c> and <c>image</c>. Other members
+/// are refused with 400.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictJsonRequest
 {
-    [Description("784 numbers, row-major 28x28, MNIST polarity (ink bright): either all in [0,1] or in [0,255].")]
-    [JsonConverter(typeof(PixelArrayConverter))]
+    /// <summary>784 numbers, row-major 28x28, MNIST polarity (ink bright): either all in [0,1] or in [0,255].</summary>
     public float[]? Pixels { get; init; }
 
-    [Description("An image as a data URL, as a canvas gives it: data:image/png;base64,...")]
+    /// <summary>An image as a data URL, as a canvas gives it: data:image/png;base64,...</summary>
     public string? Image { get; init; }
 }
 
 /// <summary>What the network answered, and what it was shown.</summary>
-public sealed record PredictionResponse(
-    [property: Description("The most probable digit.")] int Digit,
-    [property: Description("Its probability.")] float Confidence,
-    [property: Description("Probability of each digit 0..9.")] float[] Probabilities,
-    [property: Description("The model that answered.")] string Model,
-    [property: Description("SHA-256 of that model's file.")] string ModelSha256,
-    [property: Description("The 28x28 image the network saw.")] NetworkInput Input);
+/// <param name="Digit">The most probable digit.</param>
+/// <param name="Confidence">Its probability.</param>
+/// <param name="Probabilities">Probability of each digit 0..9.</param>
+/// <param name="Model">The model that answered.</param>
+/// <param name="ModelSha256">SHA-256 of that model's file.</param>
+/// <param name="Input">The 28x28 image the network saw.</param>
+public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input);
 
+/// <param name="Width">Always 28.</param>
+/// <param name="Height">Always 28.</param>
 /// <param name="Pixels">Row-major values in [0,1], ink bright (MNIST polarity), with four decimals.</param>
-public sealed record NetworkInput(int Width, int Height, [property: System.Text.Json.Serialization.JsonConverter(typeof(PixelArrayConverter))] float[] Pixels);
+public sealed record NetworkInput(int Width, int Height, [property: JsonConverter(typeof(PixelArrayConverter))] float[] Pixels);

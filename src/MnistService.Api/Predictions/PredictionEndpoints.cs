@@ -42,7 +42,7 @@ public static class PredictionEndpoints
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
-        var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory);
+        var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory, cancellationToken);
         var answer = service.Predict(pixels, lease.Model);
         requestLog.Set("Model", answer.Model);
         requestLog.Set("Digit", answer.Digit);
@@ -51,5 +51,5 @@ public static class PredictionEndpoints
     }
 }
 
-/// <summary>Marks the endpoint whose request body <see cref="PredictRequestBodyFilter"/> documents.</summary>
+/// <summary>Marks the endpoint that <see cref="PredictOperationFilter"/> documents.</summary>
 public sealed class PredictRequestBodyMetadata;

@@ -4,8 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MnistService.Api.Errors;
-using MnistService.Api.Hosting;
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 
@@ -128,9 +127,9 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
 
     private static PredictionInput ReadJson(ReadOnlySpan<byte> json)
     {
-        if (PixelsJsonFastPath.TryRead(json, out var fastPixels))
+        if (json.Trim(" \t\r\n"u8).IsEmpty)
         {
-            return PredictionInput.FromPixels(NormalizePixels(fastPixels!));
+            throw new InvalidInputException($"The JSON body is empty; send {PredictJsonErrors.Forms}.");
         }
         PredictJsonRequest? request;
         try
@@ -139,11 +138,11 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"The JSON body cannot be read: {e.Message}");
+            throw new InvalidInputException(PredictJsonErrors.Describe(e));
         }
         return request switch
         {
-            null => throw new InvalidInputException("The JSON body is null; send {\"pixels\": [784 numbers]} or {\"image\": \"data:image/png;base64,...\"}."),
+            null => throw new InvalidInputException($"The JSON body is null; send {PredictJsonErrors.Forms}."),
             { Pixels: not null, Image: not null } => throw new InvalidInputException("Send either 'pixels' or 'image', not both."),
             { Pixels: { } pixels } => PredictionInput.FromPixels(NormalizePixels(pixels)),
             { Image: { } image } => PredictionInput.FromImage(DecodeDataUrl(image)),
@@ -167,7 +166,9 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
             var v = pixels[i];
             if (!float.IsFinite(v) || v < 0 || v > 255)
             {
-                throw new InvalidInputException($"'pixels[{i}]' is {v}; every value must be a number in [0,1] or in [0,255].");
+                // Numbers beyond float's range arrive as infinities.
+                var shown = float.IsFinite(v) ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "out of range";
+                throw new InvalidInputException($"'pixels[{i}]' is {shown}; every value must be a number in [0,1] or in [0,255].");
             }
             max = Math.Max(max, v);
         }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using MnistService.Api.Imaging;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 
@@ -9,10 +9,13 @@ namespace MnistService.Api.Predictions;
 public sealed class PredictionService(ModelRepository models, ImageDecoder decoder)
 {
     /// <summary>The network input for an encoded image (decoded, then made MNIST-like).</summary>
-    public float[] Preprocess(ReadOnlyMemory<byte> image)
+    /// <exception cref="ImageRejectedException">The image cannot be read, is too large, or shows no digit.</exception>
+    public float[] Preprocess(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        using var decoded = decoder.Decode(image);
         var started = Stopwatch.GetTimestamp();
+        using var decoded = decoder.Decode(image, out var path, cancellationToken);
+        ServiceMetrics.DecodeSeconds.WithLabels(ServiceMetrics.DecoderLabel(path)).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        started = Stopwatch.GetTimestamp();
         var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
         MnistPreprocessor.Process(decoded, input);
         ServiceMetrics.PreprocessSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using MnistService.Api.Hosting;
-using MnistService.Api.Imaging;
+using Microsoft.Extensions.Options;
 using MnistService.Api.Settings;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 
@@ -21,9 +21,17 @@ public static class PredictionsServiceCollectionExtensions
                 kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes;
             }
         });
-        services.AddSingleton<ImageDecoder>();
+        services.AddSingleton(provider =>
+        {
+            var limits = provider.GetRequiredService<IOptions<LimitsOptions>>().Value;
+            return new ImageDecoder(new ImageDecodeLimits(limits.MaxImagePixels, limits.MaxImageSide));
+        });
         services.AddSingleton<PredictionInputReader>();
         services.AddSingleton<PredictionService>();
         return services;
     }
+
+    /// <summary>The source-generated prediction request and answer, ahead of reflection for HTTP JSON.</summary>
+    public static IServiceCollection AddJsonContracts(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 }

@@ -1,8 +1,9 @@
 using System.Globalization;
 using MnistService.Api.Clients;
-using MnistService.Api.Hosting;
 using MnistService.Api.ModelStore;
+using MnistService.Api.Predictions;
 using MnistService.Api.Security;
+using MnistService.Core.Logging;
 
 namespace MnistService.Api.Startup;
 
@@ -76,7 +77,7 @@ public static class ServiceHelp
             ("SecurityHeaders:ContentSecurityPolicy", "our own scripts, styles and images only", "the pages' Content-Security-Policy"),
             ("Shutdown:Timeout", Seconds(new ShutdownOptions().Timeout), "time for requests in flight on SIGTERM"),
             ("StaticFiles:WebRoot", "wwwroot/ beside the app, else the first wwwroot/ in or above the working directory", "the page's folder"),
-            ("Logging:Json", "false", "one JSON object per log line"),
+            (ConsoleLog.JsonSetting, "false", "one JSON object per log line"),
         ];
     }
 }

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Reflection;
 using Microsoft.AspNetCore.Connections;
-using MnistService.Api.Logging;
 using MnistService.Api.Settings;
+using MnistService.Core.Logging;
 using Serilog;
 using Serilog.Core;
 
@@ -32,8 +32,8 @@ public static class StartupFailure
     {
         // The configuration is read again the way the service read it, to name where a listen address came from.
         using var configuration = TryReadConfiguration(args);
-        var json = bool.TryParse(configuration?["Logging:Json"], out var isJson) && isJson;
-        using var logger = ServiceLogging.WriteToConsole(new LoggerConfiguration().WriteTo, json).CreateLogger();
+        var json = bool.TryParse(configuration?[ConsoleLog.JsonSetting], out var isJson) && isJson;
+        using var logger = ConsoleLog.WriteToConsole(new LoggerConfiguration().WriteTo, json).CreateLogger();
         var (reason, expected) = Describe(failure, configuration);
         // A known cause is the whole story; anything else is a bug, whose stack trace is worth having.
         logger.ForContext(Constants.SourceContextPropertyName, typeof(StartupFailure).Assembly.GetName().Name)

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MnistService.Api.Hosting;
 using MnistService.Api.Predictions;
 using MnistService.Api.Security;
 using MnistService.Api.Settings;

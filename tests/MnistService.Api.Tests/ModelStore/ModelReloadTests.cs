@@ -123,7 +123,7 @@ public sealed class ModelReloadTests : IDisposable
         Assert.Equal(working, stillServing.GetProperty("sha256").GetString());
         Assert.False(string.IsNullOrEmpty(stillServing.GetProperty("reloadError").GetString()));
         Assert.Equal(working, (await HttpAssert.Json(await Predict())).GetProperty("modelSha256").GetString());
-        await HttpAssert.Problem(await Predict("broken"), HttpStatusCode.NotFound);
+        await HttpAssert.Problem(await Predict("broken"), HttpStatusCode.ServiceUnavailable);
         await HttpAssert.Json(await _client.GetAsync("/readyz"));
         var metrics = await (await _client.GetAsync("/metrics")).Content.ReadAsStringAsync();
         Assert.Contains("mnist_model_load_failures_total{model=\"broken\"}", metrics);
@@ -131,6 +131,32 @@ public sealed class ModelReloadTests : IDisposable
         // Fixing the file clears the failure.
         File.WriteAllBytes(_models.File("broken.onnx"), ModelFiles.Variant("fixed"));
         await WaitFor(m => Model(m, "broken") is not null && Failure(m, "broken") is null, "the fixed file is loaded");
+    }
+
+    [Fact]
+    public async Task A_model_whose_file_failed_to_load_is_answered_with_why_not_as_unknown()
+    {
+        File.WriteAllBytes(_models.File("broken.onnx"), ModelFiles.Garbage);
+        var models = await WaitFor(m => Failure(m, "broken") is not null, "the failure is reported");
+        var reason = Failure(models, "broken")!.Value.GetProperty("error").GetString()!;
+        var answers = new[]
+        {
+            await _client.GetAsync("/models/broken"),
+            await Predict("broken"),
+            await _client.GetAsync("/metrics/confusion?model=broken"),
+        };
+        foreach (var answer in answers)
+        {
+            var problem = await HttpAssert.Problem(answer, HttpStatusCode.ServiceUnavailable);
+            var detail = problem.GetProperty("detail").GetString()!;
+            Assert.Contains("'broken.onnx' failed to load", detail);
+            Assert.Contains(reason.TrimEnd('.'), detail);
+            Assert.DoesNotContain("No model named", detail);
+            Assert.DoesNotContain(_models.Path, detail); // the file's name, not where the server keeps it
+        }
+        // A name with no file behind it is still unknown.
+        var unknown = await HttpAssert.Problem(await _client.GetAsync("/models/nothing-here"), HttpStatusCode.NotFound);
+        Assert.Contains("No model named 'nothing-here'", unknown.GetProperty("detail").GetString());
     }
 
     [Fact]

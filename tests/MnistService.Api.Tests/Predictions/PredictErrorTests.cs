@@ -37,8 +37,11 @@ public sealed class PredictErrorTests(CommittedModelFixture fixture)
 
     [Theory]
     [MemberData(nameof(BadJson))]
-    public async Task Wrong_or_unreadable_JSON_is_400(string json) =>
-        await HttpAssert.Problem(await Post(HttpAssert.JsonBody(json)), HttpStatusCode.BadRequest);
+    public async Task Wrong_or_unreadable_JSON_is_400(string json)
+    {
+        var problem = await HttpAssert.Problem(await Post(HttpAssert.JsonBody(json)), HttpStatusCode.BadRequest);
+        PredictJsonTests.AssertNoDotNetTerms(problem.GetProperty("detail").GetString()!);
+    }
 
     [Fact]
     public async Task Empty_body_is_400()
@@ -60,6 +63,45 @@ public sealed class PredictErrorTests(CommittedModelFixture fixture)
             corrupt[i] ^= 0x5A; // scramble the compressed pixel data
         }
         await HttpAssert.Problem(await Post(HttpAssert.Bytes(corrupt, "image/png")), HttpStatusCode.BadRequest);
+    }
+
+    public static TheoryData<string> PhotoFormats() => ["image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"];
+
+    [Theory]
+    [MemberData(nameof(PhotoFormats))]
+    public async Task Truncated_images_are_400_not_a_guess_from_part_of_the_picture(string type)
+    {
+        // A photographed digit: paper texture makes the PNG's pixel data span several IDAT chunks.
+        var encoder = TestImages.AllFormats().Single(f => f.ContentType == type).Encoder;
+        var photo = PaperPhoto(MnistTestSet.Images[4], encoder);
+        Assert.Equal(HttpStatusCode.OK, (await Post(HttpAssert.Bytes(photo, type))).StatusCode);
+        foreach (var cut in new[] { photo.Length / 4, photo.Length / 2, photo.Length * 3 / 4, photo.Length - 2 })
+        {
+            var response = await Post(HttpAssert.Bytes(photo[..cut], type));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest,
+                $"{type} cut at {cut} of {photo.Length}: {(int)response.StatusCode} {string.Concat((await response.Content.ReadAsStringAsync()).Take(160))}");
+            var problem = await HttpAssert.Problem(response, HttpStatusCode.BadRequest);
+            Assert.Equal("Invalid input", problem.GetProperty("title").GetString());
+        }
+    }
+
+    /// <summary>A digit photographed on paper: dark ink, grainy light background, 14x enlarged on a 420x400 frame.</summary>
+    private static byte[] PaperPhoto(byte[] digit, SixLabors.ImageSharp.Formats.IImageEncoder encoder)
+    {
+        var ink = TestImages.Enlarge(digit, 14, out var side);
+        var random = new Random(11);
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(420, 400);
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                var paper = 200 + random.Next(40);
+                var (dx, dy) = (x - 12, y - 6);
+                var level = dx >= 0 && dy >= 0 && dx < side && dy < side ? paper - ink[dy * side + dx] * 180 / 255 : paper;
+                image[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)level, (byte)level, (byte)(level * 9 / 10));
+            }
+        }
+        return TestImages.Encode(image, encoder);
     }
 
     [Fact]

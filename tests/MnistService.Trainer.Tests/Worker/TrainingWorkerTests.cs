@@ -17,7 +17,7 @@ public sealed class TrainingWorkerTests : IDisposable
         await using var worker = await WorkerHarness.StartAsync(_models, FakeTrainers.Quick());
         worker.Drop("small", """{ "model": "mnist-small", "hidden": [32], "epochs": 2, "train_limit": 1000 }""");
 
-        var status = await worker.WaitForAsync("small", s => s.State is JobState.Succeeded or JobState.Failed);
+        var status = await worker.WaitForEndAsync("small");
 
         Assert.Equal(JobState.Succeeded, status.State);
         Assert.Null(status.Error);
@@ -52,7 +52,7 @@ public sealed class TrainingWorkerTests : IDisposable
         });
         worker.Drop("bad", json);
 
-        var status = await worker.WaitForAsync("bad", s => s.State is JobState.Succeeded or JobState.Failed);
+        var status = await worker.WaitForEndAsync("bad");
 
         Assert.Equal(JobState.Failed, status.State);
         Assert.Contains(reason, status.Error);

@@ -39,6 +39,21 @@ public sealed class WorkerHarness : IAsyncDisposable
 
     public Task<JobStatus> WaitForAsync(string job, Func<JobStatus, bool> condition) => WorkerJobs.WaitForAsync(Models, job, condition);
 
+    /// <summary>
+    /// Waits until the job has ended: its status says succeeded or failed, and then (the worker writes the status
+    /// first) its file has moved to <c>.done</c>, or 10 s have passed.
+    /// </summary>
+    public async Task<JobStatus> WaitForEndAsync(string job)
+    {
+        var status = await WaitForAsync(job, s => s.State is JobState.Succeeded or JobState.Failed);
+        var done = Path.Combine(Jobs, job + ".json.done");
+        for (var waited = TimeSpan.Zero; !File.Exists(done) && waited < TimeSpan.FromSeconds(10); waited += TimeSpan.FromMilliseconds(20))
+        {
+            await Task.Delay(20);
+        }
+        return status;
+    }
+
     public async Task StopAsync() => await _host.StopAsync();
 
     public async ValueTask DisposeAsync()

@@ -1,8 +1,6 @@
-using MnistService.Api.Errors;
-using MnistService.Api.Imaging;
-using MnistService.Api.Tests.Infrastructure;
+using MnistService.Core.Imaging;
 
-namespace MnistService.Api.Tests.Imaging;
+namespace MnistService.Core.Tests.Imaging;
 
 public sealed class MnistPreprocessorTests
 {
@@ -132,17 +130,17 @@ public sealed class MnistPreprocessorTests
     [InlineData(255)]
     [InlineData(200)]
     public void Uniform_images_are_empty(byte level) =>
-        Assert.Throws<EmptyImageException>(() => Process(Gray(Enumerable.Repeat(level, 100 * 80).ToArray(), 100, 80)));
+        Assert.Equal(ImageRejection.Blank, Assert.Throws<ImageRejectedException>(() => Process(Gray(Enumerable.Repeat(level, 100 * 80).ToArray(), 100, 80))).Reason);
 
     [Fact]
     public void A_faint_smudge_is_not_a_digit()
     {
         var canvas = Enumerable.Repeat((byte)255, 100 * 100).ToArray();
         canvas[5050] = 240;
-        Assert.Throws<EmptyImageException>(() => Process(Gray(canvas, 100, 100)));
+        Assert.Equal(ImageRejection.Blank, Assert.Throws<ImageRejectedException>(() => Process(Gray(canvas, 100, 100))).Reason);
     }
 
     [Fact]
     public void Fully_transparent_is_empty() =>
-        Assert.Throws<EmptyImageException>(() => Process(Gray(new byte[50 * 50], 50, 50, new byte[50 * 50])));
+        Assert.Equal(ImageRejection.Blank, Assert.Throws<ImageRejectedException>(() => Process(Gray(new byte[50 * 50], 50, 50, new byte[50 * 50]))).Reason);
 }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
 
 // The scaling step of the preprocessing: gray levels to ink, and the ink box resampled to at most 20x20.
 public static partial class MnistPreprocessor

@@ -1,26 +1,32 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Options;
-using MnistService.Api.Errors;
-using MnistService.Api.Hosting;
-using MnistService.Api.Metrics;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
+
+/// <summary>The most pixels, and the longest side, an image may have to be decoded.</summary>
+public sealed record ImageDecodeLimits(long MaxPixels, int MaxSide);
+
+/// <summary>Which decoder produced an image: our PNG fast path or ImageSharp.</summary>
+public enum ImageDecodePath { PngFast, ImageSharp }
 
 /// <summary>
-/// Decodes an uploaded image to luminance and alpha. The dimensions are read first (from the PNG
+/// Decodes an encoded image to luminance and alpha. The dimensions are read first (from the PNG
 /// header, or with ImageSharp's Identify, which does not decode), so an image over the pixel limit,
 /// a decompression bomb, is refused before any pixel memory is allocated. Common PNGs take the fast
-/// path; everything else goes through ImageSharp (first frame only, single-threaded).
+/// path; everything else is checked for truncation (<see cref="ImageCompleteness"/>) and goes through
+/// ImageSharp (first frame only, single-threaded). Every refusal is an <see cref="ImageRejectedException"/>.
 /// </summary>
-public sealed class ImageDecoder(IOptions<LimitsOptions> limits)
+public sealed class ImageDecoder(ImageDecodeLimits limits)
 {
     private static readonly Configuration ImageSharpConfiguration = CreateConfiguration();
-    private readonly LimitsOptions _limits = limits.Value;
 
     private static Configuration CreateConfiguration()
     {
@@ -35,60 +41,73 @@ public sealed class ImageDecoder(IOptions<LimitsOptions> limits)
         return configuration;
     }
 
-    /// <exception cref="UnsupportedMediaTypeException">Not an image format we read.</exception>
-    /// <exception cref="PayloadTooLargeException">More pixels than <see cref="LimitsOptions.MaxImagePixels"/>.</exception>
-    /// <exception cref="InvalidInputException">The image is damaged or cannot be decoded.</exception>
-    public GrayImage Decode(ReadOnlyMemory<byte> data)
+    public ImageDecodeLimits Limits { get; } = limits;
+
+    /// <summary>Decodes <paramref name="data"/>; the caller disposes the image.</summary>
+    /// <param name="path">The decoder that produced the image (the service times them separately).</param>
+    /// <param name="cancellationToken">Checked between the stages and passed to ImageSharp's decoders.</param>
+    /// <exception cref="ImageRejectedException">
+    /// <see cref="ImageRejection.UnsupportedFormat"/>: not a format we read; <see cref="ImageRejection.TooLarge"/>: over
+    /// the <see cref="Limits"/>; <see cref="ImageRejection.Unreadable"/>: damaged, truncated or undecodable.
+    /// </exception>
+    public GrayImage Decode(ReadOnlyMemory<byte> data, out ImageDecodePath path, CancellationToken cancellationToken = default)
     {
         var span = data.Span;
         var kind = ImageFormatSniffer.Detect(span);
         if (kind == ImageKind.Unknown)
         {
-            throw new UnsupportedMediaTypeException(
+            throw new ImageRejectedException(ImageRejection.UnsupportedFormat,
                 "The data is not an image format the service reads (PNG, JPEG, GIF, BMP, WebP or TIFF).");
         }
-        var started = Stopwatch.GetTimestamp();
         if (kind == ImageKind.Png && FastPngDecoder.TryReadSize(span, out var pngWidth, out var pngHeight))
         {
             CheckSize(pngWidth, pngHeight);
             if (FastPngDecoder.TryDecode(span, out var fast))
             {
-                ServiceMetrics.DecodeSeconds.WithLabels("png-fast").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                path = ImageDecodePath.PngFast;
                 return fast!;
             }
         }
-        var image = DecodeWithImageSharp(data, kind);
-        ServiceMetrics.DecodeSeconds.WithLabels("imagesharp").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return image;
+        cancellationToken.ThrowIfCancellationRequested();
+        path = ImageDecodePath.ImageSharp;
+        return DecodeWithImageSharp(data, kind, cancellationToken);
     }
 
-    private GrayImage DecodeWithImageSharp(ReadOnlyMemory<byte> data, ImageKind kind)
+    private GrayImage DecodeWithImageSharp(ReadOnlyMemory<byte> data, ImageKind kind, CancellationToken cancellationToken)
     {
+        var decoder = ImageSharpConfiguration.ImageFormatsManager.FindDecoder(Format(kind));
         IImageInfo? info;
         try
         {
             using var stream = new ReadOnlyMemoryStream(data);
-            info = Image.Identify(ImageSharpConfiguration, stream);
+            info = ((IImageInfoDetector)decoder).Identify(ImageSharpConfiguration, stream, cancellationToken);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidInputException($"The {kind} image cannot be read: {e.Message}");
+            throw Unreadable($"The {kind} image cannot be read: {e.Message}");
         }
         if (info is null)
         {
-            throw new InvalidInputException($"The {kind} image cannot be read.");
+            throw Unreadable($"The {kind} image cannot be read.");
         }
         CheckSize(info.Width, info.Height);
+        // ImageSharp decodes most truncated images without complaint, leaving the missing part transparent or
+        // black: the answer would be a guess from part of the drawing, or "no digit".
+        if (ImageCompleteness.FindDamage(data.Span, kind, cancellationToken) is { } damage)
+        {
+            throw Unreadable($"The {kind} image is {damage}.");
+        }
 
         Image<Rgba32> decoded;
         try
         {
-            decoded = Image.Load<Rgba32>(ImageSharpConfiguration, data.Span);
+            using var stream = new ReadOnlyMemoryStream(data);
+            decoded = decoder.Decode<Rgba32>(ImageSharpConfiguration, stream, cancellationToken);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
             // Untrusted input: whatever a decoder throws on it is the input's fault, not a server error.
-            throw new InvalidInputException($"The {kind} image cannot be decoded: {e.Message}");
+            throw Unreadable($"The {kind} image cannot be decoded: {e.Message}");
         }
         using (decoded)
         {
@@ -121,16 +140,29 @@ public sealed class ImageDecoder(IOptions<LimitsOptions> limits)
         }
     }
 
+    private static IImageFormat Format(ImageKind kind) => kind switch
+    {
+        ImageKind.Png => PngFormat.Instance,
+        ImageKind.Jpeg => JpegFormat.Instance,
+        ImageKind.Gif => GifFormat.Instance,
+        ImageKind.Bmp => BmpFormat.Instance,
+        ImageKind.Webp => WebpFormat.Instance,
+        ImageKind.Tiff => TiffFormat.Instance,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a format ImageSharp reads here."),
+    };
+
+    private static ImageRejectedException Unreadable(string message) => new(ImageRejection.Unreadable, message);
+
     private void CheckSize(int width, int height)
     {
         if (width <= 0 || height <= 0)
         {
-            throw new InvalidInputException($"The image has no pixels ({width}x{height}).");
+            throw Unreadable($"The image has no pixels ({width}x{height}).");
         }
-        if ((long)width * height > _limits.MaxImagePixels || width > _limits.MaxImageSide || height > _limits.MaxImageSide)
+        if ((long)width * height > Limits.MaxPixels || width > Limits.MaxSide || height > Limits.MaxSide)
         {
-            throw new PayloadTooLargeException(
-                $"The image is {width}x{height} pixels; at most {_limits.MaxImagePixels:N0} pixels and {_limits.MaxImageSide} per side are accepted.");
+            throw new ImageRejectedException(ImageRejection.TooLarge,
+                $"The image is {width}x{height} pixels; at most {Limits.MaxPixels:N0} pixels and {Limits.MaxSide} per side are accepted.");
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// A decoded image as the preprocessing needs it: 8-bit luminance and, when the image has any

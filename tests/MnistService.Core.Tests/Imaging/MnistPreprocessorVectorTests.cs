@@ -1,8 +1,6 @@
-using MnistService.Api.Errors;
-using MnistService.Api.Imaging;
-using MnistService.Api.Tests.Infrastructure;
+using MnistService.Core.Imaging;
 
-namespace MnistService.Api.Tests.Imaging;
+namespace MnistService.Core.Tests.Imaging;
 
 /// <summary>
 /// The vectorised preprocessing gives exactly what the scalar code gives (both use the same float
@@ -161,6 +159,6 @@ public sealed class MnistPreprocessorVectorTests
     public void Fully_transparent_is_empty_either_way(bool vectorized)
     {
         var drawing = new Drawing("transparent", 70, 45, Enumerable.Repeat((byte)9, 70 * 45).ToArray(), new byte[70 * 45]);
-        Assert.Throws<EmptyImageException>(() => Run(drawing, vectorized));
+        Assert.Equal(ImageRejection.Blank, Assert.Throws<ImageRejectedException>(() => Run(drawing, vectorized)).Reason);
     }
 }

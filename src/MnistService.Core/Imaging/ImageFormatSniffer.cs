@@ -1,4 +1,4 @@
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
 
 /// <summary>The image formats the service reads, told apart by their first bytes.</summary>
 public enum ImageKind { Unknown, Png, Jpeg, Gif, Bmp, Webp, Tiff }

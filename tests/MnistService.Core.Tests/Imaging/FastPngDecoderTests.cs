@@ -1,9 +1,9 @@
-using MnistService.Api.Imaging;
+using MnistService.Core.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace MnistService.Api.Tests.Imaging;
+namespace MnistService.Core.Tests.Imaging;
 
 /// <summary>The fast PNG path decodes exactly what ImageSharp decodes, for every kind of PNG it accepts.</summary>
 public sealed class FastPngDecoderTests
@@ -87,6 +87,8 @@ public sealed class FastPngDecoderTests
             Assert.Equal(width, decoded!.Width);
             Assert.Equal(height, decoded.Height);
             Assert.Equal(gray, decoded.Gray.ToArray());
+            // Alpha is kept exactly when some pixel is not opaque, as the ImageSharp path decides it.
+            Assert.Equal(alpha.Any(a => a != 255), decoded.HasAlpha);
             if (decoded.HasAlpha)
             {
                 Assert.Equal(alpha, decoded.Alpha.ToArray());
@@ -96,6 +98,27 @@ public sealed class FastPngDecoderTests
                 Assert.All(alpha, a => Assert.Equal(255, a));
             }
         }
+    }
+
+    [Theory]
+    [InlineData(PngColorType.RgbWithAlpha)]
+    [InlineData(PngColorType.GrayscaleWithAlpha)]
+    [InlineData(PngColorType.Palette)]
+    public void An_alpha_channel_opaque_everywhere_is_dropped_by_both_paths(PngColorType color)
+    {
+        // The preprocessing treats an image with alpha differently (compositing, no MNIST pass-through), so both
+        // decoders must agree on whether there is any.
+        using var source = Noise(31, 28, 9, transparent: false, smooth: true);
+        var png = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8 });
+        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        using var fast = decoder.Decode(png, out var path);
+        Assert.Equal(ImageDecodePath.PngFast, path);
+        Assert.False(fast.HasAlpha);
+        var interlaced = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8, InterlaceMethod = PngInterlaceMode.Adam7 });
+        using var reference = decoder.Decode(interlaced, out path);
+        Assert.Equal(ImageDecodePath.ImageSharp, path);
+        Assert.False(reference.HasAlpha);
+        Assert.Equal(reference.Gray.ToArray(), fast.Gray.ToArray());
     }
 
     public static TheoryData<PngFilterMethod, PngColorType> Filters()
@@ -176,8 +199,9 @@ public sealed class FastPngDecoderTests
         var png = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = interlace });
         Assert.False(FastPngDecoder.TryDecode(png, out _));
 
-        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new Hosting.LimitsOptions()));
-        using var decoded = decoder.Decode(png);
+        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        using var decoded = decoder.Decode(png, out var path);
+        Assert.Equal(ImageDecodePath.ImageSharp, path);
         Assert.Equal(Reference(png).Gray, decoded.Gray.ToArray());
     }
 

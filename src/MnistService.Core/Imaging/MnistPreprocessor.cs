@@ -1,8 +1,7 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using MnistService.Api.Errors;
 
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// Makes any picture of a digit look like an MNIST digit, the way LeCun, Cortes and Burges made
@@ -25,7 +24,7 @@ public static partial class MnistPreprocessor
     public const float BoxFraction = 0.2f;
 
     /// <summary>Writes the 784 network inputs (row-major, [0,1], ink bright) for <paramref name="image"/>.</summary>
-    /// <exception cref="EmptyImageException">Nothing stands out from the background.</exception>
+    /// <exception cref="ImageRejectedException"><see cref="ImageRejection.Blank"/>: nothing stands out from the background.</exception>
     public static void Process(GrayImage image, Span<float> output) => Process(image, output, Vector256.IsHardwareAccelerated);
 
     /// <param name="vectorized">False forces the scalar code of every step written both ways (tests compare both; the
@@ -54,7 +53,7 @@ public static partial class MnistPreprocessor
         var contrast = peak - background;
         if (contrast < MinContrast)
         {
-            throw new EmptyImageException(
+            throw new ImageRejectedException(ImageRejection.Blank,
                 $"No digit found: nothing in the image stands out from its background (contrast {contrast} of 255, at least {MinContrast} needed).");
         }
         // From gray level to ink: background and noise become 0, the strongest ink 255.
@@ -64,7 +63,7 @@ public static partial class MnistPreprocessor
         var (left, top, right, bottom) = BoundingBox(gray, width, height, invert, threshold);
         if (right < left)
         {
-            throw new EmptyImageException("No digit found: the image holds only background.");
+            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only background.");
         }
         var longest = Math.Max(right - left + 1, bottom - top + 1);
         var offsetTop = top;
@@ -108,7 +107,7 @@ public static partial class MnistPreprocessor
         }
         if (mass <= 0)
         {
-            throw new EmptyImageException("No digit found: the ink vanished when scaled to 20x20.");
+            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the ink vanished when scaled to 20x20.");
         }
         var offsetX = Math.Clamp((int)Math.Round(Centre - sumX / mass), 0, Side - outWidth);
         var offsetY = Math.Clamp((int)Math.Round(Centre - sumY / mass), 0, Side - outHeight);
@@ -135,7 +134,7 @@ public static partial class MnistPreprocessor
             var (weighted, weight) = AlphaWeightedSums(g, a, n, vectorized);
             if (weight == 0)
             {
-                throw new EmptyImageException("No digit found: the image is fully transparent.");
+                throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image is fully transparent.");
             }
             var background = weighted / weight < 128 ? 255 : 0;
             var j = 0;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MnistService.Api.Hosting;
+namespace MnistService.Api.Predictions;
 
 /// <summary>What one request may cost the service (section <c>Limits</c>).</summary>
 public sealed class LimitsOptions

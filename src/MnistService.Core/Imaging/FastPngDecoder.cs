@@ -5,14 +5,14 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace MnistService.Api.Imaging;
+namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// A PNG decoder for the common cases (8-bit gray, gray+alpha, RGB, RGBA and palette, not interlaced),
 /// straight into luminance and alpha. It inflates with .NET's zlib and undoes the PNG filters itself,
 /// several times faster than a general decoder. Anything else (16-bit, low bit depths, interlacing,
-/// tRNS colour keys, damage) returns false, and the caller falls back to ImageSharp, which then also
-/// decides how to report a broken file. Tests check it is pixel-identical to ImageSharp.
+/// tRNS colour keys, damage) returns false, and the caller falls back to its truncation check and
+/// ImageSharp, which then decide how to report a broken file. Tests check it is pixel-identical to ImageSharp.
 /// </summary>
 public static class FastPngDecoder
 {

@@ -1,0 +1,104 @@
+using Microsoft.OpenApi;
+using MnistService.Core.Imaging;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace MnistService.Api.Predictions;
+
+/// <summary>
+/// Documents <c>POST /predict</c> beyond what its signature says: the request body, which the endpoint
+/// reads itself because it takes four forms (JSON with pixels or a data URL, multipart/form-data with an
+/// 'image' file, a raw image), examples of the JSON forms and of the answers, and what each status means.
+/// </summary>
+public sealed class PredictOperationFilter : IOperationFilter
+{
+    private static readonly Dictionary<string, string> StatusMeanings = new()
+    {
+        ["200"] = "The digit read, the probability of each digit, and the 28x28 input the network saw.",
+        ["400"] = "The body cannot be read: broken or unknown JSON members, not 784 values in range, a damaged image, a form without 'image'.",
+        ["404"] = "No model has the name given in ?model= (GET /models lists them).",
+        ["408"] = "The request, its upload included, took longer than the configured timeout.",
+        ["413"] = "The body, or the image's width x height, is over the configured limits.",
+        ["415"] = "A Content-Type, or an image format, that the service does not read.",
+        ["422"] = "A readable image with no digit in it: blank, or one flat colour.",
+        ["503"] = "The model asked for (the default one when none is named) is not loaded: its file is missing or failed to load.",
+    };
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        if (!context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<PredictRequestBodyMetadata>().Any())
+        {
+            return;
+        }
+        operation.RequestBody = RequestBody(context);
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is not OpenApiResponse documented)
+            {
+                continue;
+            }
+            documented.Description = StatusMeanings.TryGetValue(status, out var meaning) ? meaning : documented.Description;
+            var example = status == "200" ? PredictExamples.Answer()
+                : int.TryParse(status, out var code) ? PredictExamples.Problem(code) : null;
+            if (example is not null && documented.Content?.Values.SingleOrDefault() is OpenApiMediaType media)
+            {
+                media.Example = example;
+            }
+        }
+    }
+
+    private static OpenApiRequestBody RequestBody(OperationFilterContext context)
+    {
+        var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+        var imageTypes = string.Join(", ", ImageFormatSniffer.SupportedContentTypes);
+        var content = new Dictionary<string, IOpenApiMediaType>
+        {
+            ["application/json"] = new OpenApiMediaType
+            {
+                Schema = context.SchemaGenerator.GenerateSchema(typeof(PredictJsonRequest), context.SchemaRepository),
+                Examples = new Dictionary<string, IOpenApiExample>
+                {
+                    ["pixels"] = new OpenApiExample
+                    {
+                        Summary = "784 values, 0-255, ink bright",
+                        Description = "A 1, row-major; values in [0,1] are taken as well.",
+                        Value = PredictExamples.PixelsRequest(),
+                    },
+                    ["image"] = new OpenApiExample
+                    {
+                        Summary = "A data URL, as a canvas gives it",
+                        Description = "The same 1 as a 28x28 PNG, dark ink on white.",
+                        Value = PredictExamples.ImageRequest(),
+                    },
+                },
+            },
+            ["multipart/form-data"] = new OpenApiMediaType
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        [PredictionInputReader.ImageField] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Format = "binary",
+                            Description = "The image file: " + imageTypes + ".",
+                        },
+                    },
+                    Required = new HashSet<string> { PredictionInputReader.ImageField },
+                },
+                Encoding = new Dictionary<string, OpenApiEncoding> { [PredictionInputReader.ImageField] = new() { ContentType = imageTypes } },
+            },
+        };
+        foreach (var type in ImageFormatSniffer.SupportedContentTypes)
+        {
+            content[type] = new OpenApiMediaType { Schema = binary };
+        }
+        return new OpenApiRequestBody
+        {
+            Required = true,
+            Description = "One image, in any of the forms listed; see the operation's description.",
+            Content = content,
+        };
+    }
+}
