@@ -74,7 +74,11 @@ public sealed class CapturingLogger : ILogger<ModelRepository>
 
     public IReadOnlyList<(LogLevel Level, string Message)> Entries
     {
-        get { lock (_entries) return [.. _entries]; }
+        get { lock (_entries)
+            {
+                return [.. _entries];
+            }
+        }
     }
 
     public IEnumerable<string> Warnings => Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message);
