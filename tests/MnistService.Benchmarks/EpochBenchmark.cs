@@ -30,7 +30,11 @@ public class EpochBenchmark
     {
         var location = MnistLocator.Locate();
         _train = Mnist.Load(location.Directory).Train;
-        if (!File.Exists(Python)) return;
+        if (!File.Exists(Python))
+        {
+            return;
+        }
+
         _pytorch = Process.Start(new ProcessStartInfo(Python)
         {
             ArgumentList = { ScriptPath(), location.Directory, Threads.ToString() },
@@ -44,7 +48,7 @@ public class EpochBenchmark
                 ["OMP_WAIT_POLICY"] = "PASSIVE",
             },
         })!;
-        string? ready = _pytorch.StandardOutput.ReadLine();
+        var ready = _pytorch.StandardOutput.ReadLine();
         if (ready != "ready")
         {
             _pytorch.Kill();
@@ -56,7 +60,11 @@ public class EpochBenchmark
     [GlobalCleanup]
     public void Cleanup()
     {
-        if (_pytorch is null) return;
+        if (_pytorch is null)
+        {
+            return;
+        }
+
         _pytorch.StandardInput.Close();
         _pytorch.WaitForExit(10_000);
         _pytorch.Dispose();
@@ -69,7 +77,11 @@ public class EpochBenchmark
     [Benchmark(Baseline = true)]
     public string PyTorchEpoch()
     {
-        if (_pytorch is null) throw new InvalidOperationException("PyTorch (python3-torch) is not available.");
+        if (_pytorch is null)
+        {
+            throw new InvalidOperationException("PyTorch (python3-torch) is not available.");
+        }
+
         _pytorch.StandardInput.WriteLine("epoch");
         return _pytorch.StandardOutput.ReadLine() ?? throw new InvalidOperationException("PyTorch exited.");
     }

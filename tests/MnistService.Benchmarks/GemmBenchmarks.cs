@@ -61,13 +61,19 @@ public class GemmBenchmarks
     /// <summary>C[i, j] = bias[j] + Σ_p A(i, p)·B(p, j), the textbook loop.</summary>
     private static void Naive(int m, int depth, int n, float[] a, int aRow, int aDepth, float[] b, int bDepth, int bCol, float[] c, float[]? bias)
     {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
             {
-                float sum = bias?[j] ?? 0f;
-                for (int p = 0; p < depth; p++) sum += a[i * aRow + p * aDepth] * b[p * bDepth + j * bCol];
+                var sum = bias?[j] ?? 0f;
+                for (var p = 0; p < depth; p++)
+                {
+                    sum += a[i * aRow + p * aDepth] * b[p * bDepth + j * bCol];
+                }
+
                 c[i * n + j] = sum;
             }
+        }
     }
 
     /// <summary>FLOP of one call, for the GFLOP/s column.</summary>

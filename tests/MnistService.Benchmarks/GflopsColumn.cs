@@ -24,7 +24,11 @@ public sealed class GflopsColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var report = summary[benchmarkCase];
-        if (report?.ResultStatistics is not { } stats) return "-";
+        if (report?.ResultStatistics is not { } stats)
+        {
+            return "-";
+        }
+
         var layer = (string)benchmarkCase.Parameters["Layer"];
         return (GemmBenchmarks.Flop(layer) / stats.Median).ToString("F1"); // FLOP per ns = GFLOP/s
     }

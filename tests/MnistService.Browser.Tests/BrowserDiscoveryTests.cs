@@ -1,5 +1,5 @@
-using MnistService.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
+using MnistService.Browser.Tests.Infrastructure;
 
 namespace MnistService.Browser.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using MnistService.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
+using MnistService.Browser.Tests.Infrastructure;
 
 namespace MnistService.Browser.Tests;
 
@@ -38,7 +38,7 @@ public sealed class DrawingTests(PageServer server)
         await using var session = await PageSession.OpenAsync(server, 390, 844, touch: true);
         var page = session.Page;
         var kinds = new List<string>();
-        await page.ExposeFunctionAsync("reportPointer", (string kind) => { lock (kinds) kinds.Add(kind); });
+        await page.ExposeFunctionAsync("reportPointer", (string kind) => { lock (kinds) { kinds.Add(kind); } });
         await page.EvaluateAsync("() => document.querySelector('#pad-canvas').addEventListener('pointerdown', e => window.reportPointer(e.pointerType))");
 
         await page.Locator("#pad").EvaluateAsync("e => e.scrollIntoView({ block: 'center', behavior: 'instant' })");
@@ -50,7 +50,11 @@ public sealed class DrawingTests(PageServer server)
         await page.ClickAsync("#clear");
         await session.DrawWithAsync("pen", Digits.Strokes(7));
         Assert.Equal("7", (await session.WaitForVerdictAsync()).Digit);
-        lock (kinds) Assert.Equal(new[] { "touch", "pen" }, kinds);
+        lock (kinds)
+        {
+            Assert.Equal(new[] { "touch", "pen" }, kinds);
+        }
+
         session.AssertNoConsoleErrors();
     }
 
@@ -63,11 +67,15 @@ public sealed class DrawingTests(PageServer server)
         var sent = 0;
         void Started(object? _, IRequest r)
         {
-            if (!IsPredict(r.Url)) return;
+            if (!IsPredict(r.Url))
+            {
+                return;
+            }
+
             sent++;
             maxInFlight = Math.Max(maxInFlight, Interlocked.Increment(ref inFlight));
         }
-        void Ended(object? _, IRequest r) { if (IsPredict(r.Url)) Interlocked.Decrement(ref inFlight); }
+        void Ended(object? _, IRequest r) { if (IsPredict(r.Url)) { Interlocked.Decrement(ref inFlight); } }
         session.Page.Request += Started;
         session.Page.RequestFinished += Ended;
         session.Page.RequestFailed += Ended;
@@ -83,9 +91,17 @@ public sealed class DrawingTests(PageServer server)
         }
         await MoveTo(0.30, 0.22);
         await session.Page.Mouse.DownAsync();
-        for (var i = 1; i <= 30; i++) await MoveTo(0.30 + 0.40 * i / 30, 0.22);
+        for (var i = 1; i <= 30; i++)
+        {
+            await MoveTo(0.30 + 0.40 * i / 30, 0.22);
+        }
+
         var midStroke = sent;
-        for (var i = 1; i <= 40; i++) await MoveTo(0.70 - 0.24 * i / 40, 0.22 + 0.60 * i / 40);
+        for (var i = 1; i <= 40; i++)
+        {
+            await MoveTo(0.70 - 0.24 * i / 40, 0.22 + 0.60 * i / 40);
+        }
+
         await session.Page.Mouse.UpAsync();
         await Assertions.Expect(session.Page.Locator("#pad")).ToHaveAttributeAsync("data-strokes", "1");
         var verdict = await session.WaitForVerdictAsync();
@@ -102,13 +118,17 @@ public sealed class DrawingTests(PageServer server)
     {
         await using var session = await PageSession.OpenAsync(server);
         var answers = new List<IResponse>();
-        session.Page.Response += (_, r) => { if (IsPredict(r.Url)) lock (answers) answers.Add(r); };
+        session.Page.Response += (_, r) => { if (IsPredict(r.Url)) { lock (answers) { answers.Add(r); } } };
 
         await session.DrawAsync(Digits.Strokes(7));
         await session.WaitForVerdictAsync();
         // Requests go one at a time, so the last answer is the one on screen.
         IResponse last;
-        lock (answers) last = answers[^1];
+        lock (answers)
+        {
+            last = answers[^1];
+        }
+
         Assert.Equal(200, last.Status);
         var body = await last.JsonAsync();
         var input = body!.Value.GetProperty("input");

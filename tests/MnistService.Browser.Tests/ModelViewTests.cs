@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using MnistService.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
+using MnistService.Browser.Tests.Infrastructure;
 
 namespace MnistService.Browser.Tests;
 

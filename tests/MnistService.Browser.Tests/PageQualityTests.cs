@@ -1,5 +1,5 @@
-using MnistService.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
+using MnistService.Browser.Tests.Infrastructure;
 
 namespace MnistService.Browser.Tests;
 
@@ -24,7 +24,11 @@ public sealed class PageQualityTests(PageServer server)
             var focused = await page.EvaluateAsync<string[]>(
                 "() => { const e = document.activeElement; const s = getComputedStyle(e); return [e.id, s.outlineStyle + ' ' + s.outlineWidth]; }");
             var (id, outline) = (focused[0], focused[1]);
-            if (id is "") continue;
+            if (id is "")
+            {
+                continue;
+            }
+
             reached.Add(id);
             Assert.True(!outline.StartsWith("none") && !outline.EndsWith(" 0px"), $"#{id} has no visible focus ({outline})");
         }

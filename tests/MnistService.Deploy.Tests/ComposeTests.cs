@@ -31,7 +31,9 @@ public sealed class ComposeTests
         Assert.Equal("service", built["mnist-service:latest"]);
         Assert.Equal("worker", built["mnist-worker:latest"]);
         foreach (var (name, service) in Services.Where(s => s.Key != "prometheus"))
+        {
             Assert.True(built.ContainsKey(service!["image"].Str()), $"{name} runs an image no service builds.");
+        }
     }
 
     [Fact]
@@ -53,22 +55,31 @@ public sealed class ComposeTests
     {
         var declared = Compose.Obj("volumes").Select(v => v.Key).ToHashSet();
         foreach (var (name, service) in Services)
+        {
             foreach (var volume in (service!["volumes"] as JsonArray ?? []).Select(v => v.Str()))
             {
                 var source = volume.Split(':')[0];
                 if (source.StartsWith('.') || source.StartsWith('/'))
+                {
                     Assert.True(File.Exists(Path.Combine(Repo.DeployDirectory, source)) || Directory.Exists(Path.Combine(Repo.DeployDirectory, source)),
                         $"{name}: bind mount source {source} does not exist.");
+                }
                 else
+                {
                     Assert.Contains(source, declared);
+                }
             }
+        }
     }
 
     [Fact]
     public void Long_running_services_restart_and_have_health_checks_and_dependencies_exist()
     {
         foreach (var name in new[] { "service", "worker", "prometheus" })
+        {
             Assert.Equal("unless-stopped", Services.Obj(name)["restart"].Str());
+        }
+
         Assert.Equal("no", Services.Obj("models-init")["restart"].Str());
 
         // The service's check is the image's; the worker relies on its image's HEALTHCHECK.
@@ -80,8 +91,12 @@ public sealed class ComposeTests
         Assert.Contains("/-/healthy", string.Join(' ', Services.Obj("prometheus").Obj("healthcheck").Arr("test").Select(t => t.Str())));
 
         foreach (var (name, service) in Services)
+        {
             foreach (var dependency in service!["depends_on"] as JsonObject ?? [])
+            {
                 Assert.True(Services.ContainsKey(dependency.Key), $"{name} depends on unknown service {dependency.Key}.");
+            }
+        }
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed class DockerfileTests
         var copies = File.Stages.SelectMany(s => s.All("COPY")).Where(c => !c.Flags.ContainsKey("from")).ToList();
         Assert.NotEmpty(copies);
         foreach (var copy in copies)
+        {
             foreach (var source in copy.Words.Take(copy.Words.Count - 1))
             {
                 var relative = source.TrimEnd('/');
@@ -33,14 +34,19 @@ public sealed class DockerfileTests
                     $"{copy}: '{source}' does not exist in the repository.");
                 Assert.False(Ignore.IsExcluded(relative), $"{copy}: '{source}' is excluded by .dockerignore.");
             }
+        }
     }
 
     [Fact]
     public void COPY_from_names_a_stage_defined_earlier()
     {
         for (var i = 0; i < File.Stages.Count; i++)
+        {
             foreach (var copy in File.Stages[i].All("COPY").Where(c => c.Flags.ContainsKey("from")))
+            {
                 Assert.Contains(copy.Flags["from"], File.Stages.Take(i).Select(s => s.Name));
+            }
+        }
     }
 
     [Fact]
@@ -56,10 +62,15 @@ public sealed class DockerfileTests
         // The projects the two images publish, and everything they reference, are all there before restore.
         var needed = new HashSet<string>();
         foreach (var project in new[] { "src/MnistService.Api/MnistService.Api.csproj", "src/MnistService.Trainer/MnistService.Trainer.csproj" })
+        {
             AddWithReferences(project, needed);
+        }
+
         Assert.Equal(needed.Order(), beforeRestore.Where(s => s.EndsWith(".csproj", StringComparison.Ordinal)).Order());
         foreach (var shared in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props" })
+        {
             Assert.Contains(shared, beforeRestore);
+        }
 
         // Sources come after restore, so editing code does not invalidate the restore layer.
         var sourcesCopied = build.Instructions.ToList().FindIndex(i => i.Keyword == "COPY" && i.Words[0] == "src/");
@@ -140,7 +151,10 @@ public sealed class DockerfileTests
     private static void AddWithReferences(string project, HashSet<string> into)
     {
         if (!into.Add(project))
+        {
             return;
+        }
+
         var directory = Path.GetDirectoryName(project)!;
         foreach (var reference in XDocument.Load(Repo.PathOf(project)).Descendants("ProjectReference"))
         {

@@ -52,7 +52,9 @@ public sealed class KubernetesTests
         {
             Assert.NotEmpty(selector);
             foreach (var (key, value) in selector)
+            {
                 Assert.Equal(value.Str(), podLabels[key]?.Str());
+            }
         }
         // The worker's pods are not behind the Service.
         var workerLabels = One("Job").Obj("spec").Obj("template").Obj("metadata").Obj("labels");
@@ -133,7 +135,10 @@ public sealed class KubernetesTests
                 Assert.Equal("true", security["readOnlyRootFilesystem"].Str());
                 Assert.Equal("false", security["allowPrivilegeEscalation"].Str());
                 foreach (var mount in container.Arr("volumeMounts").Objects())
+                {
                     Assert.True(volumes.ContainsKey(mount["name"].Str()), $"{container["name"]}: mounts unknown volume {mount["name"]}");
+                }
+
                 var resources = container.Obj("resources");
                 Assert.NotNull(resources.Obj("requests")["cpu"]);
                 Assert.NotNull(resources.Obj("requests")["memory"]);

@@ -55,7 +55,10 @@ public sealed class SeedModelsTests : IDisposable
             .Replace("/models", _volume, StringComparison.Ordinal)
             .Replace("\u0001", Repo.PathOf("models"), StringComparison.Ordinal);
         if (Environment.UserName != "root")
+        {
             mapped = mapped.Replace($"chown -R 1654:1654 {_volume}", "true", StringComparison.Ordinal);
+        }
+
         var result = await Command.BashAsync(mapped);
         Assert.True(result.Succeeded, $"{mapped}\n{result.Output}");
     }

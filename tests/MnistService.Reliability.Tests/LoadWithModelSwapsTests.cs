@@ -79,7 +79,10 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
 
         void Fail(string message)
         {
-            if (failures.Count < 20) failures.Enqueue($"{clock.Elapsed.TotalSeconds:0.0} s: {message}");
+            if (failures.Count < 20)
+            {
+                failures.Enqueue($"{clock.Elapsed.TotalSeconds:0.0} s: {message}");
+            }
         }
 
         // The swaps, evenly spread over the run; each must be seen by the service before the next.
@@ -119,7 +122,11 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
         }
 
         var remaining = TimeSpan.FromSeconds(seconds) - clock.Elapsed;
-        if (remaining > TimeSpan.Zero) await Task.Delay(remaining);
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining);
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(load);
         clock.Stop();
@@ -159,7 +166,11 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
         {
             last = await control.GetStringAsync("models");
             using var json = JsonDocument.Parse(last);
-            if (condition(json.RootElement)) return;
+            if (condition(json.RootElement))
+            {
+                return;
+            }
+
             await Task.Delay(50);
         }
         throw new TimeoutException($"Not reached: {what}; GET /models: {last}");

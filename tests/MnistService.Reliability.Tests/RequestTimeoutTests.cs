@@ -30,7 +30,11 @@ public sealed class RequestTimeoutTests : IDisposable
         while (!answer.ToString().Contains("\r\n\r\n{", StringComparison.Ordinal) || !answer.ToString().TrimEnd().EndsWith('}'))
         {
             var n = await socket.ReceiveAsync(buffer, cancel.Token);
-            if (n == 0) break;
+            if (n == 0)
+            {
+                break;
+            }
+
             answer.Append(Encoding.UTF8.GetString(buffer, 0, n));
         }
         var elapsed = clock.Elapsed;

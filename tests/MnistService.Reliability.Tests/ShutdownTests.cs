@@ -95,8 +95,15 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
             {
                 await stream.WriteAsync(_bytes.AsMemory(offset, Math.Min(part, _bytes.Length - offset)));
                 await stream.FlushAsync();
-                if (offset == 0) _started.Signal();
-                if (offset + part < _bytes.Length) await Task.Delay(_pause);
+                if (offset == 0)
+                {
+                    _started.Signal();
+                }
+
+                if (offset + part < _bytes.Length)
+                {
+                    await Task.Delay(_pause);
+                }
             }
         }
 

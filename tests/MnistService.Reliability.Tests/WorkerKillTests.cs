@@ -69,7 +69,11 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
                 }
             }
             // A new temporary file still there after the kill: the worker died with the model half written.
-            if (Temporaries().Except(earlier).Any()) killedWriting++;
+            if (Temporaries().Except(earlier).Any())
+            {
+                killedWriting++;
+            }
+
             killedAt.Add(started.Elapsed.TotalMilliseconds);
             AssertEveryModelFileLoads();
             await AssertServedAsync(http);
@@ -109,7 +113,11 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
     private ChildProcess StartWorker(bool untilIdle)
     {
         List<string> arguments = ["worker", "--models", _models, "--data", MnistTestSet.Directory, "--poll-seconds", "0.2"];
-        if (untilIdle) arguments.Add("--until-idle");
+        if (untilIdle)
+        {
+            arguments.Add("--until-idle");
+        }
+
         return ChildProcess.Dotnet(Repo.WorkerDll, arguments, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" }, _models);
     }
 

@@ -62,7 +62,7 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     public long PeakWorkingSet => Interlocked.Read(ref _peakWorkingSet);
 
     /// <summary>Standard output and error, line by line as they came (the first 200,000 characters).</summary>
-    public string Output { get { lock (_output) return _output.ToString(); } }
+    public string Output { get { lock (_output) { return _output.ToString(); } } }
 
     public void Signal(int signal) => Signals.Send(_process.Id, signal);
 

@@ -23,7 +23,7 @@ internal static class CliRunner
             Interactive = InteractionSupport.No,
         });
         console.Profile.Width = width;
-        int code = await Cli.RunAsync(args, console, output, error);
+        var code = await Cli.RunAsync(args, console, output, error);
         return new Outcome(code, output.ToString(), error.ToString());
     }
 }

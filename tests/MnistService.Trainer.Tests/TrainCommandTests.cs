@@ -35,7 +35,10 @@ public class TrainCommandTests
         var run = await CliRunner.RunAsync("train", "--help");
         Assert.Equal(0, run.ExitCode);
         foreach (var option in new[] { "--out", "--data", "--hidden", "--activation", "--dropout", "--optimizer", "--learning-rate", "--batch-size", "--epochs", "--patience", "--validation-split", "--loss", "--seed", "--threads" })
+        {
             Assert.Contains(option, run.Output);
+        }
+
         Assert.Contains("[default: 0.3]", run.Output);
         Assert.Contains("[default: adam]", run.Output);
         Assert.Contains("[default: 128]", run.Output);
@@ -74,7 +77,10 @@ public class TrainCommandTests
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("error: MNIST is not in " + missing, run.Error);
         foreach (var name in Core.Data.MnistFiles.All)
+        {
             Assert.Contains(name, run.Error);
+        }
+
         Assert.False(Directory.Exists(missing), "the --data folder was created");
         Assert.DoesNotContain("Downloading", run.Output);
         Assert.False(File.Exists(output));
@@ -138,7 +144,10 @@ public class TrainCommandTests
     public async Task A_broken_data_directory_gives_a_message_not_a_stack_trace()
     {
         var dir = Directory.CreateTempSubdirectory("broken-mnist-").FullName;
-        foreach (var name in Core.Data.MnistFiles.All) File.WriteAllBytes(Path.Combine(dir, name), [0, 0, 8, 1, 0, 0, 0, 9, 1]);
+        foreach (var name in Core.Data.MnistFiles.All)
+        {
+            File.WriteAllBytes(Path.Combine(dir, name), [0, 0, 8, 1, 0, 0, 0, 9, 1]);
+        }
 
         var run = await CliRunner.RunAsync("train", "--out", Path.Combine(dir, "m.onnx"), "--data", dir);
 

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.HttpOverrides;
-using IPNetwork = System.Net.IPNetwork;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Settings;
+using IPNetwork = System.Net.IPNetwork;
 
 namespace MnistService.Api.Clients;
 

@@ -1,7 +1,7 @@
+using MnistService.Api.Health;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
-using MnistService.Api.Health;
 
 namespace MnistService.Api.Logging;
 

@@ -1,6 +1,6 @@
 using Microsoft.OpenApi;
-using MnistService.Core.Imaging;
 using MnistService.Api.ModelStore;
+using MnistService.Core.Imaging;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace MnistService.Api.Predictions;

@@ -106,7 +106,7 @@ public static class StartupFailure
 
     private static IEnumerable<Exception> Chain(Exception error)
     {
-        for (Exception? e = error; e is not null; e = e.InnerException)
+        for (var e = error; e is not null; e = e.InnerException)
         {
             yield return e;
         }

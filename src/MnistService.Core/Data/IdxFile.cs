@@ -42,35 +42,52 @@ public static class IdxFile
             Span<byte> magic = stackalloc byte[4];
             ReadExactly(input, magic, "the header");
             if (magic[0] != 0 || magic[1] != 0)
+            {
                 throw new InvalidDataException($"Not an IDX file: the magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(magic):X8} does not start with two zero bytes.");
+            }
+
             if (magic[2] != UnsignedByteType)
+            {
                 throw new InvalidDataException($"Unsupported IDX element type 0x{magic[2]:X2}; only unsigned bytes (0x08) are supported.");
+            }
+
             int rank = magic[3];
             if (rank is < 1 or > 4)
+            {
                 throw new InvalidDataException($"Unsupported IDX rank {rank}; expected 1 to 4 dimensions.");
+            }
 
             var dims = new int[rank];
             Span<byte> dim = stackalloc byte[4];
             long elements = 1;
-            for (int i = 0; i < rank; i++)
+            for (var i = 0; i < rank; i++)
             {
                 ReadExactly(input, dim, $"dimension {i + 1} of the header");
-                uint size = BinaryPrimitives.ReadUInt32BigEndian(dim);
+                var size = BinaryPrimitives.ReadUInt32BigEndian(dim);
                 elements *= size;
                 if (size == 0 || elements > MaxElements)
+                {
                     throw new InvalidDataException($"Implausible IDX dimension {size} (dimension {i + 1}).");
+                }
+
                 dims[i] = (int)size;
             }
 
             var data = new byte[elements];
             ReadExactly(input, data, $"the data ({elements:N0} bytes declared)");
             if (input.ReadByte() != -1)
+            {
                 throw new InvalidDataException($"The IDX data is longer than its header declares ({string.Join('x', dims)}).");
+            }
+
             return new IdxArray(dims, data);
         }
         finally
         {
-            if (input is GZipStream) input.Dispose();
+            if (input is GZipStream)
+            {
+                input.Dispose();
+            }
         }
     }
 
@@ -78,17 +95,26 @@ public static class IdxFile
     public static void Write(Stream stream, ReadOnlySpan<int> dimensions, ReadOnlySpan<byte> data, bool gzip = false)
     {
         long expected = 1;
-        foreach (var d in dimensions) expected *= d;
+        foreach (var d in dimensions)
+        {
+            expected *= d;
+        }
+
         if (dimensions.Length is < 1 or > 4 || expected != data.Length)
+        {
             throw new ArgumentException($"{data.Length} bytes do not fill the dimensions {string.Join('x', dimensions.ToArray())}.");
+        }
 
         using var output = gzip ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true) : null;
         var target = (Stream?)output ?? stream;
         Span<byte> header = stackalloc byte[4 + 4 * dimensions.Length];
         header[2] = UnsignedByteType;
         header[3] = (byte)dimensions.Length;
-        for (int i = 0; i < dimensions.Length; i++)
+        for (var i = 0; i < dimensions.Length; i++)
+        {
             BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], dimensions[i]);
+        }
+
         target.Write(header);
         target.Write(data);
     }
@@ -110,8 +136,8 @@ public static class IdxFile
             stream = copy;
         }
         Span<byte> head = stackalloc byte[2];
-        long start = stream.Position;
-        int n = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+        var start = stream.Position;
+        var n = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
         stream.Position = start;
         return n == 2 && head[0] == 0x1f && head[1] == 0x8b;
     }
@@ -128,6 +154,8 @@ public static class IdxFile
             throw new InvalidDataException($"The gzip stream is corrupt while reading {what}: {e.Message}", e);
         }
         if (read < buffer.Length)
+        {
             throw new InvalidDataException($"The file is truncated: it ends after {read} of the {buffer.Length:N0} bytes of {what}.");
+        }
     }
 }

@@ -35,8 +35,12 @@ public sealed class MnistDownloader(
     {
         Directory.CreateDirectory(directory);
         foreach (var name in MnistFiles.All)
+        {
             if (MnistFiles.Find(directory, name) is null)
+            {
                 await DownloadAsync(name, directory, cancellationToken);
+            }
+        }
     }
 
     /// <summary>Fetches <c>NAME.gz</c> from the first mirror that serves the right content.</summary>
@@ -79,9 +83,15 @@ public sealed class MnistDownloader(
     {
         using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
+        {
             throw new HttpRequestException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
         if (response.Content.Headers.ContentLength > MaxDownloadBytes)
+        {
             throw new InvalidDataException($"the server offers {response.Content.Headers.ContentLength:N0} bytes, more than any MNIST file");
+        }
+
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -89,7 +99,10 @@ public sealed class MnistDownloader(
         while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > MaxDownloadBytes)
+            {
                 throw new InvalidDataException("the download is larger than any MNIST file");
+            }
+
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();

@@ -26,7 +26,13 @@ public static class MnistFiles
     public static string? Find(string directory, string name)
     {
         foreach (var candidate in new[] { Path.Combine(directory, name), Path.Combine(directory, name + ".gz") })
-            if (File.Exists(candidate)) return candidate;
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
         return null;
     }
 

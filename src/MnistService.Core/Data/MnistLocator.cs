@@ -17,15 +17,23 @@ public static class MnistLocator
     public static MnistLocation Locate(string? explicitDirectory = null)
     {
         if (!string.IsNullOrWhiteSpace(explicitDirectory))
+        {
             return new(Path.GetFullPath(explicitDirectory), MnistSource.Option);
+        }
 
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
             return new(Path.GetFullPath(fromEnvironment), MnistSource.EnvironmentVariable);
+        }
 
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
             if (FindSharedFolder(start) is { } shared)
+            {
                 return new(shared, MnistSource.SharedFolder);
+            }
+        }
 
         return new(UserCacheDirectory(), MnistSource.UserCache);
     }
@@ -37,7 +45,9 @@ public static class MnistLocator
         {
             var candidate = Path.Combine(dir.FullName, "shared", "mnist");
             if (Directory.Exists(candidate) && MnistFiles.AllPresent(candidate))
+            {
                 return candidate;
+            }
         }
         return null;
     }

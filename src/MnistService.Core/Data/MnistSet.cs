@@ -14,13 +14,25 @@ public sealed class MnistSet
     public MnistSet(byte[] pixels, byte[] labels)
     {
         if (pixels.Length != labels.Length * ImageSize)
+        {
             throw new ArgumentException($"{pixels.Length} pixels do not make {labels.Length} images of {Rows}x{Columns}.");
+        }
+
         foreach (var label in labels)
-            if (label >= Classes) throw new ArgumentException($"Label {label} is not a digit 0-9.");
+        {
+            if (label >= Classes)
+            {
+                throw new ArgumentException($"Label {label} is not a digit 0-9.");
+            }
+        }
+
         Pixels = pixels;
         Labels = labels;
         Images = new float[pixels.Length];
-        for (int i = 0; i < pixels.Length; i++) Images[i] = pixels[i] / 255f;
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            Images[i] = pixels[i] / 255f;
+        }
     }
 
     public byte[] Pixels { get; }
@@ -41,14 +53,28 @@ public sealed class MnistSet
     public static MnistSet From(IdxArray images, IdxArray labels, string imagesName = "images", string labelsName = "labels")
     {
         if (images.Dimensions is not [_, Rows, Columns])
+        {
             throw new InvalidDataException($"{imagesName}: expected images of {Rows}x{Columns}, found dimensions {string.Join('x', images.Dimensions)}.");
+        }
+
         if (labels.Dimensions.Length != 1)
+        {
             throw new InvalidDataException($"{labelsName}: expected a 1-dimensional label array, found {string.Join('x', labels.Dimensions)}.");
+        }
+
         if (labels.Count != images.Count)
+        {
             throw new InvalidDataException($"{imagesName} holds {images.Count:N0} images but {labelsName} {labels.Count:N0} labels.");
-        for (int i = 0; i < labels.Data.Length; i++)
+        }
+
+        for (var i = 0; i < labels.Data.Length; i++)
+        {
             if (labels.Data[i] >= Classes)
+            {
                 throw new InvalidDataException($"{labelsName}: label {labels.Data[i]} at index {i} is not a digit 0-9.");
+            }
+        }
+
         return new MnistSet(images.Data, labels.Data);
     }
 }

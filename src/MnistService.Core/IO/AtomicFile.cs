@@ -14,13 +14,13 @@ public static class AtomicFile
 
     public static void Write(string path, Action<Stream> write)
     {
-        string target = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(target)
+        var target = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(target)
             ?? throw new ArgumentException($"'{path}' names no file.", nameof(path));
         Directory.CreateDirectory(directory);
 
         // Hidden and unique, so concurrent writers and directory listings do not trip over it.
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))

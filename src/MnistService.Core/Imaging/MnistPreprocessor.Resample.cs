@@ -37,7 +37,7 @@ public static partial class MnistPreprocessor
         int boxWidth, int boxHeight, double scale, Span<float> output, int outWidth, int outHeight, bool vectorized)
     {
         var maxTaps = MaxTaps(scale); // about 820 at the default 16384-pixel side limit
-        Span<float> weights = maxTaps <= 1024 ? stackalloc float[maxTaps] : new float[maxTaps];
+        var weights = maxTaps <= 1024 ? stackalloc float[maxTaps] : new float[maxTaps];
         var columnsLength = outHeight * boxWidth;
         float[]? rented = null;
         var columns = columnsLength <= 8192
@@ -158,8 +158,8 @@ public static partial class MnistPreprocessor
         var u = (j + 0.5) / scale - 0.5;
         var i0 = (int)Math.Floor(u);
         var f = (float)(u - i0);
-        float w0 = i0 >= 0 && i0 < sourceLength ? 1 - f : 0;
-        float w1 = i0 + 1 >= 0 && i0 + 1 < sourceLength ? f : 0;
+        var w0 = i0 >= 0 && i0 < sourceLength ? 1 - f : 0;
+        var w1 = i0 + 1 >= 0 && i0 + 1 < sourceLength ? f : 0;
         if (i0 < 0)
         {
             (start, weights[0]) = (0, w1);

@@ -303,8 +303,8 @@ public static partial class MnistPreprocessor
     private static (int Left, int Top, int Right, int Bottom) BoundingBox(ReadOnlySpan<byte> gray, int width, int height, bool invert, int threshold)
     {
         // Ink levels above the threshold are a contiguous range of raw gray values: a vectorised search.
-        byte low = invert ? (byte)0 : (byte)Math.Min(255, threshold + 1);
-        byte high = invert ? (byte)Math.Max(0, 254 - threshold) : (byte)255;
+        var low = invert ? (byte)0 : (byte)Math.Min(255, threshold + 1);
+        var high = invert ? (byte)Math.Max(0, 254 - threshold) : (byte)255;
         if (threshold >= 255)
         {
             return (width, height, -1, -1);

@@ -8,22 +8,35 @@ public sealed class ReluLayer(int width) : Layer(width, width)
 {
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
     {
-        int n = rows * Inputs;
+        var n = rows * Inputs;
         var vx = MemoryMarshal.Cast<float, Vector<float>>(x[..n]);
         var vy = MemoryMarshal.Cast<float, Vector<float>>(y[..n]);
-        for (int i = 0; i < vx.Length; i++) vy[i] = Vector.Max(vx[i], Vector<float>.Zero);
-        for (int i = vx.Length * Vector<float>.Count; i < n; i++) y[i] = MathF.Max(x[i], 0f);
+        for (var i = 0; i < vx.Length; i++)
+        {
+            vy[i] = Vector.Max(vx[i], Vector<float>.Zero);
+        }
+
+        for (var i = vx.Length * Vector<float>.Count; i < n; i++)
+        {
+            y[i] = MathF.Max(x[i], 0f);
+        }
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
     {
-        int n = rows * Inputs;
+        var n = rows * Inputs;
         var vx = MemoryMarshal.Cast<float, Vector<float>>(x[..n]);
         var vdy = MemoryMarshal.Cast<float, Vector<float>>(dy[..n]);
         var vdx = MemoryMarshal.Cast<float, Vector<float>>(dx[..n]);
-        for (int i = 0; i < vx.Length; i++)
+        for (var i = 0; i < vx.Length; i++)
+        {
             vdx[i] = Vector.ConditionalSelect(Vector.GreaterThan(vx[i], Vector<float>.Zero), vdy[i], Vector<float>.Zero);
-        for (int i = vx.Length * Vector<float>.Count; i < n; i++) dx[i] = x[i] > 0f ? dy[i] : 0f;
+        }
+
+        for (var i = vx.Length * Vector<float>.Count; i < n; i++)
+        {
+            dx[i] = x[i] > 0f ? dy[i] : 0f;
+        }
     }
 }
 
@@ -32,12 +45,18 @@ public sealed class SigmoidLayer(int width) : Layer(width, width)
 {
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
     {
-        for (int i = 0; i < rows * Inputs; i++) y[i] = 1f / (1f + MathF.Exp(-x[i]));
+        for (var i = 0; i < rows * Inputs; i++)
+        {
+            y[i] = 1f / (1f + MathF.Exp(-x[i]));
+        }
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
     {
-        for (int i = 0; i < rows * Inputs; i++) dx[i] = dy[i] * y[i] * (1f - y[i]);
+        for (var i = 0; i < rows * Inputs; i++)
+        {
+            dx[i] = dy[i] * y[i] * (1f - y[i]);
+        }
     }
 }
 
@@ -46,12 +65,18 @@ public sealed class TanhLayer(int width) : Layer(width, width)
 {
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
     {
-        for (int i = 0; i < rows * Inputs; i++) y[i] = MathF.Tanh(x[i]);
+        for (var i = 0; i < rows * Inputs; i++)
+        {
+            y[i] = MathF.Tanh(x[i]);
+        }
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
     {
-        for (int i = 0; i < rows * Inputs; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
+        for (var i = 0; i < rows * Inputs; i++)
+        {
+            dx[i] = dy[i] * (1f - y[i] * y[i]);
+        }
     }
 }
 
@@ -64,17 +89,28 @@ public sealed class SoftmaxLayer(int width) : Layer(width, width)
 {
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
     {
-        int n = Inputs;
-        for (int r = 0; r < rows; r++)
+        var n = Inputs;
+        for (var r = 0; r < rows; r++)
         {
-            ReadOnlySpan<float> xr = x.Slice(r * n, n);
-            Span<float> yr = y.Slice(r * n, n);
-            float max = float.NegativeInfinity;
-            for (int j = 0; j < n; j++) max = MathF.Max(max, xr[j]);
-            float sum = 0f;
-            for (int j = 0; j < n; j++) sum += yr[j] = MathF.Exp(xr[j] - max);
-            float inv = 1f / sum;
-            for (int j = 0; j < n; j++) yr[j] *= inv;
+            var xr = x.Slice(r * n, n);
+            var yr = y.Slice(r * n, n);
+            var max = float.NegativeInfinity;
+            for (var j = 0; j < n; j++)
+            {
+                max = MathF.Max(max, xr[j]);
+            }
+
+            var sum = 0f;
+            for (var j = 0; j < n; j++)
+            {
+                sum += yr[j] = MathF.Exp(xr[j] - max);
+            }
+
+            var inv = 1f / sum;
+            for (var j = 0; j < n; j++)
+            {
+                yr[j] *= inv;
+            }
         }
     }
 
@@ -84,12 +120,19 @@ public sealed class SoftmaxLayer(int width) : Layer(width, width)
     /// <summary>dx = y ⊙ (dy - (dy·y)), row by row.</summary>
     public static void JacobianProduct(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int width)
     {
-        for (int r = 0; r < rows; r++)
+        for (var r = 0; r < rows; r++)
         {
-            int o = r * width;
-            float dot = 0f;
-            for (int j = 0; j < width; j++) dot += dy[o + j] * y[o + j];
-            for (int j = 0; j < width; j++) dx[o + j] = y[o + j] * (dy[o + j] - dot);
+            var o = r * width;
+            var dot = 0f;
+            for (var j = 0; j < width; j++)
+            {
+                dot += dy[o + j] * y[o + j];
+            }
+
+            for (var j = 0; j < width; j++)
+            {
+                dx[o + j] = y[o + j] * (dy[o + j] - dot);
+            }
         }
     }
 }
@@ -107,7 +150,11 @@ public sealed class DropoutLayer : Layer
 
     public DropoutLayer(int width, double rate, Rng rng) : base(width, width)
     {
-        if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in [0, 1).");
+        if (rate is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in [0, 1).");
+        }
+
         Rate = rate;
         _rng = rng;
     }
@@ -119,7 +166,7 @@ public sealed class DropoutLayer : Layer
 
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
     {
-        int n = rows * Inputs;
+        var n = rows * Inputs;
         if (!training || Rate == 0)
         {
             x[..n].CopyTo(y);
@@ -131,9 +178,9 @@ public sealed class DropoutLayer : Layer
             _random = new uint[n];
         }
         // Keep a value when a uniform 32-bit word u < (1 - rate)·2³², i.e. with probability 1 - rate.
-        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round((1 - Rate) * 4294967296.0));
-        float scale = (float)(1 / (1 - Rate));
-        Span<uint> u = _random.AsSpan(0, n);
+        var threshold = (uint)Math.Min(uint.MaxValue, Math.Round((1 - Rate) * 4294967296.0));
+        var scale = (float)(1 / (1 - Rate));
+        var u = _random.AsSpan(0, n);
         _rng.NextUInt32s(u);
         var vu = MemoryMarshal.Cast<uint, Vector<uint>>(u);
         var vm = MemoryMarshal.Cast<float, Vector<float>>(_mask.AsSpan(0, n));
@@ -141,12 +188,12 @@ public sealed class DropoutLayer : Layer
         var vy = MemoryMarshal.Cast<float, Vector<float>>(y[..n]);
         var vt = new Vector<uint>(threshold);
         var vs = new Vector<float>(scale);
-        for (int i = 0; i < vu.Length; i++)
+        for (var i = 0; i < vu.Length; i++)
         {
             vm[i] = Vector.ConditionalSelect(Vector.AsVectorInt32(Vector.LessThan(vu[i], vt)), vs, Vector<float>.Zero);
             vy[i] = vx[i] * vm[i];
         }
-        for (int i = vu.Length * Vector<uint>.Count; i < n; i++)
+        for (var i = vu.Length * Vector<uint>.Count; i < n; i++)
         {
             _mask[i] = u[i] < threshold ? scale : 0f;
             y[i] = x[i] * _mask[i];
@@ -156,12 +203,15 @@ public sealed class DropoutLayer : Layer
     /// <summary>dx = dy ⊙ mask (the same values that were kept and scaled).</summary>
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
     {
-        int n = rows * Inputs;
+        var n = rows * Inputs;
         if (Rate == 0)
         {
             dy[..n].CopyTo(dx);
             return;
         }
-        for (int i = 0; i < n; i++) dx[i] = dy[i] * _mask[i];
+        for (var i = 0; i < n; i++)
+        {
+            dx[i] = dy[i] * _mask[i];
+        }
     }
 }

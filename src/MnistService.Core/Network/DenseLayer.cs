@@ -33,8 +33,12 @@ public sealed class DenseLayer : Layer
     /// </summary>
     public void InitializeGlorotUniform(Rng rng)
     {
-        float limit = GlorotLimit(Inputs, Outputs);
-        for (int i = 0; i < Weights.Length; i++) Weights[i] = rng.NextFloat(-limit, limit);
+        var limit = GlorotLimit(Inputs, Outputs);
+        for (var i = 0; i < Weights.Length; i++)
+        {
+            Weights[i] = rng.NextFloat(-limit, limit);
+        }
+
         Array.Clear(Bias);
     }
 
@@ -51,7 +55,14 @@ public sealed class DenseLayer : Layer
         // Summed row by row in order: a fixed order, so deterministic.
         Span<float> db = BiasGradient;
         db.Clear();
-        for (int r = 0; r < rows; r++) Elementwise.Add(db, dy.Slice(r * Outputs, Outputs));
-        if (!dx.IsEmpty) _gemm.InputGradient(dy, Weights, dx, rows, Inputs, Outputs);
+        for (var r = 0; r < rows; r++)
+        {
+            Elementwise.Add(db, dy.Slice(r * Outputs, Outputs));
+        }
+
+        if (!dx.IsEmpty)
+        {
+            _gemm.InputGradient(dy, Weights, dx, rows, Inputs, Outputs);
+        }
     }
 }

@@ -14,10 +14,18 @@ public sealed record DenseLayerParameters(int Inputs, int Outputs, float[] Weigh
     public void Validate()
     {
         if (Inputs <= 0 || Outputs <= 0)
+        {
             throw new ArgumentException($"A dense layer needs positive sizes, got {Inputs}x{Outputs}.");
+        }
+
         if (Weights.Length != Inputs * Outputs)
+        {
             throw new ArgumentException($"Weights hold {Weights.Length} values, expected {Inputs}x{Outputs} = {Inputs * Outputs}.");
+        }
+
         if (Bias.Length != Outputs)
+        {
             throw new ArgumentException($"Bias holds {Bias.Length} values, expected {Outputs}.");
+        }
     }
 }

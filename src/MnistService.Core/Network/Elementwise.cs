@@ -12,10 +12,17 @@ internal static class Elementwise
     /// <summary>sum += values.</summary>
     public static void Add(Span<float> sum, ReadOnlySpan<float> values)
     {
-        int i = 0;
+        var i = 0;
         var vs = MemoryMarshal.Cast<float, Vector<float>>(sum);
         var vv = MemoryMarshal.Cast<float, Vector<float>>(values[..sum.Length]);
-        for (; i < vs.Length; i++) vs[i] += vv[i];
-        for (i *= Vector<float>.Count; i < sum.Length; i++) sum[i] += values[i];
+        for (; i < vs.Length; i++)
+        {
+            vs[i] += vv[i];
+        }
+
+        for (i *= Vector<float>.Count; i < sum.Length; i++)
+        {
+            sum[i] += values[i];
+        }
     }
 }

@@ -53,8 +53,16 @@ public sealed unsafe class Gemm
     public Gemm(int threads = 0, GemmPath? path = null)
     {
         Path = path ?? BestPath;
-        if (Path == GemmPath.Avx512 && !Avx512F.IsSupported) throw new PlatformNotSupportedException("This CPU has no AVX-512.");
-        if (Path == GemmPath.Avx2 && !(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException("This CPU has no AVX2/FMA.");
+        if (Path == GemmPath.Avx512 && !Avx512F.IsSupported)
+        {
+            throw new PlatformNotSupportedException("This CPU has no AVX-512.");
+        }
+
+        if (Path == GemmPath.Avx2 && !(Avx2.IsSupported && Fma.IsSupported))
+        {
+            throw new PlatformNotSupportedException("This CPU has no AVX2/FMA.");
+        }
+
         (_mr, _nr) = Path switch { GemmPath.Avx512 => (8, 32), GemmPath.Avx2 => (6, 16), _ => (4, 8) };
         _threads = threads > 0 ? threads : Environment.ProcessorCount;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
@@ -71,7 +79,9 @@ public sealed unsafe class Gemm
         Check(x.Length >= rows * inputs && w.Length >= inputs * outputs && y.Length >= rows * outputs
               && (bias.IsEmpty || bias.Length >= outputs));
         fixed (float* px = x, pw = w, pb = bias, py = y)
+        {
             Multiply(rows, outputs, inputs, px, inputs, 1, pw, outputs, 1, py, outputs, bias.IsEmpty ? null : pb);
+        }
     }
 
     /// <summary>dW[inputs, outputs] = Xᵀ·dY, with X [rows, inputs] and dY [rows, outputs].</summary>
@@ -79,7 +89,9 @@ public sealed unsafe class Gemm
     {
         Check(x.Length >= rows * inputs && dy.Length >= rows * outputs && dw.Length >= inputs * outputs);
         fixed (float* px = x, pdy = dy, pdw = dw)
+        {
             Multiply(inputs, outputs, rows, px, 1, inputs, pdy, outputs, 1, pdw, outputs, null);
+        }
     }
 
     /// <summary>dX[rows, inputs] = dY·Wᵀ, with dY [rows, outputs] and W [inputs, outputs].</summary>
@@ -87,12 +99,17 @@ public sealed unsafe class Gemm
     {
         Check(dy.Length >= rows * outputs && w.Length >= inputs * outputs && dx.Length >= rows * inputs);
         fixed (float* pdy = dy, pw = w, pdx = dx)
+        {
             Multiply(rows, inputs, outputs, pdy, outputs, 1, pw, 1, outputs, pdx, inputs, null);
+        }
     }
 
     private static void Check(bool ok)
     {
-        if (!ok) throw new ArgumentException("A matrix buffer is smaller than its shape.");
+        if (!ok)
+        {
+            throw new ArgumentException("A matrix buffer is smaller than its shape.");
+        }
     }
 
     /// <summary>
@@ -102,7 +119,11 @@ public sealed unsafe class Gemm
     public void Multiply(int m, int n, int k, float* a, int aRowStride, int aDepthStride,
         float* b, int bDepthStride, int bColStride, float* c, int ldc, float* bias)
     {
-        if (m <= 0 || n <= 0) return;
+        if (m <= 0 || n <= 0)
+        {
+            return;
+        }
+
         _m = m; _n = n; _k = k; _a = a; _aRowStride = aRowStride; _aDepthStride = aDepthStride;
         _b = b; _bDepthStride = bDepthStride; _bColStride = bColStride; _c = c; _ldc = ldc;
         _rowTiles = (m + _mr - 1) / _mr;
@@ -119,13 +140,17 @@ public sealed unsafe class Gemm
             }
             _bias = bias != null ? pBias : null;
 
-            long work = (long)m * n * k;
+            var work = (long)m * n * k;
             // Below ~0.5 M multiply-adds a thread hand-off costs more than it saves.
-            bool parallel = work >= 512 * 1024 && _threads > 1;
+            var parallel = work >= 512 * 1024 && _threads > 1;
             if (!parallel)
             {
                 _parts = 1;
-                for (int t = 0; t < _rowTiles + _colPanels; t++) PackOne(t);
+                for (var t = 0; t < _rowTiles + _colPanels; t++)
+                {
+                    PackOne(t);
+                }
+
                 ComputePart(0);
             }
             else if (_bColStride == 1 && n % _nr == 0 && _rowTiles > 1)
@@ -148,74 +173,108 @@ public sealed unsafe class Gemm
     private static void EnsureCapacity(ref float[] buffer, int size)
     {
         // Pinned so that raw pointers stay valid across the worker threads; allocated once, then reused.
-        if (buffer.Length < size) buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        if (buffer.Length < size)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        }
     }
 
     private void PackPart(int part)
     {
-        int total = _rowTiles + _colPanels;
-        int parts = Math.Min(_threads * 2, total);
-        for (int t = part * total / parts; t < (part + 1) * total / parts; t++) PackOne(t);
+        var total = _rowTiles + _colPanels;
+        var parts = Math.Min(_threads * 2, total);
+        for (var t = part * total / parts; t < (part + 1) * total / parts; t++)
+        {
+            PackOne(t);
+        }
     }
 
     /// <summary>Packs row panel t of A (t &lt; rowTiles) or column panel t - rowTiles of B.</summary>
     private void PackOne(int t)
     {
-        int k = _k;
+        var k = _k;
         if (t < _rowTiles)
         {
             // panelA[p, r] = A(t·MR + r, p), zero rows past the end.
-            float* dst = (float*)Unsafe.AsPointer(ref _packA[t * _mr * k]);
-            int rows = Math.Min(_mr, _m - t * _mr);
+            var dst = (float*)Unsafe.AsPointer(ref _packA[t * _mr * k]);
+            var rows = Math.Min(_mr, _m - t * _mr);
             if (_aRowStride == 1 && rows == _mr)
             {
                 // Aᵀ of a row-major matrix (dW = Xᵀ·dY): the MR values of each p are contiguous.
-                float* src = _a + (long)t * _mr;
-                for (int p = 0; p < k; p++)
+                var src = _a + (long)t * _mr;
+                for (var p = 0; p < k; p++)
+                {
                     new ReadOnlySpan<float>(src + (long)p * _aDepthStride, _mr).CopyTo(new Span<float>(dst + p * _mr, _mr));
+                }
+
                 return;
             }
-            for (int r = 0; r < _mr; r++)
+            for (var r = 0; r < _mr; r++)
             {
                 if (r >= rows)
                 {
-                    for (int p = 0; p < k; p++) dst[p * _mr + r] = 0f;
+                    for (var p = 0; p < k; p++)
+                    {
+                        dst[p * _mr + r] = 0f;
+                    }
+
                     continue;
                 }
-                float* src = _a + (long)(t * _mr + r) * _aRowStride;
-                int ds = _aDepthStride;
-                for (int p = 0; p < k; p++) dst[p * _mr + r] = src[(long)p * ds];
+                var src = _a + (long)(t * _mr + r) * _aRowStride;
+                var ds = _aDepthStride;
+                for (var p = 0; p < k; p++)
+                {
+                    dst[p * _mr + r] = src[(long)p * ds];
+                }
             }
         }
         else
         {
             // panelB[p, c] = B(p, j·NR + c), zero columns past the end.
-            int j = t - _rowTiles;
-            if (UseBInPlace(j)) return;
-            float* dst = (float*)Unsafe.AsPointer(ref _packB[j * _nr * k]);
-            int cols = Math.Min(_nr, _n - j * _nr);
+            var j = t - _rowTiles;
+            if (UseBInPlace(j))
+            {
+                return;
+            }
+
+            var dst = (float*)Unsafe.AsPointer(ref _packB[j * _nr * k]);
+            var cols = Math.Min(_nr, _n - j * _nr);
             if (_bColStride == 1)
             {
-                for (int p = 0; p < k; p++)
+                for (var p = 0; p < k; p++)
                 {
-                    float* src = _b + (long)p * _bDepthStride + j * _nr;
-                    float* row = dst + p * _nr;
-                    for (int c = 0; c < cols; c++) row[c] = src[c];
-                    for (int c = cols; c < _nr; c++) row[c] = 0f;
+                    var src = _b + (long)p * _bDepthStride + j * _nr;
+                    var row = dst + p * _nr;
+                    for (var c = 0; c < cols; c++)
+                    {
+                        row[c] = src[c];
+                    }
+
+                    for (var c = cols; c < _nr; c++)
+                    {
+                        row[c] = 0f;
+                    }
                 }
             }
             else
             {
-                for (int c = 0; c < _nr; c++)
+                for (var c = 0; c < _nr; c++)
                 {
                     if (c >= cols)
                     {
-                        for (int p = 0; p < k; p++) dst[p * _nr + c] = 0f;
+                        for (var p = 0; p < k; p++)
+                        {
+                            dst[p * _nr + c] = 0f;
+                        }
+
                         continue;
                     }
-                    float* src = _b + (long)(j * _nr + c) * _bColStride;
-                    int ds = _bDepthStride;
-                    for (int p = 0; p < k; p++) dst[p * _nr + c] = src[(long)p * ds];
+                    var src = _b + (long)(j * _nr + c) * _bColStride;
+                    var ds = _bDepthStride;
+                    for (var p = 0; p < k; p++)
+                    {
+                        dst[p * _nr + c] = src[(long)p * ds];
+                    }
                 }
             }
         }
@@ -230,10 +289,13 @@ public sealed unsafe class Gemm
     /// <summary>Computes a fixed, contiguous range of tiles (column panel major, so a thread reuses its B panel).</summary>
     private void ComputePart(int part)
     {
-        int tiles = _rowTiles * _colPanels;
+        var tiles = _rowTiles * _colPanels;
         int start = (int)((long)part * tiles / _parts), end = (int)((long)(part + 1) * tiles / _parts);
-        float* tile = stackalloc float[8 * 32];
-        for (int t = start; t < end; t++) ComputeTile(t % _rowTiles, t / _rowTiles, tile);
+        var tile = stackalloc float[8 * 32];
+        for (var t = start; t < end; t++)
+        {
+            ComputeTile(t % _rowTiles, t / _rowTiles, tile);
+        }
     }
 
     /// <summary>
@@ -243,11 +305,14 @@ public sealed unsafe class Gemm
     private void RowPart(int part)
     {
         int start = (int)((long)part * _rowTiles / _parts), end = (int)((long)(part + 1) * _rowTiles / _parts);
-        float* tile = stackalloc float[8 * 32];
-        for (int i = start; i < end; i++)
+        var tile = stackalloc float[8 * 32];
+        for (var i = start; i < end; i++)
         {
             PackOne(i);
-            for (int j = 0; j < _colPanels; j++) ComputeTile(i, j, tile);
+            for (var j = 0; j < _colPanels; j++)
+            {
+                ComputeTile(i, j, tile);
+            }
         }
     }
 
@@ -257,14 +322,14 @@ public sealed unsafe class Gemm
         int rows = Math.Min(_mr, _m - i0), cols = Math.Min(_nr, _n - j0);
         fixed (float* packA = _packA, packB = _packB)
         {
-            float* a = packA + (long)iTile * _mr * _k;
-            bool inPlace = UseBInPlace(jPanel);
-            float* b = inPlace ? _b + j0 : packB + (long)jPanel * _nr * _k;
-            int ldb = inPlace ? _bDepthStride : _nr;
-            float* bias = _bias == null ? null : _bias + j0;
-            bool full = rows == _mr && cols == _nr;
-            float* c = full ? _c + (long)i0 * _ldc + j0 : tile;
-            int ldc = full ? _ldc : _nr;
+            var a = packA + (long)iTile * _mr * _k;
+            var inPlace = UseBInPlace(jPanel);
+            var b = inPlace ? _b + j0 : packB + (long)jPanel * _nr * _k;
+            var ldb = inPlace ? _bDepthStride : _nr;
+            var bias = _bias == null ? null : _bias + j0;
+            var full = rows == _mr && cols == _nr;
+            var c = full ? _c + (long)i0 * _ldc + j0 : tile;
+            var ldc = full ? _ldc : _nr;
             switch (Path)
             {
                 case GemmPath.Avx512: Kernel8x32(_k, a, b, ldb, c, ldc, bias); break;
@@ -272,8 +337,12 @@ public sealed unsafe class Gemm
                 default: KernelScalar(_k, a, b, ldb, c, ldc, bias, _mr, _nr); break;
             }
             if (!full)
-                for (int r = 0; r < rows; r++)
+            {
+                for (var r = 0; r < rows; r++)
+                {
                     new ReadOnlySpan<float>(tile + r * _nr, cols).CopyTo(new Span<float>(_c + (long)(i0 + r) * _ldc + j0, cols));
+                }
+            }
         }
     }
 
@@ -292,10 +361,10 @@ public sealed unsafe class Gemm
             c00 = c10 = c20 = c30 = c40 = c50 = c60 = c70 = Vector512<float>.Zero;
             c01 = c11 = c21 = c31 = c41 = c51 = c61 = c71 = Vector512<float>.Zero;
         }
-        for (int p = 0; p < k; p++)
+        for (var p = 0; p < k; p++)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
-            Vector512<float> ai = Vector512.Create(a[0]);
+            var ai = Vector512.Create(a[0]);
             c00 = Avx512F.FusedMultiplyAdd(ai, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ai, b1, c01);
             ai = Vector512.Create(a[1]);
             c10 = Avx512F.FusedMultiplyAdd(ai, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ai, b1, c11);
@@ -338,10 +407,10 @@ public sealed unsafe class Gemm
             c00 = c10 = c20 = c30 = c40 = c50 = Vector256<float>.Zero;
             c01 = c11 = c21 = c31 = c41 = c51 = Vector256<float>.Zero;
         }
-        for (int p = 0; p < k; p++)
+        for (var p = 0; p < k; p++)
         {
             Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            Vector256<float> ai = Vector256.Create(a[0]);
+            var ai = Vector256.Create(a[0]);
             c00 = Fma.MultiplyAdd(ai, b0, c00); c01 = Fma.MultiplyAdd(ai, b1, c01);
             ai = Vector256.Create(a[1]);
             c10 = Fma.MultiplyAdd(ai, b0, c10); c11 = Fma.MultiplyAdd(ai, b1, c11);
@@ -366,12 +435,16 @@ public sealed unsafe class Gemm
     /// <summary>The portable fallback: the same packed panels, one multiply and one add per term.</summary>
     private static void KernelScalar(int k, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mr, int nr)
     {
-        for (int r = 0; r < mr; r++)
+        for (var r = 0; r < mr; r++)
         {
-            for (int j = 0; j < nr; j++)
+            for (var j = 0; j < nr; j++)
             {
-                float sum = bias != null ? bias[j] : 0f;
-                for (int p = 0; p < k; p++) sum += a[p * mr + r] * b[(long)p * ldb + j];
+                var sum = bias != null ? bias[j] : 0f;
+                for (var p = 0; p < k; p++)
+                {
+                    sum += a[p * mr + r] * b[(long)p * ldb + j];
+                }
+
                 c[r * ldc + j] = sum;
             }
         }

@@ -38,18 +38,25 @@ public sealed class CrossEntropyLoss : Loss
     public override double Sum(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int rows, int classes)
     {
         double sum = 0;
-        for (int r = 0; r < rows; r++)
+        for (var r = 0; r < rows; r++)
+        {
             sum -= Math.Log(Math.Clamp(probabilities[r * classes + labels[r]], Epsilon, 1f - Epsilon));
+        }
+
         return sum;
     }
 
     public override void Gradient(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, Span<float> dz, int rows, int classes)
     {
-        float inv = 1f / rows;
-        for (int r = 0; r < rows; r++)
+        var inv = 1f / rows;
+        for (var r = 0; r < rows; r++)
         {
-            int o = r * classes;
-            for (int j = 0; j < classes; j++) dz[o + j] = probabilities[o + j] * inv;
+            var o = r * classes;
+            for (var j = 0; j < classes; j++)
+            {
+                dz[o + j] = probabilities[o + j] * inv;
+            }
+
             dz[o + labels[r]] -= inv;
         }
     }
@@ -66,12 +73,12 @@ public sealed class MeanSquaredErrorLoss : Loss
     public override double Sum(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int rows, int classes)
     {
         double sum = 0;
-        for (int r = 0; r < rows; r++)
+        for (var r = 0; r < rows; r++)
         {
             double row = 0;
-            for (int j = 0; j < classes; j++)
+            for (var j = 0; j < classes; j++)
             {
-                double d = probabilities[r * classes + j] - (labels[r] == j ? 1.0 : 0.0);
+                var d = probabilities[r * classes + j] - (labels[r] == j ? 1.0 : 0.0);
                 row += d * d;
             }
             sum += row / classes;
@@ -81,13 +88,16 @@ public sealed class MeanSquaredErrorLoss : Loss
 
     public override void Gradient(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, Span<float> dz, int rows, int classes)
     {
-        float scale = 2f / (classes * rows);
+        var scale = 2f / (classes * rows);
         Span<float> dp = stackalloc float[classes];
-        for (int r = 0; r < rows; r++)
+        for (var r = 0; r < rows; r++)
         {
-            int o = r * classes;
-            for (int j = 0; j < classes; j++)
+            var o = r * classes;
+            for (var j = 0; j < classes; j++)
+            {
                 dp[j] = scale * (probabilities[o + j] - (labels[r] == j ? 1f : 0f));
+            }
+
             SoftmaxLayer.JacobianProduct(probabilities.Slice(o, classes), dp, dz.Slice(o, classes), 1, classes);
         }
     }

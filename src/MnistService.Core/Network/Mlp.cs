@@ -23,17 +23,20 @@ public sealed class Mlp
         : this(spec, threads, path, new Rng(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1)))
     {
         var init = new Rng((ulong)(uint)seed);
-        foreach (DenseLayer d in _dense) d.InitializeGlorotUniform(init);
+        foreach (var d in _dense)
+        {
+            d.InitializeGlorotUniform(init);
+        }
     }
 
     private Mlp(MlpSpec spec, int threads, GemmPath? path, Rng dropoutRng)
     {
         spec.Validate();
         Spec = spec;
-        int width = spec.Inputs;
-        for (int i = 0; i < spec.Hidden.Count; i++)
+        var width = spec.Inputs;
+        for (var i = 0; i < spec.Hidden.Count; i++)
         {
-            int h = spec.Hidden[i];
+            var h = spec.Hidden[i];
             AddDense(new DenseLayer(width, h, ChoiceNames.Of(spec.Activation), threads, path));
             _layers.Add(spec.Activation switch
             {
@@ -42,7 +45,11 @@ public sealed class Mlp
                 ActivationKind.Tanh => new TanhLayer(h),
                 _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Activation, "Unknown hidden-layer activation."),
             });
-            if (i == 0 && spec.Dropout > 0) _layers.Add(new DropoutLayer(h, spec.Dropout, dropoutRng));
+            if (i == 0 && spec.Dropout > 0)
+            {
+                _layers.Add(new DropoutLayer(h, spec.Dropout, dropoutRng));
+            }
+
             width = h;
         }
         AddDense(new DenseLayer(width, spec.Outputs, "softmax", threads, path));
@@ -79,19 +86,33 @@ public sealed class Mlp
     /// <exception cref="ArgumentException">The layers do not form such a network.</exception>
     public static Mlp FromParameters(IReadOnlyList<DenseLayerParameters> layers, int threads = 0)
     {
-        if (layers.Count < 2) throw new ArgumentException($"A model needs at least two dense layers, got {layers.Count}.");
-        for (int i = 0; i < layers.Count; i++)
+        if (layers.Count < 2)
+        {
+            throw new ArgumentException($"A model needs at least two dense layers, got {layers.Count}.");
+        }
+
+        for (var i = 0; i < layers.Count; i++)
         {
             layers[i].Validate();
             if (i > 0 && layers[i].Inputs != layers[i - 1].Outputs)
+            {
                 throw new ArgumentException($"Dense layer {i} takes {layers[i].Inputs} inputs but layer {i - 1} gives {layers[i - 1].Outputs}.");
+            }
         }
         if (layers[^1].Activation != "softmax")
+        {
             throw new ArgumentException($"The last layer must use softmax, got '{layers[^1].Activation}'.");
-        string activation = layers[0].Activation;
-        for (int i = 0; i < layers.Count - 1; i++)
+        }
+
+        var activation = layers[0].Activation;
+        for (var i = 0; i < layers.Count - 1; i++)
+        {
             if (layers[i].Activation != activation)
+            {
                 throw new ArgumentException($"All hidden layers must share one activation; layer 0 uses '{activation}', layer {i} '{layers[i].Activation}'.");
+            }
+        }
+
         if (!ChoiceNames.TryParse(activation, out ActivationKind kind))
         {
             throw new ArgumentException(
@@ -106,12 +127,19 @@ public sealed class Mlp
     /// <summary>Overwrites the weights and biases with copies of <paramref name="layers"/> (same shapes).</summary>
     public void SetParameters(IReadOnlyList<DenseLayerParameters> layers)
     {
-        if (layers.Count != _dense.Count) throw new ArgumentException($"Expected {_dense.Count} dense layers, got {layers.Count}.");
-        for (int i = 0; i < layers.Count; i++)
+        if (layers.Count != _dense.Count)
         {
-            DenseLayer d = _dense[i];
+            throw new ArgumentException($"Expected {_dense.Count} dense layers, got {layers.Count}.");
+        }
+
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var d = _dense[i];
             if (layers[i].Inputs != d.Inputs || layers[i].Outputs != d.Outputs)
+            {
                 throw new ArgumentException($"Layer {i} is {layers[i].Inputs}x{layers[i].Outputs}, expected {d.Inputs}x{d.Outputs}.");
+            }
+
             layers[i].Validate();
             layers[i].Weights.CopyTo(d.Weights, 0);
             layers[i].Bias.CopyTo(d.Bias, 0);
@@ -121,7 +149,7 @@ public sealed class Mlp
     /// <summary>Copies every parameter into one flat buffer of <see cref="ParameterCount"/> floats.</summary>
     public void CopyParametersTo(Span<float> destination)
     {
-        foreach (ParameterBuffer p in _parameters)
+        foreach (var p in _parameters)
         {
             p.Value.CopyTo(destination);
             destination = destination[p.Value.Length..];
@@ -131,7 +159,7 @@ public sealed class Mlp
     /// <summary>The inverse of <see cref="CopyParametersTo"/>.</summary>
     public void CopyParametersFrom(ReadOnlySpan<float> source)
     {
-        foreach (ParameterBuffer p in _parameters)
+        foreach (var p in _parameters)
         {
             source[..p.Value.Length].CopyTo(p.Value);
             source = source[p.Value.Length..];
@@ -144,16 +172,26 @@ public sealed class Mlp
     /// </summary>
     public void Predict(ReadOnlySpan<float> images, int count, Span<float> probabilities)
     {
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The count cannot be negative.");
-        if (images.Length < count * Inputs)
-            throw new ArgumentException($"{count} images need {count * Inputs} values, got {images.Length}.", nameof(images));
-        if (probabilities.Length < count * Outputs)
-            throw new ArgumentException($"{count} predictions need {count * Outputs} values, got {probabilities.Length}.", nameof(probabilities));
-        EnsureCapacity(Math.Min(Math.Max(count, 1), Math.Max(PredictBatch, _capacity)));
-        for (int start = 0; start < count; start += _capacity)
+        if (count < 0)
         {
-            int rows = Math.Min(_capacity, count - start);
-            ReadOnlySpan<float> output = Forward(images.Slice(start * Inputs, rows * Inputs), rows, training: false);
+            throw new ArgumentOutOfRangeException(nameof(count), count, "The count cannot be negative.");
+        }
+
+        if (images.Length < count * Inputs)
+        {
+            throw new ArgumentException($"{count} images need {count * Inputs} values, got {images.Length}.", nameof(images));
+        }
+
+        if (probabilities.Length < count * Outputs)
+        {
+            throw new ArgumentException($"{count} predictions need {count * Outputs} values, got {probabilities.Length}.", nameof(probabilities));
+        }
+
+        EnsureCapacity(Math.Min(Math.Max(count, 1), Math.Max(PredictBatch, _capacity)));
+        for (var start = 0; start < count; start += _capacity)
+        {
+            var rows = Math.Min(_capacity, count - start);
+            var output = Forward(images.Slice(start * Inputs, rows * Inputs), rows, training: false);
             output[..(rows * Outputs)].CopyTo(probabilities.Slice(start * Outputs, rows * Outputs));
         }
     }
@@ -161,7 +199,11 @@ public sealed class Mlp
     /// <summary>Makes room for batches of up to <paramref name="rows"/> (allocates only when growing).</summary>
     public void EnsureCapacity(int rows)
     {
-        if (rows <= _capacity) return;
+        if (rows <= _capacity)
+        {
+            return;
+        }
+
         _outputs = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
         _gradients = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
         _capacity = rows;
@@ -170,9 +212,13 @@ public sealed class Mlp
     /// <summary>Runs the batch through every layer; returns the softmax output [rows, Outputs].</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, bool training)
     {
-        if (rows > _capacity) throw new InvalidOperationException($"Batch of {rows} exceeds the capacity {_capacity}; call EnsureCapacity first.");
-        ReadOnlySpan<float> input = x;
-        for (int i = 0; i < _layers.Count; i++)
+        if (rows > _capacity)
+        {
+            throw new InvalidOperationException($"Batch of {rows} exceeds the capacity {_capacity}; call EnsureCapacity first.");
+        }
+
+        var input = x;
+        for (var i = 0; i < _layers.Count; i++)
         {
             _layers[i].Forward(input, _outputs[i], rows, training);
             input = _outputs[i];
@@ -187,13 +233,13 @@ public sealed class Mlp
     /// </summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> logitGradient, int rows)
     {
-        int last = _layers.Count - 2; // the output dense layer; the softmax is fused into the loss
+        var last = _layers.Count - 2; // the output dense layer; the softmax is fused into the loss
         logitGradient[..(rows * Outputs)].CopyTo(_gradients[last]);
-        for (int i = last; i >= 0; i--)
+        for (var i = last; i >= 0; i--)
         {
-            ReadOnlySpan<float> input = i == 0 ? x : _outputs[i - 1];
+            var input = i == 0 ? x : _outputs[i - 1];
             // The first layer's input gradient is never needed (it would be dL/d(pixels)).
-            Span<float> dx = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, rows * _layers[i].Inputs);
+            var dx = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, rows * _layers[i].Inputs);
             _layers[i].Backward(input, _outputs[i], _gradients[i], dx, rows);
         }
     }

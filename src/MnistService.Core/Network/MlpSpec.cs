@@ -27,7 +27,7 @@ public sealed record MlpSpec(int Inputs, IReadOnlyList<int> Hidden, ActivationKi
         {
             throw new ArgumentException("The network needs at least one hidden layer.");
         }
-        foreach (int h in Hidden)
+        foreach (var h in Hidden)
         {
             if (h < 1)
             {

@@ -35,22 +35,40 @@ public abstract class Optimizer
     {
         Iterations++;
         BeginStep();
-        if (!ReferenceEquals(parameters, _parameters)) Plan(parameters);
+        if (!ReferenceEquals(parameters, _parameters))
+        {
+            Plan(parameters);
+        }
+
         if (_chunks.Length == 1 || Threads == 1)
-            for (int c = 0; c < _chunks.Length; c++) UpdateChunk(c);
+        {
+            for (var c = 0; c < _chunks.Length; c++)
+            {
+                UpdateChunk(c);
+            }
+        }
         else
+        {
             Parallel.For(0, _chunks.Length, _parallel, _chunkBody);
+        }
     }
 
     private void Plan(IReadOnlyList<ParameterBuffer> parameters)
     {
         var chunks = new List<(int, int, int)>();
-        for (int i = 0; i < parameters.Count; i++)
+        for (var i = 0; i < parameters.Count; i++)
         {
-            int n = parameters[i].Value.Length;
-            if (parameters[i].Gradient.Length != n) throw new ArgumentException($"Parameter buffer {i} holds {n} values but its gradient {parameters[i].Gradient.Length}.");
+            var n = parameters[i].Value.Length;
+            if (parameters[i].Gradient.Length != n)
+            {
+                throw new ArgumentException($"Parameter buffer {i} holds {n} values but its gradient {parameters[i].Gradient.Length}.");
+            }
+
             Allocate(i, n);
-            for (int start = 0; start < n; start += ChunkSize) chunks.Add((i, start, Math.Min(ChunkSize, n - start)));
+            for (var start = 0; start < n; start += ChunkSize)
+            {
+                chunks.Add((i, start, Math.Min(ChunkSize, n - start)));
+            }
         }
         _chunks = chunks.ToArray();
         _parameters = parameters;
@@ -59,7 +77,7 @@ public abstract class Optimizer
     private void UpdateChunk(int c)
     {
         var (buffer, start, length) = _chunks[c];
-        ParameterBuffer p = _parameters![buffer];
+        var p = _parameters![buffer];
         Update(buffer, p.Value.AsSpan(start, length), p.Gradient.AsSpan(start, length), start);
     }
 
@@ -74,8 +92,16 @@ public abstract class Optimizer
 
     protected static float[] State(List<float[]> states, int index, int length)
     {
-        while (states.Count <= index) states.Add([]);
-        if (states[index].Length != length) states[index] = new float[length];
+        while (states.Count <= index)
+        {
+            states.Add([]);
+        }
+
+        if (states[index].Length != length)
+        {
+            states[index] = new float[length];
+        }
+
         return states[index];
     }
 
@@ -107,7 +133,10 @@ public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0
 
     protected override void Allocate(int index, int length)
     {
-        if (Momentum != 0) State(_velocity, index, length);
+        if (Momentum != 0)
+        {
+            State(_velocity, index, length);
+        }
     }
 
     protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g, int start)
@@ -115,11 +144,15 @@ public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0
         float lr = (float)LearningRate, mu = (float)Momentum;
         if (mu == 0f)
         {
-            for (int i = 0; i < w.Length; i++) w[i] -= lr * g[i];
+            for (var i = 0; i < w.Length; i++)
+            {
+                w[i] -= lr * g[i];
+            }
+
             return;
         }
-        Span<float> v = _velocity[index].AsSpan(start, w.Length);
-        for (int i = 0; i < w.Length; i++)
+        var v = _velocity[index].AsSpan(start, w.Length);
+        for (var i = 0; i < w.Length; i++)
         {
             v[i] = mu * v[i] - lr * g[i];
             w[i] += v[i];
@@ -140,7 +173,7 @@ public sealed class RmsPropOptimizer(double learningRate = 0.001, double rho = 0
 
     protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g, int start)
     {
-        Span<float> s = _meanSquare[index].AsSpan(start, w.Length);
+        var s = _meanSquare[index].AsSpan(start, w.Length);
         var lr = new Vector<float>((float)LearningRate);
         var r = new Vector<float>((float)rho);
         var r1 = new Vector<float>((float)(1 - rho));
@@ -148,12 +181,12 @@ public sealed class RmsPropOptimizer(double learningRate = 0.001, double rho = 0
         var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
         var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
         var vs = MemoryMarshal.Cast<float, Vector<float>>(s);
-        for (int i = 0; i < vw.Length; i++)
+        for (var i = 0; i < vw.Length; i++)
         {
             vs[i] = r * vs[i] + r1 * (vg[i] * vg[i]);
             vw[i] -= lr * vg[i] / Vector.SquareRoot(vs[i] + eps);
         }
-        for (int i = vw.Length * Vector<float>.Count; i < w.Length; i++)
+        for (var i = vw.Length * Vector<float>.Count; i < w.Length; i++)
         {
             s[i] = r[0] * s[i] + r1[0] * (g[i] * g[i]);
             w[i] -= lr[0] * g[i] / MathF.Sqrt(s[i] + eps[0]);
@@ -182,14 +215,14 @@ public sealed class AdamOptimizer(double learningRate = 0.001, double beta1 = 0.
 
     protected override void BeginStep()
     {
-        long t = Iterations;
+        var t = Iterations;
         _alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t)));
     }
 
     protected override void Update(int index, Span<float> w, ReadOnlySpan<float> g, int start)
     {
         Span<float> m = _m[index].AsSpan(start, w.Length), v = _v[index].AsSpan(start, w.Length);
-        float alpha = _alpha;
+        var alpha = _alpha;
         float b1 = (float)(1 - beta1), b2 = (float)(1 - beta2), eps = (float)epsilon;
         var va = new Vector<float>(alpha);
         var vb1 = new Vector<float>(b1);
@@ -199,16 +232,16 @@ public sealed class AdamOptimizer(double learningRate = 0.001, double beta1 = 0.
         var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
         var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
         var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-        for (int i = 0; i < vw.Length; i++)
+        for (var i = 0; i < vw.Length; i++)
         {
-            Vector<float> gi = vg[i];
+            var gi = vg[i];
             vm[i] += (gi - vm[i]) * vb1;
             vv[i] += (gi * gi - vv[i]) * vb2;
             vw[i] -= va * vm[i] / (Vector.SquareRoot(vv[i]) + veps);
         }
-        for (int i = vw.Length * Vector<float>.Count; i < w.Length; i++)
+        for (var i = vw.Length * Vector<float>.Count; i < w.Length; i++)
         {
-            float gi = g[i];
+            var gi = g[i];
             m[i] += (gi - m[i]) * b1;
             v[i] += (gi * gi - v[i]) * b2;
             w[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + eps);

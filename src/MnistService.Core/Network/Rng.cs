@@ -11,15 +11,18 @@ public sealed class Rng
 
     public Rng(ulong seed)
     {
-        ulong x = seed;
+        var x = seed;
         ulong a = SplitMix64(ref x), b = SplitMix64(ref x);
         _s0 = (uint)a; _s1 = (uint)(a >> 32); _s2 = (uint)b; _s3 = (uint)(b >> 32);
-        if ((_s0 | _s1 | _s2 | _s3) == 0) _s0 = 1; // the all-zero state is the one xoshiro cannot leave
+        if ((_s0 | _s1 | _s2 | _s3) == 0)
+        {
+            _s0 = 1; // the all-zero state is the one xoshiro cannot leave
+        }
     }
 
     private static ulong SplitMix64(ref ulong x)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
+        var z = x += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
@@ -28,8 +31,8 @@ public sealed class Rng
     /// <summary>The next 32 random bits.</summary>
     public uint NextUInt32()
     {
-        uint result = uint.RotateLeft(_s1 * 5, 7) * 9;
-        uint t = _s1 << 9;
+        var result = uint.RotateLeft(_s1 * 5, 7) * 9;
+        var t = _s1 << 9;
         _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
         _s2 ^= t;
         _s3 = uint.RotateLeft(_s3, 11);
@@ -41,10 +44,10 @@ public sealed class Rng
     public void NextUInt32s(Span<uint> destination)
     {
         uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        for (int i = 0; i < destination.Length; i++)
+        for (var i = 0; i < destination.Length; i++)
         {
             destination[i] = uint.RotateLeft(s1 * 5, 7) * 9;
-            uint t = s1 << 9;
+            var t = s1 << 9;
             s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
             s2 ^= t;
             s3 = uint.RotateLeft(s3, 11);
@@ -61,12 +64,16 @@ public sealed class Rng
     /// <summary>Uniform integer in [0, n), without modulo bias (Lemire's method).</summary>
     public int NextInt(int n)
     {
-        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The range must be positive.");
-        ulong m = (ulong)NextUInt32() * (uint)n;
-        uint low = (uint)m;
+        if (n <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, "The range must be positive.");
+        }
+
+        var m = (ulong)NextUInt32() * (uint)n;
+        var low = (uint)m;
         if (low < (uint)n)
         {
-            uint threshold = (uint)-n % (uint)n;
+            var threshold = (uint)-n % (uint)n;
             while (low < threshold)
             {
                 m = (ulong)NextUInt32() * (uint)n;
@@ -79,9 +86,9 @@ public sealed class Rng
     /// <summary>Fisher–Yates shuffle in place.</summary>
     public void Shuffle(Span<int> items)
     {
-        for (int i = items.Length - 1; i > 0; i--)
+        for (var i = items.Length - 1; i > 0; i--)
         {
-            int j = NextInt(i + 1);
+            var j = NextInt(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
     }

@@ -105,7 +105,7 @@ public sealed record ArchitectureInfo
         ArgumentNullException.ThrowIfNull(model);
         var infos = new List<LayerInfo>();
         int dense = 0, dropout = 0;
-        foreach (Layer layer in model.Layers)
+        foreach (var layer in model.Layers)
         {
             switch (layer)
             {

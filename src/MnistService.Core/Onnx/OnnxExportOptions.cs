@@ -26,7 +26,7 @@ public sealed record OnnxExportOptions
     private static string ReadLibraryVersion()
     {
         var assembly = typeof(OnnxExportOptions).Assembly;
-        string? version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? assembly.GetName().Version?.ToString();
         // SourceLink appends "+<commit>"; leave it out so a rebuild from another commit writes the same bytes.
         return version is null ? "0.0.0" : version.Split('+')[0];

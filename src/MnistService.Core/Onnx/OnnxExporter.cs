@@ -40,17 +40,17 @@ public static class OnnxExporter
             Symbolic(OnnxModelFormat.BatchDimension), Fixed(1), Fixed(OnnxModelFormat.ImageHeight), Fixed(OnnxModelFormat.ImageWidth)));
 
         // Flatten(axis = 1): [N,1,28,28] → [N,784], the Keras Flatten in front of the first Dense layer.
-        string x = "flatten.output";
+        var x = "flatten.output";
         graph.Node.Add(Node("Flatten", "flatten", [OnnxModelFormat.InputName], x, IntAttribute("axis", 1)));
         graph.ValueInfo.Add(TensorValue(x, Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.InputFeatures)));
 
-        for (int i = 0; i < layers.Count; i++)
+        for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            string name = OnnxModelFormat.LayerName(i);
+            var name = OnnxModelFormat.LayerName(i);
             string weight = $"{name}.weight", bias = $"{name}.bias", linear = $"{name}.linear";
-            bool last = i == layers.Count - 1;
-            string output = last ? OnnxModelFormat.OutputName : $"{name}.output";
+            var last = i == layers.Count - 1;
+            var output = last ? OnnxModelFormat.OutputName : $"{name}.output";
 
             graph.Initializer.Add(FloatTensor(weight, layer.Weights, layer.Inputs, layer.Outputs));
             graph.Initializer.Add(FloatTensor(bias, layer.Bias, layer.Outputs));
@@ -60,12 +60,15 @@ public static class OnnxExporter
             graph.Node.Add(Node("Gemm", $"{name}.gemm", [x, weight, bias], linear));
             graph.ValueInfo.Add(TensorValue(linear, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
 
-            string op = OnnxModelFormat.OperatorOf(layer.Activation);
+            var op = OnnxModelFormat.OperatorOf(layer.Activation);
             graph.Node.Add(op == "Softmax"
                 ? Node(op, $"{name}.{layer.Activation}", [linear], output, IntAttribute("axis", 1))
                 : Node(op, $"{name}.{layer.Activation}", [linear], output));
             if (!last)
+            {
                 graph.ValueInfo.Add(TensorValue(output, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
+            }
+
             x = output;
         }
 
@@ -92,8 +95,11 @@ public static class OnnxExporter
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"MNIST handwritten-digit classifier: a multilayer perceptron {layers[0].Inputs}");
         foreach (var layer in layers)
+        {
             text.Append(CultureInfo.InvariantCulture, $" → {layer.Outputs} ({layer.Activation})");
-        int parameters = layers.Sum(l => l.ParameterCount);
+        }
+
+        var parameters = layers.Sum(l => l.ParameterCount);
         text.Append(CultureInfo.InvariantCulture, $", {parameters:N0} parameters.\n");
         text.Append("Input 'image': float32 [N,1,28,28], pixel values in [0,1], white ink on black as in MNIST.\n");
         text.Append("Output 'probabilities': float32 [N,10], softmax probabilities of the digits 0-9.\n");
@@ -106,11 +112,14 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0)
+        {
             throw new ArgumentException("A model needs at least one dense layer.", nameof(layers));
-        for (int i = 0; i < layers.Count; i++)
+        }
+
+        for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            string name = OnnxModelFormat.LayerName(i);
+            var name = OnnxModelFormat.LayerName(i);
             try
             {
                 layer.Validate();
@@ -119,24 +128,36 @@ public static class OnnxExporter
             {
                 throw new ArgumentException($"Layer {name}: {e.Message}", nameof(layers), e);
             }
-            int expectedInputs = i == 0 ? OnnxModelFormat.InputFeatures : layers[i - 1].Outputs;
+            var expectedInputs = i == 0 ? OnnxModelFormat.InputFeatures : layers[i - 1].Outputs;
             if (layer.Inputs != expectedInputs)
+            {
                 throw new ArgumentException(i == 0
                     ? $"Layer {name} takes {layer.Inputs} inputs, but an MNIST image has {OnnxModelFormat.InputFeatures} pixels."
                     : $"Layer {name} takes {layer.Inputs} inputs, but {OnnxModelFormat.LayerName(i - 1)} gives {expectedInputs}.", nameof(layers));
+            }
 
-            bool last = i == layers.Count - 1;
+            var last = i == layers.Count - 1;
             OnnxModelFormat.OperatorOf(layer.Activation); // throws for unknown names
             if (last && layer.Activation != "softmax")
+            {
                 throw new ArgumentException($"The output layer {name} must use softmax, not {layer.Activation}.", nameof(layers));
+            }
+
             if (!last && layer.Activation == "softmax")
+            {
                 throw new ArgumentException($"Hidden layer {name} uses softmax; hidden layers use relu, sigmoid or tanh.", nameof(layers));
+            }
+
             if (last && layer.Outputs != OnnxModelFormat.Classes)
+            {
                 throw new ArgumentException($"The output layer {name} has {layer.Outputs} units; MNIST has {OnnxModelFormat.Classes} classes.", nameof(layers));
+            }
 
             // A diverged network (NaN/∞) would load fine and answer nonsense; refuse to ship it.
             if (!AllFinite(layer.Weights) || !AllFinite(layer.Bias))
+            {
                 throw new ArgumentException($"Layer {name} holds NaN or infinite parameters (did training diverge?).", nameof(layers));
+            }
         }
     }
 
@@ -146,30 +167,51 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(report);
         var architecture = report.Architecture;
         if (architecture.Inputs != layers[0].Inputs)
+        {
             throw new ArgumentException($"The report says {architecture.Inputs} inputs, the first layer takes {layers[0].Inputs}.", nameof(report));
-        int parameters = layers.Sum(l => l.ParameterCount);
+        }
+
+        var parameters = layers.Sum(l => l.ParameterCount);
         if (architecture.Parameters != parameters)
+        {
             throw new ArgumentException($"The report says {architecture.Parameters:N0} parameters, the layers hold {parameters:N0}.", nameof(report));
+        }
+
         var reportedUnits = architecture.Layers.Where(l => l.Kind == "dense").Select(l => l.Units);
         if (!reportedUnits.SequenceEqual(layers.Select(l => l.Outputs)))
+        {
             throw new ArgumentException(
                 $"The report's dense layers ({string.Join(", ", reportedUnits)}) differ from the model's ({string.Join(", ", layers.Select(l => l.Outputs))}).",
                 nameof(report));
+        }
+
         var confusion = report.Test.Confusion;
         if (confusion is null || confusion.Length != OnnxModelFormat.Classes || confusion.Any(row => row is null || row.Length != OnnxModelFormat.Classes))
+        {
             throw new ArgumentException("The report's confusion matrix must be 10 rows of 10 counts.", nameof(report));
+        }
         // Accuracies are fractions as Keras reports them (0.9811, not 98.11), so every reader formats them alike.
         if (report.Test.Accuracy is < 0 or > 1 || report.History.Any(e => e.Accuracy is < 0 or > 1 || e.ValAccuracy is < 0 or > 1))
+        {
             throw new ArgumentException("Accuracies in the report must be fractions in [0, 1], as Keras reports them.", nameof(report));
+        }
+
         if (report.Created.Offset != TimeSpan.Zero)
+        {
             throw new ArgumentException($"The report's creation time must be UTC, got offset {report.Created.Offset}.", nameof(report));
+        }
     }
 
     private static bool AllFinite(float[] values)
     {
-        foreach (float v in values)
+        foreach (var v in values)
+        {
             if (!float.IsFinite(v))
+            {
                 return false;
+            }
+        }
+
         return true;
     }
 
@@ -179,7 +221,10 @@ public static class OnnxExporter
         tensor.Dims.Add(dims);
         // ONNX raw_data is little-endian IEEE 754: the in-memory layout on every platform .NET runs on here.
         if (!BitConverter.IsLittleEndian)
+        {
             throw new PlatformNotSupportedException("Writing ONNX raw_data needs a little-endian machine.");
+        }
+
         tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
         return tensor;
     }

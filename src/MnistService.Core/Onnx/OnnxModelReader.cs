@@ -26,9 +26,11 @@ public static class OnnxModelReader
     public static OnnxModelFile Read(byte[] bytes, string source = "the model")
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        string what = $"'{source}'";
+        var what = $"'{source}'";
         if (bytes.Length == 0)
+        {
             throw new FormatException($"{what} is empty (0 bytes), not an ONNX model.");
+        }
 
         ModelProto model;
         try
@@ -42,13 +44,18 @@ public static class OnnxModelReader
 
         // Protobuf has no magic number: arbitrary bytes can parse. A real model names its IR version and graph.
         if (model.IrVersion <= 0 || model.Graph is null)
+        {
             throw new FormatException($"{what} is not an ONNX model: it has no {(model.IrVersion <= 0 ? "IR version" : "graph")}.");
+        }
 
-        string notOurs = $"{what} is an ONNX model, but not an MNIST model of ours:";
-        long opset = ReadOpset(model, notOurs);
+        var notOurs = $"{what} is an ONNX model, but not an MNIST model of ours:";
+        var opset = ReadOpset(model, notOurs);
         var metadata = ReadMetadata(model, what);
-        if (!metadata.TryGetValue(ModelReport.MetadataKey, out string? reportJson))
+        if (!metadata.TryGetValue(ModelReport.MetadataKey, out var reportJson))
+        {
             throw new FormatException($"{notOurs} it carries no '{ModelReport.MetadataKey}' report in its metadata.");
+        }
+
         ModelReport report;
         try
         {
@@ -85,14 +92,23 @@ public static class OnnxModelReader
         foreach (var import in model.OpsetImport)
         {
             if (import.Domain is not ("" or "ai.onnx"))
+            {
                 throw new FormatException($"{notOurs} it imports the operator set '{import.Domain}'.");
+            }
+
             opset = import.Version;
         }
         if (opset is not { } version)
+        {
             throw new FormatException($"{notOurs} it imports no ONNX operator set.");
+        }
+
         if (version < OnnxModelFormat.MinOpsetVersion || version > OnnxModelFormat.MaxOpsetVersion)
+        {
             throw new FormatException(
                 $"{notOurs} it uses opset {version}, expected {OnnxModelFormat.MinOpsetVersion} to {OnnxModelFormat.MaxOpsetVersion}.");
+        }
+
         return version;
     }
 
@@ -100,8 +116,13 @@ public static class OnnxModelReader
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in model.MetadataProps)
+        {
             if (!metadata.TryAdd(entry.Key, entry.Value))
+            {
                 throw new FormatException($"{what} has the metadata key '{entry.Key}' twice.");
+            }
+        }
+
         return metadata;
     }
 
@@ -112,66 +133,95 @@ public static class OnnxModelReader
         {
             var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
             foreach (var tensor in graph.Initializer)
+            {
                 if (!initializers.TryAdd(tensor.Name, tensor))
+                {
                     throw new FormatException($"{notOurs} the initializer '{tensor.Name}' appears twice.");
+                }
+            }
 
             // IR >= 4 may list initializers among the inputs too; the one real input is the image.
             var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
             if (inputs.Count != 1 || inputs[0].Name != OnnxModelFormat.InputName)
+            {
                 throw new FormatException(
                     $"{notOurs} expected one input '{OnnxModelFormat.InputName}', found {Names(inputs.Select(i => i.Name))}.");
+            }
+
             CheckShape(inputs[0], notOurs, 1, OnnxModelFormat.ImageHeight, OnnxModelFormat.ImageWidth);
             if (graph.Output.Count != 1 || graph.Output[0].Name != OnnxModelFormat.OutputName)
+            {
                 throw new FormatException(
                     $"{notOurs} expected one output '{OnnxModelFormat.OutputName}', found {Names(graph.Output.Select(o => o.Name))}.");
+            }
+
             CheckShape(graph.Output[0], notOurs, OnnxModelFormat.Classes);
 
             var nodes = graph.Node;
             if (nodes.Count < 3 || nodes.Count % 2 != 1)
+            {
                 throw new FormatException(
                     $"{notOurs} expected Flatten followed by Gemm and an activation per layer, found {nodes.Count} nodes ({Names(nodes.Select(n => n.OpType))}).");
+            }
 
             var flatten = nodes[0];
             Expect(flatten, "Flatten", OnnxModelFormat.InputName, notOurs);
             if (IntAttribute(flatten, "axis", 1, notOurs) != 1)
+            {
                 throw new FormatException($"{notOurs} Flatten must keep the batch axis (axis = 1).");
+            }
 
             var layers = new List<DenseLayerParameters>();
-            string x = Output(flatten, notOurs);
-            int inputs0 = OnnxModelFormat.InputFeatures;
-            for (int n = 1; n < nodes.Count; n += 2)
+            var x = Output(flatten, notOurs);
+            var inputs0 = OnnxModelFormat.InputFeatures;
+            for (var n = 1; n < nodes.Count; n += 2)
             {
                 var gemm = nodes[n];
                 var activation = nodes[n + 1];
-                int index = layers.Count;
-                bool last = n + 2 == nodes.Count;
+                var index = layers.Count;
+                var last = n + 2 == nodes.Count;
 
                 Expect(gemm, "Gemm", x, notOurs);
                 if (gemm.Input.Count != 3)
+                {
                     throw new FormatException($"{notOurs} Gemm node '{gemm.Name}' needs inputs x, W and b.");
+                }
+
                 if (IntAttribute(gemm, "transA", 0, notOurs) != 0 || IntAttribute(gemm, "transB", 0, notOurs) != 0
                     || FloatAttribute(gemm, "alpha", 1f, notOurs) != 1f || FloatAttribute(gemm, "beta", 1f, notOurs) != 1f)
+                {
                     throw new FormatException($"{notOurs} Gemm node '{gemm.Name}' must compute x·W + b (no transposes, alpha = beta = 1).");
+                }
 
                 var weightTensor = Initializer(initializers, gemm.Input[1], notOurs);
                 var biasTensor = Initializer(initializers, gemm.Input[2], notOurs);
                 if (weightTensor.Dims.Count != 2 || weightTensor.Dims[0] != inputs0 || weightTensor.Dims[1] is < 1 or > int.MaxValue)
+                {
                     throw new FormatException(
                         $"{notOurs} weight '{weightTensor.Name}' has shape [{string.Join(",", weightTensor.Dims)}], expected [{inputs0}, units].");
-                int units = (int)weightTensor.Dims[1];
+                }
+
+                var units = (int)weightTensor.Dims[1];
                 if (biasTensor.Dims.Count != 1 || biasTensor.Dims[0] != units)
+                {
                     throw new FormatException(
                         $"{notOurs} bias '{biasTensor.Name}' has shape [{string.Join(",", biasTensor.Dims)}], expected [{units}].");
+                }
 
-                string linear = Output(gemm, notOurs);
+                var linear = Output(gemm, notOurs);
                 Expect(activation, activation.OpType, linear, notOurs);
-                string? name = OnnxModelFormat.ActivationOf(activation.OpType);
+                var name = OnnxModelFormat.ActivationOf(activation.OpType);
                 if (name is null || (name == "softmax") != last)
+                {
                     throw new FormatException(last
                         ? $"{notOurs} the last node must be Softmax, found {activation.OpType}."
                         : $"{notOurs} hidden layer activation must be Relu, Sigmoid or Tanh, found {activation.OpType}.");
+                }
+
                 if (last && IntAttribute(activation, "axis", -1, notOurs) is not (1 or -1))
+                {
                     throw new FormatException($"{notOurs} Softmax must run over the classes (axis 1).");
+                }
 
                 layers.Add(new DenseLayerParameters(inputs0, units, Floats(weightTensor, (long)inputs0 * units, notOurs),
                     Floats(biasTensor, units, notOurs), name));
@@ -180,18 +230,29 @@ public static class OnnxModelReader
             }
 
             if (x != OnnxModelFormat.OutputName)
+            {
                 throw new FormatException($"{notOurs} the last node writes '{x}', not the output '{OnnxModelFormat.OutputName}'.");
+            }
+
             if (inputs0 != OnnxModelFormat.Classes)
+            {
                 throw new FormatException($"{notOurs} the last layer has {inputs0} units, expected {OnnxModelFormat.Classes}.");
+            }
+
             return layers;
         }
 
         private static void Expect(NodeProto node, string op, string input, string notOurs)
         {
             if (node.OpType != op || node.Domain is not ("" or "ai.onnx"))
+            {
                 throw new FormatException($"{notOurs} expected a {op} node, found {node.OpType} ('{node.Name}').");
+            }
+
             if (node.Input.Count == 0 || node.Input[0] != input)
+            {
                 throw new FormatException($"{notOurs} {op} node '{node.Name}' should read '{input}'.");
+            }
         }
 
         private static string Output(NodeProto node, string notOurs) =>
@@ -201,10 +262,15 @@ public static class OnnxModelReader
         {
             var attribute = node.Attribute.FirstOrDefault(a => a.Name == name);
             if (attribute is null)
+            {
                 return fallback;
+            }
             // proto3 leaves a zero value out, so an INT attribute without a value reads as 0, as ONNX means it.
             if (attribute.Type != AttributeProto.Types.AttributeType.Int)
+            {
                 throw new FormatException($"{notOurs} attribute '{name}' of '{node.Name}' should be an integer.");
+            }
+
             return attribute.I;
         }
 
@@ -212,21 +278,36 @@ public static class OnnxModelReader
         {
             var attribute = node.Attribute.FirstOrDefault(a => a.Name == name);
             if (attribute is null)
+            {
                 return fallback;
+            }
+
             if (attribute.Type != AttributeProto.Types.AttributeType.Float)
+            {
                 throw new FormatException($"{notOurs} attribute '{name}' of '{node.Name}' should be a float.");
+            }
+
             return attribute.F;
         }
 
         private static TensorProto Initializer(Dictionary<string, TensorProto> initializers, string name, string notOurs)
         {
             if (!initializers.TryGetValue(name, out var tensor))
+            {
                 throw new FormatException($"{notOurs} '{name}' is not a stored weight (initializer).");
+            }
+
             if (tensor.DataType != (int)TensorProto.Types.DataType.Float)
+            {
                 throw new FormatException(
                     $"{notOurs} weight '{name}' is {(TensorProto.Types.DataType)tensor.DataType}, expected float32.");
+            }
+
             if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.ExternalData.Count > 0)
+            {
                 throw new FormatException($"{notOurs} weight '{name}' is stored in an external file; we read self-contained models only.");
+            }
+
             return tensor;
         }
 
@@ -236,16 +317,24 @@ public static class OnnxModelReader
             if (tensor.RawData.Length > 0)
             {
                 if (tensor.RawData.Length != count * sizeof(float))
+                {
                     throw new FormatException(
                         $"{notOurs} weight '{tensor.Name}' holds {tensor.RawData.Length} bytes, expected {count} floats ({count * sizeof(float)} bytes).");
+                }
                 // raw_data is little-endian IEEE 754.
                 if (!BitConverter.IsLittleEndian)
+                {
                     throw new PlatformNotSupportedException("Reading ONNX raw_data needs a little-endian machine.");
+                }
+
                 return MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
             }
             if (tensor.FloatData.Count != count)
+            {
                 throw new FormatException(
                     $"{notOurs} weight '{tensor.Name}' holds {tensor.FloatData.Count} values, expected {count}.");
+            }
+
             return [.. tensor.FloatData];
         }
 
@@ -253,12 +342,19 @@ public static class OnnxModelReader
         {
             var tensor = value.Type?.TensorType;
             var dims = tensor?.Shape?.Dim;
-            string expected = $"float32 [N,{string.Join(",", trailing)}]";
+            var expected = $"float32 [N,{string.Join(",", trailing)}]";
             if (tensor is null || tensor.ElemType != (int)TensorProto.Types.DataType.Float || dims is null || dims.Count != trailing.Length + 1)
+            {
                 throw new FormatException($"{notOurs} '{value.Name}' should be {expected}.");
-            for (int i = 0; i < trailing.Length; i++)
+            }
+
+            for (var i = 0; i < trailing.Length; i++)
+            {
                 if (dims[i + 1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[i + 1].DimValue != trailing[i])
+                {
                     throw new FormatException($"{notOurs} '{value.Name}' should be {expected}.");
+                }
+            }
         }
 
         private static string Names(IEnumerable<string> names)

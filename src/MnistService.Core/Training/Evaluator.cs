@@ -21,20 +21,30 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(model);
         Trainer.CheckData(images, labels);
         if (model.Inputs != Trainer.ImagePixels || model.Outputs != Trainer.Classes)
+        {
             throw new ArgumentException($"The model maps {model.Inputs} inputs to {model.Outputs} classes; MNIST needs {Trainer.ImagePixels} to {Trainer.Classes}.");
-        int n = labels.Length;
+        }
+
+        var n = labels.Length;
         var probabilities = new float[n * Trainer.Classes];
         model.Predict(images, n, probabilities);
 
-        double loss = new CrossEntropyLoss().Sum(probabilities, labels, n, Trainer.Classes) / n;
+        var loss = new CrossEntropyLoss().Sum(probabilities, labels, n, Trainer.Classes) / n;
         var confusion = new int[Trainer.Classes][];
-        for (int i = 0; i < confusion.Length; i++) confusion[i] = new int[Trainer.Classes];
-        int correct = 0;
-        for (int r = 0; r < n; r++)
+        for (var i = 0; i < confusion.Length; i++)
         {
-            int predicted = Trainer.ArgMax(probabilities.AsSpan(r * Trainer.Classes, Trainer.Classes));
+            confusion[i] = new int[Trainer.Classes];
+        }
+
+        var correct = 0;
+        for (var r = 0; r < n; r++)
+        {
+            var predicted = Trainer.ArgMax(probabilities.AsSpan(r * Trainer.Classes, Trainer.Classes));
             confusion[labels[r]][predicted]++;
-            if (predicted == labels[r]) correct++;
+            if (predicted == labels[r])
+            {
+                correct++;
+            }
         }
         return new Evaluation((double)correct / n, loss, confusion, PerClass(confusion), n);
     }
@@ -45,17 +55,21 @@ public static class Evaluator
     /// </summary>
     public static IReadOnlyList<ClassMetrics> PerClass(int[][] confusion)
     {
-        int k = confusion.Length;
+        var k = confusion.Length;
         var result = new ClassMetrics[k];
-        for (int c = 0; c < k; c++)
+        for (var c = 0; c < k; c++)
         {
-            int tp = confusion[c][c];
-            int support = confusion[c].Sum();
-            int predicted = 0;
-            for (int r = 0; r < k; r++) predicted += confusion[r][c];
-            double precision = predicted == 0 ? 0 : (double)tp / predicted;
-            double recall = support == 0 ? 0 : (double)tp / support;
-            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            var tp = confusion[c][c];
+            var support = confusion[c].Sum();
+            var predicted = 0;
+            for (var r = 0; r < k; r++)
+            {
+                predicted += confusion[r][c];
+            }
+
+            var precision = predicted == 0 ? 0 : (double)tp / predicted;
+            var recall = support == 0 ? 0 : (double)tp / support;
+            var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             result[c] = new ClassMetrics(c, precision, recall, f1, support);
         }
         return result;

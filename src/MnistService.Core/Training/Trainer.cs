@@ -29,9 +29,9 @@ public static class Trainer
         CheckData(images, labels);
 
         // Keras: split_at = floor(n · (1 - validation_split)); the first split_at samples train, the rest validate.
-        int count = labels.Length;
-        int trainCount = (int)Math.Floor(count * (1.0 - options.ValidationSplit));
-        int valCount = count - trainCount;
+        var count = labels.Length;
+        var trainCount = (int)Math.Floor(count * (1.0 - options.ValidationSplit));
+        var valCount = count - trainCount;
         if (trainCount < 1 || valCount < 1)
         {
             throw new TrainingSettingsException([new SettingError(TrainingSetting.ValidationSplit,
@@ -40,13 +40,13 @@ public static class Trainer
 
         var total = Stopwatch.StartNew();
         var model = new Mlp(options.ToSpec(), options.Seed, options.Threads);
-        Loss loss = Loss.Create(options.Loss);
-        Optimizer optimizer = Optimizer.Create(options.Optimizer, options.LearningRate, options.Momentum, options.Threads);
+        var loss = Loss.Create(options.Loss);
+        var optimizer = Optimizer.Create(options.Optimizer, options.LearningRate, options.Momentum, options.Threads);
         var shuffle = new Rng(unchecked(((ulong)(uint)options.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
 
         // Everything the loop touches is allocated here, once.
-        int batchSize = Math.Min(options.BatchSize, trainCount);
-        int batchCount = (trainCount + batchSize - 1) / batchSize;
+        var batchSize = Math.Min(options.BatchSize, trainCount);
+        var batchCount = (trainCount + batchSize - 1) / batchSize;
         model.EnsureCapacity(batchSize);
         var batchImages = new float[batchSize * ImagePixels];
         var batchLabels = new byte[batchSize];
@@ -56,27 +56,27 @@ public static class Trainer
         var best = new float[model.ParameterCount];
         var history = new List<EpochRecord>();
 
-        double bestAccuracy = double.NegativeInfinity;
+        var bestAccuracy = double.NegativeInfinity;
         int bestEpoch = 0, wait = 0;
-        bool stoppedEarly = false;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        var stoppedEarly = false;
+        for (var epoch = 1; epoch <= options.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
             observer?.OnEpochStart(epoch, options.Epochs, batchCount);
             shuffle.Shuffle(order);
             double lossSum = 0;
             long correct = 0, seen = 0;
-            for (int b = 0; b < batchCount; b++)
+            for (var b = 0; b < batchCount; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int rows = Math.Min(batchSize, trainCount - b * batchSize);
-                for (int r = 0; r < rows; r++)
+                var rows = Math.Min(batchSize, trainCount - b * batchSize);
+                for (var r = 0; r < rows; r++)
                 {
-                    int i = order[b * batchSize + r];
+                    var i = order[b * batchSize + r];
                     images.AsSpan(i * ImagePixels, ImagePixels).CopyTo(batchImages.AsSpan(r * ImagePixels));
                     batchLabels[r] = labels[i];
                 }
-                ReadOnlySpan<float> p = model.Forward(batchImages, rows, training: true);
+                var p = model.Forward(batchImages, rows, training: true);
                 lossSum += loss.Sum(p, batchLabels, rows, Classes);
                 correct += CountCorrect(p, batchLabels, rows);
                 seen += rows;
@@ -88,13 +88,15 @@ public static class Trainer
 
             model.Predict(images.AsSpan(trainCount * ImagePixels), valCount, valProbabilities);
             ReadOnlySpan<byte> valLabels = labels.AsSpan(trainCount);
-            double valLoss = loss.Sum(valProbabilities, valLabels, valCount, Classes) / valCount;
-            double valAccuracy = (double)CountCorrect(valProbabilities, valLabels, valCount) / valCount;
+            var valLoss = loss.Sum(valProbabilities, valLabels, valCount, Classes) / valCount;
+            var valAccuracy = (double)CountCorrect(valProbabilities, valLabels, valCount) / valCount;
             var record = new EpochRecord(epoch, lossSum / seen, (double)correct / seen, valLoss, valAccuracy, watch.Elapsed.TotalSeconds);
             history.Add(record);
             observer?.OnEpochEnd(record);
             if (!double.IsFinite(record.Loss))
+            {
                 throw new TrainingDivergedException(epoch, record.Loss);
+            }
 
             // Keras's EarlyStopping(monitor="val_accuracy", patience, restore_best_weights=True): an epoch
             // improves when it beats the best so far strictly; after `patience` epochs without one, stop.
@@ -121,27 +123,51 @@ public static class Trainer
 
     internal static void CheckData(float[] images, byte[] labels)
     {
-        if (labels.Length == 0) throw new ArgumentException("There are no labelled images.");
+        if (labels.Length == 0)
+        {
+            throw new ArgumentException("There are no labelled images.");
+        }
+
         if (images.Length != (long)labels.Length * ImagePixels)
+        {
             throw new ArgumentException($"{labels.Length} labels need {(long)labels.Length * ImagePixels} pixels (28x28 each), got {images.Length}.");
-        for (int i = 0; i < labels.Length; i++)
-            if (labels[i] >= Classes) throw new ArgumentException($"Label {i} is {labels[i]}; digits are 0 to 9.");
+        }
+
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] >= Classes)
+            {
+                throw new ArgumentException($"Label {i} is {labels[i]}; digits are 0 to 9.");
+            }
+        }
     }
 
     /// <summary>Rows whose largest probability is at the label (the first maximum wins ties, as numpy's argmax).</summary>
     internal static int CountCorrect(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int rows)
     {
-        int correct = 0;
-        for (int r = 0; r < rows; r++)
-            if (ArgMax(probabilities.Slice(r * Classes, Classes)) == labels[r]) correct++;
+        var correct = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (ArgMax(probabilities.Slice(r * Classes, Classes)) == labels[r])
+            {
+                correct++;
+            }
+        }
+
         return correct;
     }
 
     internal static int ArgMax(ReadOnlySpan<float> values)
     {
-        int best = 0;
-        for (int j = 1; j < values.Length; j++)
-            if (values[j] > values[best]) best = j;
+        var best = 0;
+        for (var j = 1; j < values.Length; j++)
+        {
+            if (values[j] > values[best])
+            {
+                best = j;
+            }
+        }
+
         return best;
     }
 }

@@ -29,7 +29,7 @@ public static class EvaluateCommand
         {
             var file = OnnxModelReader.Read(parse.GetRequiredValue(model).FullName);
             var network = Network(file, parse.GetRequiredValue(model).Name);
-            bool asJson = parse.GetValue(json);
+            var asJson = parse.GetValue(json);
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"),
                 cancellationToken: cancellation);
             var result = Evaluator.Evaluate(network, mnist.Test.Images, mnist.Test.Labels);
@@ -44,7 +44,11 @@ public static class EvaluateCommand
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images (the model's report says {ModelViews.Percent(file.Report.Test.Accuracy)})");
             console.Write(ModelViews.ClassMetrics(result.Classes));
             console.Write(ModelViews.Confusion(result.Confusion));
-            foreach (var line in ModelViews.TopConfusions(result.Confusion)) console.MarkupLine($"  {line}");
+            foreach (var line in ModelViews.TopConfusions(result.Confusion))
+            {
+                console.MarkupLine($"  {line}");
+            }
+
             return CommandErrors.Ok;
         }));
         return command;

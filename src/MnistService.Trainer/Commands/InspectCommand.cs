@@ -40,7 +40,11 @@ public static class InspectCommand
             console.Write(History(r.History));
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(r.Test.Accuracy)}[/] (loss {r.Test.Loss.ToString("0.0000", CultureInfo.InvariantCulture)})");
             console.Write(ModelViews.Confusion(r.Test.Confusion));
-            foreach (var line in ModelViews.TopConfusions(r.Test.Confusion)) console.MarkupLine($"  {line}");
+            foreach (var line in ModelViews.TopConfusions(r.Test.Confusion))
+            {
+                console.MarkupLine($"  {line}");
+            }
+
             return Task.FromResult(CommandErrors.Ok);
         }));
         return command;
@@ -50,10 +54,16 @@ public static class InspectCommand
     {
         var table = new Table().Border(TableBorder.Simple).Title("History");
         foreach (var name in new[] { "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds" })
+        {
             table.AddColumn(new TableColumn(name).RightAligned());
+        }
+
         static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
         foreach (var e in history)
+        {
             table.AddRow(e.Epoch.ToString(CultureInfo.InvariantCulture), F(e.Loss), F(e.Accuracy), F(e.ValLoss), F(e.ValAccuracy), e.Seconds.ToString("0.00", CultureInfo.InvariantCulture));
+        }
+
         return table;
     }
 }

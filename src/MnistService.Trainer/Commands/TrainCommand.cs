@@ -23,7 +23,11 @@ public static class TrainCommand
         var command = new Command("train", "Train the network on MNIST and write an ONNX model that carries its own evaluation");
         command.Add(output);
         command.Add(data);
-        foreach (var option in settings.All) command.Add(option);
+        foreach (var option in settings.All)
+        {
+            command.Add(option);
+        }
+
         command.Add(trainLimit);
 
         command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, async () =>
@@ -38,7 +42,9 @@ public static class TrainCommand
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, message => console.MarkupLineInterpolated($"[grey]{message}[/]"),
                 cancellationToken: cancellation);
             if (!mnist.IsOfficial)
+            {
                 console.MarkupLine("[yellow]Note: these files are not the official MNIST content; the report records their SHA-256.[/]");
+            }
 
             console.Write(ModelViews.Summary(ArchitectureInfo.Of(new Mlp(options.ToSpec(), options.Seed))));
             var trained = ModelTraining.Run(mnist, options, parse.GetRequiredValue(output).FullName,
@@ -51,7 +57,11 @@ public static class TrainCommand
                 : $"Trained {ModelViews.Count(t.History.Count, "epoch")}; kept the weights of epoch {t.BestEpoch} (best val_accuracy).");
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(trained.Test.Accuracy)}[/]  (loss {trained.Test.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}, {trained.Test.Count:N0} images)");
             console.Write(ModelViews.Confusion(trained.Test.Confusion));
-            foreach (var line in ModelViews.TopConfusions(trained.Test.Confusion)) console.MarkupLine($"  {line}");
+            foreach (var line in ModelViews.TopConfusions(trained.Test.Confusion))
+            {
+                console.MarkupLine($"  {line}");
+            }
+
             console.MarkupLineInterpolated($"Wrote [bold]{trained.Path}[/] in {t.Seconds:0.0} s of training.");
             return CommandErrors.Ok;
         }));

@@ -79,7 +79,7 @@ public sealed class TrainingSettingsBinder
         var widths = new List<int>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int width) || width < 1)
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var width) || width < 1)
             {
                 result.AddError($"{TrainingSetting.Hidden.CliOption} takes positive layer widths separated by commas (e.g. 256,128); '{part}' is not one.");
                 return new LayerWidths([]);

@@ -26,9 +26,13 @@ public sealed class KerasProgress(IAnsiConsole console) : ITrainingObserver
 
     public void OnBatchEnd(int epoch, int batchIndex, int batchCount, double runningLoss, double runningAccuracy)
     {
-        if (!_interactive || (_sinceRedraw.Elapsed < RedrawInterval && batchIndex + 1 < batchCount)) return;
+        if (!_interactive || (_sinceRedraw.Elapsed < RedrawInterval && batchIndex + 1 < batchCount))
+        {
+            return;
+        }
+
         _sinceRedraw.Restart();
-        int done = batchIndex + 1;
+        var done = batchIndex + 1;
         console.Write(new Text($"\r{Bar(done, batchCount)} - loss: {F(runningLoss)} - accuracy: {F(runningAccuracy)}"));
     }
 
@@ -43,7 +47,7 @@ public sealed class KerasProgress(IAnsiConsole console) : ITrainingObserver
 
     private static string Bar(int done, int total)
     {
-        int filled = total == 0 ? BarWidth : done * BarWidth / total;
+        var filled = total == 0 ? BarWidth : done * BarWidth / total;
         var bar = filled >= BarWidth ? new string('=', BarWidth) : new string('=', filled) + ">" + new string('.', BarWidth - filled - 1);
         return $"{done.ToString().PadLeft(total.ToString().Length)}/{total} [{bar}]";
     }

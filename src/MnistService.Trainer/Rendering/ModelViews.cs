@@ -30,13 +30,17 @@ public static class ModelViews
     {
         var table = new Table().Border(TableBorder.Rounded).Title("Confusion matrix (rows: true digit, columns: predicted)")
             .AddColumn(new TableColumn("true").Centered());
-        for (int p = 0; p < matrix.Length; p++) table.AddColumn(new TableColumn(p.ToString(Invariant)).RightAligned());
-        for (int t = 0; t < matrix.Length; t++)
+        for (var p = 0; p < matrix.Length; p++)
+        {
+            table.AddColumn(new TableColumn(p.ToString(Invariant)).RightAligned());
+        }
+
+        for (var t = 0; t < matrix.Length; t++)
         {
             var cells = new List<string> { $"[bold]{t}[/]" };
-            for (int p = 0; p < matrix[t].Length; p++)
+            for (var p = 0; p < matrix[t].Length; p++)
             {
-                int count = matrix[t][p];
+                var count = matrix[t][p];
                 cells.Add(t == p ? $"[green]{count}[/]" : count == 0 ? "[grey]0[/]" : $"[yellow]{count}[/]");
             }
             table.AddRow(cells.ToArray());
@@ -51,8 +55,11 @@ public static class ModelViews
             .AddColumn(new TableColumn("recall").RightAligned()).AddColumn(new TableColumn("f1").RightAligned())
             .AddColumn(new TableColumn("support").RightAligned());
         foreach (var c in classes)
+        {
             table.AddRow(c.Digit.ToString(Invariant), c.Precision.ToString("0.0000", Invariant), c.Recall.ToString("0.0000", Invariant),
                 c.F1.ToString("0.0000", Invariant), c.Support.ToString(Invariant));
+        }
+
         return table;
     }
 

@@ -58,7 +58,10 @@ public sealed class JobQueue
         {
             var status = JobStatus.TryRead(StatusPath(job));
             if (status is { State: JobState.Queued } || File.Exists(RunningPath(job)))
+            {
                 continue;
+            }
+
             var now = _time.GetUtcNow();
             new JobStatus { Job = job, State = JobState.Queued, QueuedAt = now, UpdatedAt = now }.Write(StatusPath(job));
         }
@@ -69,7 +72,10 @@ public sealed class JobQueue
     {
         // A job of the same name still running elsewhere keeps its claim; this one waits for it.
         if (File.Exists(RunningPath(job)))
+        {
             return false;
+        }
+
         try
         {
             File.Move(QueuedPath(job), RunningPath(job), overwrite: false);
@@ -113,10 +119,15 @@ public sealed class JobQueue
         {
             var job = Path.GetFileName(path)[..^RunningSuffix.Length];
             if (job.StartsWith('.') || ownJobs.Contains(job))
+            {
                 continue;
+            }
+
             var status = JobStatus.TryRead(StatusPath(job));
             if (!IsOrphan(path, status, out var owner))
+            {
                 continue;
+            }
 
             var attempt = status?.Attempt ?? 0;
             var previous = status ?? new JobStatus { Job = job, State = JobState.Running, UpdatedAt = _time.GetUtcNow() };
@@ -143,7 +154,10 @@ public sealed class JobQueue
         var identity = WorkerIdentity.TryParse(status?.Worker);
         owner = identity?.ToString() ?? "(unknown)";
         if (identity is not null && identity.IsDeadProcessOnThisHost())
+        {
             return true;
+        }
+
         var lastSign = status is { State: JobState.Running } ? status.UpdatedAt : File.GetLastWriteTimeUtc(runningPath);
         return _time.GetUtcNow() - lastSign > _staleAfter;
     }
@@ -155,8 +169,13 @@ public sealed class JobQueue
     private void DeletePartialModel(string? modelFile)
     {
         if (modelFile is null)
+        {
             return;
+        }
+
         foreach (var partial in Directory.EnumerateFiles(ModelsDirectory, $".{Path.GetFileName(modelFile)}.*.tmp"))
+        {
             File.Delete(partial);
+        }
     }
 }

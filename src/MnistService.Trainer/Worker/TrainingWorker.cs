@@ -1,7 +1,7 @@
-using MnistService.Core.Onnx;
-using MnistService.Core.Training;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 
 namespace MnistService.Trainer.Worker;
 
@@ -47,7 +47,10 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
     {
         _queue.EnsureDirectories();
         if (options.AliveFile is { } alive)
+        {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(alive))!);
+        }
+
         using var watcher = WatchJobs();
         logger.LogInformation("Worker {Worker} watching {Jobs} for *.json jobs; models go to {Models}",
             _queue.Worker, _queue.JobsDirectory, _queue.ModelsDirectory);
@@ -128,8 +131,11 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             // before recording success): running again replaces it. Any other model is kept unless replace is set.
             var ownEarlierOutput = previous?.StartedAt is { } earlier && File.GetLastWriteTimeUtc(modelPath) >= earlier.UtcDateTime;
             if (File.Exists(modelPath) && !settings.Replace && !ownEarlierOutput)
+            {
                 throw new InvalidJobException(
                     $"The model {settings.ModelFileName} exists already; choose another \"model\" name or set \"replace\": true.");
+            }
+
             Update(s => s with { Model = settings.ModelFileName, Progress = new JobProgress(0, settings.Settings.Epochs) });
         }
         catch (Exception e) when (e is InvalidJobException or IOException or UnauthorizedAccessException)
@@ -166,7 +172,10 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         {
             await StopHeartbeatAsync();
             lock (gate)
+            {
                 _queue.Requeue(job, status, "Queued again: the worker was stopped during the job; it runs again when a worker starts.");
+            }
+
             logger.LogWarning("Job {Job} interrupted by shutdown; queued again", job);
         }
         catch (Exception e)
@@ -222,7 +231,9 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
     private void TouchAliveFile()
     {
         if (options.AliveFile is { } path)
+        {
             File.WriteAllText(path, time.GetUtcNow().ToString("O"));
+        }
     }
 
     private FileSystemWatcher? WatchJobs()
@@ -244,7 +255,9 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         void Wake()
         {
             if (_wake.CurrentCount == 0)
+            {
                 _wake.Release();
+            }
         }
     }
 

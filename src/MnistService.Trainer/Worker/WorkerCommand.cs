@@ -45,12 +45,16 @@ public static class WorkerCommand
         poll.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is not (> 0 and <= 3600))
+            {
                 result.AddError("--poll-seconds must be above 0 and at most 3600.");
+            }
         });
         stale.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is not (>= 30 and <= 86_400))
+            {
                 result.AddError("--stale-seconds must be 30-86400 (a running job refreshes its status every 10 seconds).");
+            }
         });
 
         var command = new Command("worker",

@@ -19,7 +19,10 @@ public sealed record WorkerIdentity(string Host, int ProcessId, long StartTicks)
         if (parts is not { Length: 3 }
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+        {
             return null;
+        }
+
         return new(parts[0], pid, start);
     }
 
@@ -30,7 +33,10 @@ public sealed record WorkerIdentity(string Host, int ProcessId, long StartTicks)
     public bool IsDeadProcessOnThisHost()
     {
         if (Host != Current.Host)
+        {
             return false;
+        }
+
         try
         {
             using var process = Process.GetProcessById(ProcessId);

@@ -38,8 +38,16 @@ public static class TestConnections
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add(ConnectionHeader, connection);
-        if (forwardedFor is not null) request.Headers.Add("X-Forwarded-For", forwardedFor);
-        if (forwardedProto is not null) request.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        if (forwardedProto is not null)
+        {
+            request.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        }
+
         return client.SendAsync(request);
     }
 

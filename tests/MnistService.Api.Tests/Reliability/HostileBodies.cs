@@ -91,8 +91,12 @@ public sealed class HostileBodies
             case 6:
             {
                 var count = random.Next(4) switch { 0 => 0, 1 => 783, 2 => 785, _ => random.Next(2000) };
-                if (count == 784) count++;
-                var pixels = string.Join(',', Enumerable.Range(0, count).Select(_ => random.Next(256)));
+                if (count == 784)
+                    {
+                        count++;
+                    }
+
+                    var pixels = string.Join(',', Enumerable.Range(0, count).Select(_ => random.Next(256)));
                 return Json($"{{\"pixels\": [{pixels}]}}", $"JSON with {count} pixels");
             }
             case 7:

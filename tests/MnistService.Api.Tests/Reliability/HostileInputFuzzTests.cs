@@ -35,7 +35,7 @@ public sealed class HostileInputFuzzTests(CommittedModelFixture fixture, ITestOu
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         process.Refresh();
         var workingSetBefore = process.WorkingSet64;
-        long peakWorkingSet = workingSetBefore;
+        var peakWorkingSet = workingSetBefore;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
@@ -151,7 +151,11 @@ public sealed class HostileInputFuzzTests(CommittedModelFixture fixture, ITestOu
         while (value > current)
         {
             var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current) return;
+            if (seen == current)
+            {
+                return;
+            }
+
             current = seen;
         }
     }

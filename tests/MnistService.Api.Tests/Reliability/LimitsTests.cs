@@ -82,8 +82,14 @@ public sealed class LimitsTests
         for (var i = 0; i < requests; i++)
         {
             using var response = await client.GetAsync("/models");
-            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused++;
-            else Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused++;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
         }
         client.Dispose();
         return refused;

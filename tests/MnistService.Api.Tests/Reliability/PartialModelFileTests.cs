@@ -60,7 +60,10 @@ public sealed class PartialModelFileTests
         {
             var b = bytes[position++];
             value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) break;
+            if (b < 0x80)
+            {
+                break;
+            }
         }
         return value;
     }

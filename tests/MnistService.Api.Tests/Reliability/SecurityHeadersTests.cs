@@ -30,7 +30,11 @@ public sealed partial class SecurityHeadersTests(CommittedModelFixture fixture)
     public async Task Every_answer_carries_the_security_headers(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (method == "POST") request.Content = HttpAssert.JsonBody("{}"); // a 400
+        if (method == "POST")
+        {
+            request.Content = HttpAssert.JsonBody("{}"); // a 400
+        }
+
         using var response = await fixture.Client.SendAsync(request);
 
         var policy = Directives(Header(response, "Content-Security-Policy"));

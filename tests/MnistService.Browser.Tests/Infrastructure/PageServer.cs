@@ -69,9 +69,16 @@ public sealed class PageServer : IAsyncLifetime
             if (models.IsSuccessStatusCode)
             {
                 var list = await models.Content.ReadFromJsonAsync<JsonElement>();
-                if (list.GetProperty("models").GetArrayLength() == 2) return;
+                if (list.GetProperty("models").GetArrayLength() == 2)
+                {
+                    return;
+                }
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The service did not load both test models within 30 s.");
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The service did not load both test models within 30 s.");
+            }
+
             await Task.Delay(100);
         }
     }
@@ -82,10 +89,18 @@ public sealed class PageServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null) await Browser.CloseAsync();
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
         _playwright?.Dispose();
         Http?.Dispose();
-        if (_factory is not null) await _factory.DisposeAsync();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
         if (_modelsDirectory is not null)
         {
             TempDirectory.TryDelete(_modelsDirectory);

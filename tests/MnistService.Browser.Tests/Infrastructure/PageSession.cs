@@ -32,9 +32,15 @@ public sealed partial class PageSession : IAsyncDisposable
         BaseAddress = baseAddress;
         page.Console += (_, message) =>
         {
-            if (message.Type == "error") lock (_errors) _errors.Add($"console: {message.Text} ({message.Location})");
+            if (message.Type == "error")
+            {
+                lock (_errors)
+                {
+                    _errors.Add($"console: {message.Text} ({message.Location})");
+                }
+            }
         };
-        page.PageError += (_, error) => { lock (_errors) _errors.Add($"page error: {error}"); };
+        page.PageError += (_, error) => { lock (_errors) { _errors.Add($"page error: {error}"); } };
         // Listening from the start turns on file-chooser interception before any test presses a key:
         // enabling it only around a key press races with the key press.
         page.FileChooser += (_, chooser) => _choosers.Writer.TryWrite(chooser);
@@ -74,7 +80,7 @@ public sealed partial class PageSession : IAsyncDisposable
         return session;
     }
 
-    public IReadOnlyList<string> Errors { get { lock (_errors) return [.. _errors]; } }
+    public IReadOnlyList<string> Errors { get { lock (_errors) { return [.. _errors]; } } }
 
     /// <summary>Fails with the recorded errors, except those matching an expected pattern.</summary>
     public void AssertNoConsoleErrors(params Regex[] expected)

@@ -8,8 +8,16 @@ public class GemmTests
     public static TheoryData<GemmPath> Paths()
     {
         var paths = new TheoryData<GemmPath> { GemmPath.Scalar };
-        if (Avx2.IsSupported && Fma.IsSupported) paths.Add(GemmPath.Avx2);
-        if (Avx512F.IsSupported) paths.Add(GemmPath.Avx512);
+        if (Avx2.IsSupported && Fma.IsSupported)
+        {
+            paths.Add(GemmPath.Avx2);
+        }
+
+        if (Avx512F.IsSupported)
+        {
+            paths.Add(GemmPath.Avx512);
+        }
+
         return paths;
     }
 
@@ -82,7 +90,7 @@ public class GemmTests
             gemm.InputGradient(dy, w, dx, m, k, n);
             return [.. Bytes(y), .. Bytes(dw), .. Bytes(dx)];
         }
-        byte[] one = Run(1);
+        var one = Run(1);
         Assert.Equal(one, Run(2));
         Assert.Equal(one, Run(3));
         Assert.Equal(one, Run(8));
@@ -102,7 +110,11 @@ public class GemmTests
     {
         var rng = new Rng(seed);
         var v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = rng.NextFloat(-1, 1);
+        for (var i = 0; i < n; i++)
+        {
+            v[i] = rng.NextFloat(-1, 1);
+        }
+
         return v;
     }
 
@@ -110,13 +122,20 @@ public class GemmTests
     private static double[] Naive(int m, int depth, int n, Func<int, int, float> a, Func<int, int, float> b, Func<int, float> bias)
     {
         var c = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
             {
                 double sum = bias(j);
-                for (int p = 0; p < depth; p++) sum += (double)a(i, p) * b(p, j);
+                for (var p = 0; p < depth; p++)
+                {
+                    sum += (double)a(i, p) * b(p, j);
+                }
+
                 c[i * n + j] = sum;
             }
+        }
+
         return c;
     }
 
@@ -124,8 +143,10 @@ public class GemmTests
     {
         Assert.Equal(expected.Length, actual.Length);
         // Each term is at most 1 in size; float rounding grows about with the depth of the sum.
-        double tolerance = 1e-6 * (depth + 1) + 1e-6;
-        for (int i = 0; i < expected.Length; i++)
+        var tolerance = 1e-6 * (depth + 1) + 1e-6;
+        for (var i = 0; i < expected.Length; i++)
+        {
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}: element {i} is {actual[i]}, expected {expected[i]}");
+        }
     }
 }

@@ -47,7 +47,11 @@ public class GradientCheckTests
         };
         float[] x = GemmTests.Random(rows * width, 5), r = GemmTests.Random(rows * width, 6);
         // ReLU has a kink at 0: keep the inputs away from it so that ±h does not cross it.
-        for (int i = 0; i < x.Length; i++) x[i] = x[i] * 2 + (x[i] >= 0 ? 0.1f : -0.1f);
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = x[i] * 2 + (x[i] >= 0 ? 0.1f : -0.1f);
+        }
+
         var y = new float[x.Length];
         var dx = new float[x.Length];
         layer.Forward(x, y, rows, true);
@@ -66,8 +70,8 @@ public class GradientCheckTests
         layer.Forward(x, y, rows, training: true);
         layer.Backward(x, y, r, dx, rows);
         // With the mask fixed, y = x ⊙ mask is linear in x: dL/dx = R ⊙ mask exactly.
-        float[] mask = layer.Mask[..x.Length].ToArray();
-        for (int i = 0; i < x.Length; i++)
+        var mask = layer.Mask[..x.Length].ToArray();
+        for (var i = 0; i < x.Length; i++)
         {
             Assert.Equal(x[i] * mask[i], y[i]);
             Assert.Equal(r[i] * mask[i], dx[i]);
@@ -83,9 +87,9 @@ public class GradientCheckTests
     public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(LossKind name)
     {
         const int rows = 5, classes = 4;
-        Loss loss = Loss.Create(name);
+        var loss = Loss.Create(name);
         var softmax = new SoftmaxLayer(classes);
-        float[] z = GemmTests.Random(rows * classes, 10);
+        var z = GemmTests.Random(rows * classes, 10);
         byte[] labels = [0, 3, 1, 2, 3];
         var p = new float[z.Length];
         double MeanLoss() { softmax.Forward(z, p, rows, false); return loss.Sum(p, labels, rows, classes) / rows; }
@@ -105,41 +109,53 @@ public class GradientCheckTests
         const int rows = 6;
         var mlp = new Mlp(new MlpSpec(7, [5, 4], activation, 0, 3), seed: 3, threads: 1);
         mlp.EnsureCapacity(rows);
-        foreach (ParameterBuffer b in mlp.ParameterBuffers)
-            if (b.Value.Length <= 5) GemmTests.Random(b.Value.Length, 11).CopyTo(b.Value, 0); // non-zero biases
-        float[] x = GemmTests.Random(rows * 7, 12);
+        foreach (var b in mlp.ParameterBuffers)
+        {
+            if (b.Value.Length <= 5)
+            {
+                GemmTests.Random(b.Value.Length, 11).CopyTo(b.Value, 0); // non-zero biases
+            }
+        }
+
+        var x = GemmTests.Random(rows * 7, 12);
         byte[] labels = [0, 1, 2, 2, 1, 0];
-        Loss loss = Loss.Create(lossName);
+        var loss = Loss.Create(lossName);
         double MeanLoss() => loss.Sum(mlp.Forward(x, rows, true), labels, rows, 3) / rows;
 
         var dz = new float[rows * 3];
         loss.Gradient(mlp.Forward(x, rows, true), labels, dz, rows, 3);
         mlp.Backward(x, dz, rows);
         var gradients = mlp.ParameterBuffers.Select(b => (float[])b.Gradient.Clone()).ToList();
-        for (int i = 0; i < gradients.Count; i++)
+        for (var i = 0; i < gradients.Count; i++)
+        {
             AssertMatches(mlp.ParameterBuffers[i].Value, gradients[i], MeanLoss, $"{activation}/{lossName} buffer {i}");
+        }
     }
 
     private static double Dot(float[] a, float[] b)
     {
         double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
+        for (var i = 0; i < a.Length; i++)
+        {
+            s += (double)a[i] * b[i];
+        }
+
         return s;
     }
 
     /// <summary>Nudges each value of <paramref name="parameter"/> by ±h and compares the slope with the analytic gradient.</summary>
     private static void AssertMatches(float[] parameter, float[] analytic, Func<double> objective, string what)
     {
-        for (int i = 0; i < parameter.Length; i++)
+        for (var i = 0; i < parameter.Length; i++)
         {
-            float saved = parameter[i];
+            var saved = parameter[i];
             parameter[i] = saved + H;
-            double plus = objective();
+            var plus = objective();
             parameter[i] = saved - H;
-            double minus = objective();
+            var minus = objective();
             parameter[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            double tolerance = 2e-3 + 2e-2 * Math.Abs(numeric);
+            var numeric = (plus - minus) / (2 * H);
+            var tolerance = 2e-3 + 2e-2 * Math.Abs(numeric);
             Assert.True(Math.Abs(numeric - analytic[i]) <= tolerance,
                 $"{what}[{i}]: analytic {analytic[i]}, numeric {numeric}");
         }

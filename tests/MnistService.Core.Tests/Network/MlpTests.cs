@@ -21,7 +21,7 @@ public class MlpTests
         var spec = MlpSpec.Tutorial with { Activation = (ActivationKind)7 };
         Assert.Throws<ArgumentException>(() => new Mlp(spec, seed: 1));
         var layers = new Mlp(MlpSpec.Tutorial, seed: 1).GetParameters().ToList();
-        for (int i = 0; i < layers.Count - 1; i++)
+        for (var i = 0; i < layers.Count - 1; i++)
         {
             layers[i] = layers[i] with { Activation = "gelu" };
         }
@@ -35,13 +35,16 @@ public class MlpTests
         var mlp = new Mlp(MlpSpec.Tutorial, seed: 1);
         foreach (var layer in mlp.GetParameters())
         {
-            double limit = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
+            var limit = Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
             Assert.All(layer.Weights, w => Assert.InRange(w, -limit, limit));
             Assert.All(layer.Bias, b => Assert.Equal(0f, b));
-            if (layer.Weights.Length < 10_000) continue;
+            if (layer.Weights.Length < 10_000)
+            {
+                continue;
+            }
             // U(-l, l) has mean 0 and variance l²/3; with 30k+ draws both are tight.
-            double mean = layer.Weights.Average(w => (double)w);
-            double variance = layer.Weights.Average(w => (w - mean) * (w - mean));
+            var mean = layer.Weights.Average(w => (double)w);
+            var variance = layer.Weights.Average(w => (w - mean) * (w - mean));
             Assert.InRange(mean, -0.01 * limit, 0.01 * limit);
             Assert.InRange(variance, 0.97 * limit * limit / 3, 1.03 * limit * limit / 3);
             Assert.True(layer.Weights.Max() > 0.99 * limit && layer.Weights.Min() < -0.99 * limit, "the draws should span the interval");
@@ -67,12 +70,12 @@ public class MlpTests
     {
         var mlp = new Mlp(new MlpSpec(784, [64, 32], ActivationKind.Tanh, 0.5, 10), seed: 5, threads: 2);
         const int count = 300; // more than one internal batch
-        float[] images = GemmTests.Random(count * 784, 13).Select(v => (v + 1) / 2).ToArray();
+        var images = GemmTests.Random(count * 784, 13).Select(v => (v + 1) / 2).ToArray();
         var p = new float[count * 10];
         mlp.Predict(images, count, p);
-        for (int r = 0; r < count; r++)
+        for (var r = 0; r < count; r++)
         {
-            Span<float> row = p.AsSpan(r * 10, 10);
+            var row = p.AsSpan(r * 10, 10);
             Assert.All(row.ToArray(), v => Assert.InRange(v, 0f, 1f));
             Assert.Equal(1.0, row.ToArray().Sum(), 1e-5);
         }
@@ -121,7 +124,7 @@ public class MlpTests
         layer.Forward(x, y, 1, training: false);
         Assert.Equal(x, y);
         layer.Forward(x, y, 1, training: true);
-        int kept = y.Count(v => v != 0);
+        var kept = y.Count(v => v != 0);
         Assert.All(y, v => Assert.True(v == 0 || Math.Abs(v - 1 / 0.7f) < 1e-6, $"{v} is neither dropped nor scaled by 1/0.7"));
         // Keep rate 0.7 ± 5 standard deviations (sd = sqrt(n·0.7·0.3) ≈ 145).
         Assert.InRange(kept, 70_000 - 725, 70_000 + 725);
@@ -138,16 +141,24 @@ public class MlpTests
     {
         var a = new Rng(42);
         var b = new Rng(42);
-        for (int i = 0; i < 100; i++) Assert.Equal(a.NextUInt32(), b.NextUInt32());
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(a.NextUInt32(), b.NextUInt32());
+        }
+
         var bulk = new uint[37];
         new Rng(42).NextUInt32s(bulk);
         var one = new Rng(42);
         Assert.Equal(bulk, Enumerable.Range(0, 37).Select(_ => one.NextUInt32()));
         var counts = new int[10];
         var r = new Rng(7);
-        for (int i = 0; i < 100_000; i++) counts[r.NextInt(10)]++;
+        for (var i = 0; i < 100_000; i++)
+        {
+            counts[r.NextInt(10)]++;
+        }
+
         Assert.All(counts, c => Assert.InRange(c, 9_500, 10_500));
-        int[] order = Enumerable.Range(0, 50).ToArray();
+        var order = Enumerable.Range(0, 50).ToArray();
         r.Shuffle(order);
         Assert.Equal(Enumerable.Range(0, 50), order.Order());
         Assert.NotEqual(Enumerable.Range(0, 50), order);

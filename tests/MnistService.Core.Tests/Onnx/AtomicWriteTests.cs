@@ -10,7 +10,7 @@ public sealed class AtomicWriteTests
     public void Writing_over_an_existing_model_replaces_it_whole()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         var tutorial = TestModels.Tutorial();
         var small = TestModels.SmallOdd();
         OnnxExporter.Write(path, tutorial, TestModels.Report(tutorial));
@@ -25,10 +25,10 @@ public sealed class AtomicWriteTests
     public void Invalid_layers_leave_the_old_model_byte_identical()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         var small = TestModels.SmallOdd();
         OnnxExporter.Write(path, small, TestModels.Report(small));
-        byte[] before = File.ReadAllBytes(path);
+        var before = File.ReadAllBytes(path);
 
         var broken = TestModels.SmallOdd(seed: 8);
         broken[0].Bias[3] = float.PositiveInfinity;
@@ -42,7 +42,7 @@ public sealed class AtomicWriteTests
     public void A_write_that_fails_halfway_leaves_the_old_file_and_no_temporary_file()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         File.WriteAllBytes(path, [1, 2, 3, 4]);
 
         var e = Assert.Throws<IOException>(() => AtomicFile.Write(path, stream =>
@@ -61,7 +61,7 @@ public sealed class AtomicWriteTests
     {
         using var dir = new TempDirectory();
         // The target is a non-empty directory: the content is written, the final rename cannot succeed.
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         Directory.CreateDirectory(path);
         File.WriteAllBytes(Path.Combine(path, "keep"), [7]);
         var small = TestModels.SmallOdd();
@@ -76,7 +76,7 @@ public sealed class AtomicWriteTests
     public void A_missing_directory_is_created()
     {
         using var dir = new TempDirectory();
-        string path = Path.Combine(dir.Path, "models", "v2", "model.onnx");
+        var path = Path.Combine(dir.Path, "models", "v2", "model.onnx");
         var small = TestModels.SmallOdd();
 
         OnnxExporter.Write(path, small, TestModels.Report(small));
@@ -88,22 +88,24 @@ public sealed class AtomicWriteTests
     public async Task Readers_see_the_old_model_or_the_new_one_never_a_mix()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         var a = TestModels.SmallOdd(seed: 1);
         var b = TestModels.SmallOdd(seed: 2);
-        byte[] bytesA = OnnxExporter.Serialize(a, TestModels.Report(a));
-        byte[] bytesB = OnnxExporter.Serialize(b, TestModels.Report(b));
+        var bytesA = OnnxExporter.Serialize(a, TestModels.Report(a));
+        var bytesB = OnnxExporter.Serialize(b, TestModels.Report(b));
         OnnxExporter.Write(path, a, TestModels.Report(a));
 
-        int reads = 0;
+        var reads = 0;
         var writer = Task.Run(() =>
         {
-            for (int i = 0; i < 40; i++)
+            for (var i = 0; i < 40; i++)
+            {
                 OnnxExporter.Write(path, i % 2 == 0 ? b : a, TestModels.Report(i % 2 == 0 ? b : a));
+            }
         });
         while (!writer.IsCompleted || reads < 20)
         {
-            byte[] seen = File.ReadAllBytes(path);
+            var seen = File.ReadAllBytes(path);
             Assert.True(seen.AsSpan().SequenceEqual(bytesA) || seen.AsSpan().SequenceEqual(bytesB),
                 $"read {seen.Length} bytes that are neither model (A {bytesA.Length}, B {bytesB.Length} bytes)");
             reads++;

@@ -38,11 +38,14 @@ internal static class DebianOnnx
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);
-        foreach (string argument in arguments)
+        foreach (var argument in arguments)
+        {
             start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
+        var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, stdout + stderr.Result);
     }

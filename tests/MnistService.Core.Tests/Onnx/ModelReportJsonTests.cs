@@ -1,8 +1,8 @@
-using MnistService.Testing;
 using System.Text.Json;
 using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
+using MnistService.Testing;
 
 namespace MnistService.Core.Tests.Onnx;
 

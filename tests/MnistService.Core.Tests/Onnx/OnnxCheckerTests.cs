@@ -26,7 +26,7 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
         DebianOnnx.Require();
         var layers = network == "tutorial" ? TestModels.Tutorial() : TestModels.SmallOdd();
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, TestModels.Report(layers));
 
         var (exitCode, text) = DebianOnnx.Run(CheckScript, path);
@@ -77,19 +77,19 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
 
         var ours = AllMessages(OnnxReflection.Descriptor.MessageTypes).ToList();
         Assert.Equal(12, ours.Count); // the ten messages we use plus the nested Dimension and Tensor
-        int fields = 0;
+        var fields = 0;
         foreach (var message in ours)
         {
             Assert.True(specMessages.TryGetProperty(message.FullName, out var specFields), $"{message.FullName} is not an ONNX message");
             foreach (var field in message.Fields.InFieldNumberOrder())
             {
-                string where = $"{message.FullName}.{field.Name}";
+                var where = $"{message.FullName}.{field.Name}";
                 Assert.True(specFields.TryGetProperty(field.Name, out var spec2), $"{where} is not in ONNX");
                 Assert.True(spec2[0].GetInt32() == field.FieldNumber, $"{where}: ONNX number {spec2[0]}, ours {field.FieldNumber}");
                 Assert.True(spec2[1].GetString() == field.FieldType.ToString().ToLowerInvariant(),
                     $"{where}: ONNX type {spec2[1]}, ours {field.FieldType}");
                 Assert.True(spec2[2].GetBoolean() == field.IsRepeated, $"{where}: repeated differs");
-                string typeName = field.FieldType switch
+                var typeName = field.FieldType switch
                 {
                     FieldType.Message => field.MessageType.FullName,
                     FieldType.Enum => field.EnumType.FullName,
@@ -102,8 +102,10 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output)
             {
                 Assert.True(specEnums.TryGetProperty(e.FullName, out var specValues), $"{e.FullName} is not an ONNX enum");
                 foreach (var value in e.Values)
+                {
                     Assert.True(specValues.TryGetProperty(value.Name, out var number) && number.GetInt32() == value.Number,
                         $"{e.FullName}.{value.Name} = {value.Number} differs from ONNX");
+                }
             }
         }
         output.WriteLine($"{ours.Count} messages, {fields} fields checked against onnx {text.Length} bytes of schema");

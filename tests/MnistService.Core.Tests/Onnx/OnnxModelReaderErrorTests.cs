@@ -12,7 +12,7 @@ public sealed class OnnxModelReaderErrorTests
     public void Empty_file()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("empty.onnx");
+        var path = dir.File("empty.onnx");
         File.WriteAllBytes(path, []);
 
         var e = Assert.Throws<FormatException>(() => OnnxModelReader.Read(path));
@@ -47,7 +47,7 @@ public sealed class OnnxModelReaderErrorTests
     [InlineData(0.01)]
     public void Truncated_file(double fraction)
     {
-        byte[] truncated = Valid[..(int)(Valid.Length * fraction)];
+        var truncated = Valid[..(int)(Valid.Length * fraction)];
 
         var e = Assert.Throws<FormatException>(() => OnnxModelReader.Read(truncated, "model.onnx"));
         Assert.Contains("truncated", e.Message);
@@ -57,9 +57,9 @@ public sealed class OnnxModelReaderErrorTests
     public void Every_truncation_is_refused()
     {
         // Cut at every byte of the graph-less prefix and at a spread of points beyond it: never a silent half model.
-        for (int length = 1; length < Valid.Length; length += length < 2000 ? 1 : 997)
+        for (var length = 1; length < Valid.Length; length += length < 2000 ? 1 : 997)
         {
-            int cut = length;
+            var cut = length;
             Assert.Throws<FormatException>(() => OnnxModelReader.Read(Valid[..cut], "model.onnx"));
         }
     }
@@ -96,7 +96,7 @@ public sealed class OnnxModelReaderErrorTests
     [MemberData(nameof(Tampered))]
     public void Graphs_that_are_not_ours(string change, string message)
     {
-        byte[] bytes = Serialize(model =>
+        var bytes = Serialize(model =>
         {
             var graph = model.Graph;
             switch (change)
@@ -136,7 +136,7 @@ public sealed class OnnxModelReaderErrorTests
     public void Weights_stored_as_float_data_instead_of_raw_data_are_read_too()
     {
         var layers = TestModels.SmallOdd();
-        byte[] bytes = Serialize(model =>
+        var bytes = Serialize(model =>
         {
             foreach (var tensor in model.Graph.Initializer)
             {

@@ -35,7 +35,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
             Producer = "mnist-train test",
         };
         using var dir = new TempDirectory();
-        string path = dir.File("trained.onnx");
+        var path = dir.File("trained.onnx");
         OnnxExporter.Write(path, result.Model.GetParameters(), report);
 
         var model = OnnxModelReader.Read(path);
@@ -46,7 +46,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     [Fact]
     public void The_committed_default_model_runs_the_same_in_onnx_runtime_and_in_our_mlp()
     {
-        string path = Repo.DefaultModel;
+        var path = Repo.DefaultModel;
         var model = OnnxModelReader.Read(path);
         AssertParity(path, model, TestMnist.Real.Test);
         Assert.True(model.Report.Test.Accuracy >= 0.98, $"The default model reports {model.Report.Test.Accuracy:P2}, below 98 %.");
@@ -66,7 +66,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
 
     private void AssertParity(string path, OnnxModelFile model, MnistSet test)
     {
-        int n = test.Count;
+        var n = test.Count;
         var ours = new float[n * 10];
         Mlp.FromParameters(model.Layers).Predict(test.Images, n, ours);
 
@@ -74,14 +74,14 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         using var input = OrtValue.CreateTensorValueFromMemory(test.Images, [n, 1, 28, 28]);
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, ["image"], [input], ["probabilities"]);
-        ReadOnlySpan<float> onnx = outputs[0].GetTensorDataAsSpan<float>();
+        var onnx = outputs[0].GetTensorDataAsSpan<float>();
         Assert.Equal(n * 10, onnx.Length);
 
         double worst = 0;
-        int correct = 0;
-        for (int i = 0; i < n; i++)
+        var correct = 0;
+        for (var i = 0; i < n; i++)
         {
-            for (int k = 0; k < 10; k++)
+            for (var k = 0; k < 10; k++)
             {
                 double difference = Math.Abs(onnx[i * 10 + k] - ours[i * 10 + k]);
                 worst = Math.Max(worst, difference);
@@ -89,9 +89,11 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
                     $"image {i}, digit {k}: ONNX Runtime {onnx[i * 10 + k]:R}, ours {ours[i * 10 + k]:R}");
             }
             if (ArgMax(onnx.Slice(i * 10, 10)) == test.Labels[i])
+            {
                 correct++;
+            }
         }
-        double accuracy = (double)correct / n;
+        var accuracy = (double)correct / n;
         output.WriteLine($"{n} images: largest probability difference {worst:E2}, ONNX Runtime accuracy {accuracy:P2}, report {model.Report.Test.Accuracy:P2}");
         Assert.Equal(model.Report.Test.Accuracy, accuracy);
         Assert.Equal(n, model.Report.Test.Confusion.Sum(row => row.Sum()));
@@ -99,10 +101,15 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
 
     private static int ArgMax(ReadOnlySpan<float> values)
     {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
             if (values[i] > values[best])
+            {
                 best = i;
+            }
+        }
+
         return best;
     }
 }

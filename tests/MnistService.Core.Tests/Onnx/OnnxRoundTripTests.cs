@@ -17,13 +17,13 @@ public sealed class OnnxRoundTripTests
         var layers = Network(network);
         var report = TestModels.Report(layers);
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
 
         OnnxExporter.Write(path, layers, report, new OnnxExportOptions { ProducerVersion = "9.8.7", ModelVersion = 3 });
         var model = OnnxModelReader.Read(path);
 
         Assert.Equal(layers.Count, model.Layers.Count);
-        for (int i = 0; i < layers.Count; i++)
+        for (var i = 0; i < layers.Count; i++)
         {
             Assert.Equal(layers[i].Inputs, model.Layers[i].Inputs);
             Assert.Equal(layers[i].Outputs, model.Layers[i].Outputs);
@@ -54,7 +54,7 @@ public sealed class OnnxRoundTripTests
         Assert.Contains("98.11", model.DocString);
         Assert.Equal(report.ToJson(), model.Metadata[ModelReport.MetadataKey]);
 
-        byte[] bytes = File.ReadAllBytes(path);
+        var bytes = File.ReadAllBytes(path);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), model.Sha256);
         Assert.Equal(bytes.Length, model.SizeBytes);
     }
@@ -63,7 +63,7 @@ public sealed class OnnxRoundTripTests
     public void Tutorial_network_has_235146_parameters_and_a_file_of_about_a_megabyte()
     {
         var layers = TestModels.Tutorial();
-        byte[] bytes = OnnxExporter.Serialize(layers, TestModels.Report(layers));
+        var bytes = OnnxExporter.Serialize(layers, TestModels.Report(layers));
         var model = OnnxModelReader.Read(bytes);
 
         Assert.Equal(235_146, model.ParameterCount);
@@ -76,7 +76,7 @@ public sealed class OnnxRoundTripTests
     {
         var layers = TestModels.SmallOdd();
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, TestModels.Report(layers));
 
         var model = await OnnxModelReader.ReadAsync(path);

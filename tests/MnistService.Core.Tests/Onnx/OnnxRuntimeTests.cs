@@ -21,15 +21,15 @@ public sealed class OnnxRuntimeTests
     {
         var layers = network == "tutorial" ? TestModels.Tutorial() : TestModels.SmallOdd();
         using var session = new InferenceSession(OnnxExporter.Serialize(layers, TestModels.Report(layers)));
-        float[] images = RandomImages(batch, seed: batch);
+        var images = RandomImages(batch, seed: batch);
 
-        float[] probabilities = Run(session, images, batch);
+        var probabilities = Run(session, images, batch);
 
         Assert.Equal(batch * 10, probabilities.Length);
-        for (int n = 0; n < batch; n++)
+        for (var n = 0; n < batch; n++)
         {
-            double[] expected = ReferenceForward(layers, images.AsSpan(n * 784, 784));
-            for (int k = 0; k < 10; k++)
+            var expected = ReferenceForward(layers, images.AsSpan(n * 784, 784));
+            for (var k = 0; k < 10; k++)
             {
                 double actual = probabilities[n * 10 + k];
                 Assert.True(Math.Abs(actual - expected[k]) <= 1e-5,
@@ -44,13 +44,15 @@ public sealed class OnnxRuntimeTests
     {
         var layers = TestModels.SmallOdd();
         using var session = new InferenceSession(OnnxExporter.Serialize(layers, TestModels.Report(layers)));
-        float[] images = RandomImages(37, seed: 3);
+        var images = RandomImages(37, seed: 3);
 
-        float[] all = Run(session, images, 37);
-        float[] first = Run(session, images[..784], 1);
+        var all = Run(session, images, 37);
+        var first = Run(session, images[..784], 1);
 
-        for (int k = 0; k < 10; k++)
+        for (var k = 0; k < 10; k++)
+        {
             Assert.Equal(all[k], first[k], 6);
+        }
     }
 
     [Fact]
@@ -78,7 +80,7 @@ public sealed class OnnxRuntimeTests
         var layers = TestModels.SmallOdd();
         var report = TestModels.Report(layers);
         using var dir = new TempDirectory();
-        string path = dir.File("model.onnx");
+        var path = dir.File("model.onnx");
         OnnxExporter.Write(path, layers, report, new OnnxExportOptions { ProducerVersion = "1.2.3", ModelVersion = 4 });
 
         using var session = new InferenceSession(path);
@@ -107,25 +109,34 @@ public sealed class OnnxRuntimeTests
     {
         var random = new Random(seed);
         var images = new float[count * 784];
-        for (int i = 0; i < images.Length; i++)
+        for (var i = 0; i < images.Length; i++)
+        {
             images[i] = random.NextSingle();
+        }
+
         return images;
     }
 
     /// <summary>y = activation(x·W + b) layer by layer, in double, the plainest way there is.</summary>
     private static double[] ReferenceForward(IReadOnlyList<DenseLayerParameters> layers, ReadOnlySpan<float> image)
     {
-        double[] x = new double[image.Length];
-        for (int i = 0; i < x.Length; i++)
+        var x = new double[image.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
             x[i] = image[i];
+        }
+
         foreach (var layer in layers)
         {
             var z = new double[layer.Outputs];
-            for (int j = 0; j < layer.Outputs; j++)
+            for (var j = 0; j < layer.Outputs; j++)
             {
                 double sum = layer.Bias[j];
-                for (int i = 0; i < layer.Inputs; i++)
+                for (var i = 0; i < layer.Inputs; i++)
+                {
                     sum += x[i] * layer.Weights[i * layer.Outputs + j];
+                }
+
                 z[j] = sum;
             }
             x = layer.Activation switch
@@ -142,9 +153,9 @@ public sealed class OnnxRuntimeTests
 
     private static double[] Softmax(double[] z)
     {
-        double max = z.Max();
-        double[] e = z.Select(v => Math.Exp(v - max)).ToArray();
-        double sum = e.Sum();
+        var max = z.Max();
+        var e = z.Select(v => Math.Exp(v - max)).ToArray();
+        var sum = e.Sum();
         return e.Select(v => v / sum).ToArray();
     }
 }

@@ -20,16 +20,22 @@ internal static class TestModels
     {
         var random = new Random(seed);
         var layers = new List<DenseLayerParameters>();
-        int inputs = OnnxModelFormat.InputFeatures;
+        var inputs = OnnxModelFormat.InputFeatures;
         foreach (var (units, activation) in shape)
         {
-            float limit = MathF.Sqrt(6f / (inputs + units));
+            var limit = MathF.Sqrt(6f / (inputs + units));
             var weights = new float[inputs * units];
-            for (int i = 0; i < weights.Length; i++)
+            for (var i = 0; i < weights.Length; i++)
+            {
                 weights[i] = (float)(random.NextDouble() * 2 - 1) * limit;
+            }
+
             var bias = new float[units];
-            for (int i = 0; i < bias.Length; i++)
+            for (var i = 0; i < bias.Length; i++)
+            {
                 bias[i] = (float)(random.NextDouble() - 0.5) * 0.2f;
+            }
+
             layers.Add(new DenseLayerParameters(inputs, units, weights, bias, activation));
             inputs = units;
         }
@@ -41,18 +47,22 @@ internal static class TestModels
     {
         var random = new Random(seed);
         var architectureLayers = new List<LayerInfo>();
-        for (int i = 0; i < layers.Count; i++)
+        for (var i = 0; i < layers.Count; i++)
         {
             architectureLayers.Add(new LayerInfo(OnnxModelFormat.LayerName(i), "dense", layers[i].Outputs, layers[i].Activation, layers[i].ParameterCount));
             if (i < layers.Count - 1)
+            {
                 architectureLayers.Add(new LayerInfo($"dropout_{i + 1}", "dropout", layers[i].Outputs, null, 0, 0.3));
+            }
         }
         var confusion = new int[10][];
-        for (int t = 0; t < 10; t++)
+        for (var t = 0; t < 10; t++)
         {
             confusion[t] = new int[10];
-            for (int p = 0; p < 10; p++)
+            for (var p = 0; p < 10; p++)
+            {
                 confusion[t][p] = t == p ? 950 + random.Next(50) : random.Next(6);
+            }
         }
         return new ModelReport
         {

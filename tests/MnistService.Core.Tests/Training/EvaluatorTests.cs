@@ -10,7 +10,11 @@ public class EvaluatorTests
     public void Per_class_metrics_follow_the_confusion_matrix()
     {
         var confusion = new int[10][];
-        for (int i = 0; i < 10; i++) confusion[i] = new int[10];
+        for (var i = 0; i < 10; i++)
+        {
+            confusion[i] = new int[10];
+        }
+
         confusion[4][4] = 8; confusion[4][9] = 2; // two 4s read as 9
         confusion[9][9] = 5;
         confusion[1][1] = 3;

@@ -13,12 +13,14 @@ public class TrainerTests
         var rng = new Rng(seed);
         var images = new float[count * 784];
         var labels = new byte[count];
-        for (int i = 0; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
-            int digit = rng.NextInt(10);
+            var digit = rng.NextInt(10);
             labels[i] = (byte)digit;
-            for (int p = 0; p < 784; p++)
+            for (var p = 0; p < 784; p++)
+            {
                 images[i * 784 + p] = 0.5f * rng.NextFloat() + (p / 78 == digit ? 0.5f * rng.NextFloat() : 0f);
+            }
         }
         return (images, labels);
     }
@@ -41,7 +43,7 @@ public class TrainerTests
         var again = Trainer.Train(images, labels, Short with { Threads = 1 });
         var two = Trainer.Train(images, labels, Short with { Threads = 2 });
         var four = Trainer.Train(images, labels, Short with { Threads = 4 });
-        byte[] expected = ParameterBytes(one.Model);
+        var expected = ParameterBytes(one.Model);
         Assert.Equal(expected, ParameterBytes(again.Model));
         Assert.Equal(expected, ParameterBytes(two.Model));
         Assert.Equal(expected, ParameterBytes(four.Model));
@@ -93,12 +95,12 @@ public class TrainerTests
         // Random labels: nothing generalises, so validation accuracy soon stops improving.
         var (images, _) = Synthetic(600, 3);
         var rng = new Rng(4);
-        byte[] labels = Enumerable.Range(0, 600).Select(_ => (byte)rng.NextInt(10)).ToArray();
+        var labels = Enumerable.Range(0, 600).Select(_ => (byte)rng.NextInt(10)).ToArray();
         var observer = new RecordingObserver();
         var result = Trainer.Train(images, labels, new TrainingSettings { Hidden = [16], Epochs = 40, Patience = 2, BatchSize = 100 }, observer);
 
         Assert.True(result.StoppedEarly);
-        int best = result.History.MaxBy(h => h.ValAccuracy)!.Epoch; // the first best, as strict improvement keeps it
+        var best = result.History.MaxBy(h => h.ValAccuracy)!.Epoch; // the first best, as strict improvement keeps it
         Assert.Equal(best, result.BestEpoch);
         Assert.Equal(best + 2, result.History.Count);
         Assert.Equal(result.History, observer.Ended);
@@ -230,7 +232,10 @@ public class TrainerTests
         {
             Assert.InRange(runningAccuracy, 0, 1);
             Assert.True(runningLoss > 0 || (Diverging && double.IsNaN(runningLoss)));
-            if (++Batches == CancelAfterBatches) Source?.Cancel();
+            if (++Batches == CancelAfterBatches)
+            {
+                Source?.Cancel();
+            }
         }
 
         public void OnEpochEnd(EpochRecord record) => Ended.Add(record);

@@ -114,9 +114,15 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
         {
             var models = await ImagesFixture.ModelsAsync(http);
             if (models.Models.FirstOrDefault(m => m.Name == name) is { } model)
+            {
                 return model;
+            }
+
             if (DateTime.UtcNow > deadline)
+            {
                 throw new TimeoutException($"The service did not load {name}; it has {string.Join(", ", models.Models.Select(m => m.Name))}.");
+            }
+
             await Task.Delay(200);
         }
     }
@@ -127,7 +133,10 @@ public sealed class WorkerImageTests(ImagesFixture images) : IDisposable
         var models = TempDirectory.New("models-volume");
         Directory.CreateDirectory(Path.Combine(models, "jobs"));
         foreach (var file in Directory.EnumerateFiles(images.Service.Map("/app/models"), "*.onnx"))
+        {
             File.Copy(file, Path.Combine(models, Path.GetFileName(file)));
+        }
+
         return models;
     }
 }

@@ -34,7 +34,9 @@ public sealed class Container : IAsyncDisposable
         mounts ??= new Dictionary<string, string>();
         var command = image.Entrypoint.Concat(cmd ?? image.Cmd).ToList();
         if (command.Count == 0)
+        {
             throw new InvalidOperationException($"Stage {image.Name} has neither ENTRYPOINT nor CMD.");
+        }
 
         var env = EnvironmentFor(image, environment, mounts);
         var executable = command[0].Contains('/') ? image.Map(command[0], mounts) : command[0];
@@ -54,9 +56,15 @@ public sealed class Container : IAsyncDisposable
         };
         Directory.CreateDirectory(env["HOME"]);
         foreach (var (key, value) in image.Environment)
+        {
             env[key] = image.MapText(value, mounts);
+        }
+
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
             env[key] = image.MapText(value, mounts);
+        }
+
         return env;
     }
 

@@ -19,7 +19,10 @@ public sealed class DockerIgnore
         {
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#'))
+            {
                 continue;
+            }
+
             var exclude = !line.StartsWith('!');
             var pattern = (exclude ? line : line[1..]).Trim().Trim('/');
             _rules.Add((ToRegex(pattern), exclude));
@@ -36,8 +39,12 @@ public sealed class DockerIgnore
         {
             var prefix = string.Join('/', parts[..depth]);
             foreach (var (pattern, exclude) in _rules)
+            {
                 if (pattern.IsMatch(prefix))
+                {
                     excluded = exclude;
+                }
+            }
         }
         return excluded;
     }
@@ -56,14 +63,19 @@ public sealed class DockerIgnore
                 continue;
             }
             foreach (var c in segment)
+            {
                 regex.Append(c switch
                 {
                     '*' => "[^/]*",
                     '?' => "[^/]",
                     _ => Regex.Escape(c.ToString()),
                 });
+            }
+
             if (!last)
+            {
                 regex.Append('/');
+            }
         }
         return new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant);
     }

@@ -32,13 +32,19 @@ public sealed record Stage(string Name, string From, IReadOnlyList<Instruction> 
     {
         var env = new Dictionary<string, string>();
         foreach (var instruction in All("ENV"))
+        {
             foreach (var pair in instruction.Words)
             {
                 var equals = pair.IndexOf('=');
                 if (equals <= 0)
+                {
                     throw new FormatException($"{instruction}: only ENV KEY=VALUE is understood.");
+                }
+
                 env[pair[..equals]] = pair[(equals + 1)..];
             }
+        }
+
         return env;
     }
 }
@@ -72,7 +78,9 @@ public sealed class Dockerfile
         {
             chain.Insert(0, stage);
             if (Stages.All(s => s.Name != stage.From))
+            {
                 return chain;
+            }
         }
     }
 
@@ -91,9 +99,15 @@ public sealed class Dockerfile
             var line = lines[i];
             var trimmed = line.TrimStart();
             if (trimmed.StartsWith('#') || (logical.Length == 0 && trimmed.Length == 0))
+            {
                 continue;
+            }
+
             if (logical.Length == 0)
+            {
                 startLine = i + 1;
+            }
+
             if (line.TrimEnd().EndsWith('\\'))
             {
                 logical.Append(line.TrimEnd()[..^1]).Append(' ');
@@ -119,7 +133,10 @@ public sealed class Dockerfile
             if (keyword == "FROM")
             {
                 if (current is not null)
+                {
                     stages.Add(new Stage(name!, from!, current));
+                }
+
                 var words = rest.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
                 from = words[0];
                 name = words.Length == 3 && words[1].Equals("AS", StringComparison.OrdinalIgnoreCase) ? words[2] : $"stage-{stages.Count}";
@@ -127,11 +144,17 @@ public sealed class Dockerfile
                 continue;
             }
             if (current is null)
+            {
                 throw new FormatException($"line {startLine}: {keyword} before the first FROM.");
+            }
+
             current.Add(new Instruction(keyword, flags, rest, startLine));
         }
         if (current is not null)
+        {
             stages.Add(new Stage(name!, from!, current));
+        }
+
         return stages;
     }
 }

@@ -53,9 +53,16 @@ public sealed partial class ImageReplay
             var absolute = containerPath.StartsWith('/') ? containerPath : $"{WorkDir.TrimEnd('/')}/{containerPath}";
             absolute = "/" + string.Join('/', absolute.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));
             if (mounts is not null)
+            {
                 foreach (var (mountPoint, hostDirectory) in mounts.OrderByDescending(m => m.Key.Length))
+                {
                     if (absolute == mountPoint || absolute.StartsWith(mountPoint + "/", StringComparison.Ordinal))
+                    {
                         return Path.Combine(hostDirectory, absolute[mountPoint.Length..].TrimStart('/'));
+                    }
+                }
+            }
+
             return Path.Combine(RootFs, absolute.TrimStart('/'));
         }
 
@@ -101,7 +108,10 @@ public sealed partial class ImageReplay
                 case "ENV":
                     var env = new Dictionary<string, string>(state.Environment);
                     foreach (var (key, value) in new Stage("", "", [instruction]).Environment())
+                    {
                         env[key] = value;
+                    }
+
                     state = state with { Environment = env };
                     break;
                 case "COPY":
@@ -138,7 +148,10 @@ public sealed partial class ImageReplay
     {
         var words = instruction.Words;
         if (words.Count < 2 || words.Any(w => w.IndexOfAny(['*', '?', '[']) >= 0))
+        {
             throw Unsupported(instruction, "COPY needs sources and a destination, without wildcards");
+        }
+
         var sources = words.Take(words.Count - 1).ToList();
         var destination = words[^1];
         var intoDirectory = destination.EndsWith('/') || sources.Count > 1;
@@ -158,12 +171,17 @@ public sealed partial class ImageReplay
                 var relative = ContextRelative(source);
                 from = relative.Length == 0 ? _context : Path.Combine(_context, relative);
                 if (relative.Length > 0 && _ignore.IsExcluded(relative))
+                {
                     throw new InvalidOperationException($"{instruction}: '{source}' is excluded by .dockerignore, so Docker cannot copy it.");
+                }
+
                 excluded = path => _ignore.IsExcluded(Path.GetRelativePath(_context, path).Replace('\\', '/'));
             }
 
             if (Directory.Exists(from))
+            {
                 CopyDirectory(from, target, excluded);
+            }
             else if (File.Exists(from))
             {
                 var file = intoDirectory || Directory.Exists(target) ? Path.Combine(target, Path.GetFileName(from)) : target;
@@ -171,7 +189,9 @@ public sealed partial class ImageReplay
                 File.Copy(from, file, overwrite: true);
             }
             else
+            {
                 throw new InvalidOperationException($"{instruction}: '{source}' does not exist in the build context ({from}).");
+            }
         }
     }
 
@@ -187,11 +207,19 @@ public sealed partial class ImageReplay
                 continue;
             }
             if (verb == "dotnet" && !sdk)
+            {
                 throw Unsupported(instruction, "dotnet commands run in SDK stages only");
+            }
+
             if (verb is not ("dotnet" or "mkdir" or "rm"))
+            {
                 throw Unsupported(instruction, $"the replay runs dotnet, mkdir and rm only, not '{verb}'");
+            }
+
             if (verb == "rm" && command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Any(a => !a.StartsWith('-') && !ContainerPathPattern().IsMatch(a)))
+            {
                 throw Unsupported(instruction, "rm only of paths under the image's directories");
+            }
 
             var mapped = state.MapText(command);
             _log($"{instruction.Line}: {mapped}");
@@ -216,7 +244,10 @@ public sealed partial class ImageReplay
     {
         var relative = source.Trim('/');
         while (relative.StartsWith("./", StringComparison.Ordinal))
+        {
             relative = relative[2..];
+        }
+
         return relative == "." ? "" : relative;
     }
 
@@ -229,12 +260,19 @@ public sealed partial class ImageReplay
         foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
         {
             if (excluded(entry.FullName))
+            {
                 continue;
+            }
+
             var target = Path.Combine(to, entry.Name);
             if (entry is DirectoryInfo directory)
+            {
                 CopyDirectory(directory.FullName, target, excluded);
+            }
             else
+            {
                 File.Copy(entry.FullName, target, overwrite: true);
+            }
         }
     }
 

@@ -21,12 +21,24 @@ public static partial class ProbePaths
         paths.AddRange(HttpGet().Matches(composeCheck).Select(m => m.Groups[1].Value));
 
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Repo.DeployDirectory, "k8s"), "*.yaml"))
+        {
             foreach (var document in Yaml.LoadDocuments(file))
+            {
                 if (document["kind"]?.Str() == "Deployment")
+                {
                     foreach (var container in document.Obj("spec").Obj("template").Obj("spec").Arr("containers").Objects())
+                    {
                         foreach (var probe in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
+                        {
                             if (container[probe]?["httpGet"]?["path"] is { } path)
+                            {
                                 paths.Add(path.Str());
+                            }
+                        }
+                    }
+                }
+            }
+        }
 
         var prometheus = Yaml.Load(Path.Combine(Repo.DeployDirectory, "prometheus", "prometheus.yml"));
         paths.AddRange(prometheus.Arr("scrape_configs").Objects()

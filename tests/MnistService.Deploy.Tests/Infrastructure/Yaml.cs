@@ -19,8 +19,10 @@ public static class Yaml
         {
             var document = deserializer.Deserialize<object?>(parser);
             if (document is not null)
+            {
                 documents.Add(ToJson(document) as JsonObject
                     ?? throw new FormatException($"{path}: a document is not a mapping."));
+            }
         }
         return documents;
     }

@@ -57,7 +57,10 @@ public sealed class TrainingWorkerTests : IDisposable
         Assert.Equal(JobState.Failed, status.State);
         Assert.Contains(reason, status.Error);
         if (alsoReason is not null)
+        {
             Assert.Contains(alsoReason, status.Error);
+        }
+
         Assert.False(trained);
         Assert.Empty(Directory.EnumerateFiles(_models, "*.onnx"));
         Assert.True(File.Exists(Path.Combine(worker.Jobs, "bad.json.done")));
@@ -83,7 +86,9 @@ public sealed class TrainingWorkerTests : IDisposable
         Assert.Equal(JobState.Failed, status.State);
         Assert.EndsWith(reason, status.Error);
         foreach (var dotnet in new[] { "System.", "Int32", "Double", "Boolean", "could not be converted", "$." })
+        {
             Assert.DoesNotContain(dotnet, status.Error);
+        }
     }
 
     [Fact]
