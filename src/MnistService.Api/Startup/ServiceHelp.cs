@@ -61,6 +61,7 @@ public static class ServiceHelp
             ("Models:Debounce", Seconds(models.Debounce), "quiet time after a file event before the folder is read"),
             ("Models:SettleTime", Seconds(models.SettleTime), "how long a changed file must stay unchanged before it is loaded"),
             ("Models:RescanInterval", Seconds(models.RescanInterval), "full rescan of the folder"),
+            ("Models:MaxFileBytes", $"{models.MaxFileBytes}", "largest model file; larger ones are reported in /models and never read"),
             ("Limits:MaxRequestBytes", $"{limits.MaxRequestBytes}", "largest request body; larger gets 413"),
             ("Limits:MaxImagePixels", $"{limits.MaxImagePixels}", "largest image, width x height"),
             ("Limits:MaxImageSide", $"{limits.MaxImageSide}", "largest width or height"),

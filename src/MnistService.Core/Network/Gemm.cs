@@ -364,7 +364,7 @@ public sealed unsafe class Gemm
         for (var p = 0; p < k; p++)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
-            Vector512<float> ai = Vector512.Create(a[0]);
+            var ai = Vector512.Create(a[0]);
             c00 = Avx512F.FusedMultiplyAdd(ai, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ai, b1, c01);
             ai = Vector512.Create(a[1]);
             c10 = Avx512F.FusedMultiplyAdd(ai, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ai, b1, c11);
@@ -410,7 +410,7 @@ public sealed unsafe class Gemm
         for (var p = 0; p < k; p++)
         {
             Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            Vector256<float> ai = Vector256.Create(a[0]);
+            var ai = Vector256.Create(a[0]);
             c00 = Fma.MultiplyAdd(ai, b0, c00); c01 = Fma.MultiplyAdd(ai, b1, c01);
             ai = Vector256.Create(a[1]);
             c10 = Fma.MultiplyAdd(ai, b0, c10); c11 = Fma.MultiplyAdd(ai, b1, c11);
