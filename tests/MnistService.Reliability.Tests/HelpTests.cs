@@ -24,6 +24,8 @@ public sealed class HelpTests
         Assert.Contains("Models:Directory / Models__Directory", output);
         Assert.Contains("Limits:MaxRequestBytes / Limits__MaxRequestBytes", output);
         Assert.Contains("(default: 5242880)", output);
+        Assert.Contains("Models:MaxFileBytes / Models__MaxFileBytes", output);
+        Assert.Contains("(default: 67108864)", output);
         Assert.Contains("Cors:AllowedOrigins / Cors__AllowedOrigins", output);
         Assert.DoesNotContain("Now listening", output);
         Assert.DoesNotContain("could not start", output);

@@ -52,8 +52,8 @@ public sealed class RequestTimeoutTests : IDisposable
     [Fact]
     public async Task A_body_that_trickles_in_is_cut_off_at_the_configured_timeout_with_408_Request_Timeout()
     {
-        // Kestrel's own minimum data rate (240 bytes/s after a 5 s grace) used to cut this client off first,
-        // at about 6 s, as 408 "Bad request" with a detail about MinRequestBodyDataRate.
+        // With Kestrel's own minimum data rate on (240 bytes/s after a 5 s grace), this client would be cut
+        // off first, at about 6 s, as 408 "Bad request" with a detail about MinRequestBodyDataRate.
         File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["RequestTimeouts__Timeout"] = "00:00:09" });
 

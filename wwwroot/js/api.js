@@ -1,4 +1,4 @@
-// The service's HTTP API (issue 4). Every error becomes an ApiError carrying the RFC 7807
+// The service's HTTP API. Every error becomes an ApiError carrying the RFC 7807
 // problem's title and detail, so the page can say what went wrong in the service's own words.
 
 export class ApiError extends Error {

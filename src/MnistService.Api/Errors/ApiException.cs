@@ -54,6 +54,16 @@ public sealed class UnsupportedMediaTypeException(string detail)
 public sealed class NoModelLoadedException(string detail)
     : ApiException(StatusCodes.Status503ServiceUnavailable, "No model loaded", detail);
 
+/// <summary>
+/// 503 with <c>Retry-After</c>: the service has no room for this request's work right now (the decoded-pixel budget
+/// is taken by other requests, or memory ran short), though it would do it at another time.
+/// </summary>
+public sealed class ServiceBusyException(string detail, int retryAfterSeconds)
+    : ApiException(StatusCodes.Status503ServiceUnavailable, "Service busy", detail)
+{
+    public int RetryAfterSeconds { get; } = retryAfterSeconds;
+}
+
 /// <summary>404: the model's file carries no evaluation report.</summary>
 public sealed class ReportNotFoundException(string name)
     : ApiException(StatusCodes.Status404NotFound, "Report not found", $"The model '{name}' has no 'mnist.report' metadata, so there is no test evaluation to show.");

@@ -37,6 +37,10 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             return false;
         }
         http.Response.StatusCode = status;
+        if (exception is ServiceBusyException busy)
+        {
+            http.Response.Headers.RetryAfter = busy.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,

@@ -53,7 +53,8 @@ public sealed class LoadedModel
 
     /// <summary>
     /// Creates the session from the file's bytes (so the hash is of exactly what was loaded) and checks
-    /// that the graph is an MNIST classifier: one float input of 784 values, one float output of 10.
+    /// that the graph is an MNIST classifier: one float input of 784 values, one float output of 10, and
+    /// that it answers a known digit with ten probabilities (<see cref="ModelWarmUp"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">The bytes are not a usable model.</exception>
     public static LoadedModel Load(string name, string path, ModelFileStamp stamp, byte[] bytes, ModelsOptions options)
@@ -76,6 +77,7 @@ public sealed class LoadedModel
             throw new InvalidDataException($"ONNX Runtime cannot load the file: {e.Message}", e);
         }
 
+        LoadedModel? model = null;
         try
         {
             CheckSignature(session);
@@ -86,13 +88,42 @@ public sealed class LoadedModel
                 CheckReport(report);
             }
             var producer = session.ModelMetadata.ProducerName;
-            return new LoadedModel(name, path, stamp, sha256, session, report, string.IsNullOrEmpty(producer) ? null : producer);
+            model = new LoadedModel(name, path, stamp, sha256, session, report, string.IsNullOrEmpty(producer) ? null : producer);
+            model.WarmUp();
+            return model;
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or JsonException)
         {
-            session.Dispose();
+            if (model is null)
+            {
+                session.Dispose();
+            }
+            else
+            {
+                model.Release();
+            }
             throw new InvalidDataException(e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// The known digit, once as ONNX Runtime shapes the answer and once through the serving path (pooled,
+    /// pinned buffers), so a model that would fail or answer nonsense on its first request never serves.
+    /// </summary>
+    /// <exception cref="InvalidDataException">It fails at inference or its answer is not ten probabilities.</exception>
+    private void WarmUp()
+    {
+        ModelWarmUp.Check(_session, _inputShape);
+        var probabilities = new float[Classes];
+        try
+        {
+            Predict(ModelWarmUp.KnownDigit, probabilities);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"The model fails at inference on a test digit: {e.Message}", e);
+        }
+        ModelWarmUp.CheckProbabilities(probabilities);
     }
 
     private static void CheckSignature(InferenceSession session)
@@ -208,10 +239,4 @@ public sealed class LoadedModel
         public override InferenceBuffers Create() => new(inputShape);
         public override bool Return(InferenceBuffers obj) => true;
     }
-}
-
-/// <summary>What identifies one version of a file on disk without reading it.</summary>
-public readonly record struct ModelFileStamp(long Length, DateTime LastWriteUtc)
-{
-    public static ModelFileStamp Of(FileInfo file) => new(file.Length, file.LastWriteTimeUtc);
 }

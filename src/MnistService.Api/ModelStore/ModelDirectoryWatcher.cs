@@ -29,6 +29,7 @@ public sealed class ModelDirectoryWatcher(ModelRepository repository, IOptions<M
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var listingFailures = repository.ListingFailures;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -36,6 +37,13 @@ public sealed class ModelDirectoryWatcher(ModelRepository repository, IOptions<M
                 await WaitForChangeAsync(stoppingToken);
                 TryStartWatching(); // the directory may have appeared since
                 var pending = repository.Reconcile();
+                if (repository.ListingFailures != listingFailures)
+                {
+                    // Deleted or replaced, the directory this watcher watches is not the one that may come back:
+                    // watch afresh once it can be listed again, or its changes would only be seen by the rescan.
+                    listingFailures = repository.ListingFailures;
+                    StopWatching();
+                }
                 if (pending)
                 {
                     await Task.Delay(_options.SettleTime, stoppingToken);
@@ -121,6 +129,12 @@ public sealed class ModelDirectoryWatcher(ModelRepository repository, IOptions<M
         }
     }
 
+    private void StopWatching()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+    }
+
     private void OnChanged(object? sender, FileSystemEventArgs e)
     {
         if (e.Name is not null)
@@ -132,7 +146,7 @@ public sealed class ModelDirectoryWatcher(ModelRepository repository, IOptions<M
 
     public override void Dispose()
     {
-        _watcher?.Dispose();
+        StopWatching();
         base.Dispose();
     }
 }

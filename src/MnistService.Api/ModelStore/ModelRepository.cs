@@ -4,7 +4,8 @@ using MnistService.Api.Errors;
 namespace MnistService.Api.ModelStore;
 
 /// <summary>A model file that failed to load, with the reason, as shown by <c>GET /models</c>.</summary>
-public sealed record ModelFailure(string Name, string Path, string Error, DateTimeOffset Since);
+/// <param name="Stamp">The version of the file that failed: the same failure of the same version is reported once.</param>
+public sealed record ModelFailure(string Name, string Path, string Error, DateTimeOffset Since, ModelFileStamp Stamp = default);
 
 /// <summary>Everything the service serves at one moment. Never changed; a reload builds a new one.</summary>
 /// <param name="DefaultName">The model for requests that name none: the configured one, or a stand-in (see <see cref="ModelRepository"/>).</param>
@@ -24,6 +25,9 @@ public sealed record ModelSnapshot(
 /// When the configured default has no file, the default is the only model, or else the one with the best
 /// test accuracy (the newest on ties), so that a folder of other models is served rather than never ready.
 /// A default whose file is there but does not load stays the default: that is an error to fix, not to hide.
+/// Only regular files are read (see <see cref="ModelFileSystem"/>), each at most <see cref="ModelsOptions.MaxFileBytes"/>,
+/// and a file is read again only when it changed; anything else is reported with the reason. A directory
+/// that cannot be listed changes nothing.
 /// </summary>
 public sealed class ModelRepository : IDisposable
 {
@@ -36,6 +40,8 @@ public sealed class ModelRepository : IDisposable
     // Files the watcher reported as touched: re-read even if size and time look the same.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
     private ModelSnapshot _snapshot;
+    private long _fileReads;
+    private long _listingFailures;
 
     public ModelRepository(IOptions<ModelsOptions> options, IHostEnvironment environment, ILogger<ModelRepository> logger, TimeProvider time)
     {
@@ -51,6 +57,12 @@ public sealed class ModelRepository : IDisposable
     public string Directory { get; }
 
     public ModelSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Model files opened for reading so far (also <c>mnist_model_file_reads_total</c>).</summary>
+    public long FileReads => Interlocked.Read(ref _fileReads);
+
+    /// <summary>Listings of the directory that failed so far (also <c>mnist_model_directory_list_failures_total</c>).</summary>
+    public long ListingFailures => Interlocked.Read(ref _listingFailures);
 
     /// <summary>
     /// A lease on the named model (the default when <paramref name="name"/> is empty), valid until disposed.
@@ -96,6 +108,10 @@ public sealed class ModelRepository : IDisposable
     {
         lock (_reconcileLock)
         {
+            if (ListModelFiles() is not { } names)
+            {
+                return false; // nothing is known about the files, so nothing changes
+            }
             var current = Snapshot;
             var models = new Dictionary<string, LoadedModel>(current.Models, StringComparer.Ordinal);
             var failures = new Dictionary<string, ModelFailure>(current.Failures, StringComparer.Ordinal);
@@ -108,19 +124,37 @@ public sealed class ModelRepository : IDisposable
                 _processed.Remove(name);
             }
 
-            foreach (var file in ListModelFiles())
+            foreach (var fileName in names)
             {
-                var name = Path.GetFileNameWithoutExtension(file.Name);
+                var name = Path.GetFileNameWithoutExtension(fileName);
+                var path = Path.Combine(Directory, fileName);
+                ModelFileStatus status;
+                try
+                {
+                    status = ModelFileSystem.Inspect(path);
+                }
+                catch (ModelFileAccessException e) when (e.Changed)
+                {
+                    continue; // gone since the listing: unloaded below like any removed file
+                }
+                catch (ModelFileAccessException e)
+                {
+                    seen.Add(name); // there, but not to be looked at now: keep what is loaded
+                    _logger.LogWarning("Cannot look at {Path}; what is loaded stays: {Error}", path, e.Message);
+                    continue;
+                }
                 seen.Add(name);
-                var stamp = ModelFileStamp.Of(file);
+                var stamp = status.Stamp;
                 if (_processed.TryGetValue(name, out var done) && done == stamp)
                 {
                     continue;
                 }
-                switch (TryLoad(name, file, stamp, models.GetValueOrDefault(name), out var loaded, out var error))
+                switch (TryLoad(name, path, status, models.GetValueOrDefault(name), out var loaded, out var error))
                 {
                     case LoadOutcome.NotSettled:
                         pending = true;
+                        break;
+                    case LoadOutcome.Deferred:
                         break;
                     case LoadOutcome.Unchanged:
                         _processed[name] = stamp;
@@ -136,13 +170,17 @@ public sealed class ModelRepository : IDisposable
                         failures.Remove(name);
                         ModelStoreMetrics.ModelReloads.WithLabels(name).Inc();
                         _logger.LogInformation("Loaded model {Model} from {Path} (sha256 {Sha256}, test accuracy {Accuracy})",
-                            name, file.FullName, loaded!.Sha256, loaded.Report?.Test.Accuracy);
+                            name, path, loaded!.Sha256, loaded.Report?.Test.Accuracy);
                         break;
                     case LoadOutcome.Failed:
                         _processed[name] = stamp;
-                        failures[name] = new ModelFailure(name, file.FullName, error!, _time.GetUtcNow());
+                        if (failures.GetValueOrDefault(name) is { } known && known.Error == error && known.Stamp == stamp)
+                        {
+                            break; // this version's failure is already reported
+                        }
+                        failures[name] = new ModelFailure(name, path, error!, _time.GetUtcNow(), stamp);
                         ModelStoreMetrics.ModelLoadFailures.WithLabels(name).Inc();
-                        _logger.LogWarning("Model file {Path} cannot be loaded; {Action}: {Error}", file.FullName,
+                        _logger.LogWarning("Model file {Path} cannot be loaded; {Action}: {Error}", path,
                             models.ContainsKey(name) ? "the previous version keeps serving" : "the model is not available", error);
                         break;
                 }
@@ -206,33 +244,69 @@ public sealed class ModelRepository : IDisposable
         return (best.Name, $"the best test accuracy of the {models.Count} models loaded, the newest on ties ({missing})");
     }
 
-    private enum LoadOutcome { NotSettled, Unchanged, Loaded, Failed }
+    /// <summary>
+    /// NotSettled: look again after the settle time. Deferred: could not be read for a reason that says nothing
+    /// about the file (EMFILE, EIO); the next pass tries again and meanwhile nothing changes.
+    /// </summary>
+    private enum LoadOutcome { NotSettled, Deferred, Unchanged, Loaded, Failed }
 
-    private LoadOutcome TryLoad(string name, FileInfo file, ModelFileStamp stamp, LoadedModel? current,
+    private LoadOutcome TryLoad(string name, string path, ModelFileStatus status, LoadedModel? current,
         out LoadedModel? loaded, out string? error)
     {
         loaded = null;
         error = null;
+        var stamp = status.Stamp;
+        if (status.Kind != ModelFileKind.Regular)
+        {
+            error = $"{Path.GetFileName(path)} is {Describe(status.Kind)}: only regular files are loaded, and it is not opened";
+            if (status.Kind == ModelFileKind.SymbolicLink)
+            {
+                _logger.LogDebug("{Path} is a symbolic link to {Target}", path, new FileInfo(path).LinkTarget);
+            }
+            return LoadOutcome.Failed;
+        }
+        if (stamp.Length > _options.MaxFileBytes)
+        {
+            error = $"the file is {stamp.Length:N0} bytes, over the limit of {_options.MaxFileBytes:N0} (Models:MaxFileBytes); it is not read";
+            return LoadOutcome.Failed;
+        }
         // A file written in place is read only after it has stopped changing for the settle time.
         if (_time.GetUtcNow().UtcDateTime - stamp.LastWriteUtc < _options.SettleTime)
         {
             return LoadOutcome.NotSettled;
         }
-        byte[] bytes;
+        byte[]? bytes;
         try
         {
-            bytes = File.ReadAllBytes(file.FullName);
+            Interlocked.Increment(ref _fileReads);
+            ModelStoreMetrics.ModelFileReads.Inc();
+            _logger.LogDebug("Reading model file {Path} ({Length} bytes)", path, stamp.Length);
+            bytes = ModelFileSystem.ReadIfUnchanged(path, stamp);
+            var after = ModelFileSystem.Inspect(path);
+            if (after != status)
+            {
+                return LoadOutcome.NotSettled; // changed while we read it
+            }
+            if (bytes is null)
+            {
+                // Unchanged, yet not the bytes its size says (a procfs-like file): reading it again would go the same way.
+                error = $"the file does not hold the {stamp.Length:N0} bytes its size says; it is not read again until it changes";
+                return LoadOutcome.Failed;
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ModelFileAccessException e) when (e.Changed)
         {
-            // Vanished or locked between listing and reading: the next pass sees what happened.
-            _logger.LogDebug(e, "Could not read {Path} yet", file.FullName);
-            return LoadOutcome.NotSettled;
+            return LoadOutcome.NotSettled; // gone or replaced: the next pass sees what happened
         }
-        file.Refresh();
-        if (!file.Exists || ModelFileStamp.Of(file) != stamp || bytes.LongLength != stamp.Length)
+        catch (ModelFileAccessException e) when (e.Transient)
         {
-            return LoadOutcome.NotSettled; // changed while we read it
+            _logger.LogWarning("Cannot read {Path} now; what is loaded stays, and the next pass tries again: {Error}", path, e.Message);
+            return LoadOutcome.Deferred;
+        }
+        catch (ModelFileAccessException e)
+        {
+            error = e.Message;
+            return LoadOutcome.Failed;
         }
         if (current is not null && current.Sha256 == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
         {
@@ -240,7 +314,7 @@ public sealed class ModelRepository : IDisposable
         }
         try
         {
-            loaded = LoadedModel.Load(name, file.FullName, stamp, bytes, _options);
+            loaded = LoadedModel.Load(name, path, stamp, bytes, _options);
             return LoadOutcome.Loaded;
         }
         catch (InvalidDataException e)
@@ -250,22 +324,34 @@ public sealed class ModelRepository : IDisposable
         }
     }
 
-    private IEnumerable<FileInfo> ListModelFiles()
+    private static string Describe(ModelFileKind kind) => kind switch
     {
-        var directory = new DirectoryInfo(Directory);
-        if (!directory.Exists)
-        {
-            return [];
-        }
+        ModelFileKind.SymbolicLink => "a symbolic link (links are never followed)",
+        ModelFileKind.Directory => "a directory",
+        ModelFileKind.Fifo => "a FIFO (named pipe)",
+        ModelFileKind.Socket => "a socket",
+        ModelFileKind.CharacterDevice => "a character device",
+        ModelFileKind.BlockDevice => "a block device",
+        _ => "not a regular file",
+    };
+
+    /// <summary>The directory's <c>*.onnx</c> entries of any type; null when it cannot be listed (logged and counted).</summary>
+    private List<string>? ListModelFiles()
+    {
         try
         {
             // Hidden files are a writer's temporary files (".name.onnx.tmp" and the like).
-            return directory.EnumerateFiles("*.onnx").Where(f => !f.Name.StartsWith('.')).ToList();
+            return System.IO.Directory.EnumerateFileSystemEntries(Directory, "*.onnx")
+                .Select(Path.GetFileName).OfType<string>().Where(name => !name.StartsWith('.')).ToList();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning(e, "Cannot list {Directory}", Directory);
-            return [];
+            // EMFILE, a permission, a directory deleted or replaced: none of it says the model files are gone.
+            Interlocked.Increment(ref _listingFailures);
+            ModelStoreMetrics.DirectoryListFailures.Inc();
+            _logger.LogWarning("Cannot list {Directory}; the {Count} models loaded stay as they are: {Error}",
+                Directory, Snapshot.Models.Count, e.Message);
+            return null;
         }
     }
 

@@ -29,6 +29,13 @@ public sealed class ModelsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Largest model file loaded; a larger one is reported and never read. Our models are about 1 MB, and a
+    /// file is read whole into memory, so a stray disk image or a sparse file must not be.
+    /// </summary>
+    [Range(typeof(long), "1024", "2147483591")]
+    public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>ONNX Runtime threads per inference; 1 suits many small concurrent requests.</summary>
     [Range(1, 64)]
     public int IntraOpThreads { get; set; } = 1;

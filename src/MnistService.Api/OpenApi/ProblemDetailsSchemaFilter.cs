@@ -7,8 +7,8 @@ namespace MnistService.Api.OpenApi;
 /// <summary>
 /// The problem+json every error is answered with, as the service writes it: ProblemDetails' members are
 /// nullable in C#, but none is ever written as null. Title, status, detail and instance are always set,
-/// and the service adds the request's trace id (see AddProblemResponses). The type URI is the framework's
-/// for most statuses but absent for some (429), which RFC 9457 reads as "about:blank".
+/// and the service adds the request's trace id and gives every status its RFC section as the type URI
+/// (see AddProblemResponses).
 /// </summary>
 public sealed class ProblemDetailsSchemaFilter : ISchemaFilter
 {
@@ -30,6 +30,6 @@ public sealed class ProblemDetailsSchemaFilter : ISchemaFilter
             Description = "The request's id, as the service's log line for it shows it.",
         };
         problem.Description = "An RFC 9457 problem: what went wrong, in words meant for the person using the client.";
-        problem.Required = new SortedSet<string>(properties.Keys.Where(name => name != "type"), StringComparer.Ordinal);
+        problem.Required = new SortedSet<string>(properties.Keys, StringComparer.Ordinal);
     }
 }

@@ -18,4 +18,12 @@ public sealed class LimitsOptions
     /// <summary>Largest accepted width or height on its own.</summary>
     [Range(28, 1 << 16)]
     public int MaxImageSide { get; set; } = 16384;
+
+    /// <summary>
+    /// Most decoded pixels in memory at once, over all requests; a request past it waits up to a second, then gets
+    /// 503 with Retry-After. 0: half the memory the process may use (the container's limit, or
+    /// DOTNET_GCHeapHardLimit), at the decoders' peak bytes per pixel.
+    /// </summary>
+    [Range(0, 1L << 40)]
+    public long MaxDecodedPixelsInFlight { get; set; }
 }

@@ -20,7 +20,8 @@ public sealed class PredictOperationFilter : IOperationFilter
         ["413"] = "The body, or the image's width x height, is over the configured limits.",
         ["415"] = "A Content-Type, or an image format, that the service does not read.",
         ["422"] = "A readable image with no digit in it: blank, or one flat colour.",
-        ["503"] = "The model asked for (the default one when none is named) is not loaded: its file is missing or failed to load.",
+        ["503"] = "The model asked for (the default one when none is named) is not loaded: its file is missing or failed to load. " +
+            "Or the service is busy: other images being decoded fill Limits:MaxDecodedPixelsInFlight; then Retry-After says when to retry.",
     };
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
@@ -37,6 +38,15 @@ public sealed class PredictOperationFilter : IOperationFilter
                 continue;
             }
             documented.Description = StatusMeanings.TryGetValue(status, out var meaning) ? meaning : documented.Description;
+            if (status == "503")
+            {
+                documented.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                documented.Headers["Retry-After"] = new OpenApiHeader
+                {
+                    Description = "With 'Service busy': seconds to wait before retrying (at least 1).",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+                };
+            }
             var example = status == "200" ? PredictExamples.Answer()
                 : int.TryParse(status, out var code) ? PredictExamples.Problem(code) : null;
             if (example is not null && documented.Content?.Values.SingleOrDefault() is OpenApiMediaType media)

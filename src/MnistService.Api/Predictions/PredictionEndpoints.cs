@@ -42,7 +42,7 @@ public static class PredictionEndpoints
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
-        var pixels = input.Pixels ?? service.Preprocess(input.Image!.Memory, cancellationToken);
+        var pixels = input.Pixels ?? await service.PreprocessAsync(input.Image!.Memory, cancellationToken);
         var answer = service.Predict(pixels, lease.Model);
         requestLog.Set("Model", answer.Model);
         requestLog.Set("Digit", answer.Digit);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -36,6 +35,9 @@ public sealed class PredictionInput : IDisposable
 public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
 {
     public const string ImageField = "image";
+
+    /// <summary>Most bytes of headers one multipart part may have (MultipartReader's own default).</summary>
+    public const int MaxPartHeaderBytes = 16 * 1024;
     private readonly LimitsOptions _limits = limits.Value;
 
     public async Task<PredictionInput> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -84,7 +86,7 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
         {
             throw new InvalidInputException("The multipart/form-data Content-Type has no valid boundary.");
         }
-        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = _limits.MaxRequestBytes };
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = _limits.MaxRequestBytes, HeadersLengthLimit = MaxPartHeaderBytes };
         try
         {
             var fields = 0;
@@ -111,10 +113,17 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
         }
         catch (InvalidDataException e)
         {
-            // MultipartReader's complaints: a body over its limit, or a malformed form.
-            if (e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+            // MultipartReader's complaints: a part's body over its limit ("Multipart body length limit ... exceeded"), a
+            // part's headers over theirs ("Multipart headers length limit", or "Line length limit" for one long line),
+            // or a malformed form.
+            if (e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
             {
                 throw new PayloadTooLargeException($"The request body is larger than the limit of {_limits.MaxRequestBytes:N0} bytes.");
+            }
+            if (e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidInputException(
+                    $"A part of the multipart/form-data body has headers larger than the limit of {MaxPartHeaderBytes:N0} bytes (or too many of them).");
             }
             throw new InvalidInputException($"The multipart/form-data body cannot be read: {e.Message}");
         }
@@ -216,15 +225,15 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
         {
             throw new InvalidInputException("'image' holds no data.");
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length / 4 * 3 + 3);
+        var buffer = ImageBuffers.Rent(data.Length / 4 * 3 + 3);
         if (!Convert.TryFromBase64Chars(data, buffer, out var written))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ImageBuffers.Return(buffer);
             throw new InvalidInputException("'image' is not valid base64.");
         }
         if (written == 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ImageBuffers.Return(buffer);
             throw new InvalidInputException("'image' holds no data.");
         }
         return RequestBody.FromRented(buffer, written);

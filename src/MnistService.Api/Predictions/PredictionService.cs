@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MnistService.Api.Errors;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
 using MnistService.Core.Imaging;
@@ -6,20 +7,45 @@ using MnistService.Core.Imaging;
 namespace MnistService.Api.Predictions;
 
 /// <summary>From a request's input to the network's answer: decode, preprocess, infer, count.</summary>
-public sealed class PredictionService(ModelRepository models, ImageDecoder decoder)
+public sealed class PredictionService(ModelRepository models, ImageDecoder decoder, DecodeBudget budget)
 {
-    /// <summary>The network input for an encoded image (decoded, then made MNIST-like).</summary>
+    /// <summary>How long a request waits for room in the decoded-pixel budget before it is answered 503.</summary>
+    public static readonly TimeSpan BudgetWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The network input for an encoded image (decoded, then made MNIST-like). The image's size is read from its
+    /// header first and its pixels reserved in the <see cref="DecodeBudget"/>, so that the memory of all decodes in
+    /// flight stays bounded; the work stops at its next step once <paramref name="cancellationToken"/> fires (the
+    /// client left, or the request's timeout).
+    /// </summary>
     /// <exception cref="ImageRejectedException">The image cannot be read, is too large, or shows no digit.</exception>
-    public float[] Preprocess(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    /// <exception cref="ServiceBusyException">No room in the budget within <see cref="BudgetWait"/>, or memory ran out.</exception>
+    public async Task<float[]> PreprocessAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        using var decoded = decoder.Decode(image, out var path, cancellationToken);
-        ServiceMetrics.DecodeSeconds.WithLabels(ServiceMetrics.DecoderLabel(path)).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        started = Stopwatch.GetTimestamp();
-        var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
-        MnistPreprocessor.Process(decoded, input);
-        ServiceMetrics.PreprocessSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return input;
+        try
+        {
+            var size = decoder.ReadSize(image);
+            using var reservation = await budget.ReserveAsync(size.Pixels, BudgetWait, cancellationToken)
+                ?? throw new ServiceBusyException(
+                    $"Other images are being decoded: this {size.Width}x{size.Height} image does not fit in the {budget.CapacityPixels:N0} decoded pixels allowed at once (Limits:MaxDecodedPixelsInFlight). Retry in a moment.",
+                    retryAfterSeconds: 1);
+            cancellationToken.ThrowIfCancellationRequested();
+            var started = Stopwatch.GetTimestamp();
+            using var decoded = decoder.Decode(image, out var path, cancellationToken);
+            ServiceMetrics.DecodeSeconds.WithLabels(ServiceMetrics.DecoderLabel(path)).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            cancellationToken.ThrowIfCancellationRequested();
+            started = Stopwatch.GetTimestamp();
+            var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
+            MnistPreprocessor.Process(decoded, input);
+            ServiceMetrics.PreprocessSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return input;
+        }
+        catch (OutOfMemoryException)
+        {
+            // The budget is sized so that this does not happen; if the process's limit is reached anyway (other work, a
+            // budget set too high), this request is refused, not failed, and the next may well succeed.
+            throw new ServiceBusyException("The service ran short of memory while decoding this image. Retry in a moment.", retryAfterSeconds: 2);
+        }
     }
 
     /// <summary>A lease on the named (or default) model, held for the whole request.</summary>

@@ -26,6 +26,11 @@ public static class PredictionsServiceCollectionExtensions
             var limits = provider.GetRequiredService<IOptions<LimitsOptions>>().Value;
             return new ImageDecoder(new ImageDecodeLimits(limits.MaxImagePixels, limits.MaxImageSide));
         });
+        services.AddSingleton(provider =>
+        {
+            var configured = provider.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxDecodedPixelsInFlight;
+            return new DecodeBudget(configured > 0 ? configured : DecodeBudget.DefaultCapacity());
+        });
         services.AddSingleton<PredictionInputReader>();
         services.AddSingleton<PredictionService>();
         return services;

@@ -1,9 +1,9 @@
-using System.Buffers;
 using MnistService.Api.Errors;
+using MnistService.Core.Imaging;
 
 namespace MnistService.Api.Predictions;
 
-/// <summary>A request body (or one part of it) read into a rented buffer; dispose to return it.</summary>
+/// <summary>A request body (or one part of it) read into a rented buffer (<see cref="ImageBuffers"/>); dispose to return it.</summary>
 public sealed class RequestBody : IDisposable
 {
     private byte[]? _buffer;
@@ -32,7 +32,7 @@ public sealed class RequestBody : IDisposable
             throw TooLarge(maxBytes);
         }
         var capacity = (int)Math.Min(maxBytes + 1, declaredLength is { } n ? n + 1 : 16 * 1024);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+        var buffer = ImageBuffers.Rent(Math.Max(capacity, 256));
         var length = 0;
         try
         {
@@ -44,9 +44,9 @@ public sealed class RequestBody : IDisposable
                     {
                         throw TooLarge(maxBytes);
                     }
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBytes + 1, (long)buffer.Length * 2));
+                    var larger = ImageBuffers.Rent((int)Math.Min(maxBytes + 1, (long)buffer.Length * 2));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ImageBuffers.Return(buffer);
                     buffer = larger;
                 }
                 var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
@@ -68,7 +68,7 @@ public sealed class RequestBody : IDisposable
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ImageBuffers.Return(buffer);
             }
         }
     }
@@ -80,7 +80,7 @@ public sealed class RequestBody : IDisposable
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ImageBuffers.Return(_buffer);
             _buffer = null;
         }
     }

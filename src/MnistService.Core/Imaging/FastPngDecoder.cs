@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
@@ -8,13 +7,15 @@ using System.Runtime.Intrinsics.X86;
 namespace MnistService.Core.Imaging;
 
 /// <summary>
-/// A PNG decoder for the common cases (8-bit gray, gray+alpha, RGB, RGBA and palette, not interlaced),
-/// straight into luminance and alpha. It inflates with .NET's zlib and undoes the PNG filters itself,
-/// several times faster than a general decoder. Anything else (16-bit, low bit depths, interlacing,
-/// tRNS colour keys, damage) returns false, and the caller falls back to its truncation check and
-/// ImageSharp, which then decide how to report a broken file. Tests check it is pixel-identical to ImageSharp.
+/// The service's PNG decoder, straight into luminance and alpha. It inflates with .NET's zlib and undoes the PNG
+/// filters itself. Common PNGs (8-bit gray, gray+alpha, RGB, RGBA and palette, not interlaced) take a fast path
+/// several times faster than a general decoder; every other valid PNG (1- to 16-bit samples, Adam7 interlacing,
+/// colour-key transparency) is decoded row by row (<see cref="DecodeRows"/>), holding two rows of samples rather
+/// than the whole image. ImageSharp 2.1.13 is thus never given an interlaced PNG, on whose damaged data it can loop
+/// without end. Damaged or odd files return false; the caller reports them. Tests check the pixels are identical to
+/// ImageSharp's.
 /// </summary>
-public static class FastPngDecoder
+public static partial class FastPngDecoder
 {
     private const int SignatureLength = 8;
 
@@ -46,18 +47,25 @@ public static class FastPngDecoder
         var header = png[(SignatureLength + 8)..];
         byte bitDepth = header[8], colorType = header[9], compression = header[10], filter = header[11], interlace = header[12];
         var channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
-        if (bitDepth != 8 || channels == 0 || compression != 0 || filter != 0 || interlace != 0 || (long)width * height > int.MaxValue / 4)
+        var validDepth = colorType switch
+        {
+            0 => bitDepth is 1 or 2 or 4 or 8 or 16,
+            3 => bitDepth is 1 or 2 or 4 or 8,
+            _ => bitDepth is 8 or 16,
+        };
+        if (!validDepth || channels == 0 || compression != 0 || filter != 0 || interlace > 1 || (long)width * height > int.MaxValue / 4)
         {
             return false;
         }
 
-        // Walk the chunks: gather IDAT, the palette and its transparency.
+        // Walk the chunks: gather IDAT, the palette and the transparency (palette alphas or a colour key).
         Span<byte> paletteGray = stackalloc byte[256];
         Span<byte> paletteAlpha = stackalloc byte[256];
         paletteAlpha.Fill(255);
         var paletteCount = 0;
         var idatLength = 0;
         var hasTransparency = false;
+        Span<int> colorKey = [-1, -1, -1]; // gray, or red, green and blue, as stored; -1: none
         var offset = SignatureLength;
         while (true)
         {
@@ -90,11 +98,25 @@ public static class FastPngDecoder
             }
             else if (type.SequenceEqual("tRNS"u8))
             {
-                if (colorType != 3 || data.Length > 256)
+                if (colorType == 3 && data.Length <= 256)
                 {
-                    return false; // colour-key transparency: rare, left to ImageSharp
+                    data.CopyTo(paletteAlpha);
                 }
-                data.CopyTo(paletteAlpha);
+                else if (colorType == 0 && data.Length >= 2)
+                {
+                    colorKey[0] = BinaryPrimitives.ReadUInt16BigEndian(data);
+                }
+                else if (colorType == 2 && data.Length >= 6)
+                {
+                    for (var c = 0; c < 3; c++)
+                    {
+                        colorKey[c] = BinaryPrimitives.ReadUInt16BigEndian(data[(2 * c)..]);
+                    }
+                }
+                else
+                {
+                    return false; // not a transparency this colour type can have: left to the caller
+                }
                 hasTransparency = true;
             }
             else if (type.SequenceEqual("IEND"u8))
@@ -111,6 +133,11 @@ public static class FastPngDecoder
         {
             return false;
         }
+        if (bitDepth != 8 || interlace != 0 || colorKey[0] >= 0)
+        {
+            var format = new RowFormat(width, height, colorType, bitDepth, interlace == 1, colorKey[0], colorKey[1], colorKey[2]);
+            return DecodeRows(png, idatLength, format, paletteGray, paletteAlpha, paletteCount, hasTransparency, out image);
+        }
 
         var stride = width * channels;
         var rawLength = (long)(stride + 1) * height;
@@ -118,24 +145,11 @@ public static class FastPngDecoder
         {
             return false;
         }
-        var compressed = ArrayPool<byte>.Shared.Rent(idatLength);
-        var raw = ArrayPool<byte>.Shared.Rent((int)rawLength);
+        var compressed = ConcatenateImageData(png, idatLength);
+        var raw = ImageBuffers.Rent((int)rawLength);
         GrayImage? result = null;
         try
         {
-            // Concatenate the IDAT payloads (cheap next to inflating them).
-            var filled = 0;
-            offset = SignatureLength;
-            while (filled < idatLength)
-            {
-                var length = (int)BinaryPrimitives.ReadUInt32BigEndian(png[offset..]);
-                if (png.Slice(offset + 4, 4).SequenceEqual("IDAT"u8))
-                {
-                    png.Slice(offset + 8, length).CopyTo(compressed.AsSpan(filled));
-                    filled += length;
-                }
-                offset += 12 + length;
-            }
             if (!Inflate(compressed, idatLength, raw.AsSpan(0, (int)rawLength)))
             {
                 return false;
@@ -217,8 +231,8 @@ public static class FastPngDecoder
         finally
         {
             result?.Dispose();
-            ArrayPool<byte>.Shared.Return(compressed);
-            ArrayPool<byte>.Shared.Return(raw);
+            ImageBuffers.Return(compressed);
+            ImageBuffers.Return(raw);
         }
     }
 
@@ -363,7 +377,7 @@ public static class FastPngDecoder
             zlib.ReadExactly(output);
             return true;
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or IOException) // IOException: ZLibException too (a stream asking for a preset dictionary), and EndOfStreamException
         {
             return false;
         }

@@ -1,10 +1,9 @@
-using System.Buffers;
 
 namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// A decoded image as the preprocessing needs it: 8-bit luminance and, when the image has any
-/// transparency, 8-bit straight alpha. Buffers are rented from the array pool; dispose to return them.
+/// transparency, 8-bit straight alpha. Buffers are rented (<see cref="ImageBuffers"/>); dispose to return them.
 /// </summary>
 public sealed class GrayImage : IDisposable
 {
@@ -15,8 +14,8 @@ public sealed class GrayImage : IDisposable
     {
         Width = width;
         Height = height;
-        _gray = ArrayPool<byte>.Shared.Rent(width * height);
-        _alpha = withAlpha ? ArrayPool<byte>.Shared.Rent(width * height) : null;
+        _gray = ImageBuffers.Rent(width * height);
+        _alpha = withAlpha ? ImageBuffers.Rent(width * height) : null;
     }
 
     public static GrayImage Rent(int width, int height, bool withAlpha) => new(width, height, withAlpha);
@@ -36,7 +35,7 @@ public sealed class GrayImage : IDisposable
     {
         if (_alpha is not null)
         {
-            ArrayPool<byte>.Shared.Return(_alpha);
+            ImageBuffers.Return(_alpha);
             _alpha = null;
         }
     }
@@ -51,7 +50,7 @@ public sealed class GrayImage : IDisposable
     {
         if (_gray is not null)
         {
-            ArrayPool<byte>.Shared.Return(_gray);
+            ImageBuffers.Return(_gray);
             _gray = null;
         }
         DropAlpha();

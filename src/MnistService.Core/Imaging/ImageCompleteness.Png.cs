@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 
@@ -45,8 +44,8 @@ public static partial class ImageCompleteness
             return null; // no valid header or no pixel data: ImageSharp says so itself
         }
 
-        var compressed = ArrayPool<byte>.Shared.Rent((int)idatLength);
-        var scratch = ArrayPool<byte>.Shared.Rent(1 << 16);
+        var compressed = ImageBuffers.Rent((int)idatLength);
+        var scratch = ImageBuffers.Rent(1 << 16);
         try
         {
             var filled = 0;
@@ -74,14 +73,14 @@ public static partial class ImageCompleteness
             }
             return null;
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException) // IOException: ZLibException, e.g. a preset dictionary asked for
         {
             return "damaged: its compressed pixel data is invalid";
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
-            ArrayPool<byte>.Shared.Return(compressed);
+            ImageBuffers.Return(scratch);
+            ImageBuffers.Return(compressed);
         }
     }
 

@@ -3,7 +3,8 @@ using System.Buffers.Binary;
 namespace MnistService.Core.Imaging;
 
 /// <summary>
-/// Finds images whose data ends early. ImageSharp 2.1 decodes a truncated JPEG, GIF, BMP, WebP, PNG
+/// Finds images whose data ends early, and images built to be slow to decode (a JPEG of countless scans, a GIF of
+/// countless frames). ImageSharp 2.1 decodes a truncated JPEG, GIF, BMP, WebP, PNG
 /// or (cut after its directory) TIFF without an error and leaves the missing part transparent or black,
 /// so a cut-off upload would be read as part of a digit or as "no digit"; and a PNG whose interlaced
 /// pixel data ends early makes it loop forever, ignoring its cancellation token (seen on 600x600 noise). Each check walks the
@@ -12,6 +13,16 @@ namespace MnistService.Core.Imaging;
 /// </summary>
 public static partial class ImageCompleteness
 {
+    /// <summary>
+    /// Most scans a JPEG may have. Each scan costs a decoder a pass over every block of the image, so a file that repeats
+    /// a tiny scan (30 bytes for 4096x4096) is a CPU bomb: 155,000 of them took ImageSharp a minute. A baseline JPEG has
+    /// one scan per component, progressive encoders write about 10 (libjpeg) and rarely more than a few dozen.
+    /// </summary>
+    public const int MaxJpegScans = 256;
+
+    /// <summary>Most frames a GIF may have. Only the first is decoded, but every frame is walked (by us, and by ImageSharp's Identify).</summary>
+    public const int MaxGifFrames = 5000;
+
     /// <summary>What is wrong with <paramref name="data"/> (to follow "The image is"), or null when it is whole.</summary>
     public static string? FindDamage(ReadOnlySpan<byte> data, ImageKind kind, CancellationToken cancellationToken = default) => kind switch
     {
@@ -32,6 +43,7 @@ public static partial class ImageCompleteness
     private static string? JpegDamage(ReadOnlySpan<byte> jpeg)
     {
         const string truncated = "truncated: the data ends before its end-of-image marker";
+        var scans = 0;
         var i = 2; // after SOI
         while (true)
         {
@@ -71,6 +83,10 @@ public static partial class ImageCompleteness
             if (marker != 0xDA)
             {
                 continue;
+            }
+            if (++scans > MaxJpegScans)
+            {
+                return $"made to be slow to decode: it has more than {MaxJpegScans} scans (a progressive JPEG needs a few dozen at most)";
             }
             // Start of scan: entropy-coded data up to the next marker that is neither stuffing nor a restart.
             while (true)
@@ -123,10 +139,46 @@ public static partial class ImageCompleteness
                         return truncated;
                     }
                     i += 9 + ColorTableLength(gif[i + 8]) + 1;
-                    return SkipSubBlocks(gif, ref i) ? null : truncated;
+                    return SkipSubBlocks(gif, ref i) ? CountFrames(gif, i) : truncated;
                 default:
                     return null; // a trailer before any image, or not a block at all: ImageSharp decides
             }
+        }
+
+        // The frames after the first are not decoded, so they may be cut off or damaged; only their number matters.
+        static string? CountFrames(ReadOnlySpan<byte> gif, int i)
+        {
+            for (var frames = 1; i < gif.Length;)
+            {
+                switch (gif[i++])
+                {
+                    case 0x21:
+                        i++;
+                        if (!SkipSubBlocks(gif, ref i))
+                        {
+                            return null;
+                        }
+                        break;
+                    case 0x2C:
+                        if (++frames > MaxGifFrames)
+                        {
+                            return $"made to be slow to decode: it has more than {MaxGifFrames:N0} frames";
+                        }
+                        if (i + 9 > gif.Length)
+                        {
+                            return null;
+                        }
+                        i += 9 + ColorTableLength(gif[i + 8]) + 1;
+                        if (!SkipSubBlocks(gif, ref i))
+                        {
+                            return null;
+                        }
+                        break;
+                    default:
+                        return null; // the trailer, or whatever follows: not decoded
+                }
+            }
+            return null;
         }
 
         static int ColorTableLength(byte packed) => (packed & 0x80) == 0 ? 0 : 3 << ((packed & 7) + 1);

@@ -40,8 +40,8 @@ public static class Trainer
 
         var total = Stopwatch.StartNew();
         var model = new Mlp(options.ToSpec(), options.Seed, options.Threads);
-        Loss loss = Loss.Create(options.Loss);
-        Optimizer optimizer = Optimizer.Create(options.Optimizer, options.LearningRate, options.Momentum, options.Threads);
+        var loss = Loss.Create(options.Loss);
+        var optimizer = Optimizer.Create(options.Optimizer, options.LearningRate, options.Momentum, options.Threads);
         var shuffle = new Rng(unchecked(((ulong)(uint)options.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
 
         // Everything the loop touches is allocated here, once.

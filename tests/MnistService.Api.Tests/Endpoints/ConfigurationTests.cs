@@ -9,6 +9,7 @@ public sealed class ConfigurationTests
     [Theory]
     [InlineData("Limits:MaxRequestBytes", "-1")]
     [InlineData("Limits:MaxImagePixels", "10")]
+    [InlineData("Limits:MaxDecodedPixelsInFlight", "-1")]
     [InlineData("Models:Default", "../etc/passwd")]
     [InlineData("Models:IntraOpThreads", "0")]
     [InlineData("Connections:MaxConnections", "0")]

@@ -52,8 +52,8 @@ public sealed class StartupFailureTests
     [Fact]
     public void Every_invalid_setting_fails_the_start_together_and_the_failure_reaches_the_test_host()
     {
-        // Limits used to fail alone, during Build (Kestrel read them), security headers after it, and the
-        // models' options when the host made the model watcher, before it validated the rest.
+        // Each of these is read at a different moment (Kestrel's limits while the app is built, the models'
+        // options when the host makes the model watcher, the rest at start): all are still named together.
         var settings = new Dictionary<string, string?>
         {
             ["Models:Default"] = "../etc/passwd",

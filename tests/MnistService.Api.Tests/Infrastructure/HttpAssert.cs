@@ -6,7 +6,9 @@ namespace MnistService.Api.Tests.Infrastructure;
 
 public static class HttpAssert
 {
-    /// <summary>Asserts an RFC 7807 answer with <paramref name="status"/> and returns its body.</summary>
+    /// <summary>
+    /// Asserts an RFC 7807 answer with <paramref name="status"/>, a type URI, a title and a detail, and returns its body.
+    /// </summary>
     public static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await response.Content.ReadAsStringAsync();
@@ -14,6 +16,7 @@ public static class HttpAssert
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var json = JsonDocument.Parse(body).RootElement.Clone();
         Assert.Equal((int)status, json.GetProperty("status").GetInt32());
+        Assert.StartsWith("https://", json.GetProperty("type").GetString());
         Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("title").GetString()));
         Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("detail").GetString()));
         return json;

@@ -1,48 +1,31 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using MnistService.Api.Errors;
 using MnistService.Api.ModelStore;
-using MnistService.Api.Tests.Infrastructure;
 
 namespace MnistService.Api.Tests.ModelStore;
 
 /// <summary>The swap itself: leases keep a replaced model alive until the last request using it ends.</summary>
 public sealed class ModelRepositoryTests : IDisposable
 {
-    private readonly TempDirectory _models = new();
-    private readonly ModelRepository _repository;
+    private readonly RepositoryHarness _harness = new();
+    private ModelRepository Repository => _harness.Repository;
+    private TempDirectory Models => _harness.Models;
 
-    public ModelRepositoryTests()
-    {
-        var options = Options.Create(new ModelsOptions { Directory = _models.Path, SettleTime = TimeSpan.FromMilliseconds(10) });
-        _repository = new ModelRepository(options, new Environment(_models.Path), NullLogger<ModelRepository>.Instance, TimeProvider.System);
-    }
+    public void Dispose() => _harness.Dispose();
 
-    public void Dispose()
-    {
-        _repository.Dispose();
-        _models.Dispose();
-    }
-
-    private void Write(string name, byte[] bytes)
-    {
-        File.WriteAllBytes(_models.File(name), bytes);
-        File.SetLastWriteTimeUtc(_models.File(name), DateTime.UtcNow.AddSeconds(-1)); // settled
-    }
+    private void Write(string name, byte[] bytes) => _harness.Write(name, bytes);
 
     [Fact]
     public void A_lease_taken_before_a_swap_keeps_the_old_session_until_released()
     {
         Write("mnist-mlp.onnx", ModelFiles.Default);
-        Assert.False(_repository.Reconcile());
-        var lease = _repository.Acquire(null);
+        Assert.False(Repository.Reconcile());
+        var lease = Repository.Acquire(null);
         var old = lease.Model;
 
         Write("mnist-mlp.onnx", ModelFiles.Variant("new"));
-        _repository.MarkTouched("mnist-mlp.onnx");
-        _repository.Reconcile();
-        using (var current = _repository.Acquire(null))
+        Repository.MarkTouched("mnist-mlp.onnx");
+        Repository.Reconcile();
+        using (var current = Repository.Acquire(null))
         {
             Assert.NotSame(old, current.Model);
         }
@@ -60,36 +43,28 @@ public sealed class ModelRepositoryTests : IDisposable
     [Fact]
     public void Default_missing_is_503_and_unknown_name_is_404()
     {
-        _repository.Reconcile();
-        Assert.Throws<NoModelLoadedException>(() => _repository.Acquire(null));
-        Assert.Throws<ModelNotFoundException>(() => _repository.Acquire("other"));
+        Repository.Reconcile();
+        Assert.Throws<NoModelLoadedException>(() => Repository.Acquire(null));
+        Assert.Throws<ModelNotFoundException>(() => Repository.Acquire("other"));
     }
 
     [Fact]
     public void A_file_still_being_written_is_not_read_yet()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelFiles.Truncated);
-        File.SetLastWriteTimeUtc(_models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddSeconds(5)); // just modified, as far as settling goes
-        Assert.True(_repository.Reconcile());
-        Assert.Empty(_repository.Snapshot.Failures);
-        Assert.Empty(_repository.Snapshot.Models);
+        File.WriteAllBytes(Models.File("mnist-mlp.onnx"), ModelFiles.Truncated);
+        File.SetLastWriteTimeUtc(Models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddSeconds(5)); // just modified, as far as settling goes
+        Assert.True(Repository.Reconcile());
+        Assert.Empty(Repository.Snapshot.Failures);
+        Assert.Empty(Repository.Snapshot.Models);
     }
 
     [Fact]
     public void Wrong_shaped_models_are_refused_with_a_reason()
     {
         Write("mnist-mlp.onnx", ModelFiles.Garbage);
-        _repository.Reconcile();
-        var failure = Assert.Single(_repository.Snapshot.Failures.Values);
+        Repository.Reconcile();
+        var failure = Assert.Single(Repository.Snapshot.Failures.Values);
         Assert.Equal("mnist-mlp", failure.Name);
         Assert.Contains("ONNX", failure.Error);
-    }
-
-    private sealed class Environment(string root) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Test";
-        public string ApplicationName { get; set; } = "MnistService.Api";
-        public string ContentRootPath { get; set; } = root;
-        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
     }
 }

@@ -193,34 +193,9 @@ public sealed class ImageCompletenessTests
         }
         using var result = new MemoryStream();
         result.Write(before.ToArray());
-        WriteChunk(result, "IDAT", change(compressed.ToArray()));
-        WriteChunk(result, "IEND", []);
+        result.Write(PngChunks.Chunk("IDAT", change(compressed.ToArray())));
+        result.Write(PngChunks.Chunk("IEND", []));
         return result.ToArray();
-    }
-
-    private static void WriteChunk(Stream stream, string type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        stream.Write(word);
-        byte[] typed = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
-        stream.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
-        stream.Write(word);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 
     private static byte[] Rle8Bmp(int width, int height, byte[] rle)

@@ -87,7 +87,7 @@ public class GradientCheckTests
     public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(LossKind name)
     {
         const int rows = 5, classes = 4;
-        Loss loss = Loss.Create(name);
+        var loss = Loss.Create(name);
         var softmax = new SoftmaxLayer(classes);
         var z = GemmTests.Random(rows * classes, 10);
         byte[] labels = [0, 3, 1, 2, 3];
@@ -119,7 +119,7 @@ public class GradientCheckTests
 
         var x = GemmTests.Random(rows * 7, 12);
         byte[] labels = [0, 1, 2, 2, 1, 0];
-        Loss loss = Loss.Create(lossName);
+        var loss = Loss.Create(lossName);
         double MeanLoss() => loss.Sum(mlp.Forward(x, rows, true), labels, rows, 3) / rows;
 
         var dz = new float[rows * 3];

@@ -6,7 +6,7 @@ using MnistService.Testing;
 
 namespace MnistService.Core.Tests.Onnx;
 
-/// <summary>The report's JSON has the snake_case names issue 3 asks for, and reads back to the same report.</summary>
+/// <summary>The stored report's JSON has snake_case names (as Keras names its history), and reads back to the same report.</summary>
 public sealed class ModelReportJsonTests
 {
     private static readonly ModelReport Report = TestModels.Report(TestModels.Tutorial());
