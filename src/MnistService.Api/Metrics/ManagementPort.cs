@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Settings;
-using MnistService.Api.Startup;
 
 namespace MnistService.Api.Metrics;
 

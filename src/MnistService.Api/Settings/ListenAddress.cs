@@ -1,6 +1,4 @@
-using MnistService.Api.Settings;
-
-namespace MnistService.Api.Startup;
+namespace MnistService.Api.Settings;
 
 /// <summary>What Kestrel listens on, for the start-up report about a port in use or an address that is not valid.</summary>
 /// <param name="Address">The configured address (or addresses, ';'-separated), or Kestrel's default.</param>
