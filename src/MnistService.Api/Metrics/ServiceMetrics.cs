@@ -28,9 +28,32 @@ public static class ServiceMetrics
         "mnist_predictions_total", "Predictions served, per model and predicted digit.",
         new CounterConfiguration { LabelNames = ["model", "digit"] });
 
+    public static readonly Gauge DecodedPixelsInFlight = Prometheus.Metrics.CreateGauge(
+        "mnist_decoded_pixels_in_flight", "Decoded pixels reserved by the images being decoded now (at most Limits:MaxDecodedPixelsInFlight, unless one image is larger).");
+
+    public static readonly Counter DecodesRefused = Prometheus.Metrics.CreateCounter(
+        "mnist_decodes_refused_total", "Images answered 503 instead of decoded: no room in the decoded-pixel budget in time (budget), or memory ran out while decoding (memory).",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
     private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     public static string DigitLabel(int digit) => Digits[digit];
+
+    /// <summary>Adds <paramref name="pixels"/> to <see cref="DecodedPixelsInFlight"/> until disposed.</summary>
+    public static PixelsInFlight TrackDecodedPixels(long pixels) => new(pixels);
+
+    public readonly struct PixelsInFlight : IDisposable
+    {
+        private readonly long _pixels;
+
+        internal PixelsInFlight(long pixels)
+        {
+            _pixels = pixels;
+            DecodedPixelsInFlight.Inc(pixels);
+        }
+
+        public void Dispose() => DecodedPixelsInFlight.Dec(_pixels);
+    }
 
     /// <summary>The <c>decoder</c> label of <see cref="DecodeSeconds"/>.</summary>
     public static string DecoderLabel(ImageDecodePath path) => path == ImageDecodePath.PngFast ? "png-fast" : "imagesharp";

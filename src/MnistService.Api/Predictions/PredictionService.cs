@@ -26,9 +26,10 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
         {
             var size = decoder.ReadSize(image);
             using var reservation = await budget.ReserveAsync(size.Pixels, BudgetWait, cancellationToken)
-                ?? throw new ServiceBusyException(
+                ?? throw Refused("budget", new ServiceBusyException(
                     $"Other images are being decoded: this {size.Width}x{size.Height} image does not fit in the {budget.CapacityPixels:N0} decoded pixels allowed at once (Limits:MaxDecodedPixelsInFlight). Retry in a moment.",
-                    retryAfterSeconds: 1);
+                    retryAfterSeconds: 1));
+            using var inFlight = ServiceMetrics.TrackDecodedPixels(size.Pixels);
             cancellationToken.ThrowIfCancellationRequested();
             var started = Stopwatch.GetTimestamp();
             using var decoded = decoder.Decode(image, out var path, cancellationToken);
@@ -44,8 +45,14 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
         {
             // The budget is sized so that this does not happen; if the process's limit is reached anyway (other work, a
             // budget set too high), this request is refused, not failed, and the next may well succeed.
-            throw new ServiceBusyException("The service ran short of memory while decoding this image. Retry in a moment.", retryAfterSeconds: 2);
+            throw Refused("memory", new ServiceBusyException("The service ran short of memory while decoding this image. Retry in a moment.", retryAfterSeconds: 2));
         }
+    }
+
+    private static ServiceBusyException Refused(string reason, ServiceBusyException refusal)
+    {
+        ServiceMetrics.DecodesRefused.WithLabels(reason).Inc();
+        return refusal;
     }
 
     /// <summary>A lease on the named (or default) model, held for the whole request.</summary>

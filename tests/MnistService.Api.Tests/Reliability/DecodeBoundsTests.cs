@@ -121,6 +121,10 @@ public sealed class DecodeBoundsTests(CommittedModelFixture fixture)
         var problem = await HttpAssert.Problem(response, HttpStatusCode.ServiceUnavailable);
         Assert.Contains("MaxDecodedPixelsInFlight", problem.GetProperty("detail").GetString());
         Assert.InRange(elapsed.TotalSeconds, 0.9, 5);
+        // An operator sees the refusals in the metrics (the counter is the process's, shared by the tests: at least one).
+        var metrics = await (await HttpAssert.FreshMetrics(client)).Content.ReadAsStringAsync();
+        Assert.Matches(@"(?m)^mnist_decodes_refused_total\{reason=""budget""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^mnist_decoded_pixels_in_flight ", metrics);
 
         // Freed within the wait, the budget lets it through.
         var waiting = client.PostAsync("/predict", HttpAssert.Bytes(canvas, "image/png"));
