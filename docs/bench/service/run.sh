@@ -21,7 +21,7 @@ cpu() { awk '{print $14+$15}' /proc/$1/stat; }
 metric() { curl -s 127.0.0.1:5090/metrics | awk -v m="$1" '$1==m {print $2}'; }
 metric_sum() { curl -s 127.0.0.1:5090/metrics | awk -v m="$1" 'index($1, m"{")==1 {s+=$2} END {print s+0}'; }
 split() {  # the service's own decode/preprocess/inference sums and counts
-  echo "$(metric 'mnist_image_decode_duration_seconds_sum{decoder="png-fast"}') $(metric 'mnist_image_decode_duration_seconds_count{decoder="png-fast"}')" \
+  echo "$(metric 'mnist_image_decode_duration_seconds_sum{decoder="png"}') $(metric 'mnist_image_decode_duration_seconds_count{decoder="png"}')" \
        "$(metric mnist_preprocess_duration_seconds_sum) $(metric 'mnist_inference_duration_seconds_sum{model="mnist-mlp"}')" \
        "$(metric 'mnist_inference_duration_seconds_count{model="mnist-mlp"}')"
 }

@@ -28,8 +28,8 @@ public readonly record struct ImageSize(ImageKind Kind, int Width, int Height)
     public long Pixels => (long)Width * Height;
 }
 
-/// <summary>Which decoder produced an image: our PNG decoder or ImageSharp.</summary>
-public enum ImageDecodePath { PngFast, ImageSharp }
+/// <summary>Which decoder produced an image: our PNG decoder (every PNG) or ImageSharp (every other format).</summary>
+public enum ImageDecodePath { Png, ImageSharp }
 
 /// <summary>
 /// Decodes an encoded image to luminance and alpha. The dimensions are read first (from the PNG
@@ -107,7 +107,7 @@ public sealed class ImageDecoder(ImageDecodeLimits limits)
         cancellationToken.ThrowIfCancellationRequested();
         if (kind == ImageKind.Png)
         {
-            path = ImageDecodePath.PngFast;
+            path = ImageDecodePath.Png;
             return DecodePng(span, cancellationToken);
         }
         path = ImageDecodePath.ImageSharp;

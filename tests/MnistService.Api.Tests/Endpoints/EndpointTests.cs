@@ -135,7 +135,7 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         Assert.Contains("mnist_model_load_failures_total", text);
         Assert.Contains("http_requests_received_total", text);
         Assert.Contains("http_request_duration_seconds_bucket", text);
-        Assert.Contains("mnist_image_decode_duration_seconds_bucket{decoder=\"png-fast\"", text);
+        Assert.Contains("mnist_image_decode_duration_seconds_bucket{decoder=\"png\"", text);
     }
 
     [Fact]

@@ -31,20 +31,20 @@ public sealed class CoreAndHttpInputTests(CommittedModelFixture fixture)
         var placement = new TestImages.Placement(9, 300, 280, 17, 9);
         return new Dictionary<string, Upload>
         {
-            ["png (fast path)"] = new(TestImages.BlackOnWhite(digit, new PngEncoder()), "image/png", Form.Raw, ImageDecodePath.PngFast),
+            ["png (fast path)"] = new(TestImages.BlackOnWhite(digit, new PngEncoder()), "image/png", Form.Raw, ImageDecodePath.Png),
             ["png interlaced (row by row)"] = new(
-                TestImages.BlackOnWhite(digit, new PngEncoder { InterlaceMethod = PngInterlaceMode.Adam7 }), "image/png", Form.Raw, ImageDecodePath.PngFast),
+                TestImages.BlackOnWhite(digit, new PngEncoder { InterlaceMethod = PngInterlaceMode.Adam7 }), "image/png", Form.Raw, ImageDecodePath.Png),
             ["png 16-bit (row by row)"] = new(
-                TestImages.BlackOnWhite(digit, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit16 }), "image/png", Form.Multipart, ImageDecodePath.PngFast),
+                TestImages.BlackOnWhite(digit, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit16 }), "image/png", Form.Multipart, ImageDecodePath.Png),
             ["jpeg"] = new(TestImages.BlackOnWhiteJpeg(digit, placement, quality: 80), "image/jpeg", Form.Raw, ImageDecodePath.ImageSharp),
             ["gif"] = new(TestImages.BlackOnWhite(digit, new GifEncoder()), "image/gif", Form.Multipart, ImageDecodePath.ImageSharp),
             ["bmp"] = new(TestImages.BlackOnWhite(digit, new BmpEncoder()), "image/bmp", Form.Raw, ImageDecodePath.ImageSharp),
             ["webp lossless"] = new(TestImages.BlackOnWhite(digit, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }), "image/webp", Form.Raw, ImageDecodePath.ImageSharp),
             ["tiff"] = new(TestImages.BlackOnWhite(digit, new TiffEncoder()), "image/tiff", Form.Raw, ImageDecodePath.ImageSharp),
             ["canvas data URL with transparency"] = new(
-                TestImages.TransparentPng(digit, placement), "image/png", Form.DataUrl, ImageDecodePath.PngFast),
+                TestImages.TransparentPng(digit, placement), "image/png", Form.DataUrl, ImageDecodePath.Png),
             ["canvas data URL, coloured strokes, palette"] = new(
-                PalettePng(TestImages.TransparentPng(digit, placement, new Rgb24(30, 90, 200))), "image/png", Form.DataUrl, ImageDecodePath.PngFast),
+                PalettePng(TestImages.TransparentPng(digit, placement, new Rgb24(30, 90, 200))), "image/png", Form.DataUrl, ImageDecodePath.Png),
         };
     });
 

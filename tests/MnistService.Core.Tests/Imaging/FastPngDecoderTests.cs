@@ -112,12 +112,12 @@ public sealed class FastPngDecoderTests
         var png = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8 });
         var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
         using var fast = decoder.Decode(png, out var path);
-        Assert.Equal(ImageDecodePath.PngFast, path);
+        Assert.Equal(ImageDecodePath.Png, path);
         Assert.False(fast.HasAlpha);
         // The same image interlaced takes the row-by-row path; ImageSharp's pixels are the reference for both.
         var interlaced = TestImages.Encode(source, new PngEncoder { ColorType = color, BitDepth = PngBitDepth.Bit8, InterlaceMethod = PngInterlaceMode.Adam7 });
         using var rows = decoder.Decode(interlaced, out path);
-        Assert.Equal(ImageDecodePath.PngFast, path);
+        Assert.Equal(ImageDecodePath.Png, path);
         Assert.False(rows.HasAlpha);
         var (gray, alpha) = Reference(interlaced);
         Assert.All(alpha, a => Assert.Equal(255, a));
@@ -265,7 +265,7 @@ public sealed class FastPngDecoderTests
     {
         var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
         using var decoded = decoder.Decode(png, out var path);
-        Assert.Equal(ImageDecodePath.PngFast, path);
+        Assert.Equal(ImageDecodePath.Png, path);
         var (gray, alpha) = Reference(png);
         Assert.Equal(gray, decoded.Gray.ToArray());
         Assert.Equal(alpha, decoded.HasAlpha ? decoded.Alpha.ToArray() : Enumerable.Repeat((byte)255, gray.Length).ToArray());
@@ -288,7 +288,7 @@ public sealed class FastPngDecoderTests
         var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAMAAAFfzAQtAAAAA1BMVEU/HHegWya1AAAACXBIWXMAAA7EAAAOxAGVKw4bAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==");
         var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
         using var decoded = decoder.Decode(png, out var path);
-        Assert.Equal(ImageDecodePath.PngFast, path);
+        Assert.Equal(ImageDecodePath.Png, path);
         Assert.Equal([GrayImage.Luma(0x3F, 0x1C, 0x77)], decoded.Gray.ToArray()); // the palette's one colour
     }
 
