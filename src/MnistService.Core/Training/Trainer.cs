@@ -19,33 +19,33 @@ public static class Trainer
     /// <exception cref="ArgumentException">Data that do not fit together.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
     /// <exception cref="TrainingDivergedException">An epoch's training loss was NaN or infinite.</exception>
-    public static TrainingResult Train(float[] images, byte[] labels, TrainingSettings options,
+    public static TrainingResult Train(float[] images, byte[] labels, TrainingSettings settings,
         ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(options);
-        options.EnsureValid();
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.EnsureValid();
         CheckData(images, labels);
 
         // Keras: split_at = floor(n · (1 - validation_split)); the first split_at samples train, the rest validate.
         var count = labels.Length;
-        var trainCount = (int)Math.Floor(count * (1.0 - options.ValidationSplit));
+        var trainCount = (int)Math.Floor(count * (1.0 - settings.ValidationSplit));
         var valCount = count - trainCount;
         if (trainCount < 1 || valCount < 1)
         {
             throw new TrainingSettingsException([new SettingError(TrainingSetting.ValidationSplit,
-                $"{TrainingSettings.Format(options.ValidationSplit)} leaves {trainCount} training and {valCount} validation samples out of {count}; both need at least one.")]);
+                $"{TrainingSettings.Format(settings.ValidationSplit)} leaves {trainCount} training and {valCount} validation samples out of {count}; both need at least one.")]);
         }
 
         var total = Stopwatch.StartNew();
-        var model = new Mlp(options.ToSpec(), options.Seed, options.Threads);
-        var loss = Loss.Create(options.Loss);
-        var optimizer = Optimizer.Create(options.Optimizer, options.LearningRate, options.Momentum, options.Threads);
-        var shuffle = new Rng(unchecked(((ulong)(uint)options.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
+        var model = new Mlp(settings.ToSpec(), settings.Seed, settings.Threads);
+        var loss = Loss.Create(settings.Loss);
+        var optimizer = Optimizer.Create(settings.Optimizer, settings.LearningRate, settings.Momentum, settings.Threads);
+        var shuffle = new Rng(unchecked(((ulong)(uint)settings.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
 
         // Everything the loop touches is allocated here, once.
-        var batchSize = Math.Min(options.BatchSize, trainCount);
+        var batchSize = Math.Min(settings.BatchSize, trainCount);
         var batchCount = (trainCount + batchSize - 1) / batchSize;
         model.EnsureCapacity(batchSize);
         var batchImages = new float[batchSize * ImagePixels];
@@ -59,10 +59,10 @@ public static class Trainer
         var bestAccuracy = double.NegativeInfinity;
         int bestEpoch = 0, wait = 0;
         var stoppedEarly = false;
-        for (var epoch = 1; epoch <= options.Epochs; epoch++)
+        for (var epoch = 1; epoch <= settings.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
-            observer?.OnEpochStart(epoch, options.Epochs, batchCount);
+            observer?.OnEpochStart(epoch, settings.Epochs, batchCount);
             shuffle.Shuffle(order);
             double lossSum = 0;
             long correct = 0, seen = 0;
@@ -108,9 +108,9 @@ public static class Trainer
                 model.CopyParametersTo(best);
                 wait = 0;
             }
-            else if (wait >= options.Patience)
+            else if (wait >= settings.Patience)
             {
-                stoppedEarly = epoch < options.Epochs;
+                stoppedEarly = epoch < settings.Epochs;
                 break;
             }
         }

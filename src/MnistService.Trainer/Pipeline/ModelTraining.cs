@@ -22,7 +22,7 @@ public static class ModelTraining
 
     /// <param name="trainLimit">Train on the first N training images only (quick runs); null = all.</param>
     /// <exception cref="TrainingSettingsException">A setting is out of range (its errors say which).</exception>
-    public static TrainedModel Run(MnistData data, TrainingSettings options, string outputPath,
+    public static TrainedModel Run(MnistData data, TrainingSettings settings, string outputPath,
         ITrainingObserver? observer = null, int? trainLimit = null, CancellationToken cancellationToken = default)
     {
         var errors = TrainingSettings.ValidateTrainLimit(trainLimit);
@@ -32,12 +32,12 @@ public static class ModelTraining
         }
 
         var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
-        var training = TrainingLoop.Train(train.Images, train.Labels, options, observer, cancellationToken);
+        var training = TrainingLoop.Train(train.Images, train.Labels, settings, observer, cancellationToken);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
         var report = new ModelReport
         {
             Created = DateTimeOffset.UtcNow,
-            Hyperparameters = options,
+            Hyperparameters = settings,
             Architecture = ArchitectureInfo.Of(training.Model),
             History = training.History,
             Test = TestResult.Of(test),
