@@ -9,7 +9,7 @@ namespace MnistService.Core.Imaging;
 /// </summary>
 public sealed class DecodeBudget(long capacityPixels)
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly LinkedList<Waiter> _waiters = new();
     private long _inFlight;
 
