@@ -3,12 +3,18 @@ namespace MnistService.Benchmarks;
 // An explicit entry point: top-level statements would declare a global Program, which clashes with the Api's.
 public static class BenchmarkProgram
 {
-    /// <summary>BenchmarkDotNet's switcher; <c>control-server [--urls URL]</c> runs <see cref="ControlServer"/> instead.</summary>
+    /// <summary>BenchmarkDotNet's switcher; <c>control-server [--urls URL]</c> runs <see cref="ControlServer"/> instead,
+    /// <c>detector-comparison MODEL</c> <see cref="DetectorComparison"/>.</summary>
     public static void Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "control-server")
         {
             ControlServer.Run(args[1..]);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "detector-comparison")
+        {
+            DetectorComparison.Run(args[1..]);
             return;
         }
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);

@@ -28,6 +28,10 @@ public static class ServiceMetrics
         "mnist_predictions_total", "Predictions served, per model and predicted digit.",
         new CounterConfiguration { LabelNames = ["model", "digit"] });
 
+    public static readonly Counter NonDigits = Prometheus.Metrics.CreateCounter(
+        "mnist_non_digits_total", "Predictions whose image the model's detector did not take for a digit (isDigit false), per model.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
     public static readonly Gauge DecodedPixelsInFlight = Prometheus.Metrics.CreateGauge(
         "mnist_decoded_pixels_in_flight", "Decoded pixels reserved by the images being decoded now (at most Limits:MaxDecodedPixelsInFlight, unless one image is larger).");
 

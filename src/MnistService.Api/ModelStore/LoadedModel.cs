@@ -35,13 +35,22 @@ public sealed class LoadedModel
         LoadedAt = DateTimeOffset.UtcNow;
         var input = session.InputMetadata.Single();
         _inputNames = [input.Key];
-        _outputNames = [session.OutputMetadata.Single().Key];
+        HasDigitScore = session.OutputMetadata.ContainsKey(OnnxModelFormat.DigitScoreName);
+        _outputNames = HasDigitScore
+            ? [session.OutputMetadata.Keys.Single(k => k != OnnxModelFormat.DigitScoreName), OnnxModelFormat.DigitScoreName]
+            : [session.OutputMetadata.Single().Key];
         _inputShape = input.Value.Dimensions.Select(d => d < 0 ? 1L : d).ToArray();
         _inputShape[0] = 1;
         // T is IDisposable, so the provider hands out a pool that disposes what it drops and holds.
         _buffers = new DefaultObjectPoolProvider { MaximumRetained = Environment.ProcessorCount * 4 }
-            .Create(new BuffersPolicy(_inputShape));
+            .Create(new BuffersPolicy(_inputShape, HasDigitScore));
     }
+
+    /// <summary>Whether the graph has the detector's <c>digit_score</c> output.</summary>
+    public bool HasDigitScore { get; }
+
+    /// <summary>The score below which an image is not a digit (the report's detector section); null without a detector.</summary>
+    public double? DigitThreshold => HasDigitScore ? Report?.Detector?.Threshold : null;
 
     public string Name { get; }
     public string Path { get; }
@@ -126,18 +135,24 @@ public sealed class LoadedModel
         ModelWarmUp.CheckProbabilities(probabilities);
     }
 
+    /// <summary>
+    /// One float input of 784 values per image; one float output [N,10], and optionally the detector's
+    /// <c>digit_score</c> [N] beside it.
+    /// </summary>
     private static void CheckSignature(InferenceSession session)
     {
-        if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
+        var outputs = session.OutputMetadata;
+        var scored = outputs.TryGetValue(OnnxModelFormat.DigitScoreName, out var score);
+        if (session.InputMetadata.Count != 1 || outputs.Count != (scored ? 2 : 1))
         {
             throw new InvalidDataException(
-                $"The model has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs; one of each is expected.");
+                $"The model has {session.InputMetadata.Count} inputs and {outputs.Count} outputs; one input and one output (besides '{OnnxModelFormat.DigitScoreName}') are expected.");
         }
         var input = session.InputMetadata.Single().Value;
-        var output = session.OutputMetadata.Single().Value;
-        if (input.ElementType != typeof(float) || output.ElementType != typeof(float))
+        var output = outputs.Single(o => o.Key != OnnxModelFormat.DigitScoreName).Value;
+        if (input.ElementType != typeof(float) || output.ElementType != typeof(float) || (scored && score!.ElementType != typeof(float)))
         {
-            throw new InvalidDataException("The model's input and output must be float32 tensors.");
+            throw new InvalidDataException("The model's input and outputs must be float32 tensors.");
         }
         if (input.Dimensions.Skip(1).Aggregate(1L, (a, d) => a * d) != InputSize)
         {
@@ -146,6 +161,10 @@ public sealed class LoadedModel
         if (output.Dimensions.Length != 2 || output.Dimensions[1] != Classes)
         {
             throw new InvalidDataException($"The output shape [{string.Join(',', output.Dimensions)}] is not [N,10].");
+        }
+        if (scored && score!.Dimensions.Length != 1)
+        {
+            throw new InvalidDataException($"The '{OnnxModelFormat.DigitScoreName}' shape [{string.Join(',', score.Dimensions)}] is not [N].");
         }
     }
 
@@ -192,7 +211,8 @@ public sealed class LoadedModel
     /// tensors are pooled, pinned buffers, so a prediction allocates nothing on the native side.
     /// The caller must hold a reference (see <see cref="ModelRepository.Acquire"/>).
     /// </summary>
-    public void Predict(ReadOnlySpan<float> image, Span<float> probabilities)
+    /// <returns>The detector's digit_score, or null for a model without one.</returns>
+    public float? Predict(ReadOnlySpan<float> image, Span<float> probabilities)
     {
         if (image.Length != InputSize || probabilities.Length != Classes)
         {
@@ -204,6 +224,7 @@ public sealed class LoadedModel
             image.CopyTo(buffers.Input);
             _session.Run(buffers.RunOptions, _inputNames, buffers.InputValues, _outputNames, buffers.OutputValues);
             buffers.Output.CopyTo(probabilities);
+            return HasDigitScore ? buffers.DigitScore[0] : null;
         }
         finally
         {
@@ -211,17 +232,20 @@ public sealed class LoadedModel
         }
     }
 
-    /// <summary>A pinned input/output tensor pair, reused across predictions.</summary>
+    /// <summary>Pinned input and output tensors (the digit score's too, when the model has one), reused across predictions.</summary>
     private sealed class InferenceBuffers : IDisposable
     {
-        public InferenceBuffers(long[] inputShape)
+        public InferenceBuffers(long[] inputShape, bool digitScore)
         {
             InputValues = [OrtValue.CreateTensorValueFromMemory(Input, inputShape)];
-            OutputValues = [OrtValue.CreateTensorValueFromMemory(Output, [1, Classes])];
+            OutputValues = digitScore
+                ? [OrtValue.CreateTensorValueFromMemory(Output, [1, Classes]), OrtValue.CreateTensorValueFromMemory(DigitScore, [1])]
+                : [OrtValue.CreateTensorValueFromMemory(Output, [1, Classes])];
         }
 
         public float[] Input { get; } = new float[InputSize];
         public float[] Output { get; } = new float[Classes];
+        public float[] DigitScore { get; } = new float[1];
         public OrtValue[] InputValues { get; }
         public OrtValue[] OutputValues { get; }
         public RunOptions RunOptions { get; } = new();
@@ -229,14 +253,17 @@ public sealed class LoadedModel
         public void Dispose()
         {
             InputValues[0].Dispose();
-            OutputValues[0].Dispose();
+            foreach (var output in OutputValues)
+            {
+                output.Dispose();
+            }
             RunOptions.Dispose();
         }
     }
 
-    private sealed class BuffersPolicy(long[] inputShape) : PooledObjectPolicy<InferenceBuffers>
+    private sealed class BuffersPolicy(long[] inputShape, bool digitScore) : PooledObjectPolicy<InferenceBuffers>
     {
-        public override InferenceBuffers Create() => new(inputShape);
+        public override InferenceBuffers Create() => new(inputShape, digitScore);
         public override bool Return(InferenceBuffers obj) => true;
     }
 }

@@ -22,7 +22,7 @@ public static class ModelWarmUp
     public static void Check(InferenceSession session, long[] inputShape)
     {
         var input = session.InputMetadata.Single().Key;
-        var output = session.OutputMetadata.Single().Key;
+        var output = session.OutputMetadata.Keys.Single(k => k != Core.Onnx.OnnxModelFormat.DigitScoreName);
         try
         {
             using var image = OrtValue.CreateTensorValueFromMemory((float[])KnownDigit.Clone(), inputShape);

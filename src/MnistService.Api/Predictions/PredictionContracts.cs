@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace MnistService.Api.Predictions;
 
 /// <summary>
-/// The JSON forms of <c>POST /predict</c>: exactly one of <c>pixels</c> and <c>image</c>. Other members
-/// are refused with 400.
+/// The JSON forms of <c>POST /predict</c>: exactly one of <c>pixels</c> and <c>image</c>, and for pixels
+/// <c>preprocess</c>. Other members are refused with 400.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictJsonRequest
@@ -14,6 +14,12 @@ public sealed record PredictJsonRequest
 
     /// <summary>An image as a data URL, as a canvas gives it: data:image/png;base64,...</summary>
     public string? Image { get; init; }
+
+    /// <summary>
+    /// For pixels: true (the default) makes them MNIST-like as an image is (polarity, bounding box, centring); false
+    /// sends the 784 values to the network untouched. Blank pixels are refused with 422 either way.
+    /// </summary>
+    public bool? Preprocess { get; init; }
 }
 
 /// <summary>What the network answered, and what it was shown.</summary>
@@ -23,7 +29,11 @@ public sealed record PredictJsonRequest
 /// <param name="Model">The model that answered.</param>
 /// <param name="ModelSha256">SHA-256 of that model's file.</param>
 /// <param name="Input">The 28x28 image the network saw.</param>
-public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input);
+/// <param name="IsDigit">Whether the model's detector takes the image for a digit (digitScore at or above the threshold
+/// in GET /models/{name}); null for a model without a detector. The digit and probabilities are given either way.</param>
+/// <param name="DigitScore">The detector's score, higher = more digit-like; null for a model without a detector.</param>
+public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input,
+    bool? IsDigit, float? DigitScore);
 
 /// <param name="Width">Always 28.</param>
 /// <param name="Height">Always 28.</param>

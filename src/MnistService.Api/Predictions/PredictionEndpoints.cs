@@ -15,8 +15,11 @@ public static class PredictionEndpoints
             .WithDescription("""
                 Send one image as multipart/form-data (field 'image'), as a raw body with an image Content-Type
                 (PNG, JPEG, GIF, BMP, WebP, TIFF), or as JSON: {"pixels": [784 numbers]} (MNIST polarity, 0-1 or 0-255)
-                or {"image": "data:image/png;base64,..."}. Images are made MNIST-like first: grayscale, ink bright on black,
-                scaled to fit 20x20 and centred by mass in 28x28; 'input' in the answer is what the network saw.
+                or {"image": "data:image/png;base64,..."}. Images and pixels are made MNIST-like first: grayscale, ink bright on
+                black, scaled to fit 20x20 and centred by mass in 28x28 ({"pixels": [...], "preprocess": false} sends the
+                values untouched); 'input' in the answer is what the network saw. A blank image or blank pixels (one flat
+                value, or a few stray specks) answer 422. 'isDigit' says whether the model's detector takes the image for a
+                digit ('digitScore' at or above the threshold in GET /models/{name}); null for a model without a detector.
                 """)
             .WithMetadata(new PredictRequestBodyMetadata())
             .DisableAntiforgery()
@@ -42,10 +45,13 @@ public static class PredictionEndpoints
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
-        var pixels = input.Pixels ?? await service.PreprocessAsync(input.Image!.Memory, cancellationToken);
+        var pixels = input.Pixels is { } sent
+            ? PredictionService.PreparePixels(sent, input.Preprocess)
+            : await service.PreprocessAsync(input.Image!.Memory, cancellationToken);
         var answer = service.Predict(pixels, lease.Model);
         requestLog.Set("Model", answer.Model);
         requestLog.Set("Digit", answer.Digit);
+        requestLog.Set("IsDigit", answer.IsDigit);
         requestLog.Set("Input", input.Pixels is null ? "image" : "pixels");
         return TypedResults.Ok(answer);
     }

@@ -10,19 +10,23 @@ namespace MnistService.Api.Predictions;
 /// <summary>What a <c>POST /predict</c> carried: either ready network input or an encoded image.</summary>
 public sealed class PredictionInput : IDisposable
 {
-    private PredictionInput(float[]? pixels, RequestBody? image)
+    private PredictionInput(float[]? pixels, RequestBody? image, bool preprocess = true)
     {
         Pixels = pixels;
         Image = image;
+        Preprocess = preprocess;
     }
 
-    /// <summary>784 values in [0,1] to feed as they are, or null.</summary>
+    /// <summary>784 values in [0,1], ink bright, or null.</summary>
     public float[]? Pixels { get; }
+
+    /// <summary>Whether <see cref="Pixels"/> are made MNIST-like first (JSON <c>preprocess</c>, true unless set false).</summary>
+    public bool Preprocess { get; }
 
     /// <summary>The encoded image bytes, or null.</summary>
     public RequestBody? Image { get; }
 
-    public static PredictionInput FromPixels(float[] pixels) => new(pixels, null);
+    public static PredictionInput FromPixels(float[] pixels, bool preprocess) => new(pixels, null, preprocess);
     public static PredictionInput FromImage(RequestBody image) => new(null, image);
     public void Dispose() => Image?.Dispose();
 }
@@ -153,7 +157,8 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
         {
             null => throw new InvalidInputException($"The JSON body is null; send {PredictJsonErrors.Forms}."),
             { Pixels: not null, Image: not null } => throw new InvalidInputException("Send either 'pixels' or 'image', not both."),
-            { Pixels: { } pixels } => PredictionInput.FromPixels(NormalizePixels(pixels)),
+            { Pixels: { } pixels } => PredictionInput.FromPixels(NormalizePixels(pixels), request.Preprocess ?? true),
+            { Preprocess: not null } => throw new InvalidInputException("'preprocess' applies to 'pixels' only; images are always made MNIST-like."),
             { Image: { } image } => PredictionInput.FromImage(DecodeDataUrl(image)),
             _ => throw new InvalidInputException("The JSON body needs 'pixels' (784 numbers) or 'image' (a data URL)."),
         };

@@ -49,6 +49,25 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
         }
     }
 
+    /// <summary>
+    /// The network input for JSON pixels (784 values in [0,1], ink bright): made MNIST-like as an image is, or with
+    /// <paramref name="preprocess"/> false the values themselves. Blank pixels are refused either way.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The pixels are blank.</exception>
+    public static float[] PreparePixels(float[] pixels, bool preprocess)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (!preprocess)
+        {
+            MnistPreprocessor.EnsureNotBlank(pixels);
+            return pixels;
+        }
+        var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
+        MnistPreprocessor.ProcessPixels(pixels, input);
+        ServiceMetrics.PreprocessSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return input;
+    }
+
     private static ServiceBusyException Refused(string reason, ServiceBusyException refusal)
     {
         ServiceMetrics.DecodesRefused.WithLabels(reason).Inc();
@@ -63,7 +82,7 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
     {
         var probabilities = new float[LoadedModel.Classes];
         var started = Stopwatch.GetTimestamp();
-        model.Predict(input, probabilities);
+        var score = model.Predict(input, probabilities);
         ServiceMetrics.InferenceSeconds.WithLabels(model.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         var digit = 0;
         for (var d = 1; d < probabilities.Length; d++)
@@ -74,7 +93,12 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
             }
         }
         ServiceMetrics.Predictions.WithLabels(model.Name, ServiceMetrics.DigitLabel(digit)).Inc();
+        bool? isDigit = model.DigitThreshold is { } threshold && score is { } value ? value >= threshold : null;
+        if (isDigit == false)
+        {
+            ServiceMetrics.NonDigits.WithLabels(model.Name).Inc();
+        }
         return new PredictionResponse(digit, probabilities[digit], probabilities, model.Name, model.Sha256,
-            new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, input));
+            new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, input), isDigit, score);
     }
 }

@@ -23,6 +23,80 @@ public static partial class MnistPreprocessor
     /// </summary>
     public const float BoxFraction = 0.2f;
 
+    /// <summary>The most stray specks of dust an image may hold and still count as blank.</summary>
+    public const int MaxSpecks = 5;
+
+    /// <summary>
+    /// The one answer to an image with no ink, whatever path it came by: one flat value, or nothing but a few
+    /// stray specks (see <see cref="IsSpecksOnly"/>).
+    /// </summary>
+    public static ImageRejectedException Blank() =>
+        new(ImageRejection.Blank, "No digit found: the image is blank (one flat value, or only a few stray specks).");
+
+    /// <summary>
+    /// Network input for a 28x28 image given as values in [0,1] (row-major, ink bright as in MNIST, though either
+    /// polarity is read), made MNIST-like as any image is: an MNIST digit comes out unchanged.
+    /// </summary>
+    /// <exception cref="ImageRejectedException"><see cref="ImageRejection.Blank"/>.</exception>
+    public static void ProcessPixels(ReadOnlySpan<float> pixels, Span<float> output)
+    {
+        using var image = FromPixels(pixels);
+        Process(image, output);
+    }
+
+    /// <summary>
+    /// Throws <see cref="Blank"/> for 28x28 values in [0,1] that <see cref="ProcessPixels"/> would refuse as blank,
+    /// leaving them as they are (for values sent to the network untouched): the same rule on every path.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The values are blank.</exception>
+    public static void EnsureNotBlank(ReadOnlySpan<float> pixels) => ProcessPixels(pixels, stackalloc float[Side * Side]);
+
+    private static GrayImage FromPixels(ReadOnlySpan<float> pixels)
+    {
+        if (pixels.Length != Side * Side)
+        {
+            throw new ArgumentException("Expected 28x28 values.", nameof(pixels));
+        }
+        var image = GrayImage.Rent(Side, Side, withAlpha: false);
+        var gray = image.Gray;
+        for (var i = 0; i < gray.Length; i++)
+        {
+            gray[i] = (byte)MathF.Round(Math.Clamp(pixels[i], 0f, 1f) * 255f);
+        }
+        return image;
+    }
+
+    /// <summary>
+    /// Clear ink (at least <see cref="BoxFraction"/> of the contrast: JPEG ringing around a speck is fainter) that
+    /// covers no more than <see cref="MaxSpecks"/> specks of a side of 1 % of the image's shorter side (at least 2
+    /// pixels) is dust, not a drawing: 20 pixels on a 28x28 image (every MNIST test digit has 34 or more), 39 on a
+    /// 280x280 canvas, 4,500 on a 3000x4000 photo, where a digit written 10 pixels thick and 300 long covers 3,000 or
+    /// more. Counting stops at that budget, so a real drawing costs a few rows.
+    /// </summary>
+    private static bool IsSpecksOnly(ReadOnlySpan<byte> gray, int width, int height, bool invert, int threshold, (int Left, int Top, int Right, int Bottom) box)
+    {
+        if (box.Right < box.Left)
+        {
+            return true;
+        }
+        var speck = Math.Max(2.0, Math.Min(width, height) / 100.0);
+        var budget = (int)(MaxSpecks * speck * speck);
+        var (low, high) = InkRange(invert, threshold);
+        var inked = 0;
+        for (var y = box.Top; y <= box.Bottom; y++)
+        {
+            var row = gray.Slice(y * width + box.Left, box.Right - box.Left + 1);
+            for (var x = row.IndexOfAnyInRange(low, high); x >= 0; x = row.Slice(++x).IndexOfAnyInRange(low, high) is var next and >= 0 ? x + next : -1)
+            {
+                if (++inked > budget)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /// <summary>Writes the 784 network inputs (row-major, [0,1], ink bright) for <paramref name="image"/>.</summary>
     /// <exception cref="ImageRejectedException"><see cref="ImageRejection.Blank"/>: nothing stands out from the background.</exception>
     public static void Process(GrayImage image, Span<float> output) => Process(image, output, Vector256.IsHardwareAccelerated);
@@ -51,19 +125,15 @@ public static partial class MnistPreprocessor
         var (darkest, brightest) = MinMax(gray);
         var peak = invert ? 255 - darkest : brightest;
         var contrast = peak - background;
-        if (contrast < MinContrast)
-        {
-            throw new ImageRejectedException(ImageRejection.Blank,
-                $"No digit found: nothing in the image stands out from its background (contrast {contrast} of 255, at least {MinContrast} needed).");
-        }
         // From gray level to ink: background and noise become 0, the strongest ink 255.
         var threshold = background + (int)Math.Ceiling(3 * spread);
         var ink = new InkMap(invert, background, threshold, contrast);
 
         var (left, top, right, bottom) = BoundingBox(gray, width, height, invert, threshold);
-        if (right < left)
+        var strong = background + (int)(BoxFraction * contrast);
+        if (contrast < MinContrast || IsSpecksOnly(gray, width, height, invert, Math.Max(threshold, strong), (left, top, right, bottom)))
         {
-            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only background.");
+            throw Blank();
         }
         var longest = Math.Max(right - left + 1, bottom - top + 1);
         var offsetTop = top;
@@ -82,7 +152,6 @@ public static partial class MnistPreprocessor
 
         // The box of the clear ink (never empty: the peak itself is 255) is scaled to fit 20x20;
         // within a pixel of that, scaling would only blur.
-        var strong = background + (int)(BoxFraction * contrast);
         (left, top, right, bottom) = BoundingBox(gray.Slice(top * width, (bottom - top + 1) * width), width, bottom - top + 1, invert, Math.Max(threshold, strong));
         (top, bottom) = (top + offsetTop, bottom + offsetTop);
         int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
@@ -107,7 +176,7 @@ public static partial class MnistPreprocessor
         }
         if (mass <= 0)
         {
-            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the ink vanished when scaled to 20x20.");
+            throw Blank();
         }
         var offsetX = Math.Clamp((int)Math.Round(Centre - sumX / mass), 0, Side - outWidth);
         var offsetY = Math.Clamp((int)Math.Round(Centre - sumY / mass), 0, Side - outHeight);
@@ -134,7 +203,7 @@ public static partial class MnistPreprocessor
             var (weighted, weight) = AlphaWeightedSums(g, a, n, vectorized);
             if (weight == 0)
             {
-                throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image is fully transparent.");
+                throw Blank();
             }
             var background = weighted / weight < 128 ? 255 : 0;
             var j = 0;
@@ -302,9 +371,7 @@ public static partial class MnistPreprocessor
     /// <summary>The box of pixels whose ink level (gray, or 255 - gray when inverted) exceeds <paramref name="threshold"/>.</summary>
     private static (int Left, int Top, int Right, int Bottom) BoundingBox(ReadOnlySpan<byte> gray, int width, int height, bool invert, int threshold)
     {
-        // Ink levels above the threshold are a contiguous range of raw gray values: a vectorised search.
-        var low = invert ? (byte)0 : (byte)Math.Min(255, threshold + 1);
-        var high = invert ? (byte)Math.Max(0, 254 - threshold) : (byte)255;
+        var (low, high) = InkRange(invert, threshold);
         if (threshold >= 255)
         {
             return (width, height, -1, -1);
@@ -326,6 +393,10 @@ public static partial class MnistPreprocessor
         }
         return (left, top, right, bottom);
     }
+
+    /// <summary>Ink levels above the threshold are a contiguous range of raw gray values: searched vectorised.</summary>
+    private static (byte Low, byte High) InkRange(bool invert, int threshold) =>
+        invert ? ((byte)0, (byte)Math.Max(0, 254 - threshold)) : ((byte)Math.Min(255, threshold + 1), (byte)255);
 
     private static (byte Min, byte Max) MinMax(ReadOnlySpan<byte> values)
     {

@@ -30,6 +30,15 @@ public enum LossKind
     [JsonStringEnumMemberName("mse")] Mse,
 }
 
+/// <summary>How a model tells digits from non-digits (see <see cref="DetectorNetwork"/>); none = no digit_score output.</summary>
+[JsonConverter(typeof(ChoiceJsonConverter<DetectorKind>))]
+public enum DetectorKind
+{
+    [JsonStringEnumMemberName("discriminator")] Discriminator,
+    [JsonStringEnumMemberName("autoencoder")] Autoencoder,
+    [JsonStringEnumMemberName("none")] None,
+}
+
 /// <summary>
 /// The lowercase names of <see cref="ActivationKind"/>, <see cref="OptimizerKind"/> and <see cref="LossKind"/>
 /// ("relu", "adam", "crossentropy"): the words of the command line, the job file, the model report and

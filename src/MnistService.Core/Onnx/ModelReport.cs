@@ -35,12 +35,15 @@ public sealed record ModelReport
 
     public required DatasetInfo Dataset { get; init; }
 
+    /// <summary>The digit detector's calibration and figures; null for a model without one (it answers isDigit null).</summary>
+    public DetectorReport? Detector { get; init; }
+
     /// <summary>The program that wrote the model, e.g. "mnist-train 1.0.0".</summary>
     public string? Producer { get; init; }
 
     /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
-    /// Every hyperparameter but momentum and threads (added later, 0 when absent) must be present, so a
+    /// Every hyperparameter but momentum, threads and the detector's (added later; their defaults when absent) must be present, so a
     /// report that lost one is refused rather than read with the trainer's defaults.
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -68,7 +71,7 @@ public sealed record ModelReport
         }
         foreach (var property in type.Properties)
         {
-            property.IsRequired = property.Name is not ("momentum" or "threads");
+            property.IsRequired = property.Name is not ("momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs");
         }
     }
 

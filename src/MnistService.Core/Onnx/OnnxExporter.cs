@@ -18,22 +18,27 @@ public static class OnnxExporter
     /// <summary>Writes the model to <paramref name="path"/> atomically (temporary file, flush, rename).</summary>
     /// <exception cref="ArgumentException">The layers do not form our network, or the report does not describe them.</exception>
     /// <exception cref="IOException">The file could not be written; an existing file at <paramref name="path"/> is unchanged.</exception>
-    public static void Write(string path, IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null)
+    /// <param name="detector">The autoencoder's layers, written as the second output <c>digit_score</c>; null = none.</param>
+    public static void Write(string path, IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null,
+        IReadOnlyList<DenseLayerParameters>? detector = null)
     {
         // Build and check everything before touching the file system.
-        var model = BuildModel(layers, report, options ?? new OnnxExportOptions());
+        var model = BuildModel(layers, report, options ?? new OnnxExportOptions(), detector);
         AtomicFile.Write(path, model.WriteTo);
     }
 
     /// <summary>The model file's bytes, exactly as <see cref="Write"/> stores them.</summary>
     /// <exception cref="ArgumentException">The layers do not form our network, or the report does not describe them.</exception>
-    public static byte[] Serialize(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null) =>
-        BuildModel(layers, report, options ?? new OnnxExportOptions()).ToByteArray();
+    public static byte[] Serialize(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null,
+        IReadOnlyList<DenseLayerParameters>? detector = null) =>
+        BuildModel(layers, report, options ?? new OnnxExportOptions(), detector).ToByteArray();
 
-    internal static ModelProto BuildModel(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions options)
+    internal static ModelProto BuildModel(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions options,
+        IReadOnlyList<DenseLayerParameters>? detector = null)
     {
         ValidateLayers(layers);
         ValidateReport(report, layers);
+        ValidateDetector(detector, report);
 
         var graph = new GraphProto { Name = options.GraphName };
         graph.Input.Add(TensorValue(OnnxModelFormat.InputName,
@@ -74,6 +79,10 @@ public static class OnnxExporter
 
         graph.Output.Add(TensorValue(OnnxModelFormat.OutputName,
             Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.Classes)));
+        if (detector is not null)
+        {
+            AddDetector(graph, detector, "flatten.output");
+        }
 
         var model = new ModelProto
         {
@@ -87,6 +96,82 @@ public static class OnnxExporter
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxModelFormat.OpsetVersion });
         model.MetadataProps.Add(new StringStringEntryProto { Key = ModelReport.MetadataKey, Value = report.ToJson() });
         return model;
+    }
+
+    /// <summary>
+    /// The detector on the same flattened input, then its score, float32 [N]: the discriminator's σ(z), or the
+    /// autoencoder's digit_score = Neg(ReduceMean((x̂ - x)², axis 1)).
+    /// </summary>
+    private static void AddDetector(GraphProto graph, IReadOnlyList<DenseLayerParameters> detector, string input)
+    {
+        var x = input;
+        for (var i = 0; i < detector.Count; i++)
+        {
+            var layer = detector[i];
+            var name = OnnxModelFormat.DetectorLayerName(i);
+            string weight = $"{name}.weight", bias = $"{name}.bias", linear = $"{name}.linear", output = $"{name}.output";
+            graph.Initializer.Add(FloatTensor(weight, layer.Weights, layer.Inputs, layer.Outputs));
+            graph.Initializer.Add(FloatTensor(bias, layer.Bias, layer.Outputs));
+            graph.Node.Add(Node("Gemm", $"{name}.gemm", [x, weight, bias], linear));
+            graph.Node.Add(Node(OnnxModelFormat.OperatorOf(layer.Activation), $"{name}.{layer.Activation}", [linear], output));
+            graph.ValueInfo.Add(TensorValue(linear, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
+            graph.ValueInfo.Add(TensorValue(output, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
+            x = output;
+        }
+        if (detector[^1].Outputs == 1)
+        {
+            // The discriminator's σ(z) [N,1] as [N] (ReduceMean over one value is that value).
+            graph.Node.Add(Node("ReduceMean", "detector.score", [x], OnnxModelFormat.DigitScoreName, Axis1(), IntAttribute("keepdims", 0)));
+        }
+        else
+        {
+            graph.Node.Add(Node("Sub", "detector.error", [x, input], "detector.error"));
+            graph.Node.Add(Node("Mul", "detector.squared", ["detector.error", "detector.error"], "detector.squared"));
+            graph.Node.Add(Node("ReduceMean", "detector.mean", ["detector.squared"], "detector.mean", Axis1(), IntAttribute("keepdims", 0)));
+            graph.Node.Add(Node("Neg", "detector.score", ["detector.mean"], OnnxModelFormat.DigitScoreName));
+            foreach (var name in new[] { "detector.error", "detector.squared" })
+            {
+                graph.ValueInfo.Add(TensorValue(name, Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.InputFeatures)));
+            }
+            graph.ValueInfo.Add(TensorValue("detector.mean", Symbolic(OnnxModelFormat.BatchDimension)));
+        }
+        graph.Output.Add(TensorValue(OnnxModelFormat.DigitScoreName, Symbolic(OnnxModelFormat.BatchDimension)));
+
+        // opset 13 takes ReduceMean's axes as an attribute (an input from opset 18).
+        static AttributeProto Axis1() => new() { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1 } };
+    }
+
+    /// <summary>A detector must be a <see cref="DetectorNetwork"/> of the image, finite, and described by the report (and only then).</summary>
+    private static void ValidateDetector(IReadOnlyList<DenseLayerParameters>? detector, ModelReport report)
+    {
+        if (detector is null)
+        {
+            if (report.Detector is not null)
+            {
+                throw new ArgumentException("The report describes a detector, but no detector layers were given.", nameof(report));
+            }
+            return;
+        }
+        if (report.Detector is null)
+        {
+            throw new ArgumentException("Detector layers were given, but the report has no detector section.", nameof(report));
+        }
+        try
+        {
+            var network = DetectorNetwork.FromParameters(detector);
+            if (network.Inputs != OnnxModelFormat.InputFeatures)
+            {
+                throw new ArgumentException($"It takes {network.Inputs} inputs, but an MNIST image has {OnnxModelFormat.InputFeatures} pixels.");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The detector is not a detector network of the image: {e.Message}", nameof(detector), e);
+        }
+        if (detector.Any(l => !AllFinite(l.Weights) || !AllFinite(l.Bias)))
+        {
+            throw new ArgumentException("The detector holds NaN or infinite parameters (did training diverge?).", nameof(detector));
+        }
     }
 
     /// <summary>The model's doc string: what it is, what goes in and out, how well it does.</summary>
@@ -103,6 +188,11 @@ public static class OnnxExporter
         text.Append(CultureInfo.InvariantCulture, $", {parameters:N0} parameters.\n");
         text.Append("Input 'image': float32 [N,1,28,28], pixel values in [0,1], white ink on black as in MNIST.\n");
         text.Append("Output 'probabilities': float32 [N,10], softmax probabilities of the digits 0-9.\n");
+        if (report.Detector is { } detector)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"Output '{OnnxModelFormat.DigitScoreName}': float32 [N], higher = more digit-like ({detector.Method}); below {detector.Threshold:G6} it is not a digit.\n");
+        }
         text.Append(CultureInfo.InvariantCulture, $"Test accuracy {report.Test.Accuracy:P2} on the MNIST test set.\n");
         text.Append(CultureInfo.InvariantCulture, $"The training report (settings, history, test, data set) is JSON in metadata_props['{ModelReport.MetadataKey}'].");
         return text.ToString();

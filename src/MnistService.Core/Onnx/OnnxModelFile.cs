@@ -8,6 +8,9 @@ public sealed record OnnxModelFile
     /// <summary>The dense layers in order, weights [Inputs, Outputs] row-major as the exporter got them.</summary>
     public required IReadOnlyList<DenseLayerParameters> Layers { get; init; }
 
+    /// <summary>The digit detector's autoencoder layers (the <c>digit_score</c> output), or null for a model without one.</summary>
+    public IReadOnlyList<DenseLayerParameters>? Detector { get; init; }
+
     /// <summary>The evaluation stored under <c>metadata_props["mnist.report"]</c>.</summary>
     public required ModelReport Report { get; init; }
 

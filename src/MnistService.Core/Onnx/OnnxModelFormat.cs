@@ -13,6 +13,12 @@ public static class OnnxModelFormat
     /// <summary>The graph output: float32 [N,10], softmax probabilities of the digits 0-9.</summary>
     public const string OutputName = "probabilities";
 
+    /// <summary>
+    /// The detector's graph output, when the model has one: float32 [N], higher = more digit-like
+    /// (the negative mean squared error of the autoencoder's reconstruction of the same input).
+    /// </summary>
+    public const string DigitScoreName = "digit_score";
+
     /// <summary>The symbolic name of the batch dimension, so one model serves any batch size.</summary>
     public const string BatchDimension = "N";
 
@@ -62,4 +68,7 @@ public static class OnnxModelFormat
 
     /// <summary>Initializer names, Keras style: dense_1.weight, dense_1.bias, dense_2.weight ...</summary>
     public static string LayerName(int index) => $"dense_{index + 1}";
+
+    /// <summary>The detector's initializer names: detector_1.weight, detector_1.bias ...</summary>
+    public static string DetectorLayerName(int index) => $"detector_{index + 1}";
 }

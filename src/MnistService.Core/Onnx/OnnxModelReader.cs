@@ -66,11 +66,18 @@ public static class OnnxModelReader
             throw new FormatException($"{what} has a broken '{ModelReport.MetadataKey}' report: {e.Message}", e);
         }
 
-        var layers = GraphReader.ReadLayers(model.Graph, notOurs);
+        var (layers, detector) = GraphReader.ReadLayers(model.Graph, notOurs);
+        if ((detector is null) != (report.Detector is null))
+        {
+            throw new FormatException(detector is null
+                ? $"{notOurs} its report describes a detector that the graph does not have."
+                : $"{notOurs} its graph has a detector that its report does not describe.");
+        }
 
         return new OnnxModelFile
         {
             Layers = layers,
+            Detector = detector,
             Report = report,
             ReportJson = reportJson,
             ProducerName = model.ProducerName,
@@ -129,7 +136,7 @@ public static class OnnxModelReader
     /// <summary>Walks the graph the exporter writes and takes the dense layers out of it.</summary>
     private static class GraphReader
     {
-        public static List<DenseLayerParameters> ReadLayers(GraphProto graph, string notOurs)
+        public static (List<DenseLayerParameters> Layers, List<DenseLayerParameters>? Detector) ReadLayers(GraphProto graph, string notOurs)
         {
             var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
             foreach (var tensor in graph.Initializer)
@@ -149,16 +156,21 @@ public static class OnnxModelReader
             }
 
             CheckShape(inputs[0], notOurs, 1, OnnxModelFormat.ImageHeight, OnnxModelFormat.ImageWidth);
-            if (graph.Output.Count != 1 || graph.Output[0].Name != OnnxModelFormat.OutputName)
+            var hasDetector = graph.Output.Count == 2 && graph.Output[1].Name == OnnxModelFormat.DigitScoreName;
+            if (graph.Output.Count is < 1 or > 2 || graph.Output[0].Name != OnnxModelFormat.OutputName || (graph.Output.Count == 2 && !hasDetector))
             {
                 throw new FormatException(
-                    $"{notOurs} expected one output '{OnnxModelFormat.OutputName}', found {Names(graph.Output.Select(o => o.Name))}.");
+                    $"{notOurs} expected the output '{OnnxModelFormat.OutputName}' (and optionally '{OnnxModelFormat.DigitScoreName}'), found {Names(graph.Output.Select(o => o.Name))}.");
             }
 
             CheckShape(graph.Output[0], notOurs, OnnxModelFormat.Classes);
+            if (hasDetector)
+            {
+                CheckShape(graph.Output[1], notOurs);
+            }
 
             var nodes = graph.Node;
-            if (nodes.Count < 3 || nodes.Count % 2 != 1)
+            if (nodes.Count < 3)
             {
                 throw new FormatException(
                     $"{notOurs} expected Flatten followed by Gemm and an activation per layer, found {nodes.Count} nodes ({Names(nodes.Select(n => n.OpType))}).");
@@ -172,46 +184,15 @@ public static class OnnxModelReader
             }
 
             var layers = new List<DenseLayerParameters>();
-            var x = Output(flatten, notOurs);
-            var inputs0 = OnnxModelFormat.InputFeatures;
-            for (var n = 1; n < nodes.Count; n += 2)
+            var input = Output(flatten, notOurs);
+            var x = input;
+            var n = 1;
+            for (; n + 1 < nodes.Count && x != OnnxModelFormat.OutputName; n += 2)
             {
-                var gemm = nodes[n];
                 var activation = nodes[n + 1];
-                var index = layers.Count;
-                var last = n + 2 == nodes.Count;
-
-                Expect(gemm, "Gemm", x, notOurs);
-                if (gemm.Input.Count != 3)
-                {
-                    throw new FormatException($"{notOurs} Gemm node '{gemm.Name}' needs inputs x, W and b.");
-                }
-
-                if (IntAttribute(gemm, "transA", 0, notOurs) != 0 || IntAttribute(gemm, "transB", 0, notOurs) != 0
-                    || FloatAttribute(gemm, "alpha", 1f, notOurs) != 1f || FloatAttribute(gemm, "beta", 1f, notOurs) != 1f)
-                {
-                    throw new FormatException($"{notOurs} Gemm node '{gemm.Name}' must compute x·W + b (no transposes, alpha = beta = 1).");
-                }
-
-                var weightTensor = Initializer(initializers, gemm.Input[1], notOurs);
-                var biasTensor = Initializer(initializers, gemm.Input[2], notOurs);
-                if (weightTensor.Dims.Count != 2 || weightTensor.Dims[0] != inputs0 || weightTensor.Dims[1] is < 1 or > int.MaxValue)
-                {
-                    throw new FormatException(
-                        $"{notOurs} weight '{weightTensor.Name}' has shape [{string.Join(",", weightTensor.Dims)}], expected [{inputs0}, units].");
-                }
-
-                var units = (int)weightTensor.Dims[1];
-                if (biasTensor.Dims.Count != 1 || biasTensor.Dims[0] != units)
-                {
-                    throw new FormatException(
-                        $"{notOurs} bias '{biasTensor.Name}' has shape [{string.Join(",", biasTensor.Dims)}], expected [{units}].");
-                }
-
-                var linear = Output(gemm, notOurs);
-                Expect(activation, activation.OpType, linear, notOurs);
-                var name = OnnxModelFormat.ActivationOf(activation.OpType);
-                if (name is null || (name == "softmax") != last)
+                var last = n + 2 == nodes.Count || activation.Output.Contains(OnnxModelFormat.OutputName);
+                var layer = ReadDense(initializers, nodes[n], activation, x, layers.Count == 0 ? OnnxModelFormat.InputFeatures : layers[^1].Outputs, notOurs);
+                if ((layer.Activation == "softmax") != last)
                 {
                     throw new FormatException(last
                         ? $"{notOurs} the last node must be Softmax, found {activation.OpType}."
@@ -223,10 +204,8 @@ public static class OnnxModelReader
                     throw new FormatException($"{notOurs} Softmax must run over the classes (axis 1).");
                 }
 
-                layers.Add(new DenseLayerParameters(inputs0, units, Floats(weightTensor, (long)inputs0 * units, notOurs),
-                    Floats(biasTensor, units, notOurs), name));
+                layers.Add(layer);
                 x = Output(activation, notOurs);
-                inputs0 = units;
             }
 
             if (x != OnnxModelFormat.OutputName)
@@ -234,12 +213,131 @@ public static class OnnxModelReader
                 throw new FormatException($"{notOurs} the last node writes '{x}', not the output '{OnnxModelFormat.OutputName}'.");
             }
 
-            if (inputs0 != OnnxModelFormat.Classes)
+            if (layers[^1].Outputs != OnnxModelFormat.Classes)
             {
-                throw new FormatException($"{notOurs} the last layer has {inputs0} units, expected {OnnxModelFormat.Classes}.");
+                throw new FormatException($"{notOurs} the last layer has {layers[^1].Outputs} units, expected {OnnxModelFormat.Classes}.");
             }
 
+            if (!hasDetector && n < nodes.Count)
+            {
+                throw new FormatException(
+                    $"{notOurs} found {Names(nodes.Skip(n).Select(d => d.OpType))} after the classifier, but the model has no '{OnnxModelFormat.DigitScoreName}' output.");
+            }
+            var detector = ReadDetector(initializers, nodes, n, input, notOurs);
+            if (hasDetector && detector is null)
+            {
+                throw new FormatException($"{notOurs} it declares the output '{OnnxModelFormat.DigitScoreName}' but no detector computes it.");
+            }
+            return (layers, detector);
+        }
+
+        /// <summary>
+        /// The nodes after the classifier, from <paramref name="first"/> on: the detector's Gemm + Relu pairs and its
+        /// Gemm + Sigmoid on the flattened image, then ReduceMean (axis 1) into digit_score for a discriminator, or
+        /// Sub, Mul, ReduceMean and Neg for an autoencoder.
+        /// Null when there are none.
+        /// </summary>
+        private static List<DenseLayerParameters>? ReadDetector(Dictionary<string, TensorProto> initializers,
+            IList<NodeProto> nodes, int first, string input, string notOurs)
+        {
+            if (first == nodes.Count)
+            {
+                return null;
+            }
+            var layers = new List<DenseLayerParameters>();
+            var x = input;
+            var n = first;
+            while (n + 1 < nodes.Count && nodes[n].OpType == "Gemm")
+            {
+                var layer = ReadDense(initializers, nodes[n], nodes[n + 1], x, layers.Count == 0 ? OnnxModelFormat.InputFeatures : layers[^1].Outputs, notOurs);
+                layers.Add(layer);
+                x = Output(nodes[n + 1], notOurs);
+                n += 2;
+            }
+            try
+            {
+                DetectorNetwork.FromParameters(layers);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"{notOurs} its detector is not a detector network of the image: {e.Message}", e);
+            }
+            var tail = nodes.Skip(n).ToList();
+            var discriminator = layers[^1].Outputs == 1;
+            string[] expected = discriminator ? ["ReduceMean"] : ["Sub", "Mul", "ReduceMean", "Neg"];
+            if (!tail.Select(d => d.OpType).SequenceEqual(expected))
+            {
+                throw new FormatException($"{notOurs} its detector should end in {string.Join(", ", expected)}, found {Names(tail.Select(d => d.OpType))}.");
+            }
+            var mean = tail[discriminator ? 0 : 2];
+            if (!discriminator)
+            {
+                var (sub, mul) = (tail[0], tail[1]);
+                Expect(sub, "Sub", x, notOurs);
+                if (sub.Input.Count != 2 || sub.Input[1] != input)
+                {
+                    throw new FormatException($"{notOurs} its detector must compare the reconstruction with the image ('{input}').");
+                }
+                Expect(mul, "Mul", Output(sub, notOurs), notOurs);
+                if (mul.Input.Count != 2 || mul.Input[1] != Output(sub, notOurs))
+                {
+                    throw new FormatException($"{notOurs} its detector must square the reconstruction error.");
+                }
+                x = Output(mul, notOurs);
+            }
+            Expect(mean, "ReduceMean", x, notOurs);
+            var axes = mean.Attribute.FirstOrDefault(a => a.Name == "axes");
+            if (axes is null || axes.Ints.Count != 1 || axes.Ints[0] is not (1 or -1) || IntAttribute(mean, "keepdims", 1, notOurs) != 0)
+            {
+                throw new FormatException($"{notOurs} its detector must reduce over axis 1 (ReduceMean, axes [1], keepdims 0).");
+            }
+            var last = tail[^1];
+            if (!discriminator)
+            {
+                Expect(last, "Neg", Output(mean, notOurs), notOurs);
+            }
+            if (Output(last, notOurs) != OnnxModelFormat.DigitScoreName)
+            {
+                throw new FormatException($"{notOurs} its detector writes '{Output(last, notOurs)}', not '{OnnxModelFormat.DigitScoreName}'.");
+            }
             return layers;
+        }
+
+        /// <summary>One dense layer: a Gemm computing x·W + b on <paramref name="x"/>, then its activation.</summary>
+        private static DenseLayerParameters ReadDense(Dictionary<string, TensorProto> initializers, NodeProto gemm, NodeProto activation,
+            string x, int inputs, string notOurs)
+        {
+            Expect(gemm, "Gemm", x, notOurs);
+            if (gemm.Input.Count != 3)
+            {
+                throw new FormatException($"{notOurs} Gemm node '{gemm.Name}' needs inputs x, W and b.");
+            }
+
+            if (IntAttribute(gemm, "transA", 0, notOurs) != 0 || IntAttribute(gemm, "transB", 0, notOurs) != 0
+                || FloatAttribute(gemm, "alpha", 1f, notOurs) != 1f || FloatAttribute(gemm, "beta", 1f, notOurs) != 1f)
+            {
+                throw new FormatException($"{notOurs} Gemm node '{gemm.Name}' must compute x·W + b (no transposes, alpha = beta = 1).");
+            }
+
+            var weightTensor = Initializer(initializers, gemm.Input[1], notOurs);
+            var biasTensor = Initializer(initializers, gemm.Input[2], notOurs);
+            if (weightTensor.Dims.Count != 2 || weightTensor.Dims[0] != inputs || weightTensor.Dims[1] is < 1 or > int.MaxValue)
+            {
+                throw new FormatException(
+                    $"{notOurs} weight '{weightTensor.Name}' has shape [{string.Join(",", weightTensor.Dims)}], expected [{inputs}, units].");
+            }
+
+            var units = (int)weightTensor.Dims[1];
+            if (biasTensor.Dims.Count != 1 || biasTensor.Dims[0] != units)
+            {
+                throw new FormatException(
+                    $"{notOurs} bias '{biasTensor.Name}' has shape [{string.Join(",", biasTensor.Dims)}], expected [{units}].");
+            }
+
+            Expect(activation, activation.OpType, Output(gemm, notOurs), notOurs);
+            var name = OnnxModelFormat.ActivationOf(activation.OpType)
+                ?? throw new FormatException($"{notOurs} activation must be Relu, Sigmoid or Tanh, found {activation.OpType} (or Softmax for the output layer).");
+            return new DenseLayerParameters(inputs, units, Floats(weightTensor, (long)inputs * units, notOurs), Floats(biasTensor, units, notOurs), name);
         }
 
         private static void Expect(NodeProto node, string op, string input, string notOurs)
@@ -342,7 +440,7 @@ public static class OnnxModelReader
         {
             var tensor = value.Type?.TensorType;
             var dims = tensor?.Shape?.Dim;
-            var expected = $"float32 [N,{string.Join(",", trailing)}]";
+            var expected = trailing.Length == 0 ? "float32 [N]" : $"float32 [N,{string.Join(",", trailing)}]";
             if (tensor is null || tensor.ElemType != (int)TensorProto.Types.DataType.Float || dims is null || dims.Count != trailing.Length + 1)
             {
                 throw new FormatException($"{notOurs} '{value.Name}' should be {expected}.");

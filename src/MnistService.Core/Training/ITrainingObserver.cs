@@ -12,4 +12,9 @@ public interface ITrainingObserver
     void OnBatchEnd(int epoch, int batchIndex, int batchCount, double runningLoss, double runningAccuracy);
 
     void OnEpochEnd(EpochRecord record);
+
+    /// <summary>One epoch of the digit detector, trained after the classifier.</summary>
+    void OnDetectorEpochEnd(Onnx.DetectorEpoch record)
+    {
+    }
 }

@@ -38,12 +38,18 @@ public sealed class TrainingSetting
     public static TrainingSetting Seed { get; } = new(nameof(TrainingSettings.Seed), SettingKind.WholeNumber);
     public static TrainingSetting Threads { get; } = new(nameof(TrainingSettings.Threads), SettingKind.WholeNumber);
 
+    // The digit detector trained beside the classifier.
+    public static TrainingSetting Detector { get; } = new(nameof(TrainingSettings.Detector), SettingKind.Choice, ChoiceNames.All<DetectorKind>());
+    public static TrainingSetting DetectorHidden { get; } = new(nameof(TrainingSettings.DetectorHidden), SettingKind.WholeNumbers);
+    public static TrainingSetting DetectorEpochs { get; } = new(nameof(TrainingSettings.DetectorEpochs), SettingKind.WholeNumber);
+
     /// <summary>Train on the first N training images only: a setting of the run, not of the model (the report does not keep it).</summary>
     public static TrainingSetting TrainLimit { get; } = new("TrainLimit", SettingKind.WholeNumber);
 
     /// <summary>The settings of <see cref="TrainingSettings"/>, in its order.</summary>
     public static IReadOnlyList<TrainingSetting> All { get; } =
-        [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads];
+        [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
+        Detector, DetectorHidden, DetectorEpochs];
 
     /// <summary>The C# property, e.g. <c>LearningRate</c>.</summary>
     public string PropertyName { get; }

@@ -41,6 +41,13 @@ public sealed record TrainingSettings
     /// <summary>Worker threads; 0 = all cores. The result does not depend on it.</summary>
     public int Threads { get; init; }
 
+    /// <summary>The digit detector trained after the classifier; none = a model without digit_score.</summary>
+    public DetectorKind Detector { get; init; } = DetectorKind.Discriminator;
+    /// <summary>The detector network's hidden widths (784 → these → 1 or 784).</summary>
+    public IReadOnlyList<int> DetectorHidden { get; init; } = [DetectorDefaults.Hidden];
+    /// <summary>The detector's training epochs (the last epoch's weights are kept).</summary>
+    public int DetectorEpochs { get; init; } = DetectorDefaults.Epochs;
+
     /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
     public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
 
@@ -53,14 +60,7 @@ public sealed record TrainingSettings
         var errors = new List<SettingError>();
         void Add(TrainingSetting setting, string message) => errors.Add(new SettingError(setting, message));
 
-        if (Hidden is null || Hidden.Count == 0)
-        {
-            Add(TrainingSetting.Hidden, "needs at least one layer width.");
-        }
-        else if (Hidden.Where(width => width is < 1 or > MaxHiddenWidth).Take(1).ToList() is [var bad])
-        {
-            Add(TrainingSetting.Hidden, $"widths must be 1-{MaxHiddenWidth}, got {bad}.");
-        }
+        CheckWidths(TrainingSetting.Hidden, Hidden);
         CheckChoice(TrainingSetting.Activation, Activation);
         if (!(Dropout is >= 0 and < 1))
         {
@@ -101,7 +101,25 @@ public sealed record TrainingSettings
         {
             Add(TrainingSetting.Threads, $"must be 0 (every core) to {MaxThreads}, got {Threads}.");
         }
+        CheckChoice(TrainingSetting.Detector, Detector);
+        CheckWidths(TrainingSetting.DetectorHidden, DetectorHidden);
+        if (DetectorEpochs is < 1 or > MaxEpochs)
+        {
+            Add(TrainingSetting.DetectorEpochs, $"must be 1-{MaxEpochs}, got {DetectorEpochs}.");
+        }
         return errors;
+
+        void CheckWidths(TrainingSetting setting, IReadOnlyList<int>? widths)
+        {
+            if (widths is null || widths.Count == 0)
+            {
+                Add(setting, "needs at least one layer width.");
+            }
+            else if (widths.Where(width => width is < 1 or > MaxHiddenWidth).Take(1).ToList() is [var bad])
+            {
+                Add(setting, $"widths must be 1-{MaxHiddenWidth}, got {bad}.");
+            }
+        }
 
         void CheckChoice<T>(TrainingSetting setting, T value) where T : struct, Enum
         {

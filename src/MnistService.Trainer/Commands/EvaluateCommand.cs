@@ -14,7 +14,10 @@ public static class EvaluateCommand
 {
     /// <summary>The machine-readable report of <c>--json</c>, camelCase as every report this project prints.</summary>
     public sealed record EvaluationReport(string Model, string Sha256, double Accuracy, double Loss, int Count,
-        int[][] Confusion, IReadOnlyList<ClassMetrics> PerClass, double? ReportedAccuracy);
+        int[][] Confusion, IReadOnlyList<ClassMetrics> PerClass, double? ReportedAccuracy, DetectorEvaluation? Detector);
+
+    /// <summary>The detector measured now: the fraction of test digits it rejects at the model's threshold.</summary>
+    public sealed record DetectorEvaluation(double Threshold, double TestRejected, double ReportedTestRejected);
 
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
@@ -33,15 +36,22 @@ public static class EvaluateCommand
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"),
                 cancellationToken: cancellation);
             var result = Evaluator.Evaluate(network, mnist.Test.Images, mnist.Test.Labels);
+            var detector = file.Detector is { } layers && file.Report.Detector is { } calibration
+                ? new DetectorEvaluation(calibration.Threshold, RejectedFraction(DetectorNetwork.FromParameters(layers), mnist.Test.Images, calibration.Threshold), calibration.TestRejected)
+                : null;
 
             if (asJson)
             {
                 var report = new EvaluationReport(parse.GetRequiredValue(model).Name, file.Sha256, result.Accuracy, result.Loss, result.Count,
-                    result.Confusion, result.Classes, file.Report.Test.Accuracy);
+                    result.Confusion, result.Classes, file.Report.Test.Accuracy, detector);
                 console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report, ModelReport.PrintedJsonOptions));
                 return CommandErrors.Ok;
             }
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images (the model's report says {ModelViews.Percent(file.Report.Test.Accuracy)})");
+            foreach (var line in ModelViews.Detector(file.Report.Detector, detector?.TestRejected))
+            {
+                console.MarkupLineInterpolated($"{line}");
+            }
             console.Write(ModelViews.ClassMetrics(result.Classes));
             console.Write(ModelViews.Confusion(result.Confusion));
             foreach (var line in ModelViews.TopConfusions(result.Confusion))
@@ -52,6 +62,14 @@ public static class EvaluateCommand
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    private static double RejectedFraction(DetectorNetwork detector, float[] images, double threshold)
+    {
+        var count = images.Length / Core.Training.Trainer.ImagePixels;
+        var scores = new float[count];
+        detector.Score(images, count, scores);
+        return (double)scores.Count(s => s < threshold) / count;
     }
 
     /// <summary>

@@ -45,6 +45,11 @@ public static class InspectCommand
                 console.MarkupLine($"  {line}");
             }
 
+            foreach (var line in ModelViews.Detector(r.Detector))
+            {
+                console.MarkupLineInterpolated($"{line}");
+            }
+
             return Task.FromResult(CommandErrors.Ok);
         }));
         return command;

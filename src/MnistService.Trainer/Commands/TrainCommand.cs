@@ -62,6 +62,11 @@ public static class TrainCommand
                 console.MarkupLine($"  {line}");
             }
 
+            foreach (var line in ModelViews.Detector(trained.Report.Detector))
+            {
+                console.MarkupLineInterpolated($"{line}");
+            }
+
             console.MarkupLineInterpolated($"Wrote [bold]{trained.Path}[/] in {t.Seconds:0.0} s of training.");
             return CommandErrors.Ok;
         }));

@@ -14,13 +14,7 @@ public sealed class TrainingSettingsBinder
 {
     private static readonly TrainingSettings Defaults = new();
 
-    public Option<LayerWidths> Hidden { get; } = new(TrainingSetting.Hidden.CliOption)
-    {
-        Description = "Hidden layer widths, comma-separated",
-        DefaultValueFactory = _ => new LayerWidths([.. Defaults.Hidden]),
-        CustomParser = ParseWidths,
-        HelpName = "256,128",
-    };
+    public Option<LayerWidths> Hidden { get; } = Widths(TrainingSetting.Hidden, "Hidden layer widths, comma-separated", Defaults.Hidden);
     public Option<string> Activation { get; } = Choice(TrainingSetting.Activation, "Activation of the hidden layers", ChoiceNames.Of(Defaults.Activation));
     public Option<double> Dropout { get; } = new(TrainingSetting.Dropout.CliOption) { Description = "Dropout rate after the first hidden layer (0 = none)", DefaultValueFactory = _ => Defaults.Dropout };
     public Option<string> Optimizer { get; } = Choice(TrainingSetting.Optimizer, "Optimizer", ChoiceNames.Of(Defaults.Optimizer));
@@ -34,7 +28,15 @@ public sealed class TrainingSettingsBinder
     public Option<int> Seed { get; } = new(TrainingSetting.Seed.CliOption) { Description = "Seed for every random choice (same seed, same model)", DefaultValueFactory = _ => Defaults.Seed };
     public Option<int> Threads { get; } = new(TrainingSetting.Threads.CliOption) { Description = "Worker threads, 0 = all cores (does not change the result)", DefaultValueFactory = _ => Defaults.Threads };
 
-    public IEnumerable<Option> All => [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads];
+
+    // The digit detector.
+    public Option<string> Detector { get; } = Choice(TrainingSetting.Detector, "How the model tells digits from non-digits (none: no detector)", ChoiceNames.Of(Defaults.Detector));
+    public Option<bool> NoDetector { get; } = new("--no-detector") { Description = $"Train no detector (the same as {TrainingSetting.Detector.CliOption} none)" };
+    public Option<LayerWidths> DetectorHidden { get; } = Widths(TrainingSetting.DetectorHidden, "The detector autoencoder's hidden widths, comma-separated", Defaults.DetectorHidden);
+    public Option<int> DetectorEpochs { get; } = new(TrainingSetting.DetectorEpochs.CliOption) { Description = "The detector's training epochs", DefaultValueFactory = _ => Defaults.DetectorEpochs };
+
+    public IEnumerable<Option> All => [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
+        Detector, NoDetector, DetectorHidden, DetectorEpochs];
 
     public TrainingSettings Bind(ParseResult parse) => new()
     {
@@ -51,6 +53,9 @@ public sealed class TrainingSettingsBinder
         Loss = Parse<LossKind>(parse.GetRequiredValue(Loss)),
         Seed = parse.GetValue(Seed),
         Threads = parse.GetValue(Threads),
+        Detector = parse.GetValue(NoDetector) ? DetectorKind.None : Parse<DetectorKind>(parse.GetRequiredValue(Detector)),
+        DetectorHidden = parse.GetRequiredValue(DetectorHidden).Widths,
+        DetectorEpochs = parse.GetValue(DetectorEpochs),
     };
 
     /// <summary>
@@ -73,7 +78,15 @@ public sealed class TrainingSettingsBinder
     private static T Parse<T>(string name) where T : struct, Enum =>
         ChoiceNames.TryParse(name, out T value) ? value : throw new InvalidOperationException($"'{name}' passed the parser's check.");
 
-    private static LayerWidths ParseWidths(ArgumentResult result)
+    private static Option<LayerWidths> Widths(TrainingSetting setting, string description, IReadOnlyList<int> defaults) => new(setting.CliOption)
+    {
+        Description = description,
+        DefaultValueFactory = _ => new LayerWidths([.. defaults]),
+        CustomParser = result => ParseWidths(result, setting),
+        HelpName = string.Join(',', defaults),
+    };
+
+    private static LayerWidths ParseWidths(ArgumentResult result, TrainingSetting setting)
     {
         var text = string.Join(",", result.Tokens.Select(t => t.Value));
         var widths = new List<int>();
@@ -81,14 +94,14 @@ public sealed class TrainingSettingsBinder
         {
             if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var width) || width < 1)
             {
-                result.AddError($"{TrainingSetting.Hidden.CliOption} takes positive layer widths separated by commas (e.g. 256,128); '{part}' is not one.");
+                result.AddError($"{setting.CliOption} takes positive layer widths separated by commas (e.g. 256,128); '{part}' is not one.");
                 return new LayerWidths([]);
             }
             widths.Add(width);
         }
         if (widths.Count == 0)
         {
-            result.AddError($"{TrainingSetting.Hidden.CliOption} needs at least one layer width (e.g. 256,128).");
+            result.AddError($"{setting.CliOption} needs at least one layer width (e.g. 256,128).");
         }
         return new LayerWidths([.. widths]);
     }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using MnistService.Core.Data;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 using TrainingLoop = MnistService.Core.Training.Trainer;
@@ -11,7 +12,7 @@ public sealed record TrainedModel(TrainingResult Training, Evaluation Test, Mode
 
 /// <summary>
 /// The whole job of the trainer, shared by <c>mnist-train train</c> and the worker: train on MNIST,
-/// evaluate on the test set, describe the run in a <see cref="ModelReport"/>, write the ONNX model atomically.
+/// train the digit detector (unless the settings say none), evaluate on the test set, describe the run in a <see cref="ModelReport"/>, write the ONNX model atomically.
 /// </summary>
 public static class ModelTraining
 {
@@ -34,6 +35,9 @@ public static class ModelTraining
         var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
         var training = TrainingLoop.Train(train.Images, train.Labels, settings, observer, cancellationToken);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
+        var detector = settings.Detector != DetectorKind.None
+            ? DetectorTrainer.Train(train.Images, training.TrainCount, data.Test.Images, settings, observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
+            : null;
         var report = new ModelReport
         {
             Created = DateTimeOffset.UtcNow,
@@ -42,10 +46,11 @@ public static class ModelTraining
             History = training.History,
             Test = TestResult.Of(test),
             Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
+            Detector = detector?.Report,
             Producer = Producer,
         };
 
-        OnnxExporter.Write(outputPath, training.Model.GetParameters(), report);
+        OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters());
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
     }
 }

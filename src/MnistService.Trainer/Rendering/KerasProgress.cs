@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 using Spectre.Console;
 
@@ -44,6 +45,10 @@ public sealed class KerasProgress(IAnsiConsole console) : ITrainingObserver
             $"{prefix}{Bar(_batchCount, _batchCount)} - {record.Seconds.ToString("0.0", CultureInfo.InvariantCulture)}s - loss: {F(record.Loss)} - accuracy: {F(record.Accuracy)}" +
             $" - val_loss: {F(record.ValLoss)} - val_accuracy: {F(record.ValAccuracy)}");
     }
+
+    public void OnDetectorEpochEnd(DetectorEpoch record) =>
+        console.Profile.Out.Writer.WriteLine(
+            $"Detector epoch {record.Epoch} - {record.Seconds.ToString("0.0", CultureInfo.InvariantCulture)}s - loss: {F(record.Loss)} - val_digit_score: {F(record.ValScore)}");
 
     private static string Bar(int done, int total)
     {

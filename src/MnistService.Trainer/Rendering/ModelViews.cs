@@ -71,6 +71,21 @@ public static class ModelViews
             .Take(count)
             .Select(e => $"{e.t} read as {e.p}: {e.n} times");
 
+    /// <summary>The detector's lines: its network, threshold and how many test digits it rejects.</summary>
+    public static IEnumerable<string> Detector(DetectorReport? detector, double? measuredTestRejected = null)
+    {
+        if (detector is null)
+        {
+            yield return "Digit detector: none (answers carry isDigit null).";
+            yield break;
+        }
+        yield return $"Digit detector: {detector.Method} 784 → {string.Join(" → ", detector.Hidden)} → {(detector.Method == "autoencoder" ? 784 : 1)}, {detector.Parameters.ToString("N0", Invariant)} parameters, " +
+                     $"{Count(detector.History.Count, "epoch")}; threshold {detector.Threshold.ToString("G4", Invariant)} (rejects {Percent(detector.ValidationRejectionTarget)} of the validation digits)";
+        yield return measuredTestRejected is { } measured
+            ? $"Test digits rejected as not a digit: {Percent(measured)} (the model's report says {Percent(detector.TestRejected)})"
+            : $"Test digits rejected as not a digit: {Percent(detector.TestRejected)}";
+    }
+
     public static string Percent(double fraction) => (fraction * 100).ToString("0.00", Invariant) + " %";
 
     /// <summary>"1 epoch", "2 epochs".</summary>
