@@ -17,7 +17,7 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         Assert.Equal(measured.Test.Accuracy, printed.Test.Accuracy);
         Assert.Equal(measured.Test.Loss, printed.Test.Loss);
         Assert.Equal(measured.Test.Confusion, printed.Test.Confusion);
-        Assert.Equal(TrainedModelFixture.Options with { Hidden = printed.Hyperparameters.Hidden }, printed.Hyperparameters);
+        Assert.Equal(TrainedModelFixture.Options with { Hidden = printed.Hyperparameters.Hidden, DetectorHidden = printed.Hyperparameters.DetectorHidden }, printed.Hyperparameters);
         Assert.Equal(fixture.Data.Sha256, printed.Dataset.Sha256);
         Assert.Equal(235_146, printed.Architecture.Parameters);
     }
@@ -126,7 +126,7 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         var path = Path.Combine(fixture.Directory, "mixed-activations.onnx");
         var layers = fixture.Model.Training.Model.GetParameters().ToList();
         layers[1] = layers[1] with { Activation = "tanh" }; // the first hidden layer stays relu
-        OnnxExporter.Write(path, layers, fixture.Model.Report);
+        OnnxExporter.Write(path, layers, fixture.Model.Report with { Detector = null });
 
         var run = await CliRunner.RunAsync("evaluate", path);
 

@@ -25,6 +25,9 @@ const modelSelect = $('#model-select');
 
 // ---------------------------------------------------------------- predictions
 
+/** A drawing whose strokes span less than this much of the pad is a dot, not a digit. */
+const TOO_SMALL = 0.15;
+
 const predictor = new LatestWins(async (job) => {
   const started = performance.now();
   const model = state.model || undefined;
@@ -34,12 +37,14 @@ const predictor = new LatestWins(async (job) => {
   return { result, elapsed: performance.now() - started };
 }, {
   onResult: ({ result, elapsed }) => {
-    prediction.show(result, elapsed);
+    if (!state.upload && pad.extent < TOO_SMALL) prediction.tooSmall();
+    else prediction.show(result, elapsed);
     inputView.show(toPixels(result.input));
     noticeModel(result);
   },
   onError: (error) => {
-    if (error.status === 422) prediction.error('Nothing to read', error.detail || 'The image looks empty: draw a digit with a few clear strokes.');
+    if (error.status === 422 && !state.upload && pad.extent < TOO_SMALL) prediction.tooSmall();
+    else if (error.status === 422) prediction.error('Nothing to read', error.detail || 'The image looks empty: draw a digit with a few clear strokes.');
     else prediction.error(error.title, error.detail);
     inputView.show(null);
   },

@@ -39,6 +39,14 @@ export class DrawPad extends EventTarget {
   get hasImage() { return this.#image !== null; }
   get isDrawing() { return this.#active !== null; }
 
+  /** The longer side of the strokes' bounding box in pad units, stroke width included (0 when nothing is drawn). */
+  get extent() {
+    const points = this.#strokes.flat();
+    if (!points.length) return 0;
+    const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+    return Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) + STROKE_WIDTH;
+  }
+
   /** Removes the last stroke (or the uploaded image). Returns whether anything changed. */
   undo() {
     if (this.#image) { this.#image = null; }

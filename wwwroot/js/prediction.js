@@ -1,4 +1,5 @@
-// The verdict: the predicted digit, the model's confidence in words, and ten probability bars.
+// The verdict: the predicted digit, the model's confidence in words, and ten probability bars; or that the
+// image does not look like a digit (the model's detector, isDigit false), or is too small to read.
 import { el, formatPercent } from './dom.js';
 
 /** "a 7", "an 8". */
@@ -63,10 +64,28 @@ export class PredictionView {
   busy(on) { this.#root.classList.toggle('is-busy', on); }
 
   show(result, elapsedMs) {
+    if (result.isDigit === false) {
+      this.#notDigit(result, elapsedMs);
+      return;
+    }
     const words = describe(result.probabilities);
     this.#set(words.level, String(result.digit), words.headline, words.detail,
       `${result.model} · ${Math.round(elapsedMs)} ms round trip`);
     this.#root.dataset.digit = result.digit;
+    this.#bars(result.probabilities, result.digit);
+  }
+
+  /** A drawing too small to read (a dot): said so, whatever the network made of it. */
+  tooSmall() {
+    this.#set('not-digit', '·', 'Too small to read', 'That is only a dot or a tiny stroke: draw the digit larger, across most of the pad.', '');
+    this.#bars(null);
+  }
+
+  /** The detector says this is not a digit: the network's guess stays visible, greyed. */
+  #notDigit(result, elapsedMs) {
+    this.#set('not-digit', '?', "That doesn't look like a digit",
+      `The network's closest digit would be ${result.digit} (${formatPercent(result.confidence)}), but its detector does not take this for a digit. Draw one digit, 0 to 9.`,
+      `${result.model} · ${Math.round(elapsedMs)} ms round trip`);
     this.#bars(result.probabilities, result.digit);
   }
 

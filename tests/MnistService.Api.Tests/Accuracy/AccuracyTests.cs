@@ -21,14 +21,21 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
     }
 
     /// <summary>Uploads one image per index and returns the fraction the service reads as the label.</summary>
-    private async Task<double> Accuracy(IReadOnlyList<int> indices, Func<int, (byte[] Bytes, string Type)> make)
+    private Task<double> Accuracy(IReadOnlyList<int> indices, Func<int, (byte[] Bytes, string Type)> make) =>
+        Accuracy(indices, i =>
+        {
+            var (bytes, type) = make(i);
+            return HttpAssert.Bytes(bytes, type);
+        });
+
+    /// <summary>Posts one body per index and returns the fraction the service reads as the label.</summary>
+    private async Task<double> Accuracy(IReadOnlyList<int> indices, Func<int, HttpContent> make)
     {
         var correct = 0;
         var failures = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(indices, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
         {
-            var (bytes, type) = make(i);
-            using var response = await _client.PostAsync("/predict", HttpAssert.Bytes(bytes, type), ct);
+            using var response = await _client.PostAsync("/predict", make(i), ct);
             if (!response.IsSuccessStatusCode)
             {
                 failures.Add($"image {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
@@ -51,6 +58,16 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
         var all = Enumerable.Range(0, MnistTestSet.Images.Length).ToList();
         var measured = await Accuracy(all, i => (TestImages.MnistPng(MnistTestSet.Images[i]), "image/png"));
         output.WriteLine($"28x28 PNG: {measured:P2} over {all.Count} images; report says {reported:P2}");
+        Assert.InRange(measured, reported - 0.001, reported + 0.001);
+    }
+
+    [Fact]
+    public async Task MNIST_test_set_as_JSON_pixels_preprocessed_by_default_reaches_the_reported_accuracy()
+    {
+        var reported = await ReportedAccuracy();
+        var all = Enumerable.Range(0, MnistTestSet.Images.Length).ToList();
+        var measured = await Accuracy(all, i => HttpAssert.JsonBody($$"""{"pixels":[{{string.Join(",", MnistTestSet.Images[i])}}]}"""));
+        output.WriteLine($"JSON pixels: {measured:P2} over {all.Count} images; report says {reported:P2}");
         Assert.InRange(measured, reported - 0.001, reported + 0.001);
     }
 

@@ -101,7 +101,8 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
         var document = await Document();
         var answers = new Dictionary<string, JsonElement>
         {
-            ["PredictionResponse"] = await HttpAssert.Json(await _client.PostAsync("/predict", HttpAssert.JsonBody(EndpointTests.PixelsJson(new float[784])))),
+            ["PredictionResponse"] = await HttpAssert.Json(await _client.PostAsync("/predict",
+                HttpAssert.JsonBody(EndpointTests.PixelsJson(MnistTestSet.Images[0].Select(v => v / 255f))))),
             ["ModelListResponse"] = await HttpAssert.Json(await _client.GetAsync("/models")),
             ["ModelDetails"] = await HttpAssert.Json(await _client.GetAsync("/models/mnist-mlp")),
             ["ConfusionResponse"] = await HttpAssert.Json(await _client.GetAsync("/metrics/confusion")),

@@ -52,9 +52,11 @@ public sealed class PredictJsonTests(CommittedModelFixture fixture)
     [Fact]
     public async Task Values_in_0_to_1_and_the_extremes_are_taken()
     {
-        Assert.All(await NetworkInput(Pixels(Many("0"))), v => Assert.Equal(0f, v));
-        Assert.All(await NetworkInput(Pixels(Many("255"))), v => Assert.Equal(1f, v));
-        Assert.All(await NetworkInput(Pixels(Many("1"))), v => Assert.Equal(1f, v)); // all <= 1: the [0,1] form
+        // Half the image 0, half at the top of the range: 255 in the 0-255 form, 1 in the [0,1] form (all <= 1).
+        var halves = Join(Enumerable.Range(0, 784).Select(i => i % 28 < 14 ? "0" : "255"));
+        Assert.Equal(Enumerable.Range(0, 784).Select(i => i % 28 < 14 ? 0f : 1f), await NetworkInput($$"""{"pixels":[{{halves}}],"preprocess":false}"""));
+        Assert.Equal(Enumerable.Range(0, 784).Select(i => i % 28 < 14 ? 0f : 1f),
+            await NetworkInput($$"""{"pixels":[{{halves.Replace("255", "1")}}],"preprocess":false}"""));
         var unit = await NetworkInput(Pixels(Join(Seven.Select(v => (v / 255f).ToString("R", System.Globalization.CultureInfo.InvariantCulture)))));
         Assert.All(Seven.Zip(unit), pair => Assert.Equal(pair.First / 255f, pair.Second, 0.00005f));
     }

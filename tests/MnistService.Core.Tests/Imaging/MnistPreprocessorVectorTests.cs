@@ -48,7 +48,7 @@ public sealed class MnistPreprocessorVectorTests
         var random = new Random(11);
         var data = new List<Drawing>();
         // Box widths around the 8- and 16-pixel vector lengths, shrunk, kept and enlarged (the smallest still more ink than a few specks).
-        foreach (var (boxWidth, boxHeight) in new[] { (7, 16), (15, 20), (17, 21), (33, 40), (47, 200), (129, 131), (201, 199), (20, 6) })
+        foreach (var (boxWidth, boxHeight) in new[] { (7, 28), (15, 20), (17, 21), (33, 40), (47, 200), (129, 131), (201, 199), (20, 10) })
         {
             int width = boxWidth + 37, height = boxHeight + 23;
             data.Add(new Drawing($"white on black {boxWidth}x{boxHeight}", width, height,

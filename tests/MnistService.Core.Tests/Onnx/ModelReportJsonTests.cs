@@ -97,8 +97,8 @@ public sealed class ModelReportJsonTests
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(("tanh", "rmsprop", "mse"),
             (hyper.GetProperty("activation").GetString(), hyper.GetProperty("optimizer").GetString(), hyper.GetProperty("loss").GetString()));
-        Assert.Equal(report.Hyperparameters with { Hidden = Report.Hyperparameters.Hidden },
-            ModelReport.FromJson(report.ToJson()).Hyperparameters with { Hidden = Report.Hyperparameters.Hidden });
+        Assert.Equal(report.Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden },
+            ModelReport.FromJson(report.ToJson()).Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden });
     }
 
     [Fact]
