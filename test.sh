@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command. Installs the Debian packages the tests need when they are missing (chromium for the
-# browser tests, python3-onnx for the independent ONNX checker, postgresql for the database tests), or,
+# browser tests, python3-onnx for the independent ONNX checker, postgresql for the database tests, fonts-dejavu-core
+# for the printed letters of the non-digit test set), or,
 # without the rights to, stops with the command that does; then runs the whole suite:
 #   dotnet test MnistService.sln -c Release
 # A first argument naming a test project (tests/MnistService.Core.Tests) runs that project alone;
@@ -19,6 +20,7 @@ need=()
 if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then need+=(chromium); fi
 if ! /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1; then need+=(python3-onnx); fi
 if [ -z "${MNIST_TEST_POSTGRES:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; then need+=(postgresql); fi
+if ! compgen -G '/usr/share/fonts/truetype/dejavu/*.ttf' >/dev/null; then need+=(fonts-dejavu-core); fi
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
