@@ -182,7 +182,7 @@ public sealed partial class PageSession : IAsyncDisposable
         await Page.WaitForFunctionAsync("""
             () => {
               const card = document.querySelector('#prediction');
-              return !card.classList.contains('is-busy') && ['sure', 'likely', 'unsure', 'error'].includes(card.dataset.state);
+              return !card.classList.contains('is-busy') && ['sure', 'likely', 'unsure', 'not-digit', 'error'].includes(card.dataset.state);
             }
             """);
         return await ReadVerdictAsync();
