@@ -19,6 +19,6 @@ public static class FontFiles
         return files.Count > 0
             ? files
             : throw new InvalidOperationException(
-                $"The non-digit test set prints letters in the machine's fonts, but there is no .ttf file under {string.Join(" or ", Folders)}: install fonts-dejavu-core (apt-get install fonts-dejavu-core).");
+                $"The non-digit test set prints letters in the machine's fonts, but there is no .ttf file under {string.Join(" or ", Folders)}: run ./test.sh (it installs what the tests need) or apt-get install -y fonts-dejavu-core.");
     }
 }
