@@ -9,16 +9,22 @@ using Spectre.Console;
 
 namespace MnistService.Trainer.Commands;
 
-/// <summary><c>mnist-train evaluate MODEL [--json]</c>: the model's accuracy on the MNIST test set, measured now.</summary>
+/// <summary>
+/// <c>mnist-train evaluate MODEL [--json]</c>: the model's accuracy on the MNIST test set, measured now, and the
+/// test images it misreads. Any ONNX file whose <c>probabilities</c> come from a dense network of the image is
+/// measured, with or without our report (a model exported by another tool, say).
+/// </summary>
 public static class EvaluateCommand
 {
     /// <summary>The machine-readable report of <c>--json</c>, camelCase as every report this project prints.</summary>
+    /// <param name="ReportedAccuracy">The accuracy the model's report states; null when it carries no report.</param>
+    /// <param name="Misread">Every test image read wrongly: index, true digit, digit read, probabilities.</param>
     public sealed record EvaluationReport(string Model, string Sha256, double Accuracy, double Loss, int Count,
-        int[][] Confusion, IReadOnlyList<ClassMetrics> PerClass, double? ReportedAccuracy);
+        int[][] Confusion, IReadOnlyList<ClassMetrics> PerClass, double? ReportedAccuracy, IReadOnlyList<MisreadDigit> Misread);
 
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
-        var model = new Argument<FileInfo>("MODEL") { Description = "An ONNX model written by mnist-train" };
+        var model = new Argument<FileInfo>("MODEL") { Description = "An ONNX model: written by mnist-train, or any with input 'image' and output 'probabilities' from dense layers" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "MNIST directory (default: as for train)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON report instead of tables" };
         var command = new Command("evaluate", "Measure a model on the MNIST test set: accuracy, per-digit precision/recall/F1, confusion matrix")
@@ -27,7 +33,7 @@ public static class EvaluateCommand
         };
         command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, async () =>
         {
-            var file = OnnxModelReader.Read(parse.GetRequiredValue(model).FullName);
+            var file = OnnxClassifierReader.Read(parse.GetRequiredValue(model).FullName);
             var network = Network(file, parse.GetRequiredValue(model).Name);
             var asJson = parse.GetValue(json);
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"),
@@ -37,11 +43,12 @@ public static class EvaluateCommand
             if (asJson)
             {
                 var report = new EvaluationReport(parse.GetRequiredValue(model).Name, file.Sha256, result.Accuracy, result.Loss, result.Count,
-                    result.Confusion, result.Classes, file.Report.Test.Accuracy);
+                    result.Confusion, result.Classes, file.Report?.Test.Accuracy, result.Misread);
                 console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report, ModelReport.PrintedJsonOptions));
                 return CommandErrors.Ok;
             }
-            console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images (the model's report says {ModelViews.Percent(file.Report.Test.Accuracy)})");
+            var reported = file.Report is { } r ? $"the model's report says {ModelViews.Percent(r.Test.Accuracy)}" : "the model carries no report";
+            console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(result.Accuracy)}[/] on {result.Count:N0} images ({reported})");
             console.Write(ModelViews.ClassMetrics(result.Classes));
             console.Write(ModelViews.Confusion(result.Confusion));
             foreach (var line in ModelViews.TopConfusions(result.Confusion))
@@ -49,6 +56,7 @@ public static class EvaluateCommand
                 console.MarkupLine($"  {line}");
             }
 
+            console.Write(ModelViews.MisreadIndices(result.Misread));
             return CommandErrors.Ok;
         }));
         return command;
@@ -58,7 +66,7 @@ public static class EvaluateCommand
     /// The network the file describes. A valid ONNX file can still hold layers our MLP does not run (hidden
     /// layers with different activations, say): that is a problem with the file (exit 1), not with the options.
     /// </summary>
-    private static Mlp Network(OnnxModelFile file, string name)
+    private static Mlp Network(OnnxClassifier file, string name)
     {
         try
         {

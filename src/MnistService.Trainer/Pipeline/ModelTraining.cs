@@ -43,6 +43,7 @@ public static class ModelTraining
             Test = TestResult.Of(test),
             Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
             Producer = Producer,
+            Misread = test.Misread,
         };
 
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report);
