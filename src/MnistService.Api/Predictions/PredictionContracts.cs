@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MnistService.Api.Insight;
 
 namespace MnistService.Api.Predictions;
 
@@ -23,7 +24,11 @@ public sealed record PredictJsonRequest
 /// <param name="Model">The model that answered.</param>
 /// <param name="ModelSha256">SHA-256 of that model's file.</param>
 /// <param name="Input">The 28x28 image the network saw.</param>
-public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input);
+public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input)
+{
+    /// <summary>With <c>?explain=true</c>: each hidden layer's activations, the scores before softmax and the saliency of each pixel; otherwise null.</summary>
+    public ExplainResponse? Explain { get; init; }
+}
 
 /// <param name="Width">Always 28.</param>
 /// <param name="Height">Always 28.</param>
