@@ -11,7 +11,7 @@ namespace MnistService.Testing;
 /// </summary>
 public static class InsightModels
 {
-    private static readonly Lazy<byte[]> Reevaluated = new(Reevaluate);
+    private static readonly Lazy<byte[]> Reevaluated = new(() => WithMisread(ModelFiles.Default));
     private static readonly Lazy<MnistData> Data = new(() => Mnist.ReadDirectory(MnistTestSet.Directory));
 
     /// <summary>The committed default model with its test evaluation measured again and the misread list recorded.</summary>
@@ -28,14 +28,15 @@ public static class InsightModels
     }
 
     /// <summary>
-    /// A tiny model trained now with Core's training loop: one hidden layer of <paramref name="hidden"/> units,
-    /// two epochs on the first 3,000 training images (about 85-90 % on the test set), with a full report.
+    /// A small model trained now with Core's training loop: one hidden layer of <paramref name="hidden"/> units,
+    /// two epochs on the first <paramref name="images"/> training images (3,000: about 88 % on the test set;
+    /// 12,000: about 94 %), with a full report.
     /// </summary>
-    public static byte[] Train(int hidden, int seed)
+    public static byte[] Train(int hidden, int seed, int images = 3000)
     {
         var settings = new TrainingSettings { Hidden = [hidden], Epochs = 2, Dropout = 0, Seed = seed };
         var data = Data.Value;
-        var train = data.Train.Take(3000);
+        var train = data.Train.Take(images);
         var training = Core.Training.Trainer.Train(train.Images, train.Labels, settings);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
         var report = new ModelReport
@@ -52,9 +53,10 @@ public static class InsightModels
         return OnnxExporter.Serialize(training.Model.GetParameters(), report);
     }
 
-    private static byte[] Reevaluate()
+    /// <summary>A model of ours with its test evaluation measured again and the misread list recorded.</summary>
+    public static byte[] WithMisread(byte[] model)
     {
-        var file = OnnxModelReader.Read(ModelFiles.Default);
+        var file = OnnxModelReader.Read(model);
         var test = Data.Value.Test;
         var evaluation = Evaluator.Evaluate(Mlp.FromParameters(file.Layers), test.Images, test.Labels);
         var report = file.Report with { Test = TestResult.Of(evaluation), Misread = evaluation.Misread };
