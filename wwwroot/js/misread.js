@@ -57,16 +57,19 @@ export class MisreadView {
     const more = entries.length > SHOWN ? el('p', { class: 'muted', text: `and ${formatInt(entries.length - SHOWN)} more` }) : null;
     const problem = el('p', { class: 'error-text misread-problem', hidden: !this.#imagesProblem, text: this.#imagesProblem ?? '' });
     replaceChildren(this.#root, title, problem, entries.length ? grid : el('p', { class: 'muted', text: 'None.' }), more);
+    // On a phone the card is a screen or two below the matrix: bring the answer to the tap into view.
+    title.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }
 
   #figure(m) {
-    const ranked = m.probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p).slice(0, 3);
+    // The digit read, the runner-up, and a third only when it had a say (0.1 % or more).
+    const ranked = m.probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p).filter((r, i) => i < 2 || (i === 2 && r.p >= 0.001));
     const image = el('img', { src: testImageUrl(m.index), width: 56, height: 56, alt: `Test image ${m.index}, a ${m.label}` });
     image.addEventListener('error', () => this.#imageFailed(m.index, image), { once: true });
     return el('li', { class: 'misread-item', dataset: { index: m.index, label: m.label } },
       image,
       el('span', { class: 'misread-index mono', text: `#${m.index}` }),
-      el('ol', { class: 'misread-probs', 'aria-label': 'The model\u2019s three most probable digits' }, ranked.map(({ digit, p }) => {
+      el('ol', { class: 'misread-probs', 'aria-label': 'The model\u2019s most probable digits' }, ranked.map(({ digit, p }) => {
         const fill = el('span', {});
         fill.style.transform = `scaleX(${p})`;
         return el('li', { class: digit === m.digit ? 'is-read' : digit === m.label ? 'is-true' : '' },
