@@ -13,7 +13,8 @@ public sealed record Explanation(float[][] Activations, float[] Logits, float[] 
 /// backpropagates the chosen class's probability to the pixels with the layers' own backward passes:
 /// the softmax's Jacobian product with the one-hot dy = e_c gives ∂p_c/∂z_j = p_c(δ_cj − p_j), each
 /// activation multiplies by its derivative, each dense layer gives dx = dy·Wᵀ. For an MLP that is exact and
-/// costs about one forward pass. Thread-safe (one explanation at a time: the layers keep gradient buffers).
+/// costs a few forward passes (the dense layers' backward also fills their weight gradients, unused here).
+/// Thread-safe: one explanation at a time, since the layers keep those gradient buffers.
 /// </summary>
 public sealed class MlpExplainer
 {
@@ -25,8 +26,6 @@ public sealed class MlpExplainer
     {
         _network = Mlp.FromParameters(layers, threads: 1);
     }
-
-    public int Inputs => _network.Inputs;
 
     /// <param name="image">The network's input (784 values in [0, 1] for MNIST).</param>
     public Explanation Explain(ReadOnlySpan<float> image)
