@@ -42,11 +42,5 @@ public static class MnistTestSet
         return location.Directory;
     }
 
-    private static MnistSet Read()
-    {
-        var directory = Directory;
-        IdxArray ReadFile(string name) => IdxFile.Read(new MemoryStream(Mnist.ReadContent(
-            MnistFiles.Find(directory, name) ?? throw new FileNotFoundException($"MNIST {name} is missing in {directory}."))));
-        return MnistSet.From(ReadFile(MnistFiles.TestImages), ReadFile(MnistFiles.TestLabels), MnistFiles.TestImages, MnistFiles.TestLabels);
-    }
+    private static MnistSet Read() => Mnist.ReadTestSet(Directory);
 }

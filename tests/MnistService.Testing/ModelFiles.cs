@@ -25,6 +25,57 @@ public static class ModelFiles
         return [.. Default, .. MetadataEntry(ModelReport.MetadataKey, changed.ToJson())];
     }
 
+    /// <summary>
+    /// The model without its metadata (no report): as a file exported by another tool, with the same graph.
+    /// Walks the top-level protobuf fields of the ModelProto and drops metadata_props (field 14).
+    /// </summary>
+    public static byte[] WithoutMetadata(byte[] model)
+    {
+        var kept = new List<byte>();
+        var at = 0;
+        while (at < model.Length)
+        {
+            var start = at;
+            var tag = ReadVarint(model, ref at);
+            var end = (tag & 7) switch
+            {
+                0 => SkipVarint(model, at),
+                1 => at + 8,
+                2 => (int)ReadVarint(model, ref at) + at,
+                5 => at + 4,
+                _ => throw new InvalidDataException($"Unexpected protobuf wire type {tag & 7} at byte {start}."),
+            };
+            if (tag >> 3 != 14)
+            {
+                kept.AddRange(model.AsSpan(start, end - start));
+            }
+
+            at = end;
+        }
+
+        return [.. kept];
+    }
+
+    private static ulong ReadVarint(byte[] bytes, ref int at)
+    {
+        ulong value = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+    }
+
+    private static int SkipVarint(byte[] bytes, int at)
+    {
+        ReadVarint(bytes, ref at);
+        return at;
+    }
+
     /// <summary>Not a model at all.</summary>
     public static byte[] Garbage => Encoding.UTF8.GetBytes("this is not an ONNX model, just text that ends in .onnx\n");
 

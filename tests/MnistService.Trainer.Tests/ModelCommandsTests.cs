@@ -142,4 +142,52 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("missing.onnx", run.Error);
     }
+
+    [Fact]
+    public async Task Evaluate_json_lists_every_misread_test_image_as_the_report_records_them()
+    {
+        var run = await CliRunner.RunAsync("evaluate", fixture.Model.Path, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var misread = json.RootElement.GetProperty("misread").EnumerateArray()
+            .Select(m => (m.GetProperty("index").GetInt32(), m.GetProperty("label").GetInt32(), m.GetProperty("digit").GetInt32())).ToList();
+        var recorded = OnnxModelReader.Read(fixture.Model.Path).Report.Misread!;
+        Assert.Equal(recorded.Select(m => (m.Index, m.Label, m.Digit)), misread);
+        Assert.Equal(fixture.Model.Test.Confusion.Select((row, t) => row.Sum() - row[t]).Sum(), misread.Count);
+        Assert.All(misread, m => Assert.Equal(fixture.Data.Test.Labels[m.Item1], m.Item2));
+    }
+
+    [Fact]
+    public async Task Evaluate_prints_the_misread_test_images_by_kind_of_mistake()
+    {
+        var run = await CliRunner.RunAsync("evaluate", fixture.Model.Path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var misread = fixture.Model.Test.Misread;
+        Assert.Contains($"Misread test images ({misread.Count:N0})", run.Output);
+        var top = misread.GroupBy(m => (m.Label, m.Digit)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First();
+        var row = Assert.Single(run.Output.Split('\n'), line => line.TrimStart().StartsWith($"{top.Key.Label} read as {top.Key.Digit} ", StringComparison.Ordinal));
+        Assert.Contains(top.Count().ToString(), row);
+        Assert.Contains(string.Join(", ", top.Take(3).Select(m => m.Index)), row);
+    }
+
+    [Fact]
+    public async Task Evaluate_measures_a_model_that_carries_no_report()
+    {
+        var path = Path.Combine(fixture.Directory, "no-report.onnx");
+        File.WriteAllBytes(path, ModelFiles.WithoutMetadata(File.ReadAllBytes(fixture.Model.Path)));
+        Assert.Throws<FormatException>(() => OnnxModelReader.Read(path)); // not one of ours any more: no report
+
+        var json = await CliRunner.RunAsync("evaluate", path, "--json");
+        var text = await CliRunner.RunAsync("evaluate", path);
+
+        Assert.True(json.ExitCode == 0, json.Error);
+        using var report = JsonDocument.Parse(json.Output);
+        Assert.Equal(fixture.Model.Test.Accuracy, report.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("reportedAccuracy").ValueKind);
+        Assert.Equal(fixture.Model.Test.Misread.Count, report.RootElement.GetProperty("misread").GetArrayLength());
+        Assert.True(text.ExitCode == 0, text.Error);
+        Assert.Contains("the model carries no report", text.Output);
+    }
 }

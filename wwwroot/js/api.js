@@ -28,10 +28,11 @@ async function request(url, init) {
 }
 
 const withModel = (path, model) => (model ? `${path}?model=${encodeURIComponent(model)}` : path);
+const predictPath = (model, explain) => `${withModel('predict', model)}${explain ? `${model ? '&' : '?'}explain=true` : ''}`;
 
-/** POST /predict with a canvas data URL ("data:image/png;base64,..."). */
-export function predictDataUrl(dataUrl, model, signal) {
-  return request(withModel('predict', model), {
+/** POST /predict with a canvas data URL ("data:image/png;base64,..."); `explain` adds what the network computed. */
+export function predictDataUrl(dataUrl, model, signal, { explain = false } = {}) {
+  return request(predictPath(model, explain), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ image: dataUrl }),
@@ -40,10 +41,26 @@ export function predictDataUrl(dataUrl, model, signal) {
 }
 
 /** POST /predict with an uploaded file, as multipart/form-data field "image". */
-export function predictFile(file, model, signal) {
+export function predictFile(file, model, signal, { explain = false } = {}) {
   const form = new FormData();
   form.append('image', file, file.name || 'image');
-  return request(withModel('predict', model), { method: 'POST', body: form, signal });
+  return request(predictPath(model, explain), { method: 'POST', body: form, signal });
+}
+
+/** URL of MNIST test image `index` (a PNG; the true digit is in the X-Mnist-Label header). */
+export const testImageUrl = (index) => `datasets/mnist/test/${index}`;
+
+/** URL of a dense layer's weights drawn as one tile per unit (a PNG). */
+export const weightsUrl = (model, layer = 'dense_1') => `models/${encodeURIComponent(model)}/weights/${layer}`;
+
+/** Why an image URL did not load, in the service's own words (images cannot show a problem+json themselves). */
+export async function problemAt(url) {
+  try {
+    await request(url);
+    return new ApiError(0, 'Unexpected answer', `Expected a picture from ${url}.`);
+  } catch (error) {
+    return error;
+  }
 }
 
 /** GET /models: the loaded models (and the files that failed to load). */

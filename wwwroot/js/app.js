@@ -7,6 +7,9 @@ import { LatestWins } from './latest.js';
 import { PredictionView } from './prediction.js';
 import { InputView, toPixels } from './inputview.js';
 import { renderSummary, renderCurves, renderConfusion, snakeKeys } from './modelview.js';
+import { MisreadView } from './misread.js';
+import { NeuronsView } from './neurons.js';
+import { CompareView } from './compare.js';
 
 const state = {
   model: new URLSearchParams(location.search).get('model') || '',
@@ -22,6 +25,9 @@ const undoButton = $('#undo');
 const clearButton = $('#clear');
 const fileInput = $('#file-input');
 const modelSelect = $('#model-select');
+const misread = new MisreadView($('#misread'), $('#confusion'));
+const neurons = new NeuronsView($('#tiles'), $('#live'));
+const compare = new CompareView($('#compare-body'), { a: $('#compare-a'), b: $('#compare-b') });
 
 // ---------------------------------------------------------------- predictions
 
@@ -31,18 +37,24 @@ const TOO_SMALL = 0.15;
 const predictor = new LatestWins(async (job) => {
   const started = performance.now();
   const model = state.model || undefined;
-  const result = job.file
-    ? await api.predictFile(job.file, model)
-    : await api.predictDataUrl(pad.toDataURL(), model);
-  return { result, elapsed: performance.now() - started };
+  const input = job.file ? { file: job.file } : { dataUrl: pad.toDataURL() };
+  const ask = (explain) => (input.file
+    ? api.predictFile(input.file, model, undefined, { explain })
+    : api.predictDataUrl(input.dataUrl, model, undefined, { explain }));
+  // A model our network code cannot look inside still reads the digit: ask again without the explanation.
+  const result = await ask(true).catch((error) => (isUnexplainable(error) ? ask(false).then((r) => ({ ...r, unexplained: error })) : Promise.reject(error)));
+  return { result, elapsed: performance.now() - started, input };
 }, {
-  onResult: ({ result, elapsed }) => {
+  onResult: ({ result, elapsed, input }) => {
     if (!state.upload && pad.extent < TOO_SMALL) prediction.tooSmall();
     else prediction.show(result, elapsed);
     inputView.show(toPixels(result.input));
+    neurons.show(result);
+    compare.read(input);
     noticeModel(result);
   },
   onError: (error) => {
+    neurons.clear();
     if (error.status === 422 && !state.upload && pad.extent < TOO_SMALL) prediction.tooSmall();
     else if (error.status === 422) prediction.error('Nothing to read', error.detail || 'The image looks empty: draw a digit with a few clear strokes.');
     else prediction.error(error.title, error.detail);
@@ -51,9 +63,11 @@ const predictor = new LatestWins(async (job) => {
   onBusy: (busy) => prediction.busy(busy),
 });
 
+const isUnexplainable = (error) => error.status === 422 && error.title === 'Model cannot be looked inside';
+
 function predictCurrent(now = true) {
   if (state.upload) predictor.submitNow({ file: state.upload.file });
-  else if (pad.isEmpty) { predictor.cancel(); prediction.idle(); inputView.show(null); }
+  else if (pad.isEmpty) { predictor.cancel(); prediction.idle(); inputView.show(null); neurons.clear(); compare.read(null); }
   else if (now) predictor.submitNow({ drawing: true });
   else predictor.submit({ drawing: true });
 }
@@ -195,6 +209,7 @@ async function loadModels({ quiet = false } = {}) {
     text: `${m.name}${m.isDefault ? ' (default)' : ''}${m.accuracy !== null ? ` · ${formatPercent(m.accuracy, 2)}` : ''}`,
   })));
   modelSelect.disabled = false;
+  compare.setModels(models, state.model);
   await loadModelView();
 }
 
@@ -238,9 +253,11 @@ async function loadModelView() {
     if (confusion) renderConfusion($('#confusion'), confusion);
     else if (report?.test?.confusion) renderConfusion($('#confusion'), { matrix: report.test.confusion, accuracy: report.test.accuracy, perClass: [] });
     else replaceChildren($('#confusion'), el('p', { class: 'muted', text: 'No test-set evaluation in this model.' }));
+    misread.setModel(report);
+    neurons.showModel(name);
   } catch (error) {
     if (name !== state.model) return;
-    for (const id of ['#summary', '#curves', '#confusion']) {
+    for (const id of ['#summary', '#curves', '#confusion', '#misread']) {
       replaceChildren($(id), el('p', { class: 'error-text', text: `${error.title}. ${error.detail}` }));
     }
   } finally {

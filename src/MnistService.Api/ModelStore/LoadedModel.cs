@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML.OnnxRuntime;
+using MnistService.Api.Insight;
 using MnistService.Core.Onnx;
 
 namespace MnistService.Api.ModelStore;
@@ -60,6 +61,9 @@ public sealed class LoadedModel
     public string? Producer { get; }
     public DateTimeOffset LoadedAt { get; }
 
+    /// <summary>The same file's classifier as our network code reads it (weights, explanations).</summary>
+    public required ModelNetwork Network { get; init; }
+
     /// <summary>
     /// Creates the session from the file's bytes (so the hash is of exactly what was loaded) and checks
     /// that the graph is an MNIST classifier: one float input of 784 values, one float output of 10, and
@@ -97,7 +101,10 @@ public sealed class LoadedModel
                 CheckReport(report);
             }
             var producer = session.ModelMetadata.ProducerName;
-            model = new LoadedModel(name, path, stamp, sha256, session, report, string.IsNullOrEmpty(producer) ? null : producer);
+            model = new LoadedModel(name, path, stamp, sha256, session, report, string.IsNullOrEmpty(producer) ? null : producer)
+            {
+                Network = ModelNetwork.Read(bytes, name),
+            };
             model.WarmUp();
             return model;
         }

@@ -35,6 +35,7 @@ public static class ApiDocumentation
             options.SchemaFilter<PredictionSchemaFilter>();
             options.OperationFilter<PredictOperationFilter>();
             options.OperationFilter<RetryAfterHeaderFilter>();
+            options.OperationFilter<Insight.PngAlternativeFilter>();
         });
         return services;
     }

@@ -19,7 +19,7 @@ public sealed class PredictOperationFilter : IOperationFilter
         ["408"] = "The request, its upload included, took longer than the configured timeout.",
         ["413"] = "The body, or the image's width x height, is over the configured limits.",
         ["415"] = "A Content-Type, or an image format, that the service does not read.",
-        ["422"] = "A readable image with no digit in it: blank, or one flat colour.",
+        ["422"] = "A readable image with no digit in it: blank, or one flat colour. Or ?explain=true for a model whose graph our network code cannot read as dense layers.",
         ["503"] = "The model asked for (the default one when none is named) is not loaded: its file is missing or failed to load. " +
             "Or the service is busy: other images being decoded fill Limits:MaxDecodedPixelsInFlight; then Retry-After says when to retry.",
     };

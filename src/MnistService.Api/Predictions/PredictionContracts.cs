@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MnistService.Api.Insight;
 
 namespace MnistService.Api.Predictions;
 
@@ -33,7 +34,12 @@ public sealed record PredictJsonRequest
 /// in GET /models/{name}); null for a model without a detector. The digit and probabilities are given either way.</param>
 /// <param name="DigitScore">The detector's score, higher = more digit-like; null for a model without a detector.</param>
 public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input,
-    bool? IsDigit, float? DigitScore);
+    bool? IsDigit, float? DigitScore)
+{
+    /// <summary>With <c>?explain=true</c>: each hidden layer's activations, the scores before softmax and the saliency of each pixel; otherwise null.</summary>
+    public ExplainResponse? Explain { get; init; }
+}
+
 
 /// <param name="Width">Always 28.</param>
 /// <param name="Height">Always 28.</param>

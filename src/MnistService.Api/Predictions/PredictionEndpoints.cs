@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using MnistService.Api.Insight;
 using Serilog;
 
 namespace MnistService.Api.Predictions;
@@ -27,7 +28,7 @@ public static class PredictionEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity) // also: ?explain=true for a model our network code cannot read
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status408RequestTimeout)  // RequestTimeouts
             .ProducesProblem(StatusCodes.Status429TooManyRequests); // RateLimiting
@@ -36,11 +37,12 @@ public static class PredictionEndpoints
 
     /// <param name="request">The request; its body is read by <see cref="PredictionInputReader"/>.</param>
     /// <param name="model">The model to ask (GET /models lists them); the default model when absent.</param>
+    /// <param name="explain">true: the answer also holds what the network computed (activations, scores before softmax, saliency).</param>
     /// <param name="reader">Reads the four input forms.</param>
     /// <param name="service">Preprocessing and inference.</param>
     /// <param name="requestLog">The fields of this request's log line.</param>
     /// <param name="cancellationToken">The request's abort token.</param>
-    private static async Task<Ok<PredictionResponse>> Predict(HttpRequest request, [FromQuery] string? model,
+    private static async Task<Ok<PredictionResponse>> Predict(HttpRequest request, [FromQuery] string? model, [FromQuery] bool? explain,
         PredictionInputReader reader, PredictionService service, IDiagnosticContext requestLog, CancellationToken cancellationToken)
     {
         using var lease = service.Acquire(model);
@@ -49,6 +51,11 @@ public static class PredictionEndpoints
             ? PredictionService.PreparePixels(sent, input.Preprocess)
             : await service.PreprocessAsync(input.Image!.Memory, cancellationToken);
         var answer = service.Predict(pixels, lease.Model);
+        if (explain == true)
+        {
+            answer = answer with { Explain = ExplainResponse.Of(lease.Model.Network.Explain(lease.Model.Name, pixels)) };
+        }
+
         requestLog.Set("Model", answer.Model);
         requestLog.Set("Digit", answer.Digit);
         requestLog.Set("IsDigit", answer.IsDigit);

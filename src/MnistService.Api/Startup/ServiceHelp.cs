@@ -30,7 +30,10 @@ public static class ServiceHelp
                 It serves, on http://localhost:5000 unless ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS or --urls say otherwise:
                   /                                 the page: draw a digit and watch the network read it
                   POST /predict[?model=NAME]        one image (multipart 'image', a raw image/* body, or JSON) -> the digit
+                                                    (&explain=true: each layer's activations, the scores, the saliency)
                   GET /models, /models/NAME         the loaded models, which is the default and why, load errors
+                  GET /models/NAME/weights/LAYER    a dense layer's weights as tiles (PNG) or numbers (Accept: application/json)
+                  GET /datasets/mnist/test/INDEX    an MNIST test image as PNG, its true digit in X-Mnist-Label
                   GET /metrics/confusion            a model's test-set confusion matrix
                   GET /metrics                      Prometheus (on Metrics:Port alone when that is set)
                   GET|HEAD /healthz, /readyz        alive; ready when the default model is loaded

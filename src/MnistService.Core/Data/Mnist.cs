@@ -71,24 +71,36 @@ public static class Mnist
         var hashes = new Dictionary<string, string>();
         foreach (var name in MnistFiles.All)
         {
-            var path = MnistFiles.Find(directory, name)
-                ?? throw new FileNotFoundException($"MNIST file {name} (or {name}.gz) is missing in {directory}.", Path.Combine(directory, name));
-            var content = ReadContent(path);
-            hashes[name] = Convert.ToHexStringLower(SHA256.HashData(content));
-            try
-            {
-                arrays[name] = IdxFile.Read(new MemoryStream(content, writable: false));
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: {e.Message}", e);
-            }
+            arrays[name] = ReadArray(directory, name, out var hash);
+            hashes[name] = hash;
         }
         return new MnistData(
             MnistSet.From(arrays[MnistFiles.TrainImages], arrays[MnistFiles.TrainLabels], MnistFiles.TrainImages, MnistFiles.TrainLabels),
             MnistSet.From(arrays[MnistFiles.TestImages], arrays[MnistFiles.TestLabels], MnistFiles.TestImages, MnistFiles.TestLabels),
             Path.GetFullPath(directory),
             hashes);
+    }
+
+    /// <summary>The test split alone (two of the four files), for showing test images by their index.</summary>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is not a valid IDX file or the files do not match.</exception>
+    public static MnistSet ReadTestSet(string directory) => MnistSet.From(
+        ReadArray(directory, MnistFiles.TestImages, out _), ReadArray(directory, MnistFiles.TestLabels, out _), MnistFiles.TestImages, MnistFiles.TestLabels);
+
+    private static IdxArray ReadArray(string directory, string name, out string sha256)
+    {
+        var path = MnistFiles.Find(directory, name)
+            ?? throw new FileNotFoundException($"MNIST file {name} (or {name}.gz) is missing in {directory}.", Path.Combine(directory, name));
+        var content = ReadContent(path);
+        sha256 = Convert.ToHexStringLower(SHA256.HashData(content));
+        try
+        {
+            return IdxFile.Read(new MemoryStream(content, writable: false));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 
     /// <summary>The uncompressed bytes of a file, gunzipping it when it starts with the gzip magic.</summary>

@@ -42,6 +42,12 @@ public sealed record ModelReport
     public string? Producer { get; init; }
 
     /// <summary>
+    /// Every test image the model got wrong (index, true digit, digit read, probabilities), in test-set order;
+    /// null in files written before it was recorded.
+    /// </summary>
+    public IReadOnlyList<MisreadDigit>? Misread { get; init; }
+
+    /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
     /// Every hyperparameter but momentum, threads and the detector's (added later; their defaults when absent) must be present, so a
     /// report that lost one is refused rather than read with the trainer's defaults.

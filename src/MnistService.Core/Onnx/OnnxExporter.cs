@@ -286,6 +286,18 @@ public static class OnnxExporter
             throw new ArgumentException("Accuracies in the report must be fractions in [0, 1], as Keras reports them.", nameof(report));
         }
 
+        if (report.Misread is { } misread)
+        {
+            var errors = confusion.Select((row, t) => row.Sum() - row[t]).Sum();
+            if (misread.Count != errors || misread.Any(m => m.Label == m.Digit || m.Label is < 0 or > 9 || m.Digit is < 0 or > 9
+                || m.Index < 0 || m.Probabilities is not { Length: OnnxModelFormat.Classes }))
+            {
+                throw new ArgumentException(
+                    $"The report's misread list must hold one entry (two different digits 0-9, ten probabilities) per test error: {misread.Count} entries for {errors} errors.",
+                    nameof(report));
+            }
+        }
+
         if (report.Created.Offset != TimeSpan.Zero)
         {
             throw new ArgumentException($"The report's creation time must be UTC, got offset {report.Created.Offset}.", nameof(report));

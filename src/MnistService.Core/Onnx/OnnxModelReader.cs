@@ -25,29 +25,8 @@ public static class OnnxModelReader
     /// <exception cref="FormatException">The bytes are not an ONNX model, are truncated, or are not one of ours.</exception>
     public static OnnxModelFile Read(byte[] bytes, string source = "the model")
     {
-        ArgumentNullException.ThrowIfNull(bytes);
         var what = $"'{source}'";
-        if (bytes.Length == 0)
-        {
-            throw new FormatException($"{what} is empty (0 bytes), not an ONNX model.");
-        }
-
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFrom(bytes);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new FormatException($"{what} is not an ONNX model, or it is truncated: its protobuf encoding is broken ({e.Message})", e);
-        }
-
-        // Protobuf has no magic number: arbitrary bytes can parse. A real model names its IR version and graph.
-        if (model.IrVersion <= 0 || model.Graph is null)
-        {
-            throw new FormatException($"{what} is not an ONNX model: it has no {(model.IrVersion <= 0 ? "IR version" : "graph")}.");
-        }
-
+        var model = Parse(bytes, what);
         var notOurs = $"{what} is an ONNX model, but not an MNIST model of ours:";
         var opset = ReadOpset(model, notOurs);
         var metadata = ReadMetadata(model, what);
@@ -93,6 +72,35 @@ public static class OnnxModelReader
         };
     }
 
+    /// <summary>The bytes as an ONNX model with an IR version and a graph.</summary>
+    /// <param name="what">The source, quoted, for error messages.</param>
+    internal static ModelProto Parse(byte[] bytes, string what)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.Length == 0)
+        {
+            throw new FormatException($"{what} is empty (0 bytes), not an ONNX model.");
+        }
+
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FormatException($"{what} is not an ONNX model, or it is truncated: its protobuf encoding is broken ({e.Message})", e);
+        }
+
+        // Protobuf has no magic number: arbitrary bytes can parse. A real model names its IR version and graph.
+        if (model.IrVersion <= 0 || model.Graph is null)
+        {
+            throw new FormatException($"{what} is not an ONNX model: it has no {(model.IrVersion <= 0 ? "IR version" : "graph")}.");
+        }
+
+        return model;
+    }
+
     private static long ReadOpset(ModelProto model, string notOurs)
     {
         long? opset = null;
@@ -119,7 +127,7 @@ public static class OnnxModelReader
         return version;
     }
 
-    private static Dictionary<string, string> ReadMetadata(ModelProto model, string what)
+    internal static Dictionary<string, string> ReadMetadata(ModelProto model, string what)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in model.MetadataProps)
@@ -134,7 +142,7 @@ public static class OnnxModelReader
     }
 
     /// <summary>Walks the graph the exporter writes and takes the dense layers out of it.</summary>
-    private static class GraphReader
+    internal static class GraphReader
     {
         public static (List<DenseLayerParameters> Layers, List<DenseLayerParameters>? Detector) ReadLayers(GraphProto graph, string notOurs)
         {
@@ -356,7 +364,7 @@ public static class OnnxModelReader
         private static string Output(NodeProto node, string notOurs) =>
             node.Output.Count == 1 ? node.Output[0] : throw new FormatException($"{notOurs} node '{node.Name}' must have one output.");
 
-        private static long IntAttribute(NodeProto node, string name, long fallback, string notOurs)
+        internal static long IntAttribute(NodeProto node, string name, long fallback, string notOurs)
         {
             var attribute = node.Attribute.FirstOrDefault(a => a.Name == name);
             if (attribute is null)
@@ -372,7 +380,7 @@ public static class OnnxModelReader
             return attribute.I;
         }
 
-        private static float FloatAttribute(NodeProto node, string name, float fallback, string notOurs)
+        internal static float FloatAttribute(NodeProto node, string name, float fallback, string notOurs)
         {
             var attribute = node.Attribute.FirstOrDefault(a => a.Name == name);
             if (attribute is null)
@@ -388,7 +396,7 @@ public static class OnnxModelReader
             return attribute.F;
         }
 
-        private static TensorProto Initializer(Dictionary<string, TensorProto> initializers, string name, string notOurs)
+        internal static TensorProto Initializer(Dictionary<string, TensorProto> initializers, string name, string notOurs)
         {
             if (!initializers.TryGetValue(name, out var tensor))
             {
@@ -409,7 +417,7 @@ public static class OnnxModelReader
             return tensor;
         }
 
-        private static float[] Floats(TensorProto tensor, long count, string notOurs)
+        internal static float[] Floats(TensorProto tensor, long count, string notOurs)
         {
             // Sizes are checked against the data actually present before allocating, so a forged shape cannot ask for gigabytes.
             if (tensor.RawData.Length > 0)

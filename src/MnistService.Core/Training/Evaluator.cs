@@ -10,7 +10,11 @@ public sealed record ClassMetrics(int Digit, double Precision, double Recall, do
 /// <param name="Loss">Mean categorical cross-entropy (probabilities clipped to [1e-7, 1 - 1e-7] as Keras).</param>
 /// <param name="Confusion">10 rows of 10 counts: rows are the true digit, columns the predicted one.</param>
 /// <param name="Classes">Per-digit precision, recall, F1 and support, digits 0 to 9.</param>
-public sealed record Evaluation(double Accuracy, double Loss, int[][] Confusion, IReadOnlyList<ClassMetrics> Classes, int Count);
+public sealed record Evaluation(double Accuracy, double Loss, int[][] Confusion, IReadOnlyList<ClassMetrics> Classes, int Count)
+{
+    /// <summary>Every image whose most probable digit is not its label, in the order of the set.</summary>
+    public IReadOnlyList<MisreadDigit> Misread { get; init; } = [];
+}
 
 public static class Evaluator
 {
@@ -37,16 +41,22 @@ public static class Evaluator
         }
 
         var correct = 0;
+        var misread = new List<MisreadDigit>();
         for (var r = 0; r < n; r++)
         {
-            var predicted = Trainer.ArgMax(probabilities.AsSpan(r * Trainer.Classes, Trainer.Classes));
+            var row = probabilities.AsSpan(r * Trainer.Classes, Trainer.Classes);
+            var predicted = Trainer.ArgMax(row);
             confusion[labels[r]][predicted]++;
             if (predicted == labels[r])
             {
                 correct++;
             }
+            else
+            {
+                misread.Add(MisreadDigit.Of(r, labels[r], predicted, row));
+            }
         }
-        return new Evaluation((double)correct / n, loss, confusion, PerClass(confusion), n);
+        return new Evaluation((double)correct / n, loss, confusion, PerClass(confusion), n) { Misread = misread };
     }
 
     /// <summary>

@@ -48,6 +48,7 @@ public static class ModelTraining
             Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
             Detector = detector?.Report,
             Producer = Producer,
+            Misread = test.Misread,
         };
 
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters());

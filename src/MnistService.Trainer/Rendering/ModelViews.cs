@@ -86,6 +86,20 @@ public static class ModelViews
             : $"Test digits rejected as not a digit: {Percent(detector.TestRejected)}";
     }
 
+    /// <summary>The test images misread, by kind of mistake (most frequent first): "4 read as 9 (14): 247, 1112, ...".</summary>
+    public static Table MisreadIndices(IReadOnlyList<MisreadDigit> misread)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title($"Misread test images ({misread.Count.ToString("N0", Invariant)})")
+            .AddColumn("mistake").AddColumn(new TableColumn("count").RightAligned()).AddColumn("test-set indices");
+        foreach (var kind in misread.GroupBy(m => (m.Label, m.Digit)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key))
+        {
+            table.AddRow($"{kind.Key.Label} read as {kind.Key.Digit}", kind.Count().ToString(Invariant),
+                string.Join(", ", kind.Select(m => m.Index.ToString(Invariant))));
+        }
+
+        return table;
+    }
+
     public static string Percent(double fraction) => (fraction * 100).ToString("0.00", Invariant) + " %";
 
     /// <summary>"1 epoch", "2 epochs".</summary>

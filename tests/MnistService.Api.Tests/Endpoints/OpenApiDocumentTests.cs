@@ -27,7 +27,8 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
     private static Dictionary<string, Type> AnswerTypes()
     {
         Type[] roots = [typeof(Api.Predictions.PredictionResponse), typeof(Api.ModelStore.ModelListResponse), typeof(Api.ModelStore.ModelDetails),
-            typeof(Api.Metrics.ConfusionResponse), typeof(Api.Health.ReadinessResponse), typeof(Api.Health.HealthResponse)];
+            typeof(Api.Metrics.ConfusionResponse), typeof(Api.Health.ReadinessResponse), typeof(Api.Health.HealthResponse),
+            typeof(Api.Insight.WeightsResponse)];
         var found = new Dictionary<string, Type>();
         var pending = new Queue<Type>(roots);
         while (pending.TryDequeue(out var type))
@@ -160,6 +161,8 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
             ["post /predict"] = ["200", "400", "404", "408", "413", "415", "422", "429", "503"],
             ["get /models"] = ["200", "429"],
             ["get /models/{name}"] = ["200", "404", "429", "503"],
+            ["get /models/{name}/weights/{layer}"] = ["200", "404", "422", "429", "503"],
+            ["get /datasets/mnist/test/{index}"] = ["200", "404", "429", "503"],
             ["get /metrics"] = ["200"],
             ["get /metrics/confusion"] = ["200", "404", "429", "503"],
             ["get /healthz"] = ["200"],
@@ -191,7 +194,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
     {
         var document = await Document();
         foreach (var name in new[] { "PredictionResponse", "NetworkInput", "ModelListResponse", "ModelSummary", "ModelFailureInfo", "ModelDetails",
-            "ConfusionResponse", "ClassMetrics", "Confusion", "ReadinessResponse", "HealthResponse" })
+            "ConfusionResponse", "ClassMetrics", "Confusion", "ReadinessResponse", "HealthResponse", "ExplainResponse", "WeightsResponse" })
         {
             Assert.All(Schema(document, name).GetProperty("properties").EnumerateObject(), p => Assert.True(
                 p.Value.TryGetProperty("description", out var description) && description.GetString()!.Length > 3, $"{name}.{p.Name} has no description"));

@@ -15,8 +15,9 @@ namespace MnistService.Browser.Tests.Infrastructure;
 /// The real service on a free loopback port (Kestrel, not the in-memory TestServer, so a browser can
 /// reach it) serving the repository's wwwroot, plus one headless Chromium shared by the tests (see
 /// <see cref="Chromium"/> for which one).
-/// The models are copies of the committed default model in a temporary directory, under two names,
-/// so the model chooser has a choice to make.
+/// The models, in a temporary directory: the committed default model with its misread test images recorded,
+/// and a second, smaller model trained for the tests, so the model chooser has a choice to make and two
+/// models can be compared.
 /// </summary>
 public sealed class PageServer : IAsyncLifetime
 {
@@ -47,8 +48,8 @@ public sealed class PageServer : IAsyncLifetime
                 $"The browser tests need the trained default model {model} (committed in models/, or a directory named by Models__Directory).");
         }
         _modelsDirectory = TempDirectory.New("page-models");
-        File.Copy(model, Path.Combine(_modelsDirectory, DefaultModel + ".onnx"));
-        File.Copy(model, Path.Combine(_modelsDirectory, SecondModel + ".onnx"));
+        File.WriteAllBytes(Path.Combine(_modelsDirectory, DefaultModel + ".onnx"), InsightModels.WithMisread(File.ReadAllBytes(model)));
+        File.WriteAllBytes(Path.Combine(_modelsDirectory, SecondModel + ".onnx"), InsightModels.Train(hidden: 64, seed: 3, images: 12_000));
 
         _factory = new ServiceFactory(_modelsDirectory, Repo.WebRoot);
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));

@@ -216,4 +216,8 @@ public sealed partial class PageSession : IAsyncDisposable
     /// <summary>The browser's own log line for an HTTP error answer, expected when a test sends bad input.</summary>
     [GeneratedRegex(@"Failed to load resource: the server responded with a status of 4\d\d")]
     public static partial Regex HttpClientErrorLog();
+
+    /// <summary>The browser's own log line for a 5xx answer, expected when a test makes the service unavailable.</summary>
+    [GeneratedRegex(@"Failed to load resource: the server responded with a status of 5\d\d")]
+    public static partial Regex HttpServerErrorLog();
 }

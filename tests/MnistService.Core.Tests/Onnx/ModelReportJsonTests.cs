@@ -16,7 +16,7 @@ public sealed class ModelReportJsonTests
     {
         using var json = JsonDocument.Parse(Report.ToJson());
         Assert.Equal(
-            ["architecture", "created", "dataset", "detector", "history", "hyperparameters", "producer", "schema_version", "test"],
+            ["architecture", "created", "dataset", "detector", "history", "hyperparameters", "misread", "producer", "schema_version", "test"],
             Names(json.RootElement));
         Assert.Equal("2026-11-26T16:24:55.1234567+00:00", json.RootElement.GetProperty("created").GetString());
     }
@@ -114,7 +114,7 @@ public sealed class ModelReportJsonTests
     {
         using var json = JsonDocument.Parse(Report.ToPrintedJson());
         var root = json.RootElement;
-        Assert.Equal(["architecture", "created", "dataset", "detector", "history", "hyperparameters", "producer", "schemaVersion", "test"], Names(root));
+        Assert.Equal(["architecture", "created", "dataset", "detector", "history", "hyperparameters", "misread", "producer", "schemaVersion", "test"], Names(root));
         var hyper = root.GetProperty("hyperparameters");
         Assert.Equal(TrainingSetting.All.Select(s => s.JsonName).Order(StringComparer.Ordinal), Names(hyper));
         Assert.Equal("relu", hyper.GetProperty("activation").GetString());
