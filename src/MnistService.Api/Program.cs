@@ -1,5 +1,6 @@
 using MnistService.Api.Clients;
 using MnistService.Api.Errors;
+using MnistService.Api.Feedback;
 using MnistService.Api.Health;
 using MnistService.Api.Logging;
 using MnistService.Api.Metrics;
@@ -32,6 +33,7 @@ try
     builder.Services.AddApiDocumentation();
     builder.Services.AddModels(builder.Configuration);
     builder.Services.AddPredictions(builder.Configuration);
+    builder.Services.AddFeedback(builder.Configuration);
     builder.Services.AddPrometheusScrape(builder.Configuration);
 
     var app = builder.Build();
@@ -51,6 +53,7 @@ try
 
     app.MapPredictions();
     app.MapModels();
+    app.MapFeedback();
     app.MapMetrics();
     app.MapHealth();
 

@@ -23,7 +23,8 @@ public sealed record PredictJsonRequest
 /// <param name="Model">The model that answered.</param>
 /// <param name="ModelSha256">SHA-256 of that model's file.</param>
 /// <param name="Input">The 28x28 image the network saw.</param>
-public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input);
+/// <param name="Id">This reading's id: POST /feedback {"id", "label"} confirms or corrects it (for Feedback:PredictionLifetime, 1 h by default).</param>
+public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input, string Id);
 
 /// <param name="Width">Always 28.</param>
 /// <param name="Height">Always 28.</param>

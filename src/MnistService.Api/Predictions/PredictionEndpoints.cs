@@ -43,7 +43,7 @@ public static class PredictionEndpoints
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
         var pixels = input.Pixels ?? await service.PreprocessAsync(input.Image!.Memory, cancellationToken);
-        var answer = service.Predict(pixels, lease.Model);
+        var answer = service.Predict(pixels, lease.Model, input.Image is null ? default : input.Image.Span);
         requestLog.Set("Model", answer.Model);
         requestLog.Set("Digit", answer.Digit);
         requestLog.Set("Input", input.Pixels is null ? "image" : "pixels");

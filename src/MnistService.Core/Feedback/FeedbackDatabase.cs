@@ -24,8 +24,13 @@ public static class FeedbackDatabase
 
     /// <summary>True for a PostgreSQL connection string: it names a <c>Host</c>.</summary>
     public static bool IsPostgres(string connectionString) =>
-        connectionString.Split(';').Select(part => part.Split('=', 2)[0].Trim())
-            .Any(key => key.Equals("Host", StringComparison.OrdinalIgnoreCase) || key.Equals("Server", StringComparison.OrdinalIgnoreCase));
+        Mentions(connectionString, "Host", "Server");
+
+    /// <summary>Connections one process opens to PostgreSQL at most, unless the connection string says otherwise.</summary>
+    public const int DefaultMaxPoolSize = 16;
+
+    private static bool Mentions(string connectionString, params string[] keys) =>
+        connectionString.Split(';').Select(part => part.Split('=', 2)[0].Trim()).Any(key => keys.Contains(key, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>The store the string names; nothing is opened until it is used.</summary>
     /// <exception cref="ArgumentException">The string is not a valid connection string of its kind (the message says which key).</exception>
@@ -33,7 +38,14 @@ public static class FeedbackDatabase
     {
         if (IsPostgres(connectionString))
         {
-            return new PostgresFeedbackStore(new NpgsqlConnectionStringBuilder(connectionString));
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (!Mentions(connectionString, "Max Pool Size", "Maximum Pool Size", "MaxPoolSize"))
+            {
+                // Npgsql's default of 100 connections per process meets PostgreSQL's default of 100 in all: a burst of posts
+                // on one replica took them all ("too many clients"). Requests beyond the pool wait for a connection instead.
+                builder.MaxPoolSize = DefaultMaxPoolSize;
+            }
+            return new PostgresFeedbackStore(builder);
         }
         var sqlite = new SqliteConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(sqlite.DataSource))

@@ -107,17 +107,17 @@ public abstract class FeedbackStore : IAsyncDisposable
 
     /// <summary>How often <paramref name="model"/> read each label as each reading.</summary>
     public Task<IReadOnlyList<LabelCount>> CountLabelsAsync(string model, CancellationToken cancellationToken = default) =>
-        RunAsync(async connection => (IReadOnlyList<LabelCount>)(await connection.QueryAsync<LabelCount>(new CommandDefinition("""
+        RunAsync(async connection => (IReadOnlyList<LabelCount>)(await connection.QueryAsync<CountRow>(new CommandDefinition("""
             SELECT label AS Label, predicted AS Predicted, COUNT(*) AS Count FROM feedback WHERE model = @model
             GROUP BY label, predicted ORDER BY label, predicted
-            """, new { model }, cancellationToken: cancellationToken))).AsList(), cancellationToken);
+            """, new { model }, cancellationToken: cancellationToken))).Select(r => new LabelCount(r.Label, r.Predicted, r.Count)).ToList(), cancellationToken);
 
     /// <summary>Confirmations and answers of every model that has any.</summary>
     public Task<IReadOnlyList<ModelFeedbackTotals>> TotalsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync(async connection => (IReadOnlyList<ModelFeedbackTotals>)(await connection.QueryAsync<ModelFeedbackTotals>(new CommandDefinition("""
+        RunAsync(async connection => (IReadOnlyList<ModelFeedbackTotals>)(await connection.QueryAsync<TotalsRow>(new CommandDefinition("""
             SELECT model AS Model, SUM(CASE WHEN label = predicted THEN 1 ELSE 0 END) AS Confirmed, COUNT(*) AS Total
             FROM feedback GROUP BY model ORDER BY model
-            """, cancellationToken: cancellationToken))).AsList(), cancellationToken);
+            """, cancellationToken: cancellationToken))).Select(r => new ModelFeedbackTotals(r.Model, r.Confirmed, r.Total)).ToList(), cancellationToken);
 
     /// <summary>
     /// The answers to train on (<paramref name="heldOut"/> false: four fifths) or to judge a model with (true: the
@@ -160,6 +160,21 @@ public abstract class FeedbackStore : IAsyncDisposable
         _schemaLock.Dispose();
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
+    }
+
+    // Rows with settable properties, which Dapper converts into: SQLite types an aggregate of no rows as a blob, PostgreSQL as numeric.
+    private sealed class CountRow
+    {
+        public string Label { get; set; } = "";
+        public string Predicted { get; set; } = "";
+        public long Count { get; set; }
+    }
+
+    private sealed class TotalsRow
+    {
+        public string Model { get; set; } = "";
+        public long Confirmed { get; set; }
+        public long Total { get; set; }
     }
 
     /// <summary>A stored row as Dapper reads it; probabilities and times in their stored forms.</summary>
