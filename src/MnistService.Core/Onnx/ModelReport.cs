@@ -38,9 +38,12 @@ public sealed record ModelReport
     /// <summary>The program that wrote the model, e.g. "mnist-train 1.0.0".</summary>
     public string? Producer { get; init; }
 
+    /// <summary>The last promotion gate this model went through (<c>mnist-train promote</c>): the figures compared and the decision.</summary>
+    public PromotionComparison? Promotion { get; init; }
+
     /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
-    /// Every hyperparameter but momentum and threads (added later, 0 when absent) must be present, so a
+    /// Every hyperparameter but momentum, threads and the extra data (added later, defaults when absent) must be present, so a
     /// report that lost one is refused rather than read with the trainer's defaults.
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -68,7 +71,7 @@ public sealed record ModelReport
         }
         foreach (var property in type.Properties)
         {
-            property.IsRequired = property.Name is not ("momentum" or "threads");
+            property.IsRequired = property.Name is not ("momentum" or "threads" or "extra_data" or "extra_weight");
         }
     }
 
@@ -138,4 +141,5 @@ public sealed record TestResult(double Accuracy, double Loss, int[][] Confusion)
 }
 
 /// <param name="Sha256">SHA-256 of each file's uncompressed content, by file name (without .gz).</param>
-public sealed record DatasetInfo(string Name, IReadOnlyDictionary<string, string> Sha256, int Train, int Validation, int Test);
+/// <param name="Extra">Extra training images (<see cref="TrainingSettings.ExtraData"/>) before their weight; 0 without.</param>
+public sealed record DatasetInfo(string Name, IReadOnlyDictionary<string, string> Sha256, int Train, int Validation, int Test, int Extra = 0);

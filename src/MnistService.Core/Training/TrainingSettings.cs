@@ -41,6 +41,13 @@ public sealed record TrainingSettings
     /// <summary>Worker threads; 0 = all cores. The result does not depend on it.</summary>
     public int Threads { get; init; }
 
+    // Extra training data: people's corrections (mnist-train feedback export), trained on beside MNIST.
+    /// <summary>A directory of extra training images as MNIST's IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte); null = MNIST only.</summary>
+    public string? ExtraData { get; init; }
+    /// <summary>How many times each extra image is trained on per epoch (it is repeated in the training set).</summary>
+    public int ExtraWeight { get; init; } = 1;
+    public const int MaxExtraWeight = 100;
+
     /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
     public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
 
@@ -100,6 +107,14 @@ public sealed record TrainingSettings
         if (Threads is < 0 or > MaxThreads)
         {
             Add(TrainingSetting.Threads, $"must be 0 (every core) to {MaxThreads}, got {Threads}.");
+        }
+        if (ExtraWeight is < 1 or > MaxExtraWeight)
+        {
+            Add(TrainingSetting.ExtraWeight, $"must be 1-{MaxExtraWeight}, got {ExtraWeight}.");
+        }
+        else if (ExtraWeight != 1 && string.IsNullOrEmpty(ExtraData))
+        {
+            Add(TrainingSetting.ExtraWeight, $"applies only with {TrainingSetting.ExtraData.JobKey} (a directory of extra images).");
         }
         return errors;
 

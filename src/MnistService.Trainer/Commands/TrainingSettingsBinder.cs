@@ -34,7 +34,11 @@ public sealed class TrainingSettingsBinder
     public Option<int> Seed { get; } = new(TrainingSetting.Seed.CliOption) { Description = "Seed for every random choice (same seed, same model)", DefaultValueFactory = _ => Defaults.Seed };
     public Option<int> Threads { get; } = new(TrainingSetting.Threads.CliOption) { Description = "Worker threads, 0 = all cores (does not change the result)", DefaultValueFactory = _ => Defaults.Threads };
 
-    public IEnumerable<Option> All => [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads];
+    public Option<string?> ExtraData { get; } = new(TrainingSetting.ExtraData.CliOption) { Description = "Also train on the digits in DIR (IDX files, as mnist-train feedback export writes them)", HelpName = "DIR" };
+    public Option<int> ExtraWeight { get; } = new(TrainingSetting.ExtraWeight.CliOption) { Description = $"Times each --extra-data image is trained on per epoch (1-{TrainingSettings.MaxExtraWeight})", DefaultValueFactory = _ => Defaults.ExtraWeight };
+
+    public IEnumerable<Option> All => [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
+        ExtraData, ExtraWeight];
 
     public TrainingSettings Bind(ParseResult parse) => new()
     {
@@ -51,6 +55,8 @@ public sealed class TrainingSettingsBinder
         Loss = Parse<LossKind>(parse.GetRequiredValue(Loss)),
         Seed = parse.GetValue(Seed),
         Threads = parse.GetValue(Threads),
+        ExtraData = parse.GetValue(ExtraData) is { Length: > 0 } extra ? Path.GetFullPath(extra) : null,
+        ExtraWeight = parse.GetValue(ExtraWeight),
     };
 
     /// <summary>
