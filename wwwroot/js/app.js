@@ -7,6 +7,7 @@ import { LatestWins } from './latest.js';
 import { PredictionView } from './prediction.js';
 import { InputView, toPixels } from './inputview.js';
 import { renderSummary, renderCurves, renderConfusion, snakeKeys } from './modelview.js';
+import { FeedbackPrompt, renderField } from './feedback.js';
 
 const state = {
   model: new URLSearchParams(location.search).get('model') || '',
@@ -22,6 +23,8 @@ const undoButton = $('#undo');
 const clearButton = $('#clear');
 const fileInput = $('#file-input');
 const modelSelect = $('#model-select');
+const feedback = new FeedbackPrompt($('#feedback'));
+feedback.addEventListener('answered', () => renderField($('#field'), state.model));
 
 // ---------------------------------------------------------------- predictions
 
@@ -35,12 +38,14 @@ const predictor = new LatestWins(async (job) => {
 }, {
   onResult: ({ result, elapsed }) => {
     prediction.show(result, elapsed);
+    feedback.ask(result);
     inputView.show(toPixels(result.input));
     noticeModel(result);
   },
   onError: (error) => {
     if (error.status === 422) prediction.error('Nothing to read', error.detail || 'The image looks empty: draw a digit with a few clear strokes.');
     else prediction.error(error.title, error.detail);
+    feedback.hide();
     inputView.show(null);
   },
   onBusy: (busy) => prediction.busy(busy),
@@ -48,7 +53,7 @@ const predictor = new LatestWins(async (job) => {
 
 function predictCurrent(now = true) {
   if (state.upload) predictor.submitNow({ file: state.upload.file });
-  else if (pad.isEmpty) { predictor.cancel(); prediction.idle(); inputView.show(null); }
+  else if (pad.isEmpty) { predictor.cancel(); prediction.idle(); feedback.hide(); inputView.show(null); }
   else if (now) predictor.submitNow({ drawing: true });
   else predictor.submit({ drawing: true });
 }
@@ -230,6 +235,7 @@ async function loadModelView() {
       : 'This model carries no training report.';
     renderSummary($('#summary'), model, report);
     renderCurves($('#curves'), report);
+    renderField($('#field'), name);
     if (confusion) renderConfusion($('#confusion'), confusion);
     else if (report?.test?.confusion) renderConfusion($('#confusion'), { matrix: report.test.confusion, accuracy: report.test.accuracy, perClass: [] });
     else replaceChildren($('#confusion'), el('p', { class: 'muted', text: 'No test-set evaluation in this model.' }));
