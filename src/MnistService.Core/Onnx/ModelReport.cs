@@ -39,6 +39,7 @@ public sealed record ModelReport
     public string? Producer { get; init; }
 
     /// <summary>The last promotion gate this model went through (<c>mnist-train promote</c>): the figures compared and the decision.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public PromotionComparison? Promotion { get; init; }
 
     /// <summary>
