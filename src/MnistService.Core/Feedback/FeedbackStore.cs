@@ -44,6 +44,7 @@ public abstract class FeedbackStore : IAsyncDisposable
         {
             var version = await RunAsync(async connection =>
             {
+                await PrepareDatabaseAsync(connection);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 await LockForMigrationAsync(connection, transaction);
                 var applied = await FeedbackSchema.MigrateAsync(connection, transaction, Dialect);
@@ -142,7 +143,6 @@ public abstract class FeedbackStore : IAsyncDisposable
         {
             await using var connection = CreateConnection();
             await connection.OpenAsync(cancellationToken);
-            await PrepareAsync(connection);
             return await work(connection);
         }
         catch (Exception e) when (e is DbException or IOException or UnauthorizedAccessException or TimeoutException
@@ -152,8 +152,8 @@ public abstract class FeedbackStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Per-connection settings (SQLite's pragmas).</summary>
-    protected virtual Task PrepareAsync(DbConnection connection) => Task.CompletedTask;
+    /// <summary>Settings of the database itself, made before the migrations' transaction (SQLite's journal mode).</summary>
+    protected virtual Task PrepareDatabaseAsync(DbConnection connection) => Task.CompletedTask;
 
     public virtual ValueTask DisposeAsync()
     {
