@@ -106,7 +106,7 @@ public sealed class FeedbackService(FeedbackStore store, PredictionMemory memory
             case { Label: null, Text: null }:
                 throw new InvalidInputException("Send the right answer: 'label' (a digit 0-9) or, for a number, 'text'.");
             case { Id: { } id }:
-                return Answer(id, json.Label is { } label ? Digit(label) : Number(json.Text!));
+                return json.Label is { } label ? Answer(id, Digit(label), isNumber: false) : Answer(id, Number(json.Text!), isNumber: true);
             case { Image: not null, Pixels: not null }:
                 throw new InvalidInputException("Send either 'pixels' or 'image', not both.");
             case { Text: not null }:
@@ -153,12 +153,16 @@ public sealed class FeedbackService(FeedbackStore store, PredictionMemory memory
         }
     }
 
-    private FeedbackRecord Answer(string id, string label)
+    private FeedbackRecord Answer(string id, string label, bool isNumber)
     {
         var reading = memory.Recall(id) ?? throw new PredictionNotRememberedException(id, options.Value.PredictionLifetime);
-        if (label.Length != 1 && reading.Predicted.Length == 1)
+        if (isNumber && label.Length != 1 && reading.Predicted.Length == 1)
         {
             throw new InvalidLabelException($"'text' answers a number; this reading is one digit ({reading.Predicted}): send 'label'.");
+        }
+        if (!isNumber && reading.Predicted.Length != 1)
+        {
+            throw new InvalidLabelException($"'label' answers a digit; this reading is the number {reading.Predicted}: send the right number as 'text'.");
         }
         return new FeedbackRecord(id, clock.GetUtcNow(), reading.Model, reading.ModelSha256, label, reading.Predicted,
             reading.Pixels, reading.Probabilities, reading.Original, reading.OriginalType);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using MnistService.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using MnistService.Core.Feedback;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -118,6 +119,25 @@ public sealed class FeedbackEndpointTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, raw.StatusCode);
         var pixels = await _client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{string.Join(',', Seven)}}],"label":7}"""));
         Assert.Equal("7", (await HttpAssert.Json(pixels)).GetProperty("predicted").GetString());
+    }
+
+    [Fact]
+    public async Task A_number_is_answered_with_text_and_counts_digit_by_digit_in_the_field_matrix()
+    {
+        // A reading of a number as /predict/sequence remembers it: one 28x28 and ten probabilities per digit read.
+        var memory = _factory.Services.GetRequiredService<Api.Feedback.PredictionMemory>();
+        var id = memory.Remember(new float[4 * 784], "0157", new float[40], "numbers-model", new string('c', 64));
+
+        var digit = await HttpAssert.Problem(await AnswerAsync(_client, id, 0), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("this reading is the number 0157: send the right number as 'text'", digit.GetProperty("detail").GetString());
+        var stored = await HttpAssert.Json(await _client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"id":"{{id}}","text":"01-51"}""")));
+
+        Assert.Equal(("0151", "0157", false), (stored.GetProperty("label").GetString(), stored.GetProperty("predicted").GetString(), stored.GetProperty("correct").GetBoolean()));
+        Assert.Equal(4, stored.GetProperty("pieces").GetArrayLength());
+        var field = await HttpAssert.Json(await _client.GetAsync("/metrics/feedback?model=numbers-model"));
+        Assert.Equal(4, field.GetProperty("total").GetInt32());
+        Assert.Equal(0.75, field.GetProperty("accuracy").GetDouble());
+        Assert.Equal(1, field.GetProperty("matrix")[1][7].GetInt32());
     }
 
     public static TheoryData<string, HttpStatusCode, string> WrongAnswers => new()
