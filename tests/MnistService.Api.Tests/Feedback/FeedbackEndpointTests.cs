@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using MnistService.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using MnistService.Api.Tests.Infrastructure;
 using MnistService.Core.Feedback;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

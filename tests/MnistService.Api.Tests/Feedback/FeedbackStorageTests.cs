@@ -1,8 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using MnistService.Api.Feedback;
 using MnistService.Api.Tests.Infrastructure;
 using MnistService.Core.Feedback;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MnistService.Api.Tests.Feedback;
 
