@@ -1,5 +1,6 @@
 using MnistService.Api.Clients;
 using MnistService.Api.Errors;
+using MnistService.Api.Feedback;
 using MnistService.Api.Health;
 using MnistService.Api.Insight;
 using MnistService.Api.Logging;
@@ -34,6 +35,7 @@ try
     builder.Services.AddModels(builder.Configuration);
     builder.Services.AddPredictions(builder.Configuration);
     builder.Services.AddInsight();
+    builder.Services.AddFeedback(builder.Configuration);
     builder.Services.AddPrometheusScrape(builder.Configuration);
 
     var app = builder.Build();
@@ -53,6 +55,7 @@ try
 
     app.MapPredictions();
     app.MapModels();
+    app.MapFeedback();
     app.MapMetrics();
     app.MapInsight();
     app.MapHealth();

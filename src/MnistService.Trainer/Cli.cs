@@ -13,6 +13,8 @@ public static class Cli
             TrainCommand.Create(console, error),
             EvaluateCommand.Create(console, error),
             InspectCommand.Create(console, error),
+            FeedbackCommand.Create(console, error),
+            PromoteCommand.Create(console, error),
             Worker.WorkerCommand.Create(),
         };
 

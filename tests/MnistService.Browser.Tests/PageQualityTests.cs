@@ -18,11 +18,11 @@ public sealed class PageQualityTests(PageServer server)
         await page.FocusAsync("a.skip-link");
 
         var reached = new List<string>();
-        for (var i = 0; i < 16; i++)
+        for (var i = 0; i < 32; i++)
         {
             await page.Keyboard.PressAsync("Tab");
             var focused = await page.EvaluateAsync<string[]>(
-                "() => { const e = document.activeElement; const s = getComputedStyle(e); return [e.id, s.outlineStyle + ' ' + s.outlineWidth]; }");
+                "() => { const e = document.activeElement; const s = getComputedStyle(e); return [e.id || (e.closest('#feedback') ? 'feedback' : ''), s.outlineStyle + ' ' + s.outlineWidth]; }");
             var (id, outline) = (focused[0], focused[1]);
             if (id is "")
             {
@@ -32,7 +32,9 @@ public sealed class PageQualityTests(PageServer server)
             reached.Add(id);
             Assert.True(!outline.StartsWith("none") && !outline.EndsWith(" 0px"), $"#{id} has no visible focus ({outline})");
         }
-        string[] controls = ["model-select", "pad", "undo", "clear", "upload", "show-values", "input-canvas"];
+        // "Right?" (a confirm button and nine digits) follows the reading it asks about.
+        string[] controls = ["model-select", "pad", "undo", "clear", "upload", "feedback", "show-values", "input-canvas"];
+        Assert.Equal(10, reached.Count(id => id == "feedback"));
         Assert.Equal(controls, reached.Where(controls.Contains).Distinct());
 
         // The pad: Backspace undoes the stroke.

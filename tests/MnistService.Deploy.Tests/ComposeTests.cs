@@ -24,13 +24,13 @@ public sealed class ComposeTests
             Assert.True(File.Exists(Path.Combine(context, build["dockerfile"].Str())), $"{name}: no {build["dockerfile"]}");
             Assert.Contains(build["target"].Str(), Dockerfile.Stages.Select(s => s.Name));
         }
-        // Every image a service runs is built by one of them (nothing is pulled that we did not build, but Prometheus).
+        // Every image a service runs is built by one of them (nothing is pulled that we did not build, but Prometheus and PostgreSQL).
         // Services sharing an image build it from the same target (compose builds it once; the cache serves the rest).
         var built = builds.GroupBy(b => b.Value!["image"].Str())
             .ToDictionary(g => g.Key, g => g.Select(b => b.Value!.Obj("build")["target"].Str()).Distinct().Single());
         Assert.Equal("service", built["mnist-service:latest"]);
         Assert.Equal("worker", built["mnist-worker:latest"]);
-        foreach (var (name, service) in Services.Where(s => s.Key != "prometheus"))
+        foreach (var (name, service) in Services.Where(s => s.Key is not ("prometheus" or "postgres")))
         {
             Assert.True(built.ContainsKey(service!["image"].Str()), $"{name} runs an image no service builds.");
         }
@@ -75,7 +75,7 @@ public sealed class ComposeTests
     [Fact]
     public void Long_running_services_restart_and_have_health_checks_and_dependencies_exist()
     {
-        foreach (var name in new[] { "service", "worker", "prometheus" })
+        foreach (var name in new[] { "service", "worker", "prometheus", "postgres" })
         {
             Assert.Equal("unless-stopped", Services.Obj(name)["restart"].Str());
         }
@@ -89,6 +89,7 @@ public sealed class ComposeTests
         Assert.Equal(["CMD", .. imageCheck], serviceCheck);
         Assert.NotNull(Dockerfile["worker"].Last("HEALTHCHECK"));
         Assert.Contains("/-/healthy", string.Join(' ', Services.Obj("prometheus").Obj("healthcheck").Arr("test").Select(t => t.Str())));
+        Assert.Contains("pg_isready", Services.Obj("postgres").Obj("healthcheck").Arr("test").Select(t => t.Str()));
 
         foreach (var (name, service) in Services)
         {
@@ -119,5 +120,22 @@ public sealed class ComposeTests
         // Reached on the compose network only: the host publishes the page's port, not this one.
         Assert.DoesNotContain(Services.Obj(host).Arr("ports").Select(p => p.Str()), p => p.Split(':').Contains(port));
         Assert.Contains(job["metrics_path"].Str(), ProbePaths.All);
+    }
+
+    [Fact]
+    public void The_service_stores_answers_in_the_postgres_service_with_its_database_user_and_password()
+    {
+        var postgres = Services.Obj("postgres");
+        var env = postgres.Obj("environment");
+        Assert.Matches(@"^postgres:\d+\.\d+$", postgres["image"].Str()); // pinned
+        Assert.Null(postgres["ports"]); // only the compose network reaches it
+        var connection = Services.Obj("service").Obj("environment")["Feedback__ConnectionString"].Str();
+        Assert.True(MnistService.Core.Feedback.FeedbackDatabase.IsPostgres(connection));
+        var parts = connection.Split(';').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal("postgres", parts["Host"]);
+        Assert.Equal(env["POSTGRES_DB"].Str(), parts["Database"]);
+        Assert.Equal(env["POSTGRES_USER"].Str(), parts["Username"]);
+        Assert.Equal(env["POSTGRES_PASSWORD"].Str(), parts["Password"]);
+        Assert.Contains("feedback-db:/var/lib/postgresql/data", postgres.Arr("volumes").Select(v => v.Str()));
     }
 }

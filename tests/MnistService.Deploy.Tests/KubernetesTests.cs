@@ -125,7 +125,7 @@ public sealed class KubernetesTests
     [Fact]
     public void The_service_takes_forwarded_headers_from_the_ingress_pods_network_and_no_one_else()
     {
-        var environment = Api.Arr("env").Objects().ToDictionary(e => e["name"].Str(), e => e["value"].Str());
+        var environment = Api.Arr("env").Objects().Where(e => e["value"] is not null).ToDictionary(e => e["name"].Str(), e => e["value"].Str());
         var networks = environment.Where(e => e.Key.StartsWith("ForwardedHeaders__KnownNetworks", StringComparison.Ordinal)).Select(e => e.Value).ToList();
         var network = System.Net.IPNetwork.Parse(Assert.Single(networks));
         // A private range, as pod networks are: none of the internet's addresses, and not everyone (/0).
@@ -229,5 +229,17 @@ public sealed class KubernetesTests
         var liveness = Worker.Obj("livenessProbe").Obj("exec").Arr("command").Select(c => c.Str());
         Assert.Equal(Dockerfile["worker"].Last("HEALTHCHECK")!.HealthcheckCommand, liveness);
         Assert.Equal(args[args.IndexOf("--alive-file") + 1], Dockerfile["worker"].Last("CMD")!.ExecForm![4]);
+    }
+
+    [Fact]
+    public void The_feedback_database_is_named_by_an_optional_secret_so_replicas_share_one_server()
+    {
+        var setting = Api.Arr("env").Objects().Single(e => e["name"].Str() == "Feedback__ConnectionString");
+        var secret = setting.Obj("valueFrom").Obj("secretKeyRef");
+        Assert.Equal("mnist-feedback-db", secret["name"].Str());
+        Assert.Equal("connection-string", secret["key"].Str());
+        // Without the secret the pods still start and predict; only /feedback answers 503.
+        Assert.Equal("true", secret["optional"].Str());
+        Assert.Contains("kubectl create secret generic mnist-feedback-db", File.ReadAllText(Path.Combine(Folder, "README.md")));
     }
 }

@@ -3,10 +3,13 @@ namespace MnistService.Testing;
 /// <summary>The service's build output started as a real process on 127.0.0.1, over a models directory of the test's.</summary>
 public sealed class ServiceProcess : IDisposable
 {
-    private ServiceProcess(ChildProcess process, Uri address)
+    private readonly string _data;
+
+    private ServiceProcess(ChildProcess process, Uri address, string data)
     {
         Process = process;
         Address = address;
+        _data = data;
     }
 
     public ChildProcess Process { get; }
@@ -18,8 +21,11 @@ public sealed class ServiceProcess : IDisposable
         int? descriptorLimit = null)
     {
         var port = ChildProcess.FreeLoopbackPort();
+        // The feedback database of this process alone (by default it would be data/ beside the models directory).
+        var data = TempDirectory.New("service-data");
         var environment = new Dictionary<string, string>
         {
+            ["Feedback__ConnectionString"] = $"Data Source={Path.Combine(data, "feedback.db")}",
             ["Models__Directory"] = modelsDirectory,
             ["Models__Debounce"] = "00:00:00.050",
             ["Models__SettleTime"] = "00:00:00.300",
@@ -39,7 +45,7 @@ public sealed class ServiceProcess : IDisposable
             ? new ChildProcess(Path.GetFileNameWithoutExtension(Repo.ServiceDll), "bash",
                 ["-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "service", Repo.ServiceDll, .. arguments], environment, Path.GetDirectoryName(Repo.ServiceDll)!)
             : ChildProcess.Dotnet(Repo.ServiceDll, arguments, environment, Path.GetDirectoryName(Repo.ServiceDll)!);
-        var service = new ServiceProcess(process, address);
+        var service = new ServiceProcess(process, address, data);
         using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         try
         {
@@ -53,5 +59,9 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
-    public void Dispose() => Process.Dispose();
+    public void Dispose()
+    {
+        Process.Dispose();
+        TempDirectory.TryDelete(_data);
+    }
 }

@@ -82,6 +82,29 @@ export function getConfusion(name) {
   return request(withModel('metrics/confusion', name));
 }
 
+/** POST /feedback: the right digit for the reading `id` (a /predict answer's id). */
+export function sendFeedback(id, label) {
+  return request('feedback', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id, label }),
+  });
+}
+
+/** DELETE /feedback/{id}: takes an answer back. */
+export async function deleteFeedback(id) {
+  const response = await fetch(`feedback/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw new ApiError(response.status, body?.title ?? response.statusText, body?.detail ?? '');
+  }
+}
+
+/** GET /metrics/feedback?model=NAME: the confusion matrix on people's answers. */
+export function getFieldConfusion(name) {
+  return request(withModel('metrics/feedback', name));
+}
+
 function normalizeModel(m) {
   return {
     ...m,

@@ -10,6 +10,7 @@ import { renderSummary, renderCurves, renderConfusion, snakeKeys } from './model
 import { MisreadView } from './misread.js';
 import { NeuronsView } from './neurons.js';
 import { CompareView } from './compare.js';
+import { FeedbackPrompt, renderField } from './feedback.js';
 
 const state = {
   model: new URLSearchParams(location.search).get('model') || '',
@@ -28,6 +29,8 @@ const modelSelect = $('#model-select');
 const misread = new MisreadView($('#misread'), $('#confusion'));
 const neurons = new NeuronsView($('#tiles'), $('#live'));
 const compare = new CompareView($('#compare-body'), { a: $('#compare-a'), b: $('#compare-b') });
+const feedback = new FeedbackPrompt($('#feedback'));
+feedback.addEventListener('answered', () => renderField($('#field'), state.model));
 
 // ---------------------------------------------------------------- predictions
 
@@ -46,8 +49,8 @@ const predictor = new LatestWins(async (job) => {
   return { result, elapsed: performance.now() - started, input };
 }, {
   onResult: ({ result, elapsed, input }) => {
-    if (!state.upload && pad.extent < TOO_SMALL) prediction.tooSmall();
-    else prediction.show(result, elapsed);
+    if (!state.upload && pad.extent < TOO_SMALL) { prediction.tooSmall(); feedback.hide(); }
+    else { prediction.show(result, elapsed); feedback.ask(result); }
     inputView.show(toPixels(result.input));
     neurons.show(result);
     compare.read(input);
@@ -58,6 +61,7 @@ const predictor = new LatestWins(async (job) => {
     if (error.status === 422 && !state.upload && pad.extent < TOO_SMALL) prediction.tooSmall();
     else if (error.status === 422) prediction.error('Nothing to read', error.detail || 'The image looks empty: draw a digit with a few clear strokes.');
     else prediction.error(error.title, error.detail);
+    feedback.hide();
     inputView.show(null);
   },
   onBusy: (busy) => prediction.busy(busy),
@@ -67,7 +71,7 @@ const isUnexplainable = (error) => error.status === 422 && error.title === 'Mode
 
 function predictCurrent(now = true) {
   if (state.upload) predictor.submitNow({ file: state.upload.file });
-  else if (pad.isEmpty) { predictor.cancel(); prediction.idle(); inputView.show(null); neurons.clear(); compare.read(null); }
+  else if (pad.isEmpty) { predictor.cancel(); prediction.idle(); feedback.hide(); inputView.show(null); neurons.clear(); compare.read(null); }
   else if (now) predictor.submitNow({ drawing: true });
   else predictor.submit({ drawing: true });
 }
@@ -250,6 +254,7 @@ async function loadModelView() {
       : 'This model carries no training report.';
     renderSummary($('#summary'), model, report);
     renderCurves($('#curves'), report);
+    renderField($('#field'), name);
     if (confusion) renderConfusion($('#confusion'), confusion);
     else if (report?.test?.confusion) renderConfusion($('#confusion'), { matrix: report.test.confusion, accuracy: report.test.accuracy, perClass: [] });
     else replaceChildren($('#confusion'), el('p', { class: 'muted', text: 'No test-set evaluation in this model.' }));

@@ -136,7 +136,7 @@ export function topConfusions(matrix, count = 5) {
   return cells.sort((a, b) => b.n - a.n || a.actual - b.actual).slice(0, count);
 }
 
-export function renderConfusion(root, confusion) {
+export function renderConfusion(root, confusion, noun = 'test images') {
   const { matrix } = confusion;
   const labels = confusion.labels ?? matrix.map((_, i) => i);
   const total = matrix.flat().reduce((a, b) => a + b, 0);
@@ -202,7 +202,7 @@ export function renderConfusion(root, confusion) {
         el('p', { class: 'axis-label axis-label-y', text: 'True digit' }),
         el('div', { class: 'heatmap-scroll' }, heat)),
       el('p', { class: 'muted heatmap-note' },
-        `${formatInt(total)} test images · ${formatInt(errors)} misread · accuracy ${formatPercent(confusion.accuracy ?? (total ? (total - errors) / total : 0), 2)}`)),
+        `${formatInt(total)} ${total === 1 ? noun.replace(/s$/, '') : noun} · ${formatInt(errors)} misread · accuracy ${formatPercent(confusion.accuracy ?? (total ? (total - errors) / total : 0), 2)}`)),
     el('div', { class: 'confusion-side' },
       el('h4', { text: 'Most frequent confusions' }), list,
       el('h4', {}, 'Per digit ', el('span', { class: 'muted', text: '(precision, recall and F1 in %)' })), classes));

@@ -14,7 +14,7 @@ public sealed class AnswerSchemaFilter : ISchemaFilter
 {
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is not OpenApiSchema { Properties.Count: > 0 } answer || context.Type == typeof(PredictJsonRequest))
+        if (schema is not OpenApiSchema { Properties.Count: > 0 } answer || context.Type == typeof(PredictJsonRequest) || context.Type == typeof(Feedback.FeedbackJsonRequest))
         {
             return;
         }

@@ -34,6 +34,7 @@ public static class ApiDocumentation
             options.SchemaFilter<ProblemDetailsSchemaFilter>();
             options.SchemaFilter<PredictionSchemaFilter>();
             options.OperationFilter<PredictOperationFilter>();
+            options.OperationFilter<Feedback.FeedbackOperationFilter>();
             options.OperationFilter<RetryAfterHeaderFilter>();
             options.OperationFilter<Insight.PngAlternativeFilter>();
         });

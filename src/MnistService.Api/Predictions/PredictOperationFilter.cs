@@ -58,8 +58,6 @@ public sealed class PredictOperationFilter : IOperationFilter
 
     private static OpenApiRequestBody RequestBody(OperationFilterContext context)
     {
-        var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
-        var imageTypes = string.Join(", ", ImageFormatSniffer.SupportedContentTypes);
         var content = new Dictionary<string, IOpenApiMediaType>
         {
             ["application/json"] = new OpenApiMediaType
@@ -81,34 +79,42 @@ public sealed class PredictOperationFilter : IOperationFilter
                     },
                 },
             },
-            ["multipart/form-data"] = new OpenApiMediaType
-            {
-                Schema = new OpenApiSchema
-                {
-                    Type = JsonSchemaType.Object,
-                    Properties = new Dictionary<string, IOpenApiSchema>
-                    {
-                        [PredictionInputReader.ImageField] = new OpenApiSchema
-                        {
-                            Type = JsonSchemaType.String,
-                            Format = "binary",
-                            Description = "The image file: " + imageTypes + ".",
-                        },
-                    },
-                    Required = new HashSet<string> { PredictionInputReader.ImageField },
-                },
-                Encoding = new Dictionary<string, OpenApiEncoding> { [PredictionInputReader.ImageField] = new() { ContentType = imageTypes } },
-            },
         };
-        foreach (var type in ImageFormatSniffer.SupportedContentTypes)
-        {
-            content[type] = new OpenApiMediaType { Schema = binary };
-        }
+        AddImageForms(content);
         return new OpenApiRequestBody
         {
             Required = true,
             Description = "One image, in any of the forms listed; see the operation's description.",
             Content = content,
         };
+    }
+
+    /// <summary>The image forms of a body, as /predict reads them: multipart/form-data with an 'image' file, or a raw image.</summary>
+    public static void AddImageForms(IDictionary<string, IOpenApiMediaType> content)
+    {
+        var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+        var imageTypes = string.Join(", ", ImageFormatSniffer.SupportedContentTypes);
+        content["multipart/form-data"] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    [PredictionInputReader.ImageField] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Format = "binary",
+                        Description = "The image file: " + imageTypes + ".",
+                    },
+                },
+                Required = new HashSet<string> { PredictionInputReader.ImageField },
+            },
+            Encoding = new Dictionary<string, OpenApiEncoding> { [PredictionInputReader.ImageField] = new() { ContentType = imageTypes } },
+        };
+        foreach (var type in ImageFormatSniffer.SupportedContentTypes)
+        {
+            content[type] = new OpenApiMediaType { Schema = binary };
+        }
     }
 }

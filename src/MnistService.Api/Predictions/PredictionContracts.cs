@@ -33,8 +33,9 @@ public sealed record PredictJsonRequest
 /// <param name="IsDigit">Whether the model's detector takes the image for a digit (digitScore at or above the threshold
 /// in GET /models/{name}); null for a model without a detector. The digit and probabilities are given either way.</param>
 /// <param name="DigitScore">The detector's score, higher = more digit-like; null for a model without a detector.</param>
+/// <param name="Id">This reading's id: POST /feedback {"id", "label"} confirms or corrects it (for Feedback:PredictionLifetime, 1 h by default).</param>
 public sealed record PredictionResponse(int Digit, float Confidence, float[] Probabilities, string Model, string ModelSha256, NetworkInput Input,
-    bool? IsDigit, float? DigitScore)
+    bool? IsDigit, float? DigitScore, string Id)
 {
     /// <summary>With <c>?explain=true</c>: each hidden layer's activations, the scores before softmax and the saliency of each pixel; otherwise null.</summary>
     public ExplainResponse? Explain { get; init; }

@@ -47,10 +47,8 @@ public static class PredictionEndpoints
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
-        var pixels = input.Pixels is { } sent
-            ? PredictionService.PreparePixels(sent, input.Preprocess)
-            : await service.PreprocessAsync(input.Image!.Memory, cancellationToken);
-        var answer = service.Predict(pixels, lease.Model);
+        var pixels = await service.PrepareAsync(input, cancellationToken);
+        var answer = service.Predict(pixels, lease.Model, input.Image is null ? default : input.Image.Span);
         if (explain == true)
         {
             answer = answer with { Explain = ExplainResponse.Of(lease.Model.Network.Explain(lease.Model.Name, pixels)) };

@@ -197,7 +197,7 @@ public sealed class PredictionInputReader(IOptions<LimitsOptions> limits)
     }
 
     /// <summary>Decodes <c>data:[type][;base64],DATA</c> (or bare base64) into a rented buffer.</summary>
-    private static RequestBody DecodeDataUrl(string image)
+    public static RequestBody DecodeDataUrl(string image)
     {
         var data = image.AsSpan().Trim();
         if (data.StartsWith("data:", StringComparison.OrdinalIgnoreCase))

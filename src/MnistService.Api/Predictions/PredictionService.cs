@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MnistService.Api.Errors;
+using MnistService.Api.Feedback;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
 using MnistService.Core.Imaging;
@@ -7,7 +8,7 @@ using MnistService.Core.Imaging;
 namespace MnistService.Api.Predictions;
 
 /// <summary>From a request's input to the network's answer: decode, preprocess, infer, count.</summary>
-public sealed class PredictionService(ModelRepository models, ImageDecoder decoder, DecodeBudget budget)
+public sealed class PredictionService(ModelRepository models, ImageDecoder decoder, DecodeBudget budget, PredictionMemory memory)
 {
     /// <summary>How long a request waits for room in the decoded-pixel budget before it is answered 503.</summary>
     public static readonly TimeSpan BudgetWait = TimeSpan.FromSeconds(1);
@@ -68,6 +69,10 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
         return input;
     }
 
+    /// <summary>The network input for any input form: JSON pixels as <see cref="PreparePixels"/>, an image as <see cref="PreprocessAsync"/>.</summary>
+    public async Task<float[]> PrepareAsync(PredictionInput input, CancellationToken cancellationToken) =>
+        input.Pixels is { } sent ? PreparePixels(sent, input.Preprocess) : await PreprocessAsync(input.Image!.Memory, cancellationToken);
+
     private static ServiceBusyException Refused(string reason, ServiceBusyException refusal)
     {
         ServiceMetrics.DecodesRefused.WithLabels(reason).Inc();
@@ -77,8 +82,21 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
     /// <summary>A lease on the named (or default) model, held for the whole request.</summary>
     public ModelLease Acquire(string? modelName) => models.Acquire(modelName);
 
-    /// <summary>Runs <paramref name="input"/> (784 values in [0,1]) through <paramref name="model"/>.</summary>
-    public PredictionResponse Predict(float[] input, LoadedModel model)
+    /// <summary>
+    /// Reads <paramref name="input"/> (784 values in [0,1]) with <paramref name="model"/>, remembers the reading for
+    /// feedback (with the upload, when originals are kept) and answers with its id.
+    /// </summary>
+    public PredictionResponse Predict(float[] input, LoadedModel model, ReadOnlySpan<byte> original = default)
+    {
+        var reading = Read(input, model);
+        var id = memory.Remember(input, ServiceMetrics.DigitLabel(reading.Digit), reading.Probabilities, model.Name, model.Sha256,
+            original, memory.KeepsOriginals && !original.IsEmpty ? FeedbackService.OriginalType(original) : null);
+        return new PredictionResponse(reading.Digit, reading.Probabilities[reading.Digit], reading.Probabilities, model.Name, model.Sha256,
+            new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, input), reading.IsDigit, reading.DigitScore, id);
+    }
+
+    /// <summary>Runs <paramref name="input"/> (784 values in [0,1]) through <paramref name="model"/>, counted in the metrics.</summary>
+    public DigitReading Read(float[] input, LoadedModel model)
     {
         var probabilities = new float[LoadedModel.Classes];
         var started = Stopwatch.GetTimestamp();
@@ -98,7 +116,12 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
         {
             ServiceMetrics.NonDigits.WithLabels(model.Name).Inc();
         }
-        return new PredictionResponse(digit, probabilities[digit], probabilities, model.Name, model.Sha256,
-            new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, input), isDigit, score);
+        return new DigitReading(digit, probabilities, isDigit, score);
     }
 }
+
+/// <summary>
+/// What the network read: the most probable digit, the probability of each digit 0..9, and whether the model's
+/// detector takes the input for a digit (with its score; both null for a model without a detector).
+/// </summary>
+public sealed record DigitReading(int Digit, float[] Probabilities, bool? IsDigit, float? DigitScore);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MnistService.Api.Clients;
+using MnistService.Api.Feedback;
 using MnistService.Api.ModelStore;
 using MnistService.Api.Predictions;
 using MnistService.Api.Security;
@@ -34,7 +35,9 @@ public static class ServiceHelp
                   GET /models, /models/NAME         the loaded models, which is the default and why, load errors
                   GET /models/NAME/weights/LAYER    a dense layer's weights as tiles (PNG) or numbers (Accept: application/json)
                   GET /datasets/mnist/test/INDEX    an MNIST test image as PNG, its true digit in X-Mnist-Label
+                  POST /feedback                    a person's answer to a reading: its id and the right digit; GET|DELETE /feedback/ID
                   GET /metrics/confusion            a model's test-set confusion matrix
+                  GET /metrics/feedback             a model's confusion matrix on people's answers (field accuracy)
                   GET /metrics                      Prometheus (on Metrics:Port alone when that is set)
                   GET|HEAD /healthz, /readyz        alive; ready when the default model is loaded
                   /swagger                          the API, documented
@@ -56,6 +59,7 @@ public static class ServiceHelp
         var rate = new RateLimitingOptions();
         var forwarded = new ForwardedHeadersSettings();
         var connections = new ConnectionLimitsOptions();
+        var feedback = new FeedbackOptions();
         static string Seconds(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
         return
         [
@@ -85,6 +89,12 @@ public static class ServiceHelp
             ("Cors:AllowedOrigins", "none", "origins whose pages may call the API, e.g. https://example.com, or *"),
             ("SecurityHeaders:ContentSecurityPolicy", "our own scripts, styles and images only", "the pages' Content-Security-Policy"),
             ("Shutdown:Timeout", Seconds(new ShutdownOptions().Timeout), "time for requests in flight on SIGTERM"),
+            ("Feedback:ConnectionString", "SQLite in data/feedback.db beside the models folder",
+                "feedback database: Host=...;Database=...;Username=... (PostgreSQL) or Data Source=FILE (SQLite)"),
+            ("Feedback:KeepOriginals", "false", "store the uploaded image with an answer, not only the 28x28 the network saw"),
+            ("Feedback:RetentionDays", $"{feedback.RetentionDays}", "answers older than this are deleted; 0 keeps them"),
+            ("Feedback:PredictionLifetime", Seconds(feedback.PredictionLifetime), "how long a prediction's id can be answered"),
+            ("Feedback:PredictionMemoryBytes", $"{feedback.PredictionMemoryBytes}", "memory for predictions awaiting an answer; the oldest go first"),
             ("StaticFiles:WebRoot", "wwwroot/ beside the app, else the first wwwroot/ in or above the working directory", "the page's folder"),
             (ConsoleLog.JsonSetting, "false", "one JSON object per log line"),
         ];

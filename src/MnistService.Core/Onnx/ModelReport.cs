@@ -41,6 +41,10 @@ public sealed record ModelReport
     /// <summary>The program that wrote the model, e.g. "mnist-train 1.0.0".</summary>
     public string? Producer { get; init; }
 
+    /// <summary>The last promotion gate this model went through (<c>mnist-train promote</c>): the figures compared and the decision.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public PromotionComparison? Promotion { get; init; }
+
     /// <summary>
     /// Every test image the model got wrong (index, true digit, digit read, probabilities), in test-set order;
     /// null in files written before it was recorded.
@@ -49,7 +53,7 @@ public sealed record ModelReport
 
     /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
-    /// Every hyperparameter but momentum, threads and the detector's (added later; their defaults when absent) must be present, so a
+    /// Every hyperparameter but momentum, threads, the detector's and the extra data (added later; their defaults when absent) must be present, so a
     /// report that lost one is refused rather than read with the trainer's defaults.
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -77,7 +81,8 @@ public sealed record ModelReport
         }
         foreach (var property in type.Properties)
         {
-            property.IsRequired = property.Name is not ("momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs");
+            property.IsRequired = property.Name is not ("momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs"
+                or "extra_data" or "extra_weight");
         }
     }
 
@@ -147,4 +152,5 @@ public sealed record TestResult(double Accuracy, double Loss, int[][] Confusion)
 }
 
 /// <param name="Sha256">SHA-256 of each file's uncompressed content, by file name (without .gz).</param>
-public sealed record DatasetInfo(string Name, IReadOnlyDictionary<string, string> Sha256, int Train, int Validation, int Test);
+/// <param name="Extra">Extra training images (<see cref="TrainingSettings.ExtraData"/>) before their weight; 0 without.</param>
+public sealed record DatasetInfo(string Name, IReadOnlyDictionary<string, string> Sha256, int Train, int Validation, int Test, int Extra = 0);

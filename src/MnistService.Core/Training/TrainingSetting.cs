@@ -4,7 +4,7 @@ using MnistService.Core.Network;
 namespace MnistService.Core.Training;
 
 /// <summary>The JSON kind a setting's value has in a job file or a request body.</summary>
-public enum SettingKind { WholeNumber, Number, WholeNumbers, Choice }
+public enum SettingKind { WholeNumber, Number, WholeNumbers, Choice, Directory }
 
 /// <summary>
 /// One setting of <see cref="TrainingSettings"/> (or of a run, as <see cref="TrainLimit"/>) and its name on
@@ -37,6 +37,8 @@ public sealed class TrainingSetting
     public static TrainingSetting Loss { get; } = new(nameof(TrainingSettings.Loss), SettingKind.Choice, ChoiceNames.All<LossKind>());
     public static TrainingSetting Seed { get; } = new(nameof(TrainingSettings.Seed), SettingKind.WholeNumber);
     public static TrainingSetting Threads { get; } = new(nameof(TrainingSettings.Threads), SettingKind.WholeNumber);
+    public static TrainingSetting ExtraData { get; } = new(nameof(TrainingSettings.ExtraData), SettingKind.Directory);
+    public static TrainingSetting ExtraWeight { get; } = new(nameof(TrainingSettings.ExtraWeight), SettingKind.WholeNumber);
 
     // The digit detector trained beside the classifier.
     public static TrainingSetting Detector { get; } = new(nameof(TrainingSettings.Detector), SettingKind.Choice, ChoiceNames.All<DetectorKind>());
@@ -49,7 +51,8 @@ public sealed class TrainingSetting
     /// <summary>The settings of <see cref="TrainingSettings"/>, in its order.</summary>
     public static IReadOnlyList<TrainingSetting> All { get; } =
         [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
-        Detector, DetectorHidden, DetectorEpochs];
+        Detector, DetectorHidden, DetectorEpochs,
+            ExtraData, ExtraWeight];
 
     /// <summary>The C# property, e.g. <c>LearningRate</c>.</summary>
     public string PropertyName { get; }
@@ -69,6 +72,7 @@ public sealed class TrainingSetting
         SettingKind.WholeNumber => "a whole number",
         SettingKind.Number => "a number",
         SettingKind.WholeNumbers => "a list of whole numbers, e.g. [256, 128]",
+        SettingKind.Directory => "a directory path, as text",
         _ => "one of " + string.Join(", ", Choices),
     };
 
@@ -85,6 +89,7 @@ public sealed class TrainingSetting
             SettingKind.Number => value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number),
             SettingKind.WholeNumbers => value.ValueKind == JsonValueKind.Array
                                         && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)),
+            SettingKind.Directory => value.ValueKind is JsonValueKind.String or JsonValueKind.Null,
             _ => value.ValueKind == JsonValueKind.String && Choices.Contains(value.GetString()),
         };
         return fits ? null : new SettingError(this, $"must be {Expected}, got {Show(value)}.");

@@ -48,6 +48,13 @@ public sealed record TrainingSettings
     /// <summary>The detector's training epochs (the last epoch's weights are kept).</summary>
     public int DetectorEpochs { get; init; } = DetectorDefaults.Epochs;
 
+    // Extra training data: people's corrections (mnist-train feedback export), trained on beside MNIST.
+    /// <summary>A directory of extra training images as MNIST's IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte); null = MNIST only.</summary>
+    public string? ExtraData { get; init; }
+    /// <summary>How many times each extra image is trained on per epoch (it is repeated in the training set).</summary>
+    public int ExtraWeight { get; init; } = 1;
+    public const int MaxExtraWeight = 100;
+
     /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
     public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
 
@@ -106,6 +113,14 @@ public sealed record TrainingSettings
         if (DetectorEpochs is < 1 or > MaxEpochs)
         {
             Add(TrainingSetting.DetectorEpochs, $"must be 1-{MaxEpochs}, got {DetectorEpochs}.");
+        }
+        if (ExtraWeight is < 1 or > MaxExtraWeight)
+        {
+            Add(TrainingSetting.ExtraWeight, $"must be 1-{MaxExtraWeight}, got {ExtraWeight}.");
+        }
+        else if (ExtraWeight != 1 && string.IsNullOrEmpty(ExtraData))
+        {
+            Add(TrainingSetting.ExtraWeight, $"applies only with {TrainingSetting.ExtraData.JobKey} (a directory of extra images).");
         }
         return errors;
 

@@ -28,15 +28,19 @@ public sealed class TrainingSettingsBinder
     public Option<int> Seed { get; } = new(TrainingSetting.Seed.CliOption) { Description = "Seed for every random choice (same seed, same model)", DefaultValueFactory = _ => Defaults.Seed };
     public Option<int> Threads { get; } = new(TrainingSetting.Threads.CliOption) { Description = "Worker threads, 0 = all cores (does not change the result)", DefaultValueFactory = _ => Defaults.Threads };
 
-
     // The digit detector.
     public Option<string> Detector { get; } = Choice(TrainingSetting.Detector, "How the model tells digits from non-digits (none: no detector)", ChoiceNames.Of(Defaults.Detector));
     public Option<bool> NoDetector { get; } = new("--no-detector") { Description = $"Train no detector (the same as {TrainingSetting.Detector.CliOption} none)" };
     public Option<LayerWidths> DetectorHidden { get; } = Widths(TrainingSetting.DetectorHidden, "The detector autoencoder's hidden widths, comma-separated", Defaults.DetectorHidden);
     public Option<int> DetectorEpochs { get; } = new(TrainingSetting.DetectorEpochs.CliOption) { Description = "The detector's training epochs", DefaultValueFactory = _ => Defaults.DetectorEpochs };
 
+    // Extra training data.
+    public Option<string?> ExtraData { get; } = new(TrainingSetting.ExtraData.CliOption) { Description = "Also train on the digits in DIR (IDX files, as mnist-train feedback export writes them)", HelpName = "DIR" };
+    public Option<int> ExtraWeight { get; } = new(TrainingSetting.ExtraWeight.CliOption) { Description = $"Times each --extra-data image is trained on per epoch (1-{TrainingSettings.MaxExtraWeight})", DefaultValueFactory = _ => Defaults.ExtraWeight };
+
     public IEnumerable<Option> All => [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
-        Detector, NoDetector, DetectorHidden, DetectorEpochs];
+        Detector, NoDetector, DetectorHidden, DetectorEpochs,
+        ExtraData, ExtraWeight];
 
     public TrainingSettings Bind(ParseResult parse) => new()
     {
@@ -56,6 +60,8 @@ public sealed class TrainingSettingsBinder
         Detector = parse.GetValue(NoDetector) ? DetectorKind.None : Parse<DetectorKind>(parse.GetRequiredValue(Detector)),
         DetectorHidden = parse.GetRequiredValue(DetectorHidden).Widths,
         DetectorEpochs = parse.GetValue(DetectorEpochs),
+        ExtraData = parse.GetValue(ExtraData) is { Length: > 0 } extra ? Path.GetFullPath(extra) : null,
+        ExtraWeight = parse.GetValue(ExtraWeight),
     };
 
     /// <summary>

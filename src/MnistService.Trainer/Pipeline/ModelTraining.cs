@@ -1,6 +1,7 @@
 using System.Reflection;
 using MnistService.Core.Data;
 using MnistService.Core.Network;
+using MnistService.Core.Feedback;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 using TrainingLoop = MnistService.Core.Training.Trainer;
@@ -33,10 +34,12 @@ public static class ModelTraining
         }
 
         var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
-        var training = TrainingLoop.Train(train.Images, train.Labels, settings, observer, cancellationToken);
+        var extra = settings.ExtraData is { } directory ? FeedbackImages.Read(directory) : null;
+        var (images, labels) = WithExtra(train, extra, settings.ExtraWeight);
+        var training = TrainingLoop.Train(images, labels, settings, observer, cancellationToken);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
         var detector = settings.Detector != DetectorKind.None
-            ? DetectorTrainer.Train(train.Images, training.TrainCount, data.Test.Images, settings, observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
+            ? DetectorTrainer.Train(images, training.TrainCount, data.Test.Images, settings, observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
             : null;
         var report = new ModelReport
         {
@@ -45,7 +48,7 @@ public static class ModelTraining
             Architecture = ArchitectureInfo.Of(training.Model),
             History = training.History,
             Test = TestResult.Of(test),
-            Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
+            Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count, extra?.Count ?? 0),
             Detector = detector?.Report,
             Producer = Producer,
             Misread = test.Misread,
@@ -53,5 +56,27 @@ public static class ModelTraining
 
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters());
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
+    }
+
+    /// <summary>
+    /// The extra digits, <paramref name="weight"/> times over, then the MNIST training images. The validation split is
+    /// taken from the end, so it stays MNIST's own and early stopping judges every run on the same kind of digits.
+    /// </summary>
+    private static (float[] Images, byte[] Labels) WithExtra(MnistSet train, MnistSet? extra, int weight)
+    {
+        if (extra is null)
+        {
+            return (train.Images, train.Labels);
+        }
+        var images = new float[(extra.Images.Length * weight) + train.Images.Length];
+        var labels = new byte[(extra.Count * weight) + train.Count];
+        for (var copy = 0; copy < weight; copy++)
+        {
+            extra.Images.CopyTo(images, copy * extra.Images.Length);
+            extra.Labels.CopyTo(labels, copy * extra.Count);
+        }
+        train.Images.CopyTo(images, extra.Images.Length * weight);
+        train.Labels.CopyTo(labels, extra.Count * weight);
+        return (images, labels);
     }
 }

@@ -9,10 +9,16 @@ namespace MnistService.Api.Tests.Infrastructure;
 public sealed class ApiFactory(string modelsDirectory, IReadOnlyDictionary<string, string?>? settings = null)
     : WebApplicationFactory<Program>
 {
+    private readonly TempDirectory _data = new("feedback-db");
+
     public string ModelsDirectory { get; } = modelsDirectory;
+
+    /// <summary>The feedback database when the test names none: an SQLite file of this factory's own, never the repository's data/.</summary>
+    public string FeedbackDatabaseFile => _data.File("feedback.db");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("Feedback:ConnectionString", $"Data Source={FeedbackDatabaseFile}");
         builder.UseSetting("Models:Directory", ModelsDirectory);
         builder.UseSetting("Models:Debounce", "00:00:00.050");
         builder.UseSetting("Models:SettleTime", "00:00:00.150");
@@ -21,6 +27,16 @@ public sealed class ApiFactory(string modelsDirectory, IReadOnlyDictionary<strin
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            _data.Dispose();
         }
     }
 }

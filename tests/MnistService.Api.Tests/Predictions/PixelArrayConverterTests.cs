@@ -10,7 +10,7 @@ public sealed class PixelArrayConverterTests
     public void An_answer_round_trips_through_the_contract()
     {
         float[] pixels = [.. Enumerable.Range(0, 784).Select(i => i % 256 / 255f)];
-        var answer = new PredictionResponse(3, 0.9f, new float[10], "mnist-mlp", new string('a', 64), new NetworkInput(28, 28, pixels), null, null);
+        var answer = new PredictionResponse(3, 0.9f, new float[10], "mnist-mlp", new string('a', 64), new NetworkInput(28, 28, pixels), null, null, new string('b', 32));
         var json = JsonSerializer.Serialize(answer, ApiJsonContext.Default.PredictionResponse);
         Assert.Contains("\"pixels\":[0,0.0039,0.0078,", json);
         var read = JsonSerializer.Deserialize(json, ApiJsonContext.Default.PredictionResponse)!;

@@ -26,7 +26,11 @@ public sealed class PageServer : IAsyncLifetime
 
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
+    private string? _root;
     private string? _modelsDirectory;
+
+    /// <summary>The feedback database the service uses: its default, data/feedback.db beside the models directory.</summary>
+    public string FeedbackDatabase => Path.Combine(_root!, "data", "feedback.db");
 
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
@@ -47,7 +51,10 @@ public sealed class PageServer : IAsyncLifetime
             throw new InvalidOperationException(
                 $"The browser tests need the trained default model {model} (committed in models/, or a directory named by Models__Directory).");
         }
-        _modelsDirectory = TempDirectory.New("page-models");
+        // A folder of its own with models/ in it, so the feedback database lands in its data/ by default.
+        _root = TempDirectory.New("page");
+        _modelsDirectory = Path.Combine(_root, "models");
+        Directory.CreateDirectory(_modelsDirectory);
         File.WriteAllBytes(Path.Combine(_modelsDirectory, DefaultModel + ".onnx"), InsightModels.WithMisread(File.ReadAllBytes(model)));
         File.WriteAllBytes(Path.Combine(_modelsDirectory, SecondModel + ".onnx"), InsightModels.Train(hidden: 64, seed: 3, images: 12_000));
 
@@ -102,9 +109,10 @@ public sealed class PageServer : IAsyncLifetime
             await _factory.DisposeAsync();
         }
 
-        if (_modelsDirectory is not null)
+        if (_root is not null)
         {
-            TempDirectory.TryDelete(_modelsDirectory);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TempDirectory.TryDelete(_root);
         }
     }
 

@@ -27,8 +27,8 @@ public sealed class ModelReportJsonTests
         using var json = JsonDocument.Parse(Report.ToJson());
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(
-            ["activation", "batch_size", "detector", "detector_epochs", "detector_hidden", "dropout", "epochs", "hidden", "learning_rate",
-             "loss", "momentum", "optimizer", "patience", "seed", "threads", "validation_split"],
+            ["activation", "batch_size", "detector", "detector_epochs", "detector_hidden", "dropout", "epochs", "extra_data", "extra_weight",
+             "hidden", "learning_rate", "loss", "momentum", "optimizer", "patience", "seed", "threads", "validation_split"],
             Names(hyper));
         Assert.Equal(42, hyper.GetProperty("seed").GetInt32());
         Assert.Equal([256, 128], hyper.GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));
@@ -72,7 +72,7 @@ public sealed class ModelReportJsonTests
     {
         using var json = JsonDocument.Parse(Report.ToJson());
         var dataset = json.RootElement.GetProperty("dataset");
-        Assert.Equal(["name", "sha256", "test", "train", "validation"], Names(dataset));
+        Assert.Equal(["extra", "name", "sha256", "test", "train", "validation"], Names(dataset));
         // File names are data, not C# names: the naming policy must leave them alone.
         Assert.Equal(["train-images-idx3-ubyte", "train-labels-idx1-ubyte"], Names(dataset.GetProperty("sha256")));
     }
@@ -99,6 +99,32 @@ public sealed class ModelReportJsonTests
             (hyper.GetProperty("activation").GetString(), hyper.GetProperty("optimizer").GetString(), hyper.GetProperty("loss").GetString()));
         Assert.Equal(report.Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden },
             ModelReport.FromJson(report.ToJson()).Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden });
+    }
+
+    [Fact]
+    public void A_promotion_comparison_is_stored_only_when_the_gate_ran_and_reads_back()
+    {
+        var comparison = new PromotionComparison("retrained", "mnist-mlp", 0.981, 0.9818, 212, 0.93, 0.71, true, "Promoted: ...",
+            DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var promoted = Report with { Promotion = comparison };
+
+        Assert.False(JsonDocument.Parse(Report.ToJson()).RootElement.TryGetProperty("promotion", out _));
+        var stored = JsonDocument.Parse(promoted.ToJson()).RootElement.GetProperty("promotion");
+        Assert.Equal(0.9818, stored.GetProperty("current_mnist_accuracy").GetDouble());
+        Assert.Equal(comparison, ModelReport.FromJson(promoted.ToJson()).Promotion);
+    }
+
+    [Fact]
+    public void A_report_written_before_the_extra_data_settings_reads_with_their_defaults()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Report.ToJson())!;
+        json["hyperparameters"]!.AsObject().Remove("extra_data");
+        json["hyperparameters"]!.AsObject().Remove("extra_weight");
+        json["dataset"]!.AsObject().Remove("extra");
+
+        var read = ModelReport.FromJson(json.ToJsonString());
+
+        Assert.Equal((null, 1, 0), (read.Hyperparameters.ExtraData, read.Hyperparameters.ExtraWeight, read.Dataset.Extra));
     }
 
     [Fact]
