@@ -10,4 +10,5 @@ namespace MnistService.Api.Predictions;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(PredictJsonRequest))]
 [JsonSerializable(typeof(PredictionResponse))]
+[JsonSerializable(typeof(SequenceResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
