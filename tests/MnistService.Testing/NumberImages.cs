@@ -40,8 +40,11 @@ public static class NumberImages
         }
     }
 
-    /// <summary>The digits at <paramref name="indices"/> written as one number in <paramref name="style"/>.</summary>
-    public static NumberImage Make(NumberStyle style, int[] indices, Random random, int? height = null)
+    /// <summary>
+    /// The digits at <paramref name="indices"/> written as one number in <paramref name="style"/>, <paramref name="height"/>
+    /// pixels high (random when null), with a random margin, or centred on a canvas of <paramref name="canvas"/>'s size.
+    /// </summary>
+    public static NumberImage Make(NumberStyle style, int[] indices, Random random, int? height = null, Size? canvas = null)
     {
         var lineHeight = height ?? random.Next(40, 81);
         var glyphs = indices.Select(i => Glyph(MnistTestSet.Images[i], lineHeight)).ToArray();
@@ -64,15 +67,19 @@ public static class NumberImages
             }
             text.Append((char)('0' + MnistTestSet.Labels[indices[i]]));
         }
+        var lineWidth = glyphs.Sum(g => g.Width) + gaps.Sum();
         var margin = lineHeight / 2 + random.Next(0, lineHeight);
-        var width = 2 * margin + glyphs.Sum(g => g.Width) + gaps.Sum();
-        var canvasHeight = lineHeight + 2 * margin;
-        using var ink = new Image<L8>(width, canvasHeight, new L8(0));
-        var x = margin;
+        var size = canvas ?? new Size(lineWidth + 2 * margin, lineHeight + 2 * margin);
+        if (size.Width < lineWidth + 4 || size.Height < lineHeight * 1.1 + 4)
+        {
+            throw new ArgumentException($"The number needs {lineWidth}x{lineHeight} pixels; the canvas is {size}.", nameof(canvas));
+        }
+        using var ink = new Image<L8>(size.Width, size.Height, new L8(0));
+        var x = (size.Width - lineWidth) / 2;
         for (var i = 0; i < glyphs.Length; i++)
         {
             x += gaps[i];
-            var y = margin + (int)Math.Round((random.NextDouble() - 0.5) * 0.1 * lineHeight);
+            var y = (size.Height - lineHeight) / 2 + (int)Math.Round((random.NextDouble() - 0.5) * 0.1 * lineHeight);
             Stamp(ink, glyphs[i], x, y);
             x += glyphs[i].Width;
             glyphs[i].Dispose();
