@@ -197,9 +197,9 @@ public sealed partial class PageSession : IAsyncDisposable
         var winner = Page.Locator("#prediction .bar.is-winner");
         return new Verdict(
             await card.GetAttributeAsync("data-state") ?? "",
-            (await Page.Locator("[data-role=digit]").TextContentAsync() ?? "").Trim(),
-            (await Page.Locator("[data-role=headline]").TextContentAsync() ?? "").Trim(),
-            (await Page.Locator("[data-role=meta]").TextContentAsync() ?? "").Trim(),
+            (await Page.Locator("#prediction [data-role=digit]").TextContentAsync() ?? "").Trim(),
+            (await Page.Locator("#prediction [data-role=headline]").TextContentAsync() ?? "").Trim(),
+            (await Page.Locator("#prediction [data-role=meta]").TextContentAsync() ?? "").Trim(),
             await winner.CountAsync() == 1 ? await winner.GetAttributeAsync("data-digit") : null);
     }
 
