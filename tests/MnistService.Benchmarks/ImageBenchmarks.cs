@@ -160,7 +160,8 @@ public class ImageBenchmarks
     }
 
     /// <summary>A short run: the machine is shared and noisy, so medians, and ratios only within one run.</summary>
-    private sealed class ImageConfig : ManualConfig
+    /// <summary>Short iterations, median and minimum, allocations, ratios as "x slower": also the config of <see cref="SequenceBenchmarks"/>.</summary>
+    internal sealed class ImageConfig : ManualConfig
     {
         public ImageConfig()
         {

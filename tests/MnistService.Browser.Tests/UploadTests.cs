@@ -96,7 +96,7 @@ public sealed class UploadTests(PageServer server)
         var problem = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(direct.Content);
         Assert.Equal("error", verdict.State);
         Assert.Equal(problem.GetProperty("title").GetString(), verdict.Headline);
-        Assert.False(string.IsNullOrWhiteSpace(await session.Page.Locator("[data-role=detail]").TextContentAsync()));
+        Assert.False(string.IsNullOrWhiteSpace(await session.Page.Locator("#prediction [data-role=detail]").TextContentAsync()));
         Assert.Null(verdict.Winner);
         // The browser logs the 4xx answer itself; nothing else may go wrong.
         session.AssertNoConsoleErrors(PageSession.HttpClientErrorLog());

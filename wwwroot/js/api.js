@@ -63,6 +63,23 @@ export async function problemAt(url) {
   }
 }
 
+/** POST /predict/sequence with a canvas data URL: the number written on it. */
+export function readNumberDataUrl(dataUrl, model, signal) {
+  return request(withModel('predict/sequence', model), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ image: dataUrl }),
+    signal,
+  });
+}
+
+/** POST /predict/sequence with an uploaded file, as multipart/form-data field "image". */
+export function readNumberFile(file, model, signal) {
+  const form = new FormData();
+  form.append('image', file, file.name || 'image');
+  return request(withModel('predict/sequence', model), { method: 'POST', body: form, signal });
+}
+
 /** GET /models: the loaded models (and the files that failed to load). */
 export async function listModels() {
   const body = await request('models');

@@ -4,8 +4,8 @@
 // on black) at any size, independent of the screen's pixel ratio.
 
 /**
- * Stroke width as a fraction of the pad's width. A digit drawn across about two thirds of the
- * pad is scaled by the service to 20 px of a 28 px image, so this gives strokes of about
+ * Stroke width as a fraction of the pad's height. A digit drawn across about two thirds of the
+ * pad's height is scaled by the service to 20 px of a 28 px image, so this gives strokes of about
  * 2.5 px there: the thickness of MNIST's pen strokes.
  */
 export const STROKE_WIDTH = 0.085;
@@ -18,10 +18,13 @@ export class DrawPad extends EventTarget {
   #active = null; // { pointerId, points }
   #image = null; // an uploaded image shown instead of strokes
   #frame = 0;
+  #aspect;
   colors = { paper: '#fff', ink: '#111' };
 
-  constructor(canvas) {
+  /** @param aspect width over height: 1 for one digit, wider for a number. */
+  constructor(canvas, { aspect = 1 } = {}) {
     super();
+    this.#aspect = aspect;
     this.#canvas = canvas;
     this.#ctx = canvas.getContext('2d');
     canvas.addEventListener('pointerdown', (e) => this.#down(e));
@@ -73,15 +76,27 @@ export class DrawPad extends EventTarget {
     this.#schedule();
   }
 
-  /** The drawing as a PNG data URL: white ink on black, size x size pixels. */
+  /** The drawing as a PNG data URL: white ink on black, size pixels high (and aspect times that wide). */
   toDataURL(size = 280) {
     const canvas = document.createElement('canvas');
-    canvas.width = canvas.height = size;
+    canvas.width = Math.round(size * this.#aspect);
+    canvas.height = size;
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, size, size);
-    this.#drawStrokes(ctx, size, '#fff');
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    this.#drawStrokes(ctx, canvas.width, canvas.height, '#fff');
     return canvas.toDataURL('image/png');
+  }
+
+  /**
+   * Where the shown content lies on the pad, as fractions of its width and height, with the size of the image
+   * it came from in that image's pixels: the uploaded image as fitted, else the whole pad (size as toDataURL's).
+   */
+  contentFrame(size = 280) {
+    if (!this.#image) return { x: 0, y: 0, width: 1, height: 1, imageWidth: Math.round(size * this.#aspect), imageHeight: size };
+    const { width, height } = this.#image;
+    const { x, y, w, h } = this.#fit(this.#canvas.width, this.#canvas.height);
+    return { x: x / this.#canvas.width, y: y / this.#canvas.height, width: w / this.#canvas.width, height: h / this.#canvas.height, imageWidth: width, imageHeight: height };
   }
 
   redraw() { this.#schedule(); }
@@ -132,9 +147,10 @@ export class DrawPad extends EventTarget {
 
   #resize() {
     const dpr = window.devicePixelRatio || 1;
-    const size = Math.max(1, Math.round(this.#canvas.clientWidth * dpr));
-    if (this.#canvas.width !== size) {
-      this.#canvas.width = this.#canvas.height = size;
+    const width = Math.max(1, Math.round(this.#canvas.clientWidth * dpr));
+    if (this.#canvas.width !== width) {
+      this.#canvas.width = width;
+      this.#canvas.height = Math.max(1, Math.round(width / this.#aspect));
       this.#render();
     }
   }
@@ -146,34 +162,39 @@ export class DrawPad extends EventTarget {
 
   #render() {
     const ctx = this.#ctx;
-    const size = this.#canvas.width;
+    const { width, height } = this.#canvas;
     ctx.fillStyle = this.colors.paper;
-    ctx.fillRect(0, 0, size, size);
+    ctx.fillRect(0, 0, width, height);
     if (this.#image) {
-      const { width, height } = this.#image;
-      const scale = Math.min(size / width, size / height) * 0.9;
-      const w = width * scale, h = height * scale;
+      const { x, y, w, h } = this.#fit(width, height);
       ctx.imageSmoothingQuality = 'high';
-      ctx.drawImage(this.#image, (size - w) / 2, (size - h) / 2, w, h);
+      ctx.drawImage(this.#image, x, y, w, h);
       return;
     }
-    this.#drawStrokes(ctx, size, this.colors.ink);
+    this.#drawStrokes(ctx, width, height, this.colors.ink);
   }
 
-  #drawStrokes(ctx, size, color) {
+  /** The uploaded image fitted into 90 % of a width x height canvas, centred. */
+  #fit(width, height) {
+    const scale = Math.min(width / this.#image.width, height / this.#image.height) * 0.9;
+    const w = this.#image.width * scale, h = this.#image.height * scale;
+    return { x: (width - w) / 2, y: (height - h) / 2, w, h };
+  }
+
+  #drawStrokes(ctx, width, height, color) {
     ctx.save();
     ctx.strokeStyle = ctx.fillStyle = color;
-    ctx.lineWidth = STROKE_WIDTH * size;
+    ctx.lineWidth = STROKE_WIDTH * height;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
-    for (const points of this.#strokes) drawStroke(ctx, points, size);
+    for (const points of this.#strokes) drawStroke(ctx, points, width, height);
     ctx.restore();
   }
 }
 
 /** A marker stroke: a dot for a tap, else a quadratic curve through the midpoints of the points. */
-function drawStroke(ctx, points, size) {
-  const p = points.map(({ x, y }) => ({ x: x * size, y: y * size }));
+function drawStroke(ctx, points, width, height) {
+  const p = points.map(({ x, y }) => ({ x: x * width, y: y * height }));
   ctx.beginPath();
   if (p.length === 1) {
     ctx.arc(p[0].x, p[0].y, ctx.lineWidth / 2, 0, Math.PI * 2);

@@ -7,6 +7,7 @@ public static class ProblemTitles
     public const string PayloadTooLarge = "Payload too large";
     public const string UnsupportedMediaType = "Unsupported media type";
     public const string NoDigitFound = "No digit found";
+    public const string TooManyDigits = "Too many digits";
 }
 
 /// <summary>

@@ -11,6 +11,7 @@ public static class ImageRejectionProblems
         ImageRejection.UnsupportedFormat => (StatusCodes.Status415UnsupportedMediaType, ProblemTitles.UnsupportedMediaType, rejection.Message),
         ImageRejection.TooLarge => (StatusCodes.Status413PayloadTooLarge, ProblemTitles.PayloadTooLarge, rejection.Message),
         ImageRejection.Blank => (StatusCodes.Status422UnprocessableEntity, ProblemTitles.NoDigitFound, rejection.Message),
+        ImageRejection.TooManyDigits => (StatusCodes.Status422UnprocessableEntity, ProblemTitles.TooManyDigits, rejection.Message),
         // A reason added to Core without a mapping here is a server bug (a test covers every reason).
         _ => (StatusCodes.Status500InternalServerError, "Internal error", $"The image was refused for a reason the service cannot name ({rejection.Reason})."),
     };

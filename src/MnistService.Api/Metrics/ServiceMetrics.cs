@@ -32,6 +32,14 @@ public static class ServiceMetrics
         "mnist_non_digits_total", "Predictions whose image the model's detector did not take for a digit (isDigit false), per model.",
         new CounterConfiguration { LabelNames = ["model"] });
 
+    public static readonly Counter SequenceRequests = Prometheus.Metrics.CreateCounter(
+        "mnist_sequence_requests_total", "Numbers read by POST /predict/sequence, per model.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Histogram SequenceDigits = Prometheus.Metrics.CreateHistogram(
+        "mnist_sequence_digits", "Digits read per POST /predict/sequence answer (at most 64).",
+        new HistogramConfiguration { Buckets = [1, 2, 4, 6, 8, 10, 12, 16, 24, 32, 48, 64] });
+
     public static readonly Gauge DecodedPixelsInFlight = Prometheus.Metrics.CreateGauge(
         "mnist_decoded_pixels_in_flight", "Decoded pixels reserved by the images being decoded now (at most Limits:MaxDecodedPixelsInFlight, unless one image is larger).");
 

@@ -11,7 +11,7 @@ namespace MnistService.Api.ModelStore;
 /// that a model swapped out by a reload is disposed only after the last request using it finished.
 /// Immutable apart from the count.
 /// </summary>
-public sealed class LoadedModel
+public sealed partial class LoadedModel
 {
     public const int InputSize = 28 * 28;
     public const int Classes = 10;

@@ -11,4 +11,5 @@ namespace MnistService.Api.Predictions;
 [JsonSerializable(typeof(PredictJsonRequest))]
 [JsonSerializable(typeof(PredictionResponse))]
 [JsonSerializable(typeof(Feedback.FeedbackJsonRequest))]
+[JsonSerializable(typeof(SequenceResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

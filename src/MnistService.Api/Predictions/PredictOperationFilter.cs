@@ -24,12 +24,20 @@ public sealed class PredictOperationFilter : IOperationFilter
             "Or the service is busy: other images being decoded fill Limits:MaxDecodedPixelsInFlight; then Retry-After says when to retry.",
     };
 
+    /// <summary>Where POST /predict/sequence answers differently; the other statuses mean the same.</summary>
+    private static readonly Dictionary<string, string> SequenceStatusMeanings = new()
+    {
+        ["200"] = "The number read: its text, and each digit with its box, probabilities and the 28x28 input the network saw.",
+        ["422"] = $"A readable image with no digit in it (blank, one flat colour, only specks or separators), or more than {Core.Reading.NumberReader.MaxDigits} digits.",
+    };
+
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        if (!context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<PredictRequestBodyMetadata>().Any())
+        if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<PredictRequestBodyMetadata>().FirstOrDefault() is not { } endpoint)
         {
             return;
         }
+        var meanings = endpoint.Sequence ? SequenceStatusMeanings : StatusMeanings;
         operation.RequestBody = RequestBody(context);
         foreach (var (status, response) in operation.Responses ?? [])
         {
@@ -37,7 +45,8 @@ public sealed class PredictOperationFilter : IOperationFilter
             {
                 continue;
             }
-            documented.Description = StatusMeanings.TryGetValue(status, out var meaning) ? meaning : documented.Description;
+            documented.Description = meanings.TryGetValue(status, out var meaning) ? meaning
+                : StatusMeanings.TryGetValue(status, out var shared) ? shared : documented.Description;
             if (status == "503")
             {
                 documented.Headers ??= new Dictionary<string, IOpenApiHeader>();
@@ -47,7 +56,7 @@ public sealed class PredictOperationFilter : IOperationFilter
                     Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
                 };
             }
-            var example = status == "200" ? PredictExamples.Answer()
+            var example = status == "200" ? (endpoint.Sequence ? null : PredictExamples.Answer())
                 : int.TryParse(status, out var code) ? PredictExamples.Problem(code) : null;
             if (example is not null && documented.Content?.Values.SingleOrDefault() is OpenApiMediaType media)
             {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using MnistService.Api.Insight;
+using MnistService.Core.Reading;
 using Serilog;
 
 namespace MnistService.Api.Predictions;
@@ -22,18 +23,33 @@ public static class PredictionEndpoints
                 value, or a few stray specks) answer 422. 'isDigit' says whether the model's detector takes the image for a
                 digit ('digitScore' at or above the threshold in GET /models/{name}); null for a model without a detector.
                 """)
-            .WithMetadata(new PredictRequestBodyMetadata())
-            .DisableAntiforgery()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity) // also: ?explain=true for a model our network code cannot read
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status408RequestTimeout)  // RequestTimeouts
-            .ProducesProblem(StatusCodes.Status429TooManyRequests); // RateLimiting
+            .WithMetadata(new PredictRequestBodyMetadata(Sequence: false))
+            .WithImageInputProblems(); // 422 also: ?explain=true for a model our network code cannot read
+        group.MapPost("/sequence", PredictSequence)
+            .WithName("PredictSequence")
+            .WithSummary("Reads a handwritten number: several digits on one line.")
+            .WithDescription($"""
+                Takes the same forms as POST /predict. The line is cut into candidate pieces, each made MNIST-like as
+                /predict does, and the split whose pieces the network reads best is chosen. 'text' holds the digits
+                left to right with one space for a wide gap; each digit has its box in the image's pixels and the 28x28
+                input the network saw. At most {NumberReader.MaxDigits} digits: more are refused with 422.
+                """)
+            .WithMetadata(new PredictRequestBodyMetadata(Sequence: true))
+            .WithImageInputProblems();
         return app;
     }
+
+    /// <summary>The problems both prediction endpoints answer with, from reading the input to rate limiting.</summary>
+    private static RouteHandlerBuilder WithImageInputProblems(this RouteHandlerBuilder endpoint) => endpoint
+        .DisableAntiforgery()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .ProducesProblem(StatusCodes.Status408RequestTimeout)  // RequestTimeouts
+        .ProducesProblem(StatusCodes.Status429TooManyRequests); // RateLimiting
 
     /// <param name="request">The request; its body is read by <see cref="PredictionInputReader"/>.</param>
     /// <param name="model">The model to ask (GET /models lists them); the default model when absent.</param>
@@ -60,7 +76,28 @@ public static class PredictionEndpoints
         requestLog.Set("Input", input.Pixels is null ? "image" : "pixels");
         return TypedResults.Ok(answer);
     }
+
+    /// <param name="request">The request; its body is read by <see cref="PredictionInputReader"/>.</param>
+    /// <param name="model">The model to ask (GET /models lists them); the default model when absent.</param>
+    /// <param name="reader">Reads the four input forms.</param>
+    /// <param name="service">Decoding, reading the number, inference.</param>
+    /// <param name="requestLog">The fields of this request's log line.</param>
+    /// <param name="cancellationToken">The request's abort token.</param>
+    private static async Task<Ok<SequenceResponse>> PredictSequence(HttpRequest request, [FromQuery] string? model,
+        PredictionInputReader reader, PredictionService service, IDiagnosticContext requestLog, CancellationToken cancellationToken)
+    {
+        using var lease = service.Acquire(model);
+        using var input = await reader.ReadAsync(request, cancellationToken);
+        var reading = input.Pixels is { } pixels
+            ? PredictionService.ReadNumber(pixels, lease.Model)
+            : await service.ReadNumberAsync(input.Image!.Memory, lease.Model, cancellationToken);
+        requestLog.Set("Model", lease.Model.Name);
+        requestLog.Set("Text", reading.Text);
+        requestLog.Set("Input", input.Pixels is null ? "image" : "pixels");
+        return TypedResults.Ok(SequenceResponse.From(reading, lease.Model.Name));
+    }
 }
 
-/// <summary>Marks the endpoint that <see cref="PredictOperationFilter"/> documents.</summary>
-public sealed class PredictRequestBodyMetadata;
+/// <summary>Marks the endpoints that <see cref="PredictOperationFilter"/> documents.</summary>
+/// <param name="Sequence">True for POST /predict/sequence (a number), false for POST /predict (one digit).</param>
+public sealed record PredictRequestBodyMetadata(bool Sequence);

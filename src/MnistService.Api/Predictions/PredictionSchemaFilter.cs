@@ -35,6 +35,19 @@ public sealed class PredictionSchemaFilter : ISchemaFilter
             Numbers(properties["probabilities"], LoadedModel.Classes, 0, 1);
             NotNull(properties["modelSha256"]).Pattern = "^[0-9a-f]{64}$";
         }
+        else if (context.Type == typeof(SequenceResponse))
+        {
+            Range(properties["confidence"], 0, 1);
+            var digits = NotNull(properties["digits"]);
+            digits.MinItems = 1;
+            digits.MaxItems = Core.Reading.NumberReader.MaxDigits;
+        }
+        else if (context.Type == typeof(SequenceDigit))
+        {
+            Range(properties["digit"], 0, LoadedModel.Classes - 1);
+            Range(properties["confidence"], 0, 1);
+            Numbers(properties["probabilities"], LoadedModel.Classes, 0, 1);
+        }
         else if (context.Type == typeof(NetworkInput))
         {
             Range(properties["width"], MnistPreprocessor.Side, MnistPreprocessor.Side);

@@ -4,6 +4,7 @@ using MnistService.Api.Feedback;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
 using MnistService.Core.Imaging;
+using MnistService.Core.Reading;
 
 namespace MnistService.Api.Predictions;
 
@@ -13,15 +14,52 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
     /// <summary>How long a request waits for room in the decoded-pixel budget before it is answered 503.</summary>
     public static readonly TimeSpan BudgetWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// The network input for an encoded image (decoded, then made MNIST-like). The image's size is read from its
-    /// header first and its pixels reserved in the <see cref="DecodeBudget"/>, so that the memory of all decodes in
-    /// flight stays bounded; the work stops at its next step once <paramref name="cancellationToken"/> fires (the
-    /// client left, or the request's timeout).
-    /// </summary>
+    /// <summary>The network input for an encoded image (decoded, then made MNIST-like).</summary>
     /// <exception cref="ImageRejectedException">The image cannot be read, is too large, or shows no digit.</exception>
     /// <exception cref="ServiceBusyException">No room in the budget within <see cref="BudgetWait"/>, or memory ran out.</exception>
-    public async Task<float[]> PreprocessAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public Task<float[]> PreprocessAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken) =>
+        WithDecodedAsync(image, decoded =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
+            MnistPreprocessor.Process(decoded, input);
+            ServiceMetrics.PreprocessSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return input;
+        }, cancellationToken);
+
+    /// <summary>The number written in an encoded image, read by <paramref name="model"/> (<see cref="NumberReader"/>).</summary>
+    /// <exception cref="ImageRejectedException">The image cannot be read, is too large, shows no digit or too many.</exception>
+    /// <exception cref="ServiceBusyException">No room in the budget within <see cref="BudgetWait"/>, or memory ran out.</exception>
+    public Task<NumberReading> ReadNumberAsync(ReadOnlyMemory<byte> image, LoadedModel model, CancellationToken cancellationToken) =>
+        WithDecodedAsync(image, decoded => ReadNumber(decoded, model), cancellationToken);
+
+    /// <summary>The number in network-ready pixels (784 values in [0,1], ink bright): a 28x28 image of it.</summary>
+    public static NumberReading ReadNumber(float[] pixels, LoadedModel model)
+    {
+        using var image = GrayImage.Rent(MnistPreprocessor.Side, MnistPreprocessor.Side, withAlpha: false);
+        var gray = image.Gray;
+        for (var i = 0; i < gray.Length; i++)
+        {
+            gray[i] = (byte)MathF.Round(pixels[i] * 255);
+        }
+        return ReadNumber(image, model);
+    }
+
+    private static NumberReading ReadNumber(GrayImage image, LoadedModel model)
+    {
+        var reading = NumberReader.Read(image, model);
+        ServiceMetrics.SequenceRequests.WithLabels(model.Name).Inc();
+        ServiceMetrics.SequenceDigits.Observe(reading.Digits.Count);
+        return reading;
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="image"/> and hands it to <paramref name="use"/>. The image's size is read from its
+    /// header first and its pixels reserved in the <see cref="DecodeBudget"/> until <paramref name="use"/> is done, so
+    /// that the memory of all decodes in flight stays bounded; the work stops at its next step once
+    /// <paramref name="cancellationToken"/> fires (the client left, or the request's timeout).
+    /// </summary>
+    private async Task<T> WithDecodedAsync<T>(ReadOnlyMemory<byte> image, Func<GrayImage, T> use, CancellationToken cancellationToken)
     {
         try
         {
@@ -36,11 +74,7 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
             using var decoded = decoder.Decode(image, out var path, cancellationToken);
             ServiceMetrics.DecodeSeconds.WithLabels(ServiceMetrics.DecoderLabel(path)).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             cancellationToken.ThrowIfCancellationRequested();
-            started = Stopwatch.GetTimestamp();
-            var input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
-            MnistPreprocessor.Process(decoded, input);
-            ServiceMetrics.PreprocessSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return input;
+            return use(decoded);
         }
         catch (OutOfMemoryException)
         {

@@ -14,6 +14,9 @@ public enum ImageRejection
 
     /// <summary>A readable image with nothing in it that stands out from its background.</summary>
     Blank,
+
+    /// <summary>More digits (or marks that could be digits) than one reading takes.</summary>
+    TooManyDigits,
 }
 
 /// <summary>

@@ -17,6 +17,7 @@ public static partial class MnistPreprocessor
         public readonly int Flip = invert ? 255 : 0; // 255 - v == v ^ 255 for a byte
         public readonly int Background = background;
         public readonly int Threshold = threshold;
+        public readonly int Contrast = contrast;
         public readonly float Gain = 255f / contrast;
 
         public float Of(byte value)

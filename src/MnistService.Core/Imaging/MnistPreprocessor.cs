@@ -112,26 +112,12 @@ public static partial class MnistPreprocessor
         vectorized &= Vector256.IsHardwareAccelerated;
         int width = image.Width, height = image.Height;
         var gray = image.Gray;
-        if (image.HasAlpha)
-        {
-            CompositeOntoBackground(gray, image.Alpha, vectorized);
-        }
-
-        // The background is what fills the border; its level decides the polarity (ink must be bright),
-        // its spread how much variation is noise (JPEG artefacts, paper texture) rather than ink.
-        var (median, spread) = BorderStatistics(gray, width, height, vectorized);
-        var invert = median > 127;
-        var background = invert ? 255 - median : median;
-        var (darkest, brightest) = MinMax(gray);
-        var peak = invert ? 255 - darkest : brightest;
-        var contrast = peak - background;
-        // From gray level to ink: background and noise become 0, the strongest ink 255.
-        var threshold = background + (int)Math.Ceiling(3 * spread);
-        var ink = new InkMap(invert, background, threshold, contrast);
+        var ink = MeasureInk(image, vectorized);
+        var (invert, background, threshold, contrast) = (ink.Flip != 0, ink.Background, ink.Threshold, ink.Contrast);
 
         var (left, top, right, bottom) = BoundingBox(gray, width, height, invert, threshold);
         var strong = background + (int)(BoxFraction * contrast);
-        if (contrast < MinContrast || IsSpecksOnly(gray, width, height, invert, Math.Max(threshold, strong), (left, top, right, bottom)))
+        if (IsSpecksOnly(gray, width, height, invert, Math.Max(threshold, strong), (left, top, right, bottom)))
         {
             throw Blank();
         }
@@ -188,6 +174,33 @@ public static partial class MnistPreprocessor
                 output[(offsetY + y) * Side + offsetX + x] = Math.Clamp(scaled[y * outWidth + x] / 255f, 0f, 1f);
             }
         }
+    }
+
+    /// <summary>
+    /// How gray levels become ink in <paramref name="image"/>: transparency laid on a contrasting background (in place),
+    /// then the border's level decides the polarity (ink must be bright) and its spread how much variation is noise
+    /// (JPEG artefacts, paper texture) rather than ink.
+    /// </summary>
+    /// <exception cref="ImageRejectedException"><see cref="ImageRejection.Blank"/>: nothing stands out from the background.</exception>
+    private static InkMap MeasureInk(GrayImage image, bool vectorized)
+    {
+        var gray = image.Gray;
+        if (image.HasAlpha)
+        {
+            CompositeOntoBackground(gray, image.Alpha, vectorized);
+        }
+        var (median, spread) = BorderStatistics(gray, image.Width, image.Height, vectorized);
+        var invert = median > 127;
+        var background = invert ? 255 - median : median;
+        var (darkest, brightest) = MinMax(gray);
+        var peak = invert ? 255 - darkest : brightest;
+        var contrast = peak - background;
+        if (contrast < MinContrast)
+        {
+            throw Blank();
+        }
+        // From gray level to ink: background and noise become 0, the strongest ink 255.
+        return new InkMap(invert, background, background + (int)Math.Ceiling(3 * spread), contrast);
     }
 
     /// <summary>

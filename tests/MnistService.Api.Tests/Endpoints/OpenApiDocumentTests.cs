@@ -26,7 +26,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
     /// <summary>The answers' C# types, and the types of everything they hold, by schema name (the type's name).</summary>
     private static Dictionary<string, Type> AnswerTypes()
     {
-        Type[] roots = [typeof(Api.Predictions.PredictionResponse), typeof(Api.ModelStore.ModelListResponse), typeof(Api.ModelStore.ModelDetails),
+        Type[] roots = [typeof(Api.Predictions.PredictionResponse), typeof(Api.Predictions.SequenceResponse), typeof(Api.ModelStore.ModelListResponse), typeof(Api.ModelStore.ModelDetails),
             typeof(Api.Metrics.ConfusionResponse), typeof(Api.Health.ReadinessResponse), typeof(Api.Health.HealthResponse),
             typeof(Api.Insight.WeightsResponse), typeof(Api.Feedback.FeedbackResponse)];
         var found = new Dictionary<string, Type>();
@@ -109,6 +109,8 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
             ["ConfusionResponse"] = await HttpAssert.Json(await _client.GetAsync("/metrics/confusion")),
             ["ReadinessResponse"] = await HttpAssert.Json(await _client.GetAsync("/readyz")),
             ["HealthResponse"] = await HttpAssert.Json(await _client.GetAsync("/healthz")),
+            ["SequenceResponse"] = await HttpAssert.Json(await _client.PostAsync("/predict/sequence",
+                HttpAssert.Bytes(NumberImages.Generate(NumberStyle.Spaced, 1, seed: 1).Single().Bytes, "image/png"))),
         };
         foreach (var (name, answer) in answers)
         {
@@ -159,6 +161,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
         var expected = new Dictionary<string, string[]>
         {
             ["post /predict"] = ["200", "400", "404", "408", "413", "415", "422", "429", "503"],
+            ["post /predict/sequence"] = ["200", "400", "404", "408", "413", "415", "422", "429", "503"],
             ["get /models"] = ["200", "429"],
             ["get /models/{name}"] = ["200", "404", "429", "503"],
             ["get /models/{name}/weights/{layer}"] = ["200", "404", "422", "429", "503"],
@@ -199,7 +202,8 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
     {
         var document = await Document();
         foreach (var name in new[] { "PredictionResponse", "NetworkInput", "ModelListResponse", "ModelSummary", "ModelFailureInfo", "ModelDetails",
-            "ConfusionResponse", "ClassMetrics", "Confusion", "ReadinessResponse", "HealthResponse", "ExplainResponse", "WeightsResponse", "FeedbackResponse", "FeedbackPiece" })
+            "ConfusionResponse", "ClassMetrics", "Confusion", "ReadinessResponse", "HealthResponse", "ExplainResponse", "WeightsResponse", "FeedbackResponse", "FeedbackPiece",
+            "SequenceResponse", "SequenceDigit", "DigitBox" })
         {
             Assert.All(Schema(document, name).GetProperty("properties").EnumerateObject(), p => Assert.True(
                 p.Value.TryGetProperty("description", out var description) && description.GetString()!.Length > 3, $"{name}.{p.Name} has no description"));

@@ -15,6 +15,7 @@ public sealed class ImageRejectionProblemsTests
             [ImageRejection.UnsupportedFormat] = (415, "Unsupported media type"),
             [ImageRejection.TooLarge] = (413, "Payload too large"),
             [ImageRejection.Blank] = (422, "No digit found"),
+            [ImageRejection.TooManyDigits] = (422, "Too many digits"),
         };
         Assert.Equal(Enum.GetValues<ImageRejection>().Order(), expected.Keys.Order());
         foreach (var (reason, (status, title)) in expected)

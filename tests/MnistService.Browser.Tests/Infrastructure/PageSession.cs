@@ -90,16 +90,19 @@ public sealed partial class PageSession : IAsyncDisposable
     }
 
     /// <summary>Draws strokes (points in pad units, 0..1) with real mouse moves on the drawing pad.</summary>
-    public async Task DrawAsync(params (double X, double Y)[][] strokes)
+    public Task DrawAsync(params (double X, double Y)[][] strokes) => DrawOnAsync("#pad", strokes);
+
+    /// <summary>Draws strokes (points in pad units, 0..1 of its width and height) on the pad <paramref name="pad"/> (its canvas inside).</summary>
+    public async Task DrawOnAsync(string pad, params (double X, double Y)[][] strokes)
     {
         // Whole pad in view, clear of the sticky top bar, as a person would have it before drawing.
-        await Page.Locator("#pad").EvaluateAsync("e => e.scrollIntoView({ block: 'center', behavior: 'instant' })");
-        var box = await Page.Locator("#pad-canvas").BoundingBoxAsync() ?? throw new InvalidOperationException("The pad is not visible.");
+        await Page.Locator(pad).EvaluateAsync("e => e.scrollIntoView({ block: 'center', behavior: 'instant' })");
+        var box = await Page.Locator(pad + " canvas").BoundingBoxAsync() ?? throw new InvalidOperationException("The pad is not visible.");
         float X(double x) => (float)(box.X + x * box.Width);
         float Y(double y) => (float)(box.Y + y * box.Height);
         foreach (var stroke in strokes)
         {
-            var finished = await FinishedStrokesAsync();
+            var finished = await FinishedStrokesAsync(pad);
             await Page.Mouse.MoveAsync(X(stroke[0].X), Y(stroke[0].Y));
             await Page.Mouse.DownAsync();
             foreach (var (x, y) in stroke.Skip(1))
@@ -107,20 +110,20 @@ public sealed partial class PageSession : IAsyncDisposable
                 await Page.Mouse.MoveAsync(X(x), Y(y), new MouseMoveOptions { Steps = 4 });
             }
             await Page.Mouse.UpAsync();
-            await WaitForFinishedStrokesAsync(finished + 1);
+            await WaitForFinishedStrokesAsync(pad, finished + 1);
         }
     }
 
     /// <summary>Strokes the pad has finished (its data-strokes attribute).</summary>
-    public async Task<int> FinishedStrokesAsync() =>
-        int.Parse(await Page.Locator("#pad").GetAttributeAsync("data-strokes") ?? "0");
+    public async Task<int> FinishedStrokesAsync(string pad = "#pad") =>
+        int.Parse(await Page.Locator(pad).GetAttributeAsync("data-strokes") ?? "0");
 
     /// <summary>
     /// The browser acknowledges input before the page has handled it; waiting for the pad to count the
     /// stroke keeps a test from reading the answer to a half-drawn digit.
     /// </summary>
-    private async Task WaitForFinishedStrokesAsync(int count) =>
-        await Page.WaitForFunctionAsync("n => document.querySelector('#pad').dataset.strokes === String(n)", count);
+    private async Task WaitForFinishedStrokesAsync(string pad, int count) =>
+        await Page.WaitForFunctionAsync("([pad, n]) => document.querySelector(pad).dataset.strokes === String(n)", new object[] { pad, count });
 
     /// <summary>
     /// Draws strokes with a finger or a pen, through the browser's own input pipeline (DevTools
@@ -171,7 +174,7 @@ public sealed partial class PageSession : IAsyncDisposable
                 e["clickCount"] = 1;
                 await cdp.SendAsync("Input.dispatchMouseEvent", e);
             }
-            await WaitForFinishedStrokesAsync(finished + 1);
+            await WaitForFinishedStrokesAsync("#pad", finished + 1);
         }
         await cdp.DetachAsync();
     }
@@ -194,9 +197,9 @@ public sealed partial class PageSession : IAsyncDisposable
         var winner = Page.Locator("#prediction .bar.is-winner");
         return new Verdict(
             await card.GetAttributeAsync("data-state") ?? "",
-            (await Page.Locator("[data-role=digit]").TextContentAsync() ?? "").Trim(),
-            (await Page.Locator("[data-role=headline]").TextContentAsync() ?? "").Trim(),
-            (await Page.Locator("[data-role=meta]").TextContentAsync() ?? "").Trim(),
+            (await Page.Locator("#prediction [data-role=digit]").TextContentAsync() ?? "").Trim(),
+            (await Page.Locator("#prediction [data-role=headline]").TextContentAsync() ?? "").Trim(),
+            (await Page.Locator("#prediction [data-role=meta]").TextContentAsync() ?? "").Trim(),
             await winner.CountAsync() == 1 ? await winner.GetAttributeAsync("data-digit") : null);
     }
 

@@ -1,0 +1,63 @@
+namespace MnistService.Core.Imaging;
+
+// The whole picture as ink, for reading several digits: the same polarity, background and noise rules as one digit.
+public static partial class MnistPreprocessor
+{
+    /// <summary>
+    /// The ink of the whole of <paramref name="image"/>, bright on black: the same transparency, polarity and noise
+    /// rules as <see cref="Process(GrayImage, Span{float})"/>, so that a part of it, cut out and passed to
+    /// <see cref="Process(GrayImage, Span{float})"/>, becomes the network input that part alone would have become.
+    /// Transparency is laid on its background in <paramref name="image"/> itself.
+    /// </summary>
+    /// <exception cref="ImageRejectedException"><see cref="ImageRejection.Blank"/>: nothing stands out from the background.</exception>
+    public static InkImage ToInk(GrayImage image)
+    {
+        var ink = MeasureInk(image, System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
+        Span<byte> levels = stackalloc byte[256];
+        for (var v = 0; v < 256; v++)
+        {
+            levels[v] = (byte)MathF.Round(ink.Of((byte)v));
+        }
+        var result = InkImage.Rent(image.Width, image.Height);
+        var gray = image.Gray;
+        var output = result.Levels;
+        for (var i = 0; i < gray.Length; i++)
+        {
+            output[i] = levels[gray[i]];
+        }
+        return result;
+    }
+}
+
+/// <summary>
+/// Ink levels of a picture: 0 is background (or noise), 255 the strongest ink. Rented (<see cref="ImageBuffers"/>);
+/// dispose to return.
+/// </summary>
+public sealed class InkImage : IDisposable
+{
+    private byte[]? _levels;
+
+    private InkImage(int width, int height)
+    {
+        Width = width;
+        Height = height;
+        _levels = ImageBuffers.Rent(width * height);
+    }
+
+    public static InkImage Rent(int width, int height) => new(width, height);
+
+    public int Width { get; }
+    public int Height { get; }
+
+    /// <summary>Row-major levels, <see cref="Width"/> x <see cref="Height"/>.</summary>
+    public Span<byte> Levels => _levels.AsSpan(0, Width * Height);
+
+    public void Dispose()
+    {
+        if (_levels is not null)
+        {
+            ImageBuffers.Return(_levels);
+            _levels = null;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Text.Json;
+using MnistService.Api.Tests.Endpoints;
+using MnistService.Api.Tests.Infrastructure;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace MnistService.Api.Tests.Reading;
+
+[Collection(CommittedModelCollection.Name)]
+public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
+{
+    private readonly HttpClient _client = fixture.Client;
+
+    /// <summary>MNIST test digits 2, 1, 0, 4, 5, 6, 3, 7 (indices 1, 2, 3, 4, 15, 11, 18, 0), each read right alone.</summary>
+    private static readonly int[] Clear = [1, 2, 3, 4, 15, 11, 18, 0];
+
+    private static NumberImage Number(NumberStyle style = NumberStyle.Spaced, int seed = 7, int height = 60) =>
+        NumberImages.Make(style, Clear, new Random(seed), height);
+
+    private Task<HttpResponseMessage> Read(byte[] bytes, string type = "image/png", string query = "") =>
+        _client.PostAsync("/predict/sequence" + query, HttpAssert.Bytes(bytes, type));
+
+    [Fact]
+    public async Task A_number_comes_back_with_its_text_confidence_and_every_digit_boxed_in_the_image()
+    {
+        var number = Number();
+        var json = await HttpAssert.Json(await Read(number.Bytes));
+        Assert.Equal(number.Text, json.GetProperty("text").GetString());
+        Assert.Equal("mnist-mlp", json.GetProperty("model").GetString());
+        var digits = json.GetProperty("digits").EnumerateArray().ToList();
+        Assert.Equal(Clear.Length, digits.Count);
+        using var image = Image.Load<L8>(number.Bytes);
+        var product = 1.0;
+        var previousRight = -1;
+        foreach (var digit in digits)
+        {
+            var probabilities = digit.GetProperty("probabilities").EnumerateArray().Select(p => p.GetSingle()).ToArray();
+            Assert.Equal(10, probabilities.Length);
+            Assert.Equal(probabilities.Max(), digit.GetProperty("confidence").GetSingle());
+            Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), digit.GetProperty("digit").GetInt32());
+            Assert.Equal(JsonValueKind.Null, digit.GetProperty("isDigit").ValueKind);
+            product *= probabilities.Max();
+            var box = digit.GetProperty("box");
+            int x = box.GetProperty("x").GetInt32(), y = box.GetProperty("y").GetInt32();
+            int width = box.GetProperty("width").GetInt32(), height = box.GetProperty("height").GetInt32();
+            Assert.True(x > previousRight && x + width <= image.Width && y >= 0 && y + height <= image.Height, box.ToString());
+            Assert.InRange(height, 50, 70); // the digits were written 60 pixels high
+            previousRight = x + width - 1;
+            var input = digit.GetProperty("input");
+            Assert.Equal(784, input.GetProperty("pixels").GetArrayLength());
+        }
+        Assert.Equal(product, json.GetProperty("confidence").GetDouble(), 4);
+    }
+
+    [Theory]
+    [InlineData(NumberStyle.Paper)]
+    [InlineData(NumberStyle.Dark)]
+    public async Task Photos_on_grey_paper_and_white_ink_on_dark_read_the_same(NumberStyle style)
+    {
+        var number = Number(style);
+        var json = await HttpAssert.Json(await Read(number.Bytes, number.ContentType));
+        Assert.Equal(number.Text.Replace(" ", ""), json.GetProperty("text").GetString()!.Replace(" ", ""));
+    }
+
+    [Fact]
+    public async Task The_same_input_forms_as_predict_are_taken()
+    {
+        var number = Number();
+        var expected = number.Text;
+        var dataUrl = JsonSerializer.Serialize(new { image = "data:image/png;base64," + Convert.ToBase64String(number.Bytes) });
+        Assert.Equal(expected, (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.JsonBody(dataUrl)))).GetProperty("text").GetString());
+        Assert.Equal(expected, (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.Form(number.Bytes, "image/png")))).GetProperty("text").GetString());
+        Assert.Equal(expected, (await HttpAssert.Json(await Read(number.Bytes, query: "?model=mnist-mlp"))).GetProperty("text").GetString());
+        // 784 pixels are one 28x28 image: one MNIST digit is a one-digit number.
+        var pixels = EndpointTests.PixelsJson(MnistTestSet.Images[Clear[0]].Select(v => (float)v));
+        Assert.Equal("2", (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.JsonBody(pixels)))).GetProperty("text").GetString());
+        await HttpAssert.Problem(await Read(number.Bytes, query: "?model=no-such-model"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Specks_and_a_dash_beside_the_number_are_not_digits()
+    {
+        var number = Number();
+        using var image = Image.Load<L8>(number.Bytes);
+        // The generator leaves at least half a line height of paper around the number: marks there touch no digit.
+        for (var i = 0; i < 12; i++)
+        {
+            var (x, y) = (10 + i * 37 % (image.Width - 20), 3 + i % 3 * 4);
+            for (var k = 0; k < 9; k++)
+            {
+                image[x + k % 3, y + k / 3] = new L8(0);
+            }
+        }
+        for (var x = 3; x < 23; x++)
+        {
+            for (var y = image.Height / 2 - 2; y < image.Height / 2 + 2; y++)
+            {
+                image[x, y] = new L8(0);
+            }
+        }
+        var json = await HttpAssert.Json(await Read(TestImages.Encode(image, new PngEncoder())));
+        Assert.Equal(number.Text, json.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task No_digits_and_too_many_digits_are_422_problems_that_say_so()
+    {
+        var blank = await HttpAssert.Problem(await Read(TestImages.Blank(300, 80, 255)), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("No digit found", blank.GetProperty("title").GetString());
+
+        var indices = Enumerable.Range(0, 65).Select(i => Clear[i % Clear.Length]).ToArray();
+        var long65 = NumberImages.Make(NumberStyle.Spaced, indices, new Random(3), height: 30);
+        var tooMany = await HttpAssert.Problem(await Read(long65.Bytes), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Too many digits", tooMany.GetProperty("title").GetString());
+        Assert.Contains("at most 64", tooMany.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Sequence_requests_and_their_digits_are_counted_in_Prometheus()
+    {
+        await HttpAssert.Json(await Read(Number().Bytes));
+        var metrics = await (await HttpAssert.FreshMetrics(_client)).Content.ReadAsStringAsync();
+        Assert.Matches(@"mnist_sequence_requests_total\{model=""mnist-mlp""\} [1-9]", metrics);
+        Assert.Matches(@"mnist_sequence_digits_count [1-9]", metrics);
+        Assert.Matches(@"mnist_sequence_digits_sum [1-9]", metrics);
+    }
+}
