@@ -7,13 +7,14 @@ namespace MnistService.Api.ModelStore;
 // Many images in one ONNX Runtime call: the candidate digits of a number.
 public sealed partial class LoadedModel : IDigitClassifier
 {
-    /// <summary>Null: the threshold comes with the model's detector, when it has one.</summary>
-    public float? DigitScoreThreshold => null;
+    /// <summary>The detector's threshold from the model's report; null for a model without a detector.</summary>
+    public float? DigitScoreThreshold => DigitThreshold is { } threshold ? (float)threshold : null;
 
     /// <summary>
     /// Runs <paramref name="count"/> images (784 values each) through the network as one [count,1,28,28] batch, the
     /// classifier's output found by its name (<see cref="OnnxModelFormat.OutputName"/>) whatever else the graph
-    /// answers. The caller must hold a reference (see <see cref="ModelRepository.Acquire"/>).
+    /// answers, and the detector's <c>digit_score</c> for each image into <paramref name="digitScores"/> when the model
+    /// has one. The caller must hold a reference (see <see cref="ModelRepository.Acquire"/>).
     /// </summary>
     public void Classify(float[] images, int count, float[] probabilities, float[] digitScores)
     {
@@ -31,6 +32,16 @@ public sealed partial class LoadedModel : IDigitClassifier
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(images, 0, count * InputSize), shape);
         using var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(probabilities, 0, count * Classes), [count, Classes]);
         using var options = new RunOptions();
-        _session.Run(options, _inputNames, [input], [outputs], [output]);
+        if (!HasDigitScore)
+        {
+            _session.Run(options, _inputNames, [input], [outputs], [output]);
+            return;
+        }
+        if (digitScores.Length < count)
+        {
+            throw new ArgumentException($"Expected room for {count} digit scores.", nameof(digitScores));
+        }
+        using var scores = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(digitScores, 0, count), [count]);
+        _session.Run(options, _inputNames, [input], [outputs, OnnxModelFormat.DigitScoreName], [output, scores]);
     }
 }

@@ -94,7 +94,8 @@ public static class PredictionEndpoints
         requestLog.Set("Model", lease.Model.Name);
         requestLog.Set("Text", reading.Text);
         requestLog.Set("Input", input.Pixels is null ? "image" : "pixels");
-        return TypedResults.Ok(SequenceResponse.From(reading, lease.Model.Name));
+        var id = service.Remember(reading, lease.Model, input.Image is null ? default : input.Image.Span);
+        return TypedResults.Ok(SequenceResponse.From(reading, lease.Model.Name, id));
     }
 }
 

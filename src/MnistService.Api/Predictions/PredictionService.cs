@@ -129,6 +129,23 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
             new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, input), reading.IsDigit, reading.DigitScore, id);
     }
 
+    /// <summary>
+    /// Remembers a number read by <paramref name="model"/> for feedback (<c>{"id", "text"}</c>): each digit's input and
+    /// probabilities, the digits without group spaces (with the upload, when originals are kept); answers its id.
+    /// </summary>
+    public string Remember(NumberReading reading, LoadedModel model, ReadOnlySpan<byte> original = default)
+    {
+        var inputs = new float[reading.Digits.Count * MnistPreprocessor.Side * MnistPreprocessor.Side];
+        var probabilities = new float[reading.Digits.Count * LoadedModel.Classes];
+        for (var d = 0; d < reading.Digits.Count; d++)
+        {
+            reading.Digits[d].Input.CopyTo(inputs, d * MnistPreprocessor.Side * MnistPreprocessor.Side);
+            reading.Digits[d].Probabilities.CopyTo(probabilities, d * LoadedModel.Classes);
+        }
+        return memory.Remember(inputs, reading.Text.Replace(" ", "", StringComparison.Ordinal), probabilities, model.Name, model.Sha256,
+            original, memory.KeepsOriginals && !original.IsEmpty ? FeedbackService.OriginalType(original) : null);
+    }
+
     /// <summary>Runs <paramref name="input"/> (784 values in [0,1]) through <paramref name="model"/>, counted in the metrics.</summary>
     public DigitReading Read(float[] input, LoadedModel model)
     {

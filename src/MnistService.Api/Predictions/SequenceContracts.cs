@@ -8,11 +8,12 @@ namespace MnistService.Api.Predictions;
 /// <param name="Confidence">The probability that every digit is right: the product of the digits' confidences.</param>
 /// <param name="Digits">Each digit, left to right.</param>
 /// <param name="Model">The model that read it.</param>
-public sealed record SequenceResponse(string Text, float Confidence, SequenceDigit[] Digits, string Model)
+/// <param name="Id">This reading's id: POST /feedback {"id", "text"} confirms or corrects it (for Feedback:PredictionLifetime, 1 h by default).</param>
+public sealed record SequenceResponse(string Text, float Confidence, SequenceDigit[] Digits, string Model, string Id)
 {
-    public static SequenceResponse From(NumberReading reading, string model) => new(reading.Text, reading.Confidence,
+    public static SequenceResponse From(NumberReading reading, string model, string id) => new(reading.Text, reading.Confidence,
         [.. reading.Digits.Select(d => new SequenceDigit(d.Digit, d.Confidence, d.Probabilities, d.IsDigit, DigitBox.From(d.Box),
-            new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, d.Input)))], model);
+            new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, d.Input)))], model, id);
 }
 
 /// <summary>One digit of the number.</summary>
