@@ -40,8 +40,8 @@ public sealed record ModelReport
 
     /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
-    /// Every hyperparameter but momentum and threads (added later, 0 when absent) must be present, so a
-    /// report that lost one is refused rather than read with the trainer's defaults.
+    /// Every hyperparameter but momentum, threads and the recipe's (added later; absent, they read as the
+    /// tutorial's values) must be present, so a report that lost one is refused rather than read with defaults.
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -68,7 +68,8 @@ public sealed record ModelReport
         }
         foreach (var property in type.Properties)
         {
-            property.IsRequired = property.Name is not ("momentum" or "threads");
+            property.IsRequired = property.Name is not ("momentum" or "threads")
+                                  && !TrainingSetting.RecipeSettings.Any(s => s.JobKey == property.Name);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MnistService.Core.Imaging;
 using MnistService.Core.Network;
 
 namespace MnistService.Core.Training;
@@ -38,12 +39,30 @@ public sealed class TrainingSetting
     public static TrainingSetting Seed { get; } = new(nameof(TrainingSettings.Seed), SettingKind.WholeNumber);
     public static TrainingSetting Threads { get; } = new(nameof(TrainingSettings.Threads), SettingKind.WholeNumber);
 
+    // The recipe: distortions, learning-rate schedule, label smoothing.
+    public static TrainingSetting Recipe { get; } = new(nameof(TrainingSettings.Recipe), SettingKind.Choice, ChoiceNames.All<RecipeKind>());
+    public static TrainingSetting Augment { get; } = new(nameof(TrainingSettings.Augment), SettingKind.Choice, ChoiceNames.All<AugmentKind>());
+    public static TrainingSetting Rotation { get; } = new(nameof(TrainingSettings.Rotation), SettingKind.Number);
+    public static TrainingSetting Scale { get; } = new(nameof(TrainingSettings.Scale), SettingKind.Number);
+    public static TrainingSetting Shear { get; } = new(nameof(TrainingSettings.Shear), SettingKind.Number);
+    public static TrainingSetting Shift { get; } = new(nameof(TrainingSettings.Shift), SettingKind.Number);
+    public static TrainingSetting ElasticSigma { get; } = new(nameof(TrainingSettings.ElasticSigma), SettingKind.Number);
+    public static TrainingSetting ElasticAlpha { get; } = new(nameof(TrainingSettings.ElasticAlpha), SettingKind.Number);
+    public static TrainingSetting LrSchedule { get; } = new(nameof(TrainingSettings.LrSchedule), SettingKind.Choice, ChoiceNames.All<LearningRateScheduleKind>());
+    public static TrainingSetting Warmup { get; } = new(nameof(TrainingSettings.Warmup), SettingKind.Number);
+    public static TrainingSetting LabelSmoothing { get; } = new(nameof(TrainingSettings.LabelSmoothing), SettingKind.Number);
+
+    /// <summary>The recipe's settings, added after the first report schema: a stored report may lack them (the tutorial's values).</summary>
+    public static IReadOnlyList<TrainingSetting> RecipeSettings { get; } =
+        [Recipe, Augment, Rotation, Scale, Shear, Shift, ElasticSigma, ElasticAlpha, LrSchedule, Warmup, LabelSmoothing];
+
     /// <summary>Train on the first N training images only: a setting of the run, not of the model (the report does not keep it).</summary>
     public static TrainingSetting TrainLimit { get; } = new("TrainLimit", SettingKind.WholeNumber);
 
     /// <summary>The settings of <see cref="TrainingSettings"/>, in its order.</summary>
     public static IReadOnlyList<TrainingSetting> All { get; } =
-        [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads];
+        [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
+         .. RecipeSettings];
 
     /// <summary>The C# property, e.g. <c>LearningRate</c>.</summary>
     public string PropertyName { get; }

@@ -27,8 +27,9 @@ public sealed class ModelReportJsonTests
         using var json = JsonDocument.Parse(Report.ToJson());
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(
-            ["activation", "batch_size", "dropout", "epochs", "hidden", "learning_rate", "loss", "momentum", "optimizer",
-             "patience", "seed", "threads", "validation_split"],
+            ["activation", "augment", "batch_size", "dropout", "elastic_alpha", "elastic_sigma", "epochs", "hidden", "label_smoothing",
+             "learning_rate", "loss", "lr_schedule", "momentum", "optimizer", "patience", "recipe", "rotation", "scale", "seed", "shear",
+             "shift", "threads", "validation_split", "warmup"],
             Names(hyper));
         Assert.Equal(42, hyper.GetProperty("seed").GetInt32());
         Assert.Equal([256, 128], hyper.GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));
