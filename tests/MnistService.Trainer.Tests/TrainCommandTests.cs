@@ -50,6 +50,7 @@ public class TrainCommandTests
         Assert.Contains("[default: distorted]", run.Output);
         Assert.Contains("[default: affine]", run.Output);
         Assert.Contains("[default: onecycle]", run.Output);
+        Assert.Contains("--thickness", run.Output);
     }
 
     [Fact]
@@ -75,10 +76,10 @@ public class TrainCommandTests
         var output = Path.Combine(Directory.CreateTempSubdirectory("recipe-").FullName, "elastic.onnx");
 
         var run = await CliRunner.RunAsync("train", "--out", output, "--recipe", "tutorial", "--augment", "elastic", "--lr-schedule", "cosine",
-            "--warmup", "0.1", "--label-smoothing", "0.05", "--epochs", "2", "--train-limit", "2000", "--hidden", "32");
+            "--warmup", "0.1", "--label-smoothing", "0.05", "--thickness", "0.3", "--epochs", "2", "--train-limit", "2000", "--hidden", "32");
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Contains("Recipe: tutorial; elastic distortions (±10°, scale 0.92-1.08, shear ±6°, shift ±2 px, field σ 4 α 34), " +
+        Assert.Contains("Recipe: tutorial; elastic distortions (±10°, scale 0.92-1.08, shear ±6°, shift ±2 px, strokes ±0.3 px, field σ 4 α 34), " +
                         "cosine learning rate peaking at 0.001 (warm-up 10 % of the steps), label smoothing 0.05", run.Output);
         var settings = OnnxModelReader.Read(output).Report.Hyperparameters;
         Assert.Equal((RecipeKind.Tutorial, AugmentKind.Elastic, LearningRateScheduleKind.Cosine, 0.1, 0.05, 10.0, 2),
@@ -136,6 +137,7 @@ public class TrainCommandTests
     [InlineData("--validation-split", "0", "--validation-split")]
     [InlineData("--momentum", "0.9", "--momentum applies only to the sgd optimizer, not adam.")]
     [InlineData("--rotation", "90", "--rotation must be 0-45 degrees, got 90.")]
+    [InlineData("--thickness", "2", "--thickness must be 0-1 pixels, got 2.")]
     [InlineData("--warmup", "1", "--warmup must be at least 0 and below 1")]
     [InlineData("--label-smoothing", "-0.1", "--label-smoothing must be at least 0 and below 1, got -0.1.")]
     public async Task Out_of_range_settings_are_refused_with_a_message_naming_the_option(string option, string value, string message)

@@ -21,15 +21,17 @@ public enum AugmentKind
 /// <param name="Scale">Relative size change either way: 0.08 draws a factor in [0.92, 1.08].</param>
 /// <param name="Shear">Degrees either way (horizontal shear).</param>
 /// <param name="Shift">Pixels either way, horizontally and vertically.</param>
+/// <param name="Thickness">Pixels either way by which every stroke is widened or narrowed on each side (a pen's width).</param>
 /// <param name="ElasticSigma">Standard deviation, in pixels, of the Gaussian that smooths the displacement field.</param>
 /// <param name="ElasticAlpha">Scale of the smoothed field, in pixels.</param>
-public sealed record DistortionRanges(double Rotation, double Scale, double Shear, double Shift, double ElasticSigma, double ElasticAlpha);
+public sealed record DistortionRanges(double Rotation, double Scale, double Shear, double Shift, double Thickness, double ElasticSigma, double ElasticAlpha);
 
 /// <summary>
-/// Distorts 28x28 training images afresh every epoch (Simard, Steinkraus and Platt 2003): each output pixel p
-/// reads the source at q = A⁻¹(p − c − t) + c (+ α·(G_σ * u)(p) for elastic), c the image centre, A = rotation ·
-/// shear · scale, t the shift, u a field of uniform [−1, 1] displacements smoothed by a Gaussian G_σ; bilinear
-/// resampling, zero outside the image.
+/// Distorts 28x28 training images afresh every epoch (Simard, Steinkraus and Platt 2003): the strokes are
+/// widened or narrowed as by another pen (when a thickness range is given), then each output pixel p reads
+/// the source at q = A⁻¹(p − c − t) + c (+ α·(G_σ * u)(p) for elastic), c the image centre, A = rotation ·
+/// shear · scale, t the shift, u a field of uniform [−1, 1] displacements smoothed by a Gaussian G_σ;
+/// bilinear resampling, zero outside the image.
 /// <para>
 /// Determinism: every image draws from its own stream, seeded from (seed, epoch, image index), so a distortion
 /// depends on nothing else (not the batch, not the thread count). The arithmetic uses exact IEEE operations
@@ -138,6 +140,7 @@ public sealed partial class ImageDistorter
         }
 
         var map = AffineMap.Draw(_ranges, rng);
+        ChangeStrokeWidth(padded, (float)(_ranges.Thickness * (2.0 * rng.NextFloat() - 1.0)), scratch.Rows, scratch.Squares);
         var sx = scratch.SourceX;
         var sy = scratch.SourceY;
         map.Apply(PixelX, PixelY, sx, sy);
@@ -194,10 +197,11 @@ public sealed partial class ImageDistorter
         }
     }
 
-    /// <summary>Per-thread buffers: the padded source (its border stays zero), source coordinates, elastic fields.</summary>
+    /// <summary>Per-thread buffers: the padded source (its border stays zero), stroke-width passes, source coordinates, elastic fields.</summary>
     private sealed class Scratch
     {
         public readonly float[] Padded = new float[PadSide * PadSide];
+        public readonly float[] Rows = new float[PadSide * PadSide], Squares = new float[PadSide * PadSide];
         public readonly float[] SourceX = new float[Pixels], SourceY = new float[Pixels];
         public readonly float[] Field = new float[Pixels], Smoothing = new float[Pixels];
     }

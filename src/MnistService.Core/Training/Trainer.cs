@@ -16,6 +16,13 @@ public static class Trainer
     public const int ImagePixels = 28 * 28;
     public const int Classes = 10;
 
+    /// <summary>
+    /// Batches distorted in one parallel call: 16 batches of 128 give each of two threads 1,024 images, so the
+    /// cost of starting and joining the parallel loop (tens of µs, far more on a loaded machine) is paid
+    /// 24 times an epoch rather than 375.
+    /// </summary>
+    private const int BatchesDistortedAtOnce = 16;
+
     /// <param name="images">count·784 pixels in [0, 1], row-major.</param>
     /// <param name="labels">count digits 0..9.</param>
     /// <exception cref="TrainingSettingsException">A setting is out of range, or the validation split leaves no training or validation sample.</exception>
@@ -54,6 +61,7 @@ public static class Trainer
         var batchCount = (trainCount + batchSize - 1) / batchSize;
         model.EnsureCapacity(batchSize);
         var batchImages = new float[batchSize * ImagePixels];
+        var distorted = distorter is null ? [] : new float[Math.Min(batchCount, BatchesDistortedAtOnce) * batchSize * ImagePixels];
         var batchLabels = new byte[batchSize];
         var logitGradient = new float[batchSize * Classes];
         var order = Enumerable.Range(0, trainCount).ToArray();
@@ -88,13 +96,23 @@ public static class Trainer
                         images.AsSpan(i * ImagePixels, ImagePixels).CopyTo(batchImages.AsSpan(r * ImagePixels));
                     }
                 }
-                distorter?.Distort(images, order, b * batchSize, rows, batchImages, epoch);
-                var p = model.Forward(batchImages, rows, training: true);
+                ReadOnlySpan<float> x = batchImages;
+                if (distorter is not null)
+                {
+                    var slot = b % BatchesDistortedAtOnce;
+                    if (slot == 0)
+                    {
+                        var first = b * batchSize;
+                        distorter.Distort(images, order, first, Math.Min(distorted.Length / ImagePixels, trainCount - first), distorted, epoch);
+                    }
+                    x = distorted.AsSpan(slot * batchSize * ImagePixels, rows * ImagePixels);
+                }
+                var p = model.Forward(x, rows, training: true);
                 lossSum += loss.Sum(p, batchLabels, rows, Classes);
                 correct += CountCorrect(p, batchLabels, rows);
                 seen += rows;
                 loss.Gradient(p, batchLabels, logitGradient, rows, Classes);
-                model.Backward(batchImages, logitGradient, rows);
+                model.Backward(x, logitGradient, rows);
                 if (schedule is not null)
                 {
                     optimizer.LearningRate = schedule.At(step);

@@ -46,6 +46,7 @@ public sealed class TrainingSetting
     public static TrainingSetting Scale { get; } = new(nameof(TrainingSettings.Scale), SettingKind.Number);
     public static TrainingSetting Shear { get; } = new(nameof(TrainingSettings.Shear), SettingKind.Number);
     public static TrainingSetting Shift { get; } = new(nameof(TrainingSettings.Shift), SettingKind.Number);
+    public static TrainingSetting Thickness { get; } = new(nameof(TrainingSettings.Thickness), SettingKind.Number);
     public static TrainingSetting ElasticSigma { get; } = new(nameof(TrainingSettings.ElasticSigma), SettingKind.Number);
     public static TrainingSetting ElasticAlpha { get; } = new(nameof(TrainingSettings.ElasticAlpha), SettingKind.Number);
     public static TrainingSetting LrSchedule { get; } = new(nameof(TrainingSettings.LrSchedule), SettingKind.Choice, ChoiceNames.All<LearningRateScheduleKind>());
@@ -54,7 +55,7 @@ public sealed class TrainingSetting
 
     /// <summary>The recipe's settings, added after the first report schema: a stored report may lack them (the tutorial's values).</summary>
     public static IReadOnlyList<TrainingSetting> RecipeSettings { get; } =
-        [Recipe, Augment, Rotation, Scale, Shear, Shift, ElasticSigma, ElasticAlpha, LrSchedule, Warmup, LabelSmoothing];
+        [Recipe, Augment, Rotation, Scale, Shear, Shift, Thickness, ElasticSigma, ElasticAlpha, LrSchedule, Warmup, LabelSmoothing];
 
     /// <summary>Train on the first N training images only: a setting of the run, not of the model (the report does not keep it).</summary>
     public static TrainingSetting TrainLimit { get; } = new("TrainLimit", SettingKind.WholeNumber);

@@ -46,7 +46,7 @@ public sealed record TrainingSettings
 
     // The recipe: which one the settings started from, distortions of the training images, the
     // learning-rate schedule and label smoothing.
-    public const double MaxRotation = 45, MaxScale = 0.5, MaxShear = 45, MaxShift = 8, MaxElasticSigma = 10, MaxElasticAlpha = 100;
+    public const double MaxRotation = 45, MaxScale = 0.5, MaxShear = 45, MaxShift = 8, MaxThickness = 1, MaxElasticSigma = 10, MaxElasticAlpha = 100;
 
     /// <summary>The recipe these settings started from (options given beside it override its values).</summary>
     public RecipeKind Recipe { get; init; } = RecipeKind.Tutorial;
@@ -60,6 +60,8 @@ public sealed record TrainingSettings
     public double Shear { get; init; } = 6;
     /// <summary>Pixels of shift either way, in each direction.</summary>
     public double Shift { get; init; } = 2;
+    /// <summary>Pixels either way by which the strokes are widened or narrowed on each side, as by another pen.</summary>
+    public double Thickness { get; init; }
     /// <summary>Smoothing of the elastic displacement field, in pixels (Simard's σ).</summary>
     public double ElasticSigma { get; init; } = 4;
     /// <summary>Strength of the elastic displacement field, in pixels (Simard's α).</summary>
@@ -71,7 +73,7 @@ public sealed record TrainingSettings
     public double LabelSmoothing { get; init; }
 
     /// <summary>The distortion ranges these settings name.</summary>
-    public DistortionRanges ToDistortionRanges() => new(Rotation, Scale, Shear, Shift, ElasticSigma, ElasticAlpha);
+    public DistortionRanges ToDistortionRanges() => new(Rotation, Scale, Shear, Shift, Thickness, ElasticSigma, ElasticAlpha);
 
     /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
     public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
@@ -140,6 +142,7 @@ public sealed record TrainingSettings
         CheckRange(TrainingSetting.Scale, Scale, 0, MaxScale, "(a relative change)");
         CheckRange(TrainingSetting.Shear, Shear, 0, MaxShear, "degrees");
         CheckRange(TrainingSetting.Shift, Shift, 0, MaxShift, "pixels");
+        CheckRange(TrainingSetting.Thickness, Thickness, 0, MaxThickness, "pixels");
         if (!(ElasticSigma is > 0 and <= MaxElasticSigma))
         {
             Add(TrainingSetting.ElasticSigma, $"must be above 0 and at most {Format(MaxElasticSigma)} pixels, got {Format(ElasticSigma)}.");

@@ -48,6 +48,7 @@ public sealed class TrainingSettingsBinder
     public Option<double> Scale { get; } = Number(TrainingSetting.Scale, "Scale range, relative, either way (0.08: 0.92-1.08)", Defaults.Scale);
     public Option<double> Shear { get; } = Number(TrainingSetting.Shear, "Shear range, degrees either way", Defaults.Shear);
     public Option<double> Shift { get; } = Number(TrainingSetting.Shift, "Shift range, pixels either way", Defaults.Shift);
+    public Option<double> Thickness { get; } = Number(TrainingSetting.Thickness, "Stroke-width range: pixels either way by which strokes are widened or narrowed on each side", Defaults.Thickness);
     public Option<double> ElasticSigma { get; } = Number(TrainingSetting.ElasticSigma, "Smoothing of the elastic field, pixels (Simard's sigma)", Defaults.ElasticSigma);
     public Option<double> ElasticAlpha { get; } = Number(TrainingSetting.ElasticAlpha, "Strength of the elastic field, pixels (Simard's alpha)", Defaults.ElasticAlpha);
     public Option<string> LrSchedule { get; } = Choice(TrainingSetting.LrSchedule, "Learning-rate schedule, peaking at --learning-rate", ChoiceNames.Of(Defaults.LrSchedule));
@@ -65,7 +66,7 @@ public sealed class TrainingSettingsBinder
         (TrainingSetting.ValidationSplit, ValidationSplit), (TrainingSetting.Loss, Loss), (TrainingSetting.Seed, Seed),
         (TrainingSetting.Threads, Threads),
         (TrainingSetting.Recipe, Recipe), (TrainingSetting.Augment, Augment), (TrainingSetting.Rotation, Rotation),
-        (TrainingSetting.Scale, Scale), (TrainingSetting.Shear, Shear), (TrainingSetting.Shift, Shift),
+        (TrainingSetting.Scale, Scale), (TrainingSetting.Shear, Shear), (TrainingSetting.Shift, Shift), (TrainingSetting.Thickness, Thickness),
         (TrainingSetting.ElasticSigma, ElasticSigma), (TrainingSetting.ElasticAlpha, ElasticAlpha),
         (TrainingSetting.LrSchedule, LrSchedule), (TrainingSetting.Warmup, Warmup), (TrainingSetting.LabelSmoothing, LabelSmoothing),
     ];

@@ -83,6 +83,7 @@ public static class ModelViews
         var distortions = settings.Augment == AugmentKind.None ? "no distortions"
             : $"{ChoiceNames.Of(settings.Augment)} distortions (±{F(settings.Rotation)}°, scale {F(1 - settings.Scale)}-{F(1 + settings.Scale)}, " +
               $"shear ±{F(settings.Shear)}°, shift ±{F(settings.Shift)} px" +
+              (settings.Thickness > 0 ? $", strokes ±{F(settings.Thickness)} px" : "") +
               (settings.Augment == AugmentKind.Elastic ? $", field σ {F(settings.ElasticSigma)} α {F(settings.ElasticAlpha)})" : ")");
         var schedule = settings.LrSchedule == LearningRateScheduleKind.Constant && settings.Warmup == 0
             ? $"constant learning rate {F(settings.LearningRate)}"

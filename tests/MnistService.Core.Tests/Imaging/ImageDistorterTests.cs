@@ -5,8 +5,8 @@ namespace MnistService.Core.Tests.Imaging;
 
 public class ImageDistorterTests
 {
-    private static readonly DistortionRanges Mild = new(10, 0.08, 6, 2, 4, 34);
-    private static readonly DistortionRanges None = new(0, 0, 0, 0, 4, 0);
+    private static readonly DistortionRanges Mild = new(10, 0.08, 6, 2, 0.5, 4, 34);
+    private static readonly DistortionRanges None = new(0, 0, 0, 0, 0, 4, 0);
 
     /// <summary>The first <paramref name="count"/> MNIST test digits, in [0, 1].</summary>
     private static float[] Digits(int count) =>
@@ -69,7 +69,8 @@ public class ImageDistorterTests
     {
         const int count = 200;
         var source = Digits(count);
-        var output = Distort(new ImageDistorter(kind, Mild, seed: 42), source, [.. Enumerable.Range(0, count)], epoch: 1);
+        // The geometry alone: a change of pen changes the ink by design (the stroke-width test covers it).
+        var output = Distort(new ImageDistorter(kind, Mild with { Thickness = 0 }, seed: 42), source, [.. Enumerable.Range(0, count)], epoch: 1);
 
         Assert.All(output, p => Assert.InRange(p, 0f, 1f));
         var changed = 0;
@@ -107,6 +108,32 @@ public class ImageDistorterTests
         var noField = Distort(new ImageDistorter(AugmentKind.Elastic, Mild with { ElasticAlpha = 0 }, seed: 9), source, indices, epoch: 1);
         Assert.Equal(affine, noField);
         Assert.NotEqual(affine, elastic);
+    }
+
+    [Fact]
+    public void A_wider_pen_thickens_every_stroke_and_a_narrower_one_thins_it_by_the_drawn_amount()
+    {
+        var padded = new float[32 * 32];
+        for (var y = 5; y < 20; y++)
+        {
+            padded[(y + 1) * 32 + 1 + 10] = 1f; // a one-pixel vertical stroke at x = 10
+            padded[(y + 1) * 32 + 1 + 11] = 0.5f; // and its anti-aliased edge
+        }
+        float At(float[] image, int x, int y) => image[(y + 1) * 32 + 1 + x];
+        var thick = (float[])padded.Clone();
+        ImageDistorter.ChangeStrokeWidth(thick, 0.5f, new float[32 * 32], new float[32 * 32]);
+        var thin = (float[])padded.Clone();
+        ImageDistorter.ChangeStrokeWidth(thin, -0.5f, new float[32 * 32], new float[32 * 32]);
+
+        // Half a pixel more ink on each side; the stroke's ends grow by half a pixel too.
+        Assert.Equal((0.5f, 1f, 0.75f, 0.25f), (At(thick, 9, 12), At(thick, 10, 12), At(thick, 11, 12), At(thick, 12, 12)));
+        Assert.Equal(0.5f, At(thick, 10, 4));
+        // Half a pixel less: what touches the background loses half its ink (the end pixels of the stroke too).
+        Assert.Equal((0f, 0.5f, 0.25f), (At(thin, 9, 12), At(thin, 10, 12), At(thin, 11, 12)));
+        Assert.Equal(0.5f, At(thin, 10, 5));
+        Assert.All(Enumerable.Range(0, 32 * 32), i => Assert.True(thick[i] >= padded[i] && thin[i] <= padded[i]));
+        // The padding stays zero: nothing leaks outside the image.
+        Assert.All(Enumerable.Range(0, 32), i => Assert.Equal((0f, 0f), (thick[i], thick[i * 32])));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class ModelReportJsonTests
         Assert.Equal(
             ["activation", "augment", "batch_size", "dropout", "elastic_alpha", "elastic_sigma", "epochs", "hidden", "label_smoothing",
              "learning_rate", "loss", "lr_schedule", "momentum", "optimizer", "patience", "recipe", "rotation", "scale", "seed", "shear",
-             "shift", "threads", "validation_split", "warmup"],
+             "shift", "thickness", "threads", "validation_split", "warmup"],
             Names(hyper));
         Assert.Equal(42, hyper.GetProperty("seed").GetInt32());
         Assert.Equal([256, 128], hyper.GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));

@@ -24,7 +24,7 @@ public class TrainingRecipesTests
         Assert.Equal(TrainingRecipes.Tutorial.ToSpec().Hidden, TrainingRecipes.Distorted.ToSpec().Hidden);
         AssertSame(TrainingRecipes.Tutorial, TrainingRecipes.Distorted with
         {
-            Recipe = RecipeKind.Tutorial, Augment = AugmentKind.None, LrSchedule = LearningRateScheduleKind.Constant,
+            Recipe = RecipeKind.Tutorial, Augment = AugmentKind.None, Thickness = 0, LrSchedule = LearningRateScheduleKind.Constant,
             LearningRate = 0.001, Warmup = 0, LabelSmoothing = 0, Epochs = 50, Patience = 10, ValidationSplit = 0.2,
         });
     }
