@@ -89,6 +89,26 @@ public sealed class ModelViewTests(PageServer server)
     }
 
     [Fact]
+    public async Task The_summary_shows_the_recipe_the_model_was_trained_with()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var settings = (await server.GetJsonAsync($"models/{PageServer.DefaultModel}")).GetProperty("report").GetProperty("hyperparameters");
+        string Number(string name) => settings.GetProperty(name).GetDouble().ToString(CultureInfo.InvariantCulture);
+        var scale = settings.GetProperty("scale").GetDouble();
+        ILocator Fact(string name) => session.Page.Locator(".facts .fact", new() { Has = session.Page.Locator($"dt:text-is('{name}')") }).Locator("dd");
+
+        // The default model is the distorted recipe's: affine distortions, one-cycle schedule, label smoothing.
+        await Assertions.Expect(Fact("Recipe")).ToHaveTextAsync("distorted");
+        await Assertions.Expect(Fact("Distortions")).ToHaveTextAsync(
+            $"±{Number("rotation")}° rotation, scale {(1 - scale).ToString(CultureInfo.InvariantCulture)}–{(1 + scale).ToString(CultureInfo.InvariantCulture)}, " +
+            $"±{Number("shear")}° shear, ±{Number("shift")} px shift");
+        await Assertions.Expect(Fact("Learning-rate schedule")).ToHaveTextAsync(
+            $"One-cycle, peak {Number("learningRate")}, warm-up {settings.GetProperty("warmup").GetDouble() * 100:0}% of the steps");
+        await Assertions.Expect(Fact("Label smoothing")).ToHaveTextAsync(Number("labelSmoothing"));
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task The_chosen_model_answers_the_predictions_and_fills_the_model_view()
     {
         await using var session = await PageSession.OpenAsync(server);

@@ -52,10 +52,63 @@ public static class TestImages
         }
     }
 
-    /// <summary>Black ink on white paper, drawn large and off centre, as a JPEG.</summary>
-    public static byte[] BlackOnWhiteJpeg(byte[] pixels, Placement placement, int quality = 90)
+    /// <summary>The pen a digit is drawn with, relative to MNIST's strokes.</summary>
+    public enum Pen { AsWritten, Thin, Thick }
+
+    /// <summary>
+    /// The enlarged digit drawn with <paramref name="pen"/>: a thick pen widens every stroke by half an MNIST
+    /// pixel on each side (the largest ink value within that square), a thin one narrows it by a third of one
+    /// (the smallest).
+    /// </summary>
+    public static byte[] Draw(byte[] pixels, int scale, Pen pen, out int side)
     {
-        var ink = Enlarge(pixels, placement.Scale, out var side);
+        var ink = Enlarge(pixels, scale, out side);
+        return pen switch
+        {
+            Pen.Thick => SquareFilter(ink, side, Math.Max(1, scale / 2), Math.Max),
+            Pen.Thin => SquareFilter(ink, side, Math.Max(1, scale / 3), Math.Min),
+            _ => ink,
+        };
+    }
+
+    /// <summary>The <paramref name="pick"/> (max or min) of each (2r+1)² square, separably: along rows, then columns.</summary>
+    private static byte[] SquareFilter(byte[] image, int side, int radius, Func<byte, byte, byte> pick) =>
+        LineFilter(LineFilter(image, side, radius, pick, step: 1), side, radius, pick, step: side);
+
+    /// <summary>The pick of each pixel's 2r+1 neighbours along a row (<paramref name="step"/> 1) or a column (step = side).</summary>
+    private static byte[] LineFilter(byte[] image, int side, int radius, Func<byte, byte, byte> pick, int step)
+    {
+        var result = new byte[image.Length];
+        for (var i = 0; i < image.Length; i++)
+        {
+            var (along, lineStart) = step == 1 ? (i % side, i - i % side) : (i / side, i % side);
+            var v = image[i];
+            for (var d = Math.Max(0, along - radius); d <= Math.Min(side - 1, along + radius); d++)
+            {
+                v = pick(v, image[lineStart + d * step]);
+            }
+            result[i] = v;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A digit as the page's users send it: drawn large and off centre with a thin, ordinary or thick pen,
+    /// as black ink on white JPEG or on a transparent PNG, all picked by <paramref name="random"/>.
+    /// </summary>
+    public static (byte[] Bytes, string ContentType) CanvasLike(byte[] pixels, Random random)
+    {
+        var placement = Placement.Random(random);
+        var pen = (Pen)random.Next(3);
+        return random.Next(2) == 0
+            ? (BlackOnWhiteJpeg(pixels, placement, pen: pen), "image/jpeg")
+            : (TransparentPng(pixels, placement, pen: pen), "image/png");
+    }
+
+    /// <summary>Black ink on white paper, drawn large and off centre, as a JPEG.</summary>
+    public static byte[] BlackOnWhiteJpeg(byte[] pixels, Placement placement, int quality = 90, Pen pen = Pen.AsWritten)
+    {
+        var ink = Draw(pixels, placement.Scale, pen, out var side);
         var canvas = new byte[placement.CanvasWidth * placement.CanvasHeight * 3];
         Array.Fill(canvas, (byte)255);
         for (var y = 0; y < side; y++)
@@ -72,9 +125,9 @@ public static class TestImages
     }
 
     /// <summary>Black strokes on a transparent canvas (what a drawing app exports), as an RGBA PNG.</summary>
-    public static byte[] TransparentPng(byte[] pixels, Placement placement, Rgb24 color = default)
+    public static byte[] TransparentPng(byte[] pixels, Placement placement, Rgb24 color = default, Pen pen = Pen.AsWritten)
     {
-        var ink = Enlarge(pixels, placement.Scale, out var side);
+        var ink = Draw(pixels, placement.Scale, pen, out var side);
         var canvas = new byte[placement.CanvasWidth * placement.CanvasHeight * 4];
         for (var y = 0; y < side; y++)
         {

@@ -1,4 +1,6 @@
+using MnistService.Core.Imaging;
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 
 namespace MnistService.Trainer.Tests;
 
@@ -22,19 +24,20 @@ public class TrainCommandTests
         var model = OnnxModelReader.Read(output);
         Assert.Equal([64, 32], model.Report.Hyperparameters.Hidden);
         Assert.Equal(3, model.Report.Hyperparameters.Seed);
-        Assert.Equal(4800, model.Report.Dataset.Train);
-        Assert.Equal(1200, model.Report.Dataset.Validation);
+        Assert.Equal(5400, model.Report.Dataset.Train); // the default recipe validates on a tenth
+        Assert.Equal(600, model.Report.Dataset.Validation);
         Assert.Equal(2, model.Report.History.Count);
         Assert.InRange(model.Report.Test.Accuracy, 0.85, 1.0);
         Assert.Equal(10_000, model.Report.Test.Confusion.Sum(row => row.Sum()));
     }
 
     [Fact]
-    public async Task The_defaults_are_the_tutorials_model()
+    public async Task The_defaults_are_the_tutorials_model_trained_by_the_distorted_recipe()
     {
         var run = await CliRunner.RunAsync("train", "--help");
         Assert.Equal(0, run.ExitCode);
-        foreach (var option in new[] { "--out", "--data", "--hidden", "--activation", "--dropout", "--optimizer", "--learning-rate", "--batch-size", "--epochs", "--patience", "--validation-split", "--loss", "--seed", "--threads" })
+        foreach (var option in new[] { "--out", "--data", "--hidden", "--activation", "--dropout", "--optimizer", "--learning-rate", "--batch-size", "--epochs", "--patience", "--validation-split", "--loss", "--seed", "--threads",
+                     "--recipe", "--augment", "--rotation", "--scale", "--shear", "--shift", "--elastic-sigma", "--elastic-alpha", "--lr-schedule", "--warmup", "--label-smoothing" })
         {
             Assert.Contains(option, run.Output);
         }
@@ -44,6 +47,43 @@ public class TrainCommandTests
         Assert.Contains("[default: 128]", run.Output);
         Assert.Contains("[default: relu]", run.Output);
         Assert.Contains("[default: crossentropy]", run.Output);
+        Assert.Contains("[default: distorted]", run.Output);
+        Assert.Contains("[default: affine]", run.Output);
+        Assert.Contains("[default: onecycle]", run.Output);
+        Assert.Contains("--thickness", run.Output);
+    }
+
+    [Fact]
+    public async Task The_tutorial_recipe_from_the_command_line_trains_the_weights_it_trained_before_recipes_existed()
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("tutorial-").FullName, "tutorial.onnx");
+
+        var run = await CliRunner.RunAsync("train", "--out", output, "--recipe", "tutorial",
+            "--epochs", $"{TutorialWeights.Epochs}", "--train-limit", $"{TutorialWeights.TrainImages}");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Recipe: tutorial; no distortions, constant learning rate 0.001, no label smoothing", run.Output);
+        var model = OnnxModelReader.Read(output);
+        Assert.Equal(TutorialWeights.Expected, TutorialWeights.Hash(Core.Network.Mlp.FromParameters(model.Layers)));
+        var settings = model.Report.Hyperparameters;
+        Assert.Equal((RecipeKind.Tutorial, AugmentKind.None, LearningRateScheduleKind.Constant, 0.0, 0.001),
+            (settings.Recipe, settings.Augment, settings.LrSchedule, settings.LabelSmoothing, settings.LearningRate));
+    }
+
+    [Fact]
+    public async Task Options_beside_a_recipe_replace_its_values_and_the_report_records_them()
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("recipe-").FullName, "elastic.onnx");
+
+        var run = await CliRunner.RunAsync("train", "--out", output, "--recipe", "tutorial", "--augment", "elastic", "--lr-schedule", "cosine",
+            "--warmup", "0.1", "--label-smoothing", "0.05", "--thickness", "0.3", "--epochs", "2", "--train-limit", "2000", "--hidden", "32");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Recipe: tutorial; elastic distortions (±10°, scale 0.92-1.08, shear ±6°, shift ±2 px, strokes ±0.3 px, field σ 4 α 34), " +
+                        "cosine learning rate peaking at 0.001 (warm-up 10 % of the steps), label smoothing 0.05", run.Output);
+        var settings = OnnxModelReader.Read(output).Report.Hyperparameters;
+        Assert.Equal((RecipeKind.Tutorial, AugmentKind.Elastic, LearningRateScheduleKind.Cosine, 0.1, 0.05, 10.0, 2),
+            (settings.Recipe, settings.Augment, settings.LrSchedule, settings.Warmup, settings.LabelSmoothing, settings.Rotation, settings.Epochs));
     }
 
     [Fact]
@@ -96,6 +136,10 @@ public class TrainCommandTests
     [InlineData("--learning-rate", "-1", "--learning-rate must be a positive number")]
     [InlineData("--validation-split", "0", "--validation-split")]
     [InlineData("--momentum", "0.9", "--momentum applies only to the sgd optimizer, not adam.")]
+    [InlineData("--rotation", "90", "--rotation must be 0-45 degrees, got 90.")]
+    [InlineData("--thickness", "2", "--thickness must be 0-1 pixels, got 2.")]
+    [InlineData("--warmup", "1", "--warmup must be at least 0 and below 1")]
+    [InlineData("--label-smoothing", "-0.1", "--label-smoothing must be at least 0 and below 1, got -0.1.")]
     public async Task Out_of_range_settings_are_refused_with_a_message_naming_the_option(string option, string value, string message)
     {
         var output = Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}.onnx");
@@ -109,6 +153,9 @@ public class TrainCommandTests
     [InlineData("--optimizer", "adagrad")]
     [InlineData("--activation", "gelu")]
     [InlineData("--loss", "hinge")]
+    [InlineData("--recipe", "best")]
+    [InlineData("--augment", "perspective")]
+    [InlineData("--lr-schedule", "step")]
     [InlineData("--hidden", "256,x")]
     [InlineData("--epochs", "many")]
     public async Task Unknown_values_are_parse_errors(string option, string value)
@@ -131,7 +178,7 @@ public class TrainCommandTests
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory("diverge-").FullName, "m.onnx");
 
-        var run = await CliRunner.RunAsync("train", "--out", output, "--optimizer", "sgd", "--learning-rate", "1000",
+        var run = await CliRunner.RunAsync("train", "--out", output, "--recipe", "tutorial", "--optimizer", "sgd", "--learning-rate", "1000",
             "--train-limit", "1200", "--epochs", "3", "--dropout", "0");
 
         Assert.Equal(1, run.ExitCode); // the run failed; the options themselves were valid (2 is for those)

@@ -2,6 +2,7 @@
 // the MNIST test set, with per-class precision and recall and the most frequent confusions named.
 import { el, replaceChildren, formatInt, formatPercent } from './dom.js';
 import { lineChart } from './charts.js';
+import { recipeFacts } from './recipe.js';
 
 /** Report keys are snake_case in the model file; accept camelCase too, whichever the API sends. */
 export function snakeKeys(value) {
@@ -56,6 +57,7 @@ export function renderSummary(root, model, report) {
     ['Batch size', hp?.batch_size],
     ['Dropout', hp ? (hp.dropout ? String(hp.dropout) : 'none') : null],
     ['Validation split', hp ? formatPercent(hp.validation_split, 0) : null],
+    ...recipeFacts(hp),
     ['Seed', hp?.seed],
     ['Images', report.dataset ? `${formatInt(report.dataset.train)} train · ${formatInt(report.dataset.validation)} validation · ${formatInt(report.dataset.test)} test` : null],
     ['Training time', epochs ? `${history.reduce((s, h) => s + (h.seconds ?? 0), 0).toFixed(1)} s` : null],

@@ -16,48 +16,92 @@ public abstract class Loss
     /// <summary>dL/dz for the batch mean loss.</summary>
     public abstract void Gradient(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, Span<float> dz, int rows, int classes);
 
-    public static Loss Create(LossKind kind) => kind switch
+    /// <param name="labelSmoothing">Cross-entropy only (as in Keras); 0 = one-hot targets.</param>
+    public static Loss Create(LossKind kind, double labelSmoothing = 0) => kind switch
     {
-        LossKind.CrossEntropy => new CrossEntropyLoss(),
+        LossKind.CrossEntropy => new CrossEntropyLoss(labelSmoothing),
+        _ when labelSmoothing != 0 => throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing applies to cross-entropy only."),
         LossKind.Mse => new MeanSquaredErrorLoss(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss."),
     };
 }
 
 /// <summary>
-/// Categorical cross-entropy L = -Σ_j y_j·log p_j = -log p_label, fused with the softmax:
-/// dL/dz = p - y, a stable gradient that never divides by a tiny p. Divided by the batch size (mean).
+/// Categorical cross-entropy L = -Σ_j y_j·log p_j, fused with the softmax: dL/dz = p - y, a stable gradient
+/// that never divides by a tiny p. Divided by the batch size (mean). With label smoothing ε (Keras's
+/// <c>label_smoothing</c>) the target is y = (1 - ε)·onehot + ε/C, which keeps the network from driving its
+/// logits apart without end; ε = 0 is the plain one-hot loss -log p_label.
 /// The loss value clips p to [1e-7, 1 - 1e-7] as Keras does, so a confident mistake costs at most ~16.1.
 /// </summary>
 public sealed class CrossEntropyLoss : Loss
 {
     public const float Epsilon = 1e-7f;
 
+    public CrossEntropyLoss(double labelSmoothing = 0)
+    {
+        if (!(labelSmoothing is >= 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be at least 0 and below 1.");
+        }
+        LabelSmoothing = labelSmoothing;
+    }
+
+    public double LabelSmoothing { get; }
+
     public override string Name => "crossentropy";
 
     public override double Sum(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int rows, int classes)
     {
         double sum = 0;
-        for (var r = 0; r < rows; r++)
+        if (LabelSmoothing == 0)
         {
-            sum -= Math.Log(Math.Clamp(probabilities[r * classes + labels[r]], Epsilon, 1f - Epsilon));
+            for (var r = 0; r < rows; r++)
+            {
+                sum -= Math.Log(Math.Clamp(probabilities[r * classes + labels[r]], Epsilon, 1f - Epsilon));
+            }
+            return sum;
         }
 
+        double off = LabelSmoothing / classes, on = 1 - LabelSmoothing + off;
+        for (var r = 0; r < rows; r++)
+        {
+            for (var j = 0; j < classes; j++)
+            {
+                sum -= (j == labels[r] ? on : off) * Math.Log(Math.Clamp(probabilities[r * classes + j], Epsilon, 1f - Epsilon));
+            }
+        }
         return sum;
     }
 
     public override void Gradient(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, Span<float> dz, int rows, int classes)
     {
         var inv = 1f / rows;
+        if (LabelSmoothing == 0)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                var o = r * classes;
+                for (var j = 0; j < classes; j++)
+                {
+                    dz[o + j] = probabilities[o + j] * inv;
+                }
+
+                dz[o + labels[r]] -= inv;
+            }
+            return;
+        }
+
+        // dz_j = (p_j - ε/C - (1 - ε)·[j = label]) / rows
+        float off = (float)(LabelSmoothing / classes), on = (float)(1 - LabelSmoothing);
         for (var r = 0; r < rows; r++)
         {
             var o = r * classes;
             for (var j = 0; j < classes; j++)
             {
-                dz[o + j] = probabilities[o + j] * inv;
+                dz[o + j] = (probabilities[o + j] - off) * inv;
             }
 
-            dz[o + labels[r]] -= inv;
+            dz[o + labels[r]] -= on * inv;
         }
     }
 }

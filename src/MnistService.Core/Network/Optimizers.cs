@@ -19,7 +19,14 @@ public abstract class Optimizer
     private IReadOnlyList<ParameterBuffer>? _parameters;
     private (int Buffer, int Start, int Length)[] _chunks = [];
 
-    protected Optimizer() => _chunkBody = UpdateChunk;
+    protected Optimizer(double learningRate)
+    {
+        _chunkBody = UpdateChunk;
+        LearningRate = learningRate;
+    }
+
+    /// <summary>The step size of the next <see cref="Step"/>; a learning-rate schedule changes it between steps.</summary>
+    public double LearningRate { get; set; }
 
     /// <summary>Update steps taken so far (Keras's "iterations").</summary>
     public long Iterations { get; private set; }
@@ -125,10 +132,9 @@ public abstract class Optimizer
 /// Stochastic gradient descent, Keras's SGD: without momentum w ← w - lr·g;
 /// with momentum v ← μ·v - lr·g, w ← w + v.
 /// </summary>
-public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0) : Optimizer
+public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0) : Optimizer(learningRate)
 {
     private readonly List<float[]> _velocity = [];
-    public double LearningRate { get; } = learningRate;
     public double Momentum { get; } = momentum;
 
     protected override void Allocate(int index, int length)
@@ -164,10 +170,9 @@ public sealed class SgdOptimizer(double learningRate = 0.01, double momentum = 0
 /// RMSProp as Keras (lr 0.001, rho 0.9, epsilon 1e-7): a running mean of squared gradients
 /// s ← ρ·s + (1 - ρ)·g², then w ← w - lr·g / sqrt(s + ε) (Keras puts ε inside the root).
 /// </summary>
-public sealed class RmsPropOptimizer(double learningRate = 0.001, double rho = 0.9, double epsilon = 1e-7) : Optimizer
+public sealed class RmsPropOptimizer(double learningRate = 0.001, double rho = 0.9, double epsilon = 1e-7) : Optimizer(learningRate)
 {
     private readonly List<float[]> _meanSquare = [];
-    public double LearningRate { get; } = learningRate;
 
     protected override void Allocate(int index, int length) => State(_meanSquare, index, length);
 
@@ -200,10 +205,9 @@ public sealed class RmsPropOptimizer(double learningRate = 0.001, double rho = 0
 /// α = lr·sqrt(1 - β2^t) / (1 - β1^t) (the bias corrections folded into the step size),
 /// w ← w - α·m / (sqrt(v) + ε) (ε is the paper's "epsilon hat", outside the root and not bias-corrected).
 /// </summary>
-public sealed class AdamOptimizer(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : Optimizer
+public sealed class AdamOptimizer(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : Optimizer(learningRate)
 {
     private readonly List<float[]> _m = [], _v = [];
-    public double LearningRate { get; } = learningRate;
 
     private float _alpha;
 

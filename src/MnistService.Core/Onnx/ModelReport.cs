@@ -53,8 +53,9 @@ public sealed record ModelReport
 
     /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
-    /// Every hyperparameter but momentum, threads, the detector's and the extra data (added later; their defaults when absent) must be present, so a
-    /// report that lost one is refused rather than read with the trainer's defaults.
+    /// Every hyperparameter but momentum, threads, the detector's, the extra data's and the recipe's (added later;
+    /// absent, they read as their defaults, for the recipe the tutorial's values) must be present, so a report that
+    /// lost one is refused rather than read with defaults.
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -82,7 +83,8 @@ public sealed record ModelReport
         foreach (var property in type.Properties)
         {
             property.IsRequired = property.Name is not ("momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs"
-                or "extra_data" or "extra_weight");
+                                      or "extra_data" or "extra_weight")
+                                  && !TrainingSetting.RecipeSettings.Any(s => s.JobKey == property.Name);
         }
     }
 

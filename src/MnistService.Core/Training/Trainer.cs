@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MnistService.Core.Imaging;
 using MnistService.Core.Network;
 
 namespace MnistService.Core.Training;
@@ -6,12 +7,21 @@ namespace MnistService.Core.Training;
 /// <summary>
 /// Trains an <see cref="Mlp"/> as Keras's <c>model.fit</c> does in the tutorial: validation split from the
 /// end of the data, a fresh shuffle of the training part every epoch, mini-batches, and early stopping on
-/// validation accuracy with the best epoch's weights restored.
+/// validation accuracy with the best epoch's weights restored. The recipe's additions: training images
+/// distorted afresh every epoch (validation images never), a learning rate set before every step by its
+/// schedule, and label smoothing in the loss.
 /// </summary>
 public static class Trainer
 {
     public const int ImagePixels = 28 * 28;
     public const int Classes = 10;
+
+    /// <summary>
+    /// Batches distorted in one parallel call: 16 batches of 128 give each of two threads 1,024 images, so the
+    /// cost of starting and joining the parallel loop (tens of µs, far more on a loaded machine) is paid
+    /// 24 times an epoch rather than 375.
+    /// </summary>
+    private const int BatchesDistortedAtOnce = 16;
 
     /// <param name="images">count·784 pixels in [0, 1], row-major.</param>
     /// <param name="labels">count digits 0..9.</param>
@@ -40,8 +50,10 @@ public static class Trainer
 
         var total = Stopwatch.StartNew();
         var model = new Mlp(settings.ToSpec(), settings.Seed, settings.Threads);
-        var loss = Loss.Create(settings.Loss);
+        var loss = Loss.Create(settings.Loss, settings.LabelSmoothing);
         var optimizer = Optimizer.Create(settings.Optimizer, settings.LearningRate, settings.Momentum, settings.Threads);
+        var distorter = settings.Augment == AugmentKind.None ? null
+            : new ImageDistorter(settings.Augment, settings.ToDistortionRanges(), settings.Seed, settings.Threads);
         var shuffle = new Rng(unchecked(((ulong)(uint)settings.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
 
         // Everything the loop touches is allocated here, once.
@@ -49,12 +61,17 @@ public static class Trainer
         var batchCount = (trainCount + batchSize - 1) / batchSize;
         model.EnsureCapacity(batchSize);
         var batchImages = new float[batchSize * ImagePixels];
+        var distorted = distorter is null ? [] : new float[Math.Min(batchCount, BatchesDistortedAtOnce) * batchSize * ImagePixels];
         var batchLabels = new byte[batchSize];
         var logitGradient = new float[batchSize * Classes];
         var order = Enumerable.Range(0, trainCount).ToArray();
         var valProbabilities = new float[valCount * Classes];
         var best = new float[model.ParameterCount];
         var history = new List<EpochRecord>();
+
+        var schedule = settings.LrSchedule == LearningRateScheduleKind.Constant && settings.Warmup == 0 ? null
+            : new LearningRateSchedule(settings.LrSchedule, settings.LearningRate, settings.Warmup, (long)settings.Epochs * batchCount);
+        long step = 0;
 
         var bestAccuracy = double.NegativeInfinity;
         int bestEpoch = 0, wait = 0;
@@ -73,15 +90,34 @@ public static class Trainer
                 for (var r = 0; r < rows; r++)
                 {
                     var i = order[b * batchSize + r];
-                    images.AsSpan(i * ImagePixels, ImagePixels).CopyTo(batchImages.AsSpan(r * ImagePixels));
                     batchLabels[r] = labels[i];
+                    if (distorter is null)
+                    {
+                        images.AsSpan(i * ImagePixels, ImagePixels).CopyTo(batchImages.AsSpan(r * ImagePixels));
+                    }
                 }
-                var p = model.Forward(batchImages, rows, training: true);
+                ReadOnlySpan<float> x = batchImages;
+                if (distorter is not null)
+                {
+                    var slot = b % BatchesDistortedAtOnce;
+                    if (slot == 0)
+                    {
+                        var first = b * batchSize;
+                        distorter.Distort(images, order, first, Math.Min(distorted.Length / ImagePixels, trainCount - first), distorted, epoch);
+                    }
+                    x = distorted.AsSpan(slot * batchSize * ImagePixels, rows * ImagePixels);
+                }
+                var p = model.Forward(x, rows, training: true);
                 lossSum += loss.Sum(p, batchLabels, rows, Classes);
                 correct += CountCorrect(p, batchLabels, rows);
                 seen += rows;
                 loss.Gradient(p, batchLabels, logitGradient, rows, Classes);
-                model.Backward(batchImages, logitGradient, rows);
+                model.Backward(x, logitGradient, rows);
+                if (schedule is not null)
+                {
+                    optimizer.LearningRate = schedule.At(step);
+                }
+                step++;
                 optimizer.Step(model.ParameterBuffers);
                 observer?.OnBatchEnd(epoch, b, batchCount, lossSum / seen, (double)correct / seen);
             }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MnistService.Core.Imaging;
 using MnistService.Core.Network;
 
 namespace MnistService.Core.Training;
@@ -45,6 +46,24 @@ public sealed class TrainingSetting
     public static TrainingSetting DetectorHidden { get; } = new(nameof(TrainingSettings.DetectorHidden), SettingKind.WholeNumbers);
     public static TrainingSetting DetectorEpochs { get; } = new(nameof(TrainingSettings.DetectorEpochs), SettingKind.WholeNumber);
 
+    // The recipe: distortions, learning-rate schedule, label smoothing.
+    public static TrainingSetting Recipe { get; } = new(nameof(TrainingSettings.Recipe), SettingKind.Choice, ChoiceNames.All<RecipeKind>());
+    public static TrainingSetting Augment { get; } = new(nameof(TrainingSettings.Augment), SettingKind.Choice, ChoiceNames.All<AugmentKind>());
+    public static TrainingSetting Rotation { get; } = new(nameof(TrainingSettings.Rotation), SettingKind.Number);
+    public static TrainingSetting Scale { get; } = new(nameof(TrainingSettings.Scale), SettingKind.Number);
+    public static TrainingSetting Shear { get; } = new(nameof(TrainingSettings.Shear), SettingKind.Number);
+    public static TrainingSetting Shift { get; } = new(nameof(TrainingSettings.Shift), SettingKind.Number);
+    public static TrainingSetting Thickness { get; } = new(nameof(TrainingSettings.Thickness), SettingKind.Number);
+    public static TrainingSetting ElasticSigma { get; } = new(nameof(TrainingSettings.ElasticSigma), SettingKind.Number);
+    public static TrainingSetting ElasticAlpha { get; } = new(nameof(TrainingSettings.ElasticAlpha), SettingKind.Number);
+    public static TrainingSetting LrSchedule { get; } = new(nameof(TrainingSettings.LrSchedule), SettingKind.Choice, ChoiceNames.All<LearningRateScheduleKind>());
+    public static TrainingSetting Warmup { get; } = new(nameof(TrainingSettings.Warmup), SettingKind.Number);
+    public static TrainingSetting LabelSmoothing { get; } = new(nameof(TrainingSettings.LabelSmoothing), SettingKind.Number);
+
+    /// <summary>The recipe's settings, added after the first report schema: a stored report may lack them (the tutorial's values).</summary>
+    public static IReadOnlyList<TrainingSetting> RecipeSettings { get; } =
+        [Recipe, Augment, Rotation, Scale, Shear, Shift, Thickness, ElasticSigma, ElasticAlpha, LrSchedule, Warmup, LabelSmoothing];
+
     /// <summary>Train on the first N training images only: a setting of the run, not of the model (the report does not keep it).</summary>
     public static TrainingSetting TrainLimit { get; } = new("TrainLimit", SettingKind.WholeNumber);
 
@@ -52,7 +71,7 @@ public sealed class TrainingSetting
     public static IReadOnlyList<TrainingSetting> All { get; } =
         [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
         Detector, DetectorHidden, DetectorEpochs,
-            ExtraData, ExtraWeight];
+            ExtraData, ExtraWeight, .. RecipeSettings];
 
     /// <summary>The C# property, e.g. <c>LearningRate</c>.</summary>
     public string PropertyName { get; }

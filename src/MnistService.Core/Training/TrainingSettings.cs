@@ -1,11 +1,14 @@
 using System.Globalization;
+using MnistService.Core.Imaging;
 using MnistService.Core.Network;
 
 namespace MnistService.Core.Training;
 
 /// <summary>
 /// Every setting of a training run: what <c>mnist-train train</c> takes as options, a job file as keys,
-/// and a model's report stores as its hyperparameters. The defaults are the tutorial's model with dropout.
+/// and a model's report stores as its hyperparameters. The record's defaults are the tutorial's recipe
+/// (<see cref="TrainingRecipes.Tutorial"/>), so a report written before recipes existed reads as one;
+/// the trainer's own defaults are <see cref="TrainingRecipes.Default"/>'s.
 /// <see cref="TrainingSetting"/> names each one for every surface.
 /// </summary>
 public sealed record TrainingSettings
@@ -54,6 +57,37 @@ public sealed record TrainingSettings
     /// <summary>How many times each extra image is trained on per epoch (it is repeated in the training set).</summary>
     public int ExtraWeight { get; init; } = 1;
     public const int MaxExtraWeight = 100;
+
+    // The recipe: which one the settings started from, distortions of the training images, the
+    // learning-rate schedule and label smoothing.
+    public const double MaxRotation = 45, MaxScale = 0.5, MaxShear = 45, MaxShift = 8, MaxThickness = 1, MaxElasticSigma = 10, MaxElasticAlpha = 100;
+
+    /// <summary>The recipe these settings started from (options given beside it override its values).</summary>
+    public RecipeKind Recipe { get; init; } = RecipeKind.Tutorial;
+    /// <summary>Distortion of each training image, drawn afresh every epoch; validation and test images stay as they are.</summary>
+    public AugmentKind Augment { get; init; } = AugmentKind.None;
+    /// <summary>Degrees either way.</summary>
+    public double Rotation { get; init; } = 10;
+    /// <summary>Relative size change either way (0.08: a factor in 0.92-1.08).</summary>
+    public double Scale { get; init; } = 0.08;
+    /// <summary>Degrees of horizontal shear either way.</summary>
+    public double Shear { get; init; } = 6;
+    /// <summary>Pixels of shift either way, in each direction.</summary>
+    public double Shift { get; init; } = 2;
+    /// <summary>Pixels either way by which the strokes are widened or narrowed on each side, as by another pen.</summary>
+    public double Thickness { get; init; }
+    /// <summary>Smoothing of the elastic displacement field, in pixels (Simard's σ).</summary>
+    public double ElasticSigma { get; init; } = 4;
+    /// <summary>Strength of the elastic displacement field, in pixels (Simard's α).</summary>
+    public double ElasticAlpha { get; init; } = 34;
+    public LearningRateScheduleKind LrSchedule { get; init; } = LearningRateScheduleKind.Constant;
+    /// <summary>The fraction of the run's steps that rise to the peak learning rate (<see cref="LearningRate"/>).</summary>
+    public double Warmup { get; init; }
+    /// <summary>Keras's label_smoothing: the targets are (1 - ε)·one-hot + ε/10 (cross-entropy only).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>The distortion ranges these settings name.</summary>
+    public DistortionRanges ToDistortionRanges() => new(Rotation, Scale, Shear, Shift, Thickness, ElasticSigma, ElasticAlpha);
 
     /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
     public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
@@ -122,6 +156,32 @@ public sealed record TrainingSettings
         {
             Add(TrainingSetting.ExtraWeight, $"applies only with {TrainingSetting.ExtraData.JobKey} (a directory of extra images).");
         }
+
+        CheckChoice(TrainingSetting.Recipe, Recipe);
+        CheckChoice(TrainingSetting.Augment, Augment);
+        CheckRange(TrainingSetting.Rotation, Rotation, 0, MaxRotation, "degrees");
+        CheckRange(TrainingSetting.Scale, Scale, 0, MaxScale, "(a relative change)");
+        CheckRange(TrainingSetting.Shear, Shear, 0, MaxShear, "degrees");
+        CheckRange(TrainingSetting.Shift, Shift, 0, MaxShift, "pixels");
+        CheckRange(TrainingSetting.Thickness, Thickness, 0, MaxThickness, "pixels");
+        if (!(ElasticSigma is > 0 and <= MaxElasticSigma))
+        {
+            Add(TrainingSetting.ElasticSigma, $"must be above 0 and at most {Format(MaxElasticSigma)} pixels, got {Format(ElasticSigma)}.");
+        }
+        CheckRange(TrainingSetting.ElasticAlpha, ElasticAlpha, 0, MaxElasticAlpha, "pixels");
+        CheckChoice(TrainingSetting.LrSchedule, LrSchedule);
+        if (!(Warmup is >= 0 and < 1))
+        {
+            Add(TrainingSetting.Warmup, $"must be at least 0 and below 1 (a fraction of the training steps), got {Format(Warmup)}.");
+        }
+        if (!(LabelSmoothing is >= 0 and < 1))
+        {
+            Add(TrainingSetting.LabelSmoothing, $"must be at least 0 and below 1, got {Format(LabelSmoothing)}.");
+        }
+        else if (LabelSmoothing > 0 && Loss != LossKind.CrossEntropy && Enum.IsDefined(Loss))
+        {
+            Add(TrainingSetting.LabelSmoothing, $"applies only to the crossentropy loss, not {ChoiceNames.Of(Loss)}.");
+        }
         return errors;
 
         void CheckWidths(TrainingSetting setting, IReadOnlyList<int>? widths)
@@ -133,6 +193,13 @@ public sealed record TrainingSettings
             else if (widths.Where(width => width is < 1 or > MaxHiddenWidth).Take(1).ToList() is [var bad])
             {
                 Add(setting, $"widths must be 1-{MaxHiddenWidth}, got {bad}.");
+            }
+        }
+        void CheckRange(TrainingSetting setting, double value, double low, double high, string unit)
+        {
+            if (!(value >= low && value <= high))
+            {
+                Add(setting, $"must be {Format(low)}-{Format(high)} {unit}, got {Format(value)}.");
             }
         }
 

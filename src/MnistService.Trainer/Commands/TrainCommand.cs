@@ -47,6 +47,7 @@ public static class TrainCommand
             }
 
             console.Write(ModelViews.Summary(ArchitectureInfo.Of(new Mlp(options.ToSpec(), options.Seed))));
+            console.Profile.Out.Writer.WriteLine(ModelViews.Recipe(options));
             var trained = ModelTraining.Run(mnist, options, parse.GetRequiredValue(output).FullName,
                 new KerasProgress(console), parse.GetValue(trainLimit), cancellation);
 

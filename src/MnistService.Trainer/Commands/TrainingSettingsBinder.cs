@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MnistService.Core.Imaging;
 using MnistService.Core.Network;
 using MnistService.Core.Training;
 
@@ -8,11 +11,12 @@ namespace MnistService.Trainer.Commands;
 
 /// <summary>
 /// The command-line options that make a <see cref="TrainingSettings"/>: each named by its
-/// <see cref="TrainingSetting.CliOption"/> and defaulted from the record itself, so none can disagree.
+/// <see cref="TrainingSetting.CliOption"/>. <c>--recipe</c> picks the starting settings (help shows the
+/// default recipe's), and every option typed beside it replaces one of them (<see cref="TrainingRecipes.Build"/>).
 /// </summary>
 public sealed class TrainingSettingsBinder
 {
-    private static readonly TrainingSettings Defaults = new();
+    private static readonly TrainingSettings Defaults = TrainingRecipes.For(TrainingRecipes.Default);
 
     public Option<LayerWidths> Hidden { get; } = Widths(TrainingSetting.Hidden, "Hidden layer widths, comma-separated", Defaults.Hidden);
     public Option<string> Activation { get; } = Choice(TrainingSetting.Activation, "Activation of the hidden layers", ChoiceNames.Of(Defaults.Activation));
@@ -38,31 +42,65 @@ public sealed class TrainingSettingsBinder
     public Option<string?> ExtraData { get; } = new(TrainingSetting.ExtraData.CliOption) { Description = "Also train on the digits in DIR (IDX files, as mnist-train feedback export writes them)", HelpName = "DIR" };
     public Option<int> ExtraWeight { get; } = new(TrainingSetting.ExtraWeight.CliOption) { Description = $"Times each --extra-data image is trained on per epoch (1-{TrainingSettings.MaxExtraWeight})", DefaultValueFactory = _ => Defaults.ExtraWeight };
 
-    public IEnumerable<Option> All => [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
-        Detector, NoDetector, DetectorHidden, DetectorEpochs,
-        ExtraData, ExtraWeight];
+    // The recipe: which one to start from, distortions, learning-rate schedule, label smoothing.
+    public Option<string> Recipe { get; } = Choice(TrainingSetting.Recipe,
+        "Starting settings: distorted (99 %: distortions, one-cycle schedule, label smoothing) or tutorial (the tutorial's Keras training); options given beside it replace its values",
+        ChoiceNames.Of(TrainingRecipes.Default));
+    public Option<string> Augment { get; } = Choice(TrainingSetting.Augment, "Distort each training image afresh every epoch: none, affine, or elastic (affine plus a smoothed random displacement field)", ChoiceNames.Of(Defaults.Augment));
+    public Option<double> Rotation { get; } = Number(TrainingSetting.Rotation, "Rotation range, degrees either way", Defaults.Rotation);
+    public Option<double> Scale { get; } = Number(TrainingSetting.Scale, "Scale range, relative, either way (0.08: 0.92-1.08)", Defaults.Scale);
+    public Option<double> Shear { get; } = Number(TrainingSetting.Shear, "Shear range, degrees either way", Defaults.Shear);
+    public Option<double> Shift { get; } = Number(TrainingSetting.Shift, "Shift range, pixels either way", Defaults.Shift);
+    public Option<double> Thickness { get; } = Number(TrainingSetting.Thickness, "Stroke-width range: pixels either way by which strokes are widened or narrowed on each side", Defaults.Thickness);
+    public Option<double> ElasticSigma { get; } = Number(TrainingSetting.ElasticSigma, "Smoothing of the elastic field, pixels (Simard's sigma)", Defaults.ElasticSigma);
+    public Option<double> ElasticAlpha { get; } = Number(TrainingSetting.ElasticAlpha, "Strength of the elastic field, pixels (Simard's alpha)", Defaults.ElasticAlpha);
+    public Option<string> LrSchedule { get; } = Choice(TrainingSetting.LrSchedule, "Learning-rate schedule, peaking at --learning-rate", ChoiceNames.Of(Defaults.LrSchedule));
+    public Option<double> Warmup { get; } = Number(TrainingSetting.Warmup, "Fraction of the training steps that rise to the peak learning rate", Defaults.Warmup);
+    public Option<double> LabelSmoothing { get; } = Number(TrainingSetting.LabelSmoothing, "Label smoothing of the cross-entropy targets (Keras's meaning)", Defaults.LabelSmoothing);
 
-    public TrainingSettings Bind(ParseResult parse) => new()
+    public IEnumerable<Option> All => [.. Options.Select(o => o.Option), NoDetector];
+
+    /// <summary>Every option with its setting, in <see cref="TrainingSetting.All"/>'s order.</summary>
+    private IEnumerable<(TrainingSetting Setting, Option Option)> Options =>
+    [
+        (TrainingSetting.Hidden, Hidden), (TrainingSetting.Activation, Activation), (TrainingSetting.Dropout, Dropout),
+        (TrainingSetting.Optimizer, Optimizer), (TrainingSetting.LearningRate, LearningRate), (TrainingSetting.Momentum, Momentum),
+        (TrainingSetting.BatchSize, BatchSize), (TrainingSetting.Epochs, Epochs), (TrainingSetting.Patience, Patience),
+        (TrainingSetting.ValidationSplit, ValidationSplit), (TrainingSetting.Loss, Loss), (TrainingSetting.Seed, Seed),
+        (TrainingSetting.Threads, Threads),
+        (TrainingSetting.Detector, Detector), (TrainingSetting.DetectorHidden, DetectorHidden), (TrainingSetting.DetectorEpochs, DetectorEpochs),
+        (TrainingSetting.ExtraData, ExtraData), (TrainingSetting.ExtraWeight, ExtraWeight),
+        (TrainingSetting.Recipe, Recipe), (TrainingSetting.Augment, Augment), (TrainingSetting.Rotation, Rotation),
+        (TrainingSetting.Scale, Scale), (TrainingSetting.Shear, Shear), (TrainingSetting.Shift, Shift), (TrainingSetting.Thickness, Thickness),
+        (TrainingSetting.ElasticSigma, ElasticSigma), (TrainingSetting.ElasticAlpha, ElasticAlpha),
+        (TrainingSetting.LrSchedule, LrSchedule), (TrainingSetting.Warmup, Warmup), (TrainingSetting.LabelSmoothing, LabelSmoothing),
+    ];
+
+    /// <summary>The recipe's settings with every option typed on the command line in their place.</summary>
+    public TrainingSettings Bind(ParseResult parse)
     {
-        Hidden = parse.GetRequiredValue(Hidden).Widths,
-        Activation = Parse<ActivationKind>(parse.GetRequiredValue(Activation)),
-        Dropout = parse.GetValue(Dropout),
-        Optimizer = Parse<OptimizerKind>(parse.GetRequiredValue(Optimizer)),
-        LearningRate = parse.GetValue(LearningRate),
-        Momentum = parse.GetValue(Momentum),
-        BatchSize = parse.GetValue(BatchSize),
-        Epochs = parse.GetValue(Epochs),
-        Patience = parse.GetValue(Patience),
-        ValidationSplit = parse.GetValue(ValidationSplit),
-        Loss = Parse<LossKind>(parse.GetRequiredValue(Loss)),
-        Seed = parse.GetValue(Seed),
-        Threads = parse.GetValue(Threads),
-        Detector = parse.GetValue(NoDetector) ? DetectorKind.None : Parse<DetectorKind>(parse.GetRequiredValue(Detector)),
-        DetectorHidden = parse.GetRequiredValue(DetectorHidden).Widths,
-        DetectorEpochs = parse.GetValue(DetectorEpochs),
-        ExtraData = parse.GetValue(ExtraData) is { Length: > 0 } extra ? Path.GetFullPath(extra) : null,
-        ExtraWeight = parse.GetValue(ExtraWeight),
-    };
+        var given = new JsonObject();
+        foreach (var (setting, option) in Options)
+        {
+            if (parse.GetResult(option) is { Implicit: false } result)
+            {
+                given[setting.JobKey] = result.GetValueOrDefault<object>() switch
+                {
+                    LayerWidths widths => JsonSerializer.SerializeToNode(widths.Widths),
+                    int number => JsonValue.Create(number),
+                    double number => JsonValue.Create(number),
+                    string path when setting == TrainingSetting.ExtraData => JsonValue.Create(Path.GetFullPath(path)),
+                    string name => JsonValue.Create(name),
+                    var other => throw new InvalidOperationException($"{setting.CliOption} has a value of unexpected type {other?.GetType().Name}."),
+                };
+            }
+        }
+        if (parse.GetValue(NoDetector))
+        {
+            given[TrainingSetting.Detector.JobKey] = ChoiceNames.Of(DetectorKind.None);
+        }
+        return TrainingRecipes.Build(given);
+    }
 
     /// <summary>
     /// The widths as one value, not a list: the help prints a list's default as "256|128", this one
@@ -80,9 +118,8 @@ public sealed class TrainingSettingsBinder
             DefaultValueFactory = _ => defaultName,
         }.AcceptOnlyFromAmong([.. setting.Choices]);
 
-    // AcceptOnlyFromAmong has already refused any other name.
-    private static T Parse<T>(string name) where T : struct, Enum =>
-        ChoiceNames.TryParse(name, out T value) ? value : throw new InvalidOperationException($"'{name}' passed the parser's check.");
+    private static Option<double> Number(TrainingSetting setting, string description, double defaultValue) =>
+        new(setting.CliOption) { Description = description, DefaultValueFactory = _ => defaultValue };
 
     private static Option<LayerWidths> Widths(TrainingSetting setting, string description, IReadOnlyList<int> defaults) => new(setting.CliOption)
     {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using MnistService.Core.Imaging;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 using Spectre.Console;
@@ -98,6 +100,26 @@ public static class ModelViews
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// The recipe in one line: "Recipe: distorted; affine distortions (±10°, scale 0.92-1.08, shear ±6°, shift ±2 px),
+    /// onecycle learning rate peaking at 0.003 (warm-up 30 % of the steps), label smoothing 0.1".
+    /// </summary>
+    public static string Recipe(TrainingSettings settings)
+    {
+        string F(double value) => value.ToString(Invariant);
+        var distortions = settings.Augment == AugmentKind.None ? "no distortions"
+            : $"{ChoiceNames.Of(settings.Augment)} distortions (±{F(settings.Rotation)}°, scale {F(1 - settings.Scale)}-{F(1 + settings.Scale)}, " +
+              $"shear ±{F(settings.Shear)}°, shift ±{F(settings.Shift)} px" +
+              (settings.Thickness > 0 ? $", strokes ±{F(settings.Thickness)} px" : "") +
+              (settings.Augment == AugmentKind.Elastic ? $", field σ {F(settings.ElasticSigma)} α {F(settings.ElasticAlpha)})" : ")");
+        var schedule = settings.LrSchedule == LearningRateScheduleKind.Constant && settings.Warmup == 0
+            ? $"constant learning rate {F(settings.LearningRate)}"
+            : $"{ChoiceNames.Of(settings.LrSchedule)} learning rate peaking at {F(settings.LearningRate)}" +
+              (settings.Warmup > 0 ? $" (warm-up {F(settings.Warmup * 100)} % of the steps)" : "");
+        var smoothing = settings.LabelSmoothing > 0 ? $"label smoothing {F(settings.LabelSmoothing)}" : "no label smoothing";
+        return $"Recipe: {ChoiceNames.Of(settings.Recipe)}; {distortions}, {schedule}, {smoothing}";
     }
 
     public static string Percent(double fraction) => (fraction * 100).ToString("0.00", Invariant) + " %";

@@ -9,7 +9,7 @@ namespace MnistService.Trainer.Worker;
 /// One training job, as dropped into <c>MODELS/jobs/NAME.json</c>: the <see cref="TrainingSettings"/>
 /// under their snake_case keys (as the model report names them), plus the model to write, the
 /// training-image limit and whether an existing model may be replaced. Every key is optional; the
-/// defaults are the CLI's (the tutorial's model with dropout).
+/// defaults are the CLI's: <c>recipe</c>'s settings (else the default recipe's), replaced by the keys given.
 /// </summary>
 /// <example><code>{ "model": "mnist-small", "hidden": [64], "epochs": 3, "train_limit": 6000 }</code></example>
 public sealed partial record TrainingJob
@@ -19,14 +19,11 @@ public sealed partial record TrainingJob
 
     /// <summary>The model's name: the worker writes <c>MODELS/{Model}.onnx</c>. Defaults to the job's name.</summary>
     public required string Model { get; init; }
-    public TrainingSettings Settings { get; init; } = new();
+    public TrainingSettings Settings { get; init; } = TrainingRecipes.For(TrainingRecipes.Default);
     /// <summary>Train on the first N training images only (quick jobs; the CLI's --train-limit); null uses all 60,000.</summary>
     public int? TrainLimit { get; init; }
     /// <summary>Allow replacing an existing model of the same name (the service swaps it in).</summary>
     public bool Replace { get; init; }
-
-    /// <summary>The settings' own keys: snake_case, so the job file and the stored report name them alike.</summary>
-    private static readonly JsonSerializerOptions SettingsJsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private static readonly IReadOnlyList<string> Keys =
         [ModelKey, .. TrainingSetting.All.Select(s => s.JobKey), TrainingSetting.TrainLimit.JobKey, ReplaceKey];
@@ -117,7 +114,7 @@ public sealed partial record TrainingJob
         try
         {
             // Every value was checked against its setting's kind above, so this reads what is there.
-            settings = settingsJson.Deserialize<TrainingSettings>(SettingsJsonOptions) ?? new TrainingSettings();
+            settings = TrainingRecipes.Build(settingsJson);
         }
         catch (JsonException)
         {

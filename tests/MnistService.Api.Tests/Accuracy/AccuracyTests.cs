@@ -93,4 +93,17 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
         output.WriteLine($"large transparent PNG: {measured:P2} over {Half.Length} images; report says {reported:P2}");
         Assert.InRange(measured, reported - 0.01, reported + 0.01);
     }
+
+    // Every fourth test image; docs/benchmarks.md has the figure for all 10,000, by pen and format. The default
+    // model reads about 98.8 % of them (thick pens are the hardest, ~98.3 %), short of the 99 % aimed at:
+    // this guards what is reached.
+    private static readonly int[] Quarter = Enumerable.Range(0, 10_000).Where(i => i % 4 == 1).ToArray();
+
+    [Fact]
+    public async Task Canvas_like_uploads_large_off_centre_thin_and_thick_pens_JPEG_and_transparent_PNG_stay_above_98_5_percent()
+    {
+        var measured = await Accuracy(Quarter, i => TestImages.CanvasLike(MnistTestSet.Images[i], new Random(i)));
+        output.WriteLine($"canvas-like uploads: {measured:P2} over {Quarter.Length} images");
+        Assert.True(measured >= 0.985, $"{measured:P2} of canvas-like uploads read right; the default model reads at least 98.5 %.");
+    }
 }

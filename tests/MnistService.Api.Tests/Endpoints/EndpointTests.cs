@@ -75,7 +75,11 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         var hyperparameters = report.GetProperty("hyperparameters");
         Assert.Equal(("relu", "adam", "crossentropy"), (hyperparameters.GetProperty("activation").GetString(),
             hyperparameters.GetProperty("optimizer").GetString(), hyperparameters.GetProperty("loss").GetString()));
-        Assert.Equal(0.001, hyperparameters.GetProperty("learningRate").GetDouble());
+        Assert.True(hyperparameters.GetProperty("learningRate").GetDouble() > 0);
+        // The recipe it was trained with: the default model is the distorted recipe's.
+        Assert.Equal(("distorted", "affine", "onecycle"), (hyperparameters.GetProperty("recipe").GetString(),
+            hyperparameters.GetProperty("augment").GetString(), hyperparameters.GetProperty("lrSchedule").GetString()));
+        Assert.True(hyperparameters.GetProperty("labelSmoothing").GetDouble() > 0);
         Assert.Equal(10, report.GetProperty("test").GetProperty("confusion").GetArrayLength());
     }
 

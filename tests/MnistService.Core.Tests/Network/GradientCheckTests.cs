@@ -80,14 +80,15 @@ public class GradientCheckTests
         Assert.Contains(2f, mask);
     }
 
-    public static TheoryData<LossKind> LossNames => [LossKind.CrossEntropy, LossKind.Mse];
-
     [Theory]
-    [MemberData(nameof(LossNames))]
-    public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(LossKind name)
+    [InlineData(LossKind.CrossEntropy, 0.0)]
+    [InlineData(LossKind.CrossEntropy, 0.1)]
+    [InlineData(LossKind.CrossEntropy, 0.5)]
+    [InlineData(LossKind.Mse, 0.0)]
+    public void Loss_gradients_with_respect_to_the_logits_match_finite_differences(LossKind name, double labelSmoothing)
     {
         const int rows = 5, classes = 4;
-        var loss = Loss.Create(name);
+        var loss = Loss.Create(name, labelSmoothing);
         var softmax = new SoftmaxLayer(classes);
         var z = GemmTests.Random(rows * classes, 10);
         byte[] labels = [0, 3, 1, 2, 3];
@@ -97,7 +98,20 @@ public class GradientCheckTests
         var dz = new float[z.Length];
         softmax.Forward(z, p, rows, false);
         loss.Gradient(p, labels, dz, rows, classes);
-        AssertMatches(z, dz, MeanLoss, name.ToString());
+        AssertMatches(z, dz, MeanLoss, $"{name}, label smoothing {labelSmoothing}");
+    }
+
+    [Fact]
+    public void Label_smoothing_is_keras_s_the_targets_are_one_minus_epsilon_on_the_label_and_epsilon_over_C_everywhere()
+    {
+        float[] p = [0.7f, 0.1f, 0.1f, 0.1f];
+        var smoothed = new CrossEntropyLoss(0.2).Sum(p, [0], 1, 4);
+        // y = 0.8·onehot + 0.05: 0.85 on the label, 0.05 elsewhere.
+        Assert.Equal(-(0.85 * Math.Log(0.7) + 3 * 0.05 * Math.Log(0.1)), smoothed, 6);
+        var dz = new float[4];
+        new CrossEntropyLoss(0.2).Gradient(p, [0], dz, 1, 4);
+        Assert.Equal([-0.15, 0.05, 0.05, 0.05], dz.Select(v => Math.Round(v, 6)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Loss.Create(LossKind.Mse, 0.1));
     }
 
     [Theory]

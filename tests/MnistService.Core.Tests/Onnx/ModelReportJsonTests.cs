@@ -27,8 +27,10 @@ public sealed class ModelReportJsonTests
         using var json = JsonDocument.Parse(Report.ToJson());
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(
-            ["activation", "batch_size", "detector", "detector_epochs", "detector_hidden", "dropout", "epochs", "extra_data", "extra_weight",
-             "hidden", "learning_rate", "loss", "momentum", "optimizer", "patience", "seed", "threads", "validation_split"],
+            ["activation", "augment", "batch_size", "detector", "detector_epochs", "detector_hidden", "dropout",
+             "elastic_alpha", "elastic_sigma", "epochs", "extra_data", "extra_weight", "hidden", "label_smoothing",
+             "learning_rate", "loss", "lr_schedule", "momentum", "optimizer", "patience", "recipe", "rotation", "scale",
+             "seed", "shear", "shift", "thickness", "threads", "validation_split", "warmup"],
             Names(hyper));
         Assert.Equal(42, hyper.GetProperty("seed").GetInt32());
         Assert.Equal([256, 128], hyper.GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));

@@ -56,8 +56,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     public void The_committed_default_model_was_made_by_the_readme_command_with_all_defaults()
     {
         var report = OnnxModelReader.Read(Repo.DefaultModel).Report;
-        // `mnist-train train --out models/mnist-mlp.onnx`: every setting at its default (threads do not change the result).
-        var defaults = new TrainingSettings();
+        // `mnist-train train --out models/mnist-mlp.onnx`: every setting the default recipe's (threads do not change the result).
+        var defaults = TrainingRecipes.For(TrainingRecipes.Default);
         static string Json(TrainingSettings h) => System.Text.Json.JsonSerializer.Serialize(h, ModelReport.JsonOptions);
         Assert.Equal(Json(defaults), Json(report.Hyperparameters with { Threads = defaults.Threads }));
         Assert.Equal(TestMnist.Real.Sha256, report.Dataset.Sha256);

@@ -42,6 +42,8 @@ public sealed class TrainingWorkerTests : IDisposable
     [InlineData("""{ "epochs": 3, """, "not a valid job", null)]
     [InlineData("""{ "model": "../escape" }""", "model '../escape' must be", null)]
     [InlineData("""{ "dropout": 1.5, "validation_split": -0.1, "learning_rate": 0 }""", "dropout must be at least 0 and below 1, got 1.5.", "validation_split must be above 0 and below 1 (early stopping watches the validation accuracy), got -0.1.")]
+    [InlineData("""{ "recipe": "best", "augment": "elastic", "shear": 50 }""", "recipe must be one of tutorial, distorted, got \"best\".", null)]
+    [InlineData("""{ "augment": "elastic", "shear": 50, "loss": "mse" }""", "shear must be 0-45 degrees, got 50.", "label_smoothing applies only to the crossentropy loss, not mse.")]
     public async Task A_job_with_bad_settings_ends_failed_with_the_reason_and_trains_nothing(string json, string reason, string? alsoReason)
     {
         var trained = false;
@@ -72,6 +74,7 @@ public sealed class TrainingWorkerTests : IDisposable
     [InlineData("""{ "train_limit": 1e12 }""", "train_limit must be a whole number, got 1e12.")]
     [InlineData("""{ "dropout": "high" }""", "dropout must be a number, got \"high\".")]
     [InlineData("""{ "activation": 1 }""", "activation must be one of relu, sigmoid, tanh, got 1.")]
+    [InlineData("""{ "lr_schedule": "cyclic" }""", "lr_schedule must be one of constant, cosine, onecycle, got \"cyclic\".")]
     [InlineData("""{ "hidden": [64, "x"] }""", "hidden must be a list of whole numbers, e.g. [256, 128], got [64, \"x\"].")]
     [InlineData("""{ "replace": "yes" }""", "replace must be true or false, got \"yes\".")]
     [InlineData("""{ "model": 5 }""", "model must be a name (text), got 5.")]

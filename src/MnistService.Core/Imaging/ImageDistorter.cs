@@ -1,0 +1,208 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json.Serialization;
+using MnistService.Core.Network;
+
+namespace MnistService.Core.Imaging;
+
+/// <summary>How training images are distorted: not at all, by a random affine map, or by one plus an elastic field.</summary>
+[JsonConverter(typeof(ChoiceJsonConverter<AugmentKind>))]
+public enum AugmentKind
+{
+    [JsonStringEnumMemberName("none")] None,
+    [JsonStringEnumMemberName("affine")] Affine,
+    /// <summary>The affine map plus Simard's smoothed random displacement field.</summary>
+    [JsonStringEnumMemberName("elastic")] Elastic,
+}
+
+/// <summary>The ranges a distortion draws from, each uniformly.</summary>
+/// <param name="Rotation">Degrees either way.</param>
+/// <param name="Scale">Relative size change either way: 0.08 draws a factor in [0.92, 1.08].</param>
+/// <param name="Shear">Degrees either way (horizontal shear).</param>
+/// <param name="Shift">Pixels either way, horizontally and vertically.</param>
+/// <param name="Thickness">Pixels either way by which every stroke is widened or narrowed on each side (a pen's width).</param>
+/// <param name="ElasticSigma">Standard deviation, in pixels, of the Gaussian that smooths the displacement field.</param>
+/// <param name="ElasticAlpha">Scale of the smoothed field, in pixels.</param>
+public sealed record DistortionRanges(double Rotation, double Scale, double Shear, double Shift, double Thickness, double ElasticSigma, double ElasticAlpha);
+
+/// <summary>
+/// Distorts 28x28 training images afresh every epoch (Simard, Steinkraus and Platt 2003): the strokes are
+/// widened or narrowed as by another pen (when a thickness range is given), then each output pixel p reads
+/// the source at q = A⁻¹(p − c − t) + c (+ α·(G_σ * u)(p) for elastic), c the image centre, A = rotation ·
+/// shear · scale, t the shift, u a field of uniform [−1, 1] displacements smoothed by a Gaussian G_σ;
+/// bilinear resampling, zero outside the image.
+/// <para>
+/// Determinism: every image draws from its own stream, seeded from (seed, epoch, image index), so a distortion
+/// depends on nothing else (not the batch, not the thread count). The arithmetic uses exact IEEE operations
+/// only (no fused multiply-add), so the 8-lane path and the scalar one give the same bits.
+/// </para>
+/// Not thread-safe: one caller at a time (it parallelises internally and owns its scratch buffers).
+/// </summary>
+public sealed partial class ImageDistorter
+{
+    public const int Side = 28;
+    public const int Pixels = Side * Side;
+    /// <summary>The padded source: one zero pixel before each row and column, and room after for clamped corners.</summary>
+    private const int PadSide = 32;
+
+    private static readonly float[] PixelX = [.. Enumerable.Range(0, Pixels).Select(i => (float)(i % Side))];
+    private static readonly float[] PixelY = [.. Enumerable.Range(0, Pixels).Select(i => (float)(i / Side))];
+
+    private readonly AugmentKind _kind;
+    private readonly DistortionRanges _ranges;
+    private readonly ulong _seed;
+    private readonly ParallelOptions _parallel;
+    private readonly int _parts;
+    private readonly Scratch[] _scratch;
+    private readonly float[] _kernel;
+    private readonly Action<int> _partBody;
+
+    // The operands of the current call, in fields so that the parallel body is a cached delegate.
+    private float[] _source = [], _output = [];
+    private int[] _indices = [];
+    private int _start, _rows, _epoch;
+
+    /// <param name="threads">Worker threads; 0 = all cores. Does not change any result.</param>
+    public ImageDistorter(AugmentKind kind, DistortionRanges ranges, int seed, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (kind == AugmentKind.None || !Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "A distorter needs affine or elastic.");
+        }
+
+        _kind = kind;
+        _ranges = ranges;
+        _seed = (ulong)(uint)seed;
+        _parts = threads > 0 ? threads : Environment.ProcessorCount;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _parts };
+        _scratch = [.. Enumerable.Range(0, _parts).Select(_ => new Scratch())];
+        _kernel = kind == AugmentKind.Elastic ? GaussianKernel(ranges.ElasticSigma) : [];
+        _partBody = DistortPart;
+    }
+
+    /// <summary>
+    /// Writes the distorted images <c>source[indices[start + r]]</c>, r = 0 … rows−1, to <paramref name="output"/>
+    /// (row r at r·784), as epoch <paramref name="epoch"/> distorts them.
+    /// </summary>
+    /// <param name="source">count·784 pixels in [0, 1]; the output stays in [0, 1] (bilinear weights are convex).</param>
+    public void Distort(float[] source, int[] indices, int start, int rows, float[] output, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(output);
+        if (start < 0 || rows < 0 || start + rows > indices.Length || output.Length < rows * Pixels)
+        {
+            throw new ArgumentException($"Rows {start}..{start + rows} of {indices.Length} indices into an output of {output.Length} values do not fit.");
+        }
+
+        (_source, _indices, _start, _rows, _output, _epoch) = (source, indices, start, rows, output, epoch);
+        if (_parts == 1 || rows < 2 * _parts)
+        {
+            for (var part = 0; part < _parts; part++)
+            {
+                DistortPart(part);
+            }
+        }
+        else
+        {
+            Parallel.For(0, _parts, _parallel, _partBody);
+        }
+        (_source, _indices, _output) = ([], [], []);
+    }
+
+    private void DistortPart(int part)
+    {
+        int from = _rows * part / _parts, to = _rows * (part + 1) / _parts;
+        var scratch = _scratch[part];
+        for (var r = from; r < to; r++)
+        {
+            var index = _indices[_start + r];
+            if ((uint)index >= (uint)(_source.Length / Pixels))
+            {
+                throw new ArgumentOutOfRangeException(nameof(_indices), index, "An image index lies outside the source.");
+            }
+            DistortOne(_source.AsSpan(index * Pixels, Pixels), _output.AsSpan(r * Pixels, Pixels), StreamFor(_seed, _epoch, index), scratch);
+        }
+    }
+
+    /// <summary>The image's own stream: a function of (seed, epoch, index) alone.</summary>
+    internal static Rng StreamFor(ulong seed, int epoch, int index) =>
+        new(unchecked((seed << 32 | (uint)epoch) * 0xD1B54A32D192ED03UL ^ (ulong)(uint)index * 0x9E3779B97F4A7C15UL ^ 0x4449535452UL));
+
+    private void DistortOne(ReadOnlySpan<float> image, Span<float> output, Rng rng, Scratch scratch)
+    {
+        var padded = scratch.Padded;
+        for (var y = 0; y < Side; y++)
+        {
+            image.Slice(y * Side, Side).CopyTo(padded.AsSpan((y + 1) * PadSide + 1, Side));
+        }
+
+        var map = AffineMap.Draw(_ranges, rng);
+        ChangeStrokeWidth(padded, (float)(_ranges.Thickness * (2.0 * rng.NextFloat() - 1.0)), scratch.Rows, scratch.Squares);
+        var sx = scratch.SourceX;
+        var sy = scratch.SourceY;
+        map.Apply(PixelX, PixelY, sx, sy);
+        if (_kind == AugmentKind.Elastic)
+        {
+            AddElasticField(sx, sy, rng, scratch);
+        }
+        Sample(padded, sx, sy, output);
+    }
+
+    /// <summary>
+    /// out = (1−fy)·((1−fx)·s00 + fx·s01) + fy·((1−fx)·s10 + fx·s11) at each source point, clamped to [−1, 28]
+    /// so that every corner lies in the padded image (whose border is zero).
+    /// </summary>
+    internal static unsafe void Sample(float[] padded, ReadOnlySpan<float> sourceX, ReadOnlySpan<float> sourceY, Span<float> output)
+    {
+        var i = 0;
+        fixed (float* p = padded)
+        {
+            if (Avx2.IsSupported)
+            {
+                var vx = MemoryMarshal.Cast<float, Vector256<float>>(sourceX);
+                var vy = MemoryMarshal.Cast<float, Vector256<float>>(sourceY);
+                var vo = MemoryMarshal.Cast<float, Vector256<float>>(output);
+                Vector256<float> low = Vector256.Create(-1f), high = Vector256.Create((float)Side), one = Vector256<float>.One;
+                var stride = Vector256.Create(PadSide);
+                var origin = Vector256.Create(PadSide + 1);
+                for (; i < vx.Length; i++)
+                {
+                    var x = Vector256.Min(Vector256.Max(vx[i], low), high);
+                    var y = Vector256.Min(Vector256.Max(vy[i], low), high);
+                    Vector256<float> x0 = Vector256.Floor(x), y0 = Vector256.Floor(y);
+                    Vector256<float> fx = x - x0, fy = y - y0;
+                    var index = Vector256.ConvertToInt32(y0) * stride + Vector256.ConvertToInt32(x0) + origin;
+                    var s00 = Avx2.GatherVector256(p, index, 4);
+                    var s01 = Avx2.GatherVector256(p + 1, index, 4);
+                    var s10 = Avx2.GatherVector256(p + PadSide, index, 4);
+                    var s11 = Avx2.GatherVector256(p + PadSide + 1, index, 4);
+                    var gx = one - fx;
+                    vo[i] = (one - fy) * (gx * s00 + fx * s01) + fy * (gx * s10 + fx * s11);
+                }
+                i *= Vector256<float>.Count;
+            }
+            for (; i < output.Length; i++)
+            {
+                var x = MathF.Min(MathF.Max(sourceX[i], -1f), Side);
+                var y = MathF.Min(MathF.Max(sourceY[i], -1f), Side);
+                float x0 = MathF.Floor(x), y0 = MathF.Floor(y);
+                float fx = x - x0, fy = y - y0;
+                var index = (int)y0 * PadSide + (int)x0 + PadSide + 1;
+                var gx = 1f - fx;
+                output[i] = (1f - fy) * (gx * p[index] + fx * p[index + 1]) + fy * (gx * p[index + PadSide] + fx * p[index + PadSide + 1]);
+            }
+        }
+    }
+
+    /// <summary>Per-thread buffers: the padded source (its border stays zero), stroke-width passes, source coordinates, elastic fields.</summary>
+    private sealed class Scratch
+    {
+        public readonly float[] Padded = new float[PadSide * PadSide];
+        public readonly float[] Rows = new float[PadSide * PadSide], Squares = new float[PadSide * PadSide];
+        public readonly float[] SourceX = new float[Pixels], SourceY = new float[Pixels];
+        public readonly float[] Field = new float[Pixels], Smoothing = new float[Pixels];
+    }
+}
