@@ -1,6 +1,6 @@
 using MnistService.Core.Data;
 using MnistService.Core.Training;
-using MnistService.Trainer.Pipeline;
+using MnistService.Core.Training;
 
 namespace MnistService.Trainer.Tests;
 

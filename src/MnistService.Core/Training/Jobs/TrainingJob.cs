@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MnistService.Core.Training;
 
-namespace MnistService.Trainer.Worker;
+namespace MnistService.Core.Training.Jobs;
 
 /// <summary>
 /// One training job, as dropped into <c>MODELS/jobs/NAME.json</c>: the <see cref="TrainingSettings"/>

@@ -2,9 +2,8 @@ using Microsoft.Extensions.Logging;
 using MnistService.Core.Data;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
-using MnistService.Trainer.Pipeline;
 
-namespace MnistService.Trainer.Worker;
+namespace MnistService.Core.Training.Jobs;
 
 /// <summary>
 /// The worker's training: the same pipeline as <c>mnist-train train</c> (<see cref="ModelTraining"/>),
@@ -17,7 +16,7 @@ public sealed class PipelineTrainer(string? dataDirectory, ILogger logger)
 
     public JobTrainer Trainer => TrainAsync;
 
-    private async Task<ModelReport> TrainAsync(TrainingJob job, string modelPath, IProgress<EpochRecord> progress,
+    private async Task<ModelReport> TrainAsync(TrainingJob job, string modelPath, IJobProgress progress,
         CancellationToken cancellationToken)
     {
         var data = await LoadAsync(cancellationToken);
@@ -40,11 +39,12 @@ public sealed class PipelineTrainer(string? dataDirectory, ILogger logger)
         }
     }
 
-    /// <summary>Passes each finished epoch on; batches are too fine-grained for a status file.</summary>
-    private sealed class EpochObserver(IProgress<EpochRecord> progress) : ITrainingObserver
+    /// <summary>Passes each finished batch and epoch on (the worker decides how often to record batches).</summary>
+    private sealed class EpochObserver(IJobProgress progress) : ITrainingObserver
     {
-        public void OnEpochStart(int epoch, int totalEpochs, int batchCount) { }
-        public void OnBatchEnd(int epoch, int batchIndex, int batchCount, double runningLoss, double runningAccuracy) { }
+        public void OnEpochStart(int epoch, int totalEpochs, int batchCount) => progress.ReportBatch(epoch, 0, batchCount);
+        public void OnBatchEnd(int epoch, int batchIndex, int batchCount, double runningLoss, double runningAccuracy) =>
+            progress.ReportBatch(epoch, batchIndex + 1, batchCount);
         public void OnEpochEnd(EpochRecord record) => progress.Report(record);
     }
 }

@@ -1,10 +1,9 @@
 using System.Reflection;
 using MnistService.Core.Data;
 using MnistService.Core.Onnx;
-using MnistService.Core.Training;
 using TrainingLoop = MnistService.Core.Training.Trainer;
 
-namespace MnistService.Trainer.Pipeline;
+namespace MnistService.Core.Training;
 
 /// <summary>A finished run: how training went, how the model does on the test set, and where it was written.</summary>
 public sealed record TrainedModel(TrainingResult Training, Evaluation Test, ModelReport Report, string Path);
@@ -45,6 +44,7 @@ public static class ModelTraining
             Producer = Producer,
         };
 
+        cancellationToken.ThrowIfCancellationRequested(); // a job cancelled while being evaluated writes no model
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report);
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
     }
