@@ -1,6 +1,7 @@
 using MnistService.Api.Clients;
 using MnistService.Api.Errors;
 using MnistService.Api.Health;
+using MnistService.Api.Jobs;
 using MnistService.Api.Logging;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
@@ -32,6 +33,7 @@ try
     builder.Services.AddApiDocumentation();
     builder.Services.AddModels(builder.Configuration);
     builder.Services.AddPredictions(builder.Configuration);
+    builder.Services.AddJobs(builder.Configuration);
     builder.Services.AddPrometheusScrape(builder.Configuration);
 
     var app = builder.Build();
@@ -51,6 +53,7 @@ try
 
     app.MapPredictions();
     app.MapModels();
+    app.MapJobs();
     app.MapMetrics();
     app.MapHealth();
 
