@@ -39,7 +39,9 @@ public sealed record JobListResponse(TrainingAccessInfo Access, string Worker, J
 /// <param name="MaxQueued">Jobs that may wait at once.</param>
 /// <param name="Threads">Threads a job trains with.</param>
 /// <param name="Defaults">The settings a job gets for what it leaves out (the tutorial's).</param>
-public sealed record JobLimits(int MaxEpochs, int MaxHiddenLayers, int MaxHiddenWidth, int MaxQueued, int Threads, TrainingSettings Defaults);
+/// <param name="Choices">The names each choice setting takes (activation, optimizer, loss...), by its camelCase name.</param>
+public sealed record JobLimits(int MaxEpochs, int MaxHiddenLayers, int MaxHiddenWidth, int MaxQueued, int Threads, TrainingSettings Defaults,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Choices);
 
 /// <summary>The last event of <c>GET /jobs/{id}/events</c>: <c>done</c> or <c>failed</c>.</summary>
 /// <param name="State">succeeded, failed or cancelled.</param>

@@ -30,16 +30,21 @@ public static class JobEndpoints
             .WithSummary("Every job (queued, running, ended), whether this client may start jobs, and the server's limits.");
         group.MapGet("/{id}", Get)
             .WithName("GetJob")
-            .WithSummary("One job: settings, state, progress, the epochs so far, the model it made.");
+            .WithSummary("One job: settings, state, progress, the epochs so far, the model it made.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", Cancel)
             .WithName("CancelJob")
             .WithSummary("Cancel a job: a waiting one ends at once; a running one stops at its next batch. Either way no model is written.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireTrainingAccess();
         group.MapGet("/{id}/events", Events)
             .WithName("JobEvents")
             .WithSummary("Server-sent events: 'state' on every change of state, 'epoch' per finished epoch (the epochs so far first), " +
                          "'progress' inside an epoch (a few a second at most), then 'done' or 'failed'.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .DisableRequestTimeout();
         return app;
     }
@@ -97,7 +102,8 @@ public static class JobEndpoints
     {
         var settings = options.CurrentValue;
         var limits = new JobLimits(settings.MaxEpochs, settings.MaxHiddenLayers, settings.MaxHiddenWidth, settings.MaxQueued,
-            settings.EffectiveThreads, new TrainingSettings());
+            settings.EffectiveThreads, new TrainingSettings(),
+            TrainingSetting.All.Where(s => s.Kind == SettingKind.Choice).ToDictionary(s => s.JsonName, s => s.Choices));
         return TypedResults.Ok(new JobListResponse(access.Decide(context), settings.Worker.ToString(), limits, store.List()));
     }
 
@@ -121,8 +127,8 @@ public static class JobEndpoints
     }
 
     /// <param name="id">The job's id.</param>
-    private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Events(string id, JobStore store,
-        IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
+    /// <remarks>An <see cref="IResult"/>, documented by hand above: the typed result would describe the stream as one JSON item.</remarks>
+    private static IResult Events(string id, JobStore store, IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
         store.Find(id) is null ? NotFound(id) : TypedResults.ServerSentEvents(Stream(id, store, lifetime.ApplicationStopping, cancellationToken));
 
     private static async IAsyncEnumerable<SseItem<object>> Stream(string id, JobStore store, CancellationToken stopping,

@@ -24,7 +24,7 @@ public sealed class TrainingOptions
     /// The key a client other than this machine sends as <c>X-Api-Key</c> to start or cancel jobs and to
     /// manage models. Empty: only loopback clients may.
     /// </summary>
-    [RegularExpression("^.{16,}$", ErrorMessage = "Training:ApiKey must be empty or at least 16 characters (a short key is guessed).")]
+    [EmptyOrLongKey]
     public string? ApiKey { get; set; }
 
     /// <summary>Jobs that may wait at once; one more gets 429.</summary>
@@ -69,4 +69,17 @@ public sealed class TrainingOptions
             yield return new SettingError(TrainingSetting.Hidden, $"widths must be at most {MaxHiddenWidth} on this server (Training:MaxHiddenWidth), got {wide}.");
         }
     }
+}
+
+/// <summary>A key is either not set or long enough not to be guessed.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class EmptyOrLongKeyAttribute : ValidationAttribute
+{
+    public const int MinLength = 16;
+
+    public EmptyOrLongKeyAttribute() : base($"must be empty or at least {MinLength} characters (a short key can be guessed)") { }
+
+    public override bool IsValid(object? value) => value is null or "" or string { Length: >= MinLength };
+
+    public override string FormatErrorMessage(string name) => ErrorMessageString;
 }

@@ -22,11 +22,15 @@ public static class ModelEndpoints
             .WithName("DeleteModel")
             .WithSummary("Delete a model's file from the model directory; never the default model's.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireTrainingAccess();
         group.MapPost("/{name}/default", MakeDefault)
             .WithName("MakeDefaultModel")
             .WithSummary("Make the model the default, for every replica sharing the model directory and across restarts (default-model.json there).")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireTrainingAccess();
         return app;
     }
