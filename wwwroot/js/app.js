@@ -7,6 +7,7 @@ import { LatestWins } from './latest.js';
 import { PredictionView } from './prediction.js';
 import { InputView, toPixels } from './inputview.js';
 import { renderSummary, renderCurves, renderConfusion, snakeKeys } from './modelview.js';
+import { TrainingPanel } from './training.js';
 
 const state = {
   model: new URLSearchParams(location.search).get('model') || '',
@@ -260,3 +261,17 @@ dark.addEventListener('change', applyTheme);
 applyTheme();
 syncPad();
 loadModels();
+
+// A model just trained from the page: the service loads it within a second or so; then it is chosen.
+const training = new TrainingPanel($('#train'), {
+  onModel: async (name) => {
+    for (let tries = 0; tries < 40 && !state.models.some((m) => m.name === name); tries++) {
+      await loadModels({ quiet: true });
+      if (!state.models.some((m) => m.name === name)) await new Promise((r) => setTimeout(r, 250));
+    }
+    state.model = name;
+    await loadModels();
+    predictCurrent(true);
+  },
+});
+training.load();
