@@ -1,6 +1,5 @@
 using MnistService.Core.Data;
 using MnistService.Core.Training;
-using MnistService.Core.Training;
 
 namespace MnistService.Trainer.Tests;
 

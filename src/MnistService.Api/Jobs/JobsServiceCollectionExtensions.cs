@@ -11,7 +11,15 @@ public static class JobsServiceCollectionExtensions
     /// <summary>Training jobs over the model directory, the access rule, and (Training:Worker InProcess) the worker that trains them.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddValidatedOptions<TrainingOptions>(configuration, TrainingOptions.Section);
+        services.AddValidatedOptions<TrainingOptions>(configuration, TrainingOptions.Section)
+            .PostConfigure(options =>
+            {
+                // A secret mounted as a file: its one line is the key (an empty or missing file leaves training to loopback).
+                if (string.IsNullOrEmpty(options.ApiKey) && !string.IsNullOrEmpty(options.ApiKeyFile) && File.Exists(options.ApiKeyFile))
+                {
+                    options.ApiKey = File.ReadAllText(options.ApiKeyFile).Trim();
+                }
+            });
         services.AddSingleton<TrainingAccess>();
         services.AddSingleton<JobStore>();
         // Read while the services are set up; an invalid section fails the start with every other setting's error.

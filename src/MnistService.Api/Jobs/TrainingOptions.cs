@@ -27,6 +27,12 @@ public sealed class TrainingOptions
     [EmptyOrLongKey]
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// A file holding <see cref="ApiKey"/> (a Docker or Kubernetes secret mounted as a file), read at start
+    /// when <see cref="ApiKey"/> is empty, so the key is never in the environment.
+    /// </summary>
+    public string? ApiKeyFile { get; set; }
+
     /// <summary>Jobs that may wait at once; one more gets 429.</summary>
     [Range(1, 1000)]
     public int MaxQueued { get; set; } = 8;

@@ -86,6 +86,7 @@ public static class ServiceHelp
             ("Shutdown:Timeout", Seconds(new ShutdownOptions().Timeout), "time for requests in flight on SIGTERM"),
             ("Training:Worker", $"{training.Worker}", "InProcess: the service trains the jobs of POST /jobs; External: a separate mnist-train worker does"),
             ("Training:ApiKey", "none: only loopback clients may train or manage models", "X-Api-Key other clients send to start or cancel jobs, delete models, choose the default (16+ characters)"),
+            ("Training:ApiKeyFile", "none", "a file holding Training:ApiKey (a mounted secret), read at start when Training:ApiKey is empty"),
             ("Training:MaxQueued", $"{training.MaxQueued}", "jobs that may wait at once; one more gets 429"),
             ("Training:Threads", "0: all cores but one", "threads of the in-process training (the result does not depend on it)"),
             ("Training:MaxEpochs", $"{training.MaxEpochs}", "most epochs a job may ask for"),

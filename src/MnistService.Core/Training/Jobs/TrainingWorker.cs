@@ -143,6 +143,8 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             Attempt = previous is { State: JobState.Queued } ? previous.Attempt + 1 : 1,
             Worker = _queue.Worker.ToString(),
             QueuedAt = previous is { State: JobState.Queued } ? previous.QueuedAt : now,
+            // Why it runs again (its worker died), if it does: the owner keeps seeing it while it runs.
+            Error = previous is { State: JobState.Queued } ? previous.Error : null,
             StartedAt = now,
             UpdatedAt = now,
         };
