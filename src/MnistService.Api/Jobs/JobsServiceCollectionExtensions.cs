@@ -41,7 +41,8 @@ public static class JobsServiceCollectionExtensions
             var data = string.IsNullOrWhiteSpace(training.Data)
                 ? null // found as the trainer finds it: MNIST_DATA_DIR, ../shared/mnist, else downloaded into the user cache
                 : Path.GetFullPath(Path.Combine(provider.GetRequiredService<IHostEnvironment>().ContentRootPath, training.Data));
-            var trainer = new PipelineTrainer(data, provider.GetRequiredService<ILogger<PipelineTrainer>>());
+            // At the lowest CPU priority: requests for predictions come first (docs/benchmarks.md measures it).
+            var trainer = new PipelineTrainer(data, provider.GetRequiredService<ILogger<PipelineTrainer>>(), lowPriority: true);
             var worker = new TrainingWorker(options, trainer.Trainer, provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<IHostApplicationLifetime>(), provider.GetRequiredService<ILogger<TrainingWorker>>());
             store.Submitted += worker.Wake;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MnistService.Core.Data;
 using MnistService.Core.Onnx;
-using MnistService.Core.Training;
 
 namespace MnistService.Core.Training.Jobs;
 
@@ -9,7 +8,8 @@ namespace MnistService.Core.Training.Jobs;
 /// The worker's training: the same pipeline as <c>mnist-train train</c> (<see cref="ModelTraining"/>),
 /// with MNIST loaded once, on the first job, and kept for the jobs after it.
 /// </summary>
-public sealed class PipelineTrainer(string? dataDirectory, ILogger logger)
+/// <param name="lowPriority">Train at the lowest CPU priority (<see cref="TrainingThread"/>): for a worker inside the service.</param>
+public sealed class PipelineTrainer(string? dataDirectory, ILogger logger, bool lowPriority = false)
 {
     private readonly SemaphoreSlim _loading = new(1, 1);
     private MnistData? _data;
@@ -20,8 +20,8 @@ public sealed class PipelineTrainer(string? dataDirectory, ILogger logger)
         CancellationToken cancellationToken)
     {
         var data = await LoadAsync(cancellationToken);
-        var trained = ModelTraining.Run(data, job.Settings, modelPath, new EpochObserver(progress),
-            job.TrainLimit, cancellationToken);
+        var trained = await TrainingThread.Run(() => ModelTraining.Run(data, job.Settings, modelPath, new EpochObserver(progress),
+            job.TrainLimit, cancellationToken), lowPriority, $"training {job.ModelName}");
         return trained.Report;
     }
 

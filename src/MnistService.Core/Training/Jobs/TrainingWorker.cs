@@ -60,6 +60,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
     private readonly JobQueue _queue = new(options.ModelsDirectory, options.StaleAfter, time, logger);
     private readonly HashSet<string> _ownJobs = [];
     private readonly SemaphoreSlim _wake = new(0);
+    private FileSystemWatcher? _watcher;
 
     public JobQueue Queue => _queue;
 
@@ -74,13 +75,13 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(alive))!);
         }
 
-        var watcher = WatchJobs();
+        _watcher = WatchJobs();
         logger.LogInformation("Worker {Worker} watching {Jobs} for *.json jobs; models go to {Models}",
             _queue.Worker, _queue.JobsDirectory, _queue.ModelsDirectory);
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            watcher ??= WatchJobs(); // once the jobs directory exists
+            _watcher ??= WatchJobs(); // once the jobs directory exists
             TouchAliveFile();
             _queue.RequeueOrphans(_ownJobs);
             _queue.MarkQueued();
@@ -105,7 +106,6 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
                 break;
             }
         }
-        watcher?.Dispose();
         logger.LogInformation("Worker {Worker} stopped", _queue.Worker);
     }
 
@@ -342,6 +342,7 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
 
     public override void Dispose()
     {
+        _watcher?.Dispose();
         _wake.Dispose();
         base.Dispose();
     }
