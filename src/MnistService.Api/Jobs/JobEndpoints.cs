@@ -21,7 +21,7 @@ public static class JobEndpoints
         group.MapPost("/", Start)
             .WithName("StartJob")
             .WithSummary("Queue a training job: a JSON object of training settings (camelCase; any left out take the tutorial's values), plus model, trainLimit and replace.")
-            .Accepts<JsonElement>("application/json")
+            .WithMetadata(new JobRequestBodyMetadata())
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireTrainingAccess();

@@ -22,7 +22,8 @@ public sealed record ModelSnapshot(
 /// in line with the files and swaps it atomically. A model that is replaced or removed is disposed
 /// when its last lease ends, so no request ever sees a disposed session. A file that does not load
 /// is reported and never replaces the working version of that model.
-/// When the configured default has no file, the default is the only model, or else the one with the best
+/// The default is the model a run-time choice names (<c>default-model.json</c>, see <see cref="DefaultModelSelection"/>)
+/// when it is loaded. When the configured default has no file, the default is the only model, or else the one with the best
 /// test accuracy (the newest on ties), so that a folder of other models is served rather than never ready.
 /// A default whose file is there but does not load stays the default: that is an error to fix, not to hide.
 /// Only regular files are read (see <see cref="ModelFileSystem"/>), each at most <see cref="ModelsOptions.MaxFileBytes"/>,

@@ -1,4 +1,5 @@
 using Microsoft.OpenApi;
+using MnistService.Api.Jobs;
 using MnistService.Api.Predictions;
 
 namespace MnistService.Api.OpenApi;
@@ -34,6 +35,7 @@ public static class ApiDocumentation
             options.SchemaFilter<ProblemDetailsSchemaFilter>();
             options.SchemaFilter<PredictionSchemaFilter>();
             options.OperationFilter<PredictOperationFilter>();
+            options.OperationFilter<JobRequestOperationFilter>();
             options.OperationFilter<RetryAfterHeaderFilter>();
         });
         return services;
