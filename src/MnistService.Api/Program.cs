@@ -3,6 +3,7 @@ using MnistService.Api.Errors;
 using MnistService.Api.Feedback;
 using MnistService.Api.Health;
 using MnistService.Api.Insight;
+using MnistService.Api.Jobs;
 using MnistService.Api.Logging;
 using MnistService.Api.Metrics;
 using MnistService.Api.ModelStore;
@@ -36,6 +37,7 @@ try
     builder.Services.AddPredictions(builder.Configuration);
     builder.Services.AddInsight();
     builder.Services.AddFeedback(builder.Configuration);
+    builder.Services.AddJobs(builder.Configuration);
     builder.Services.AddPrometheusScrape(builder.Configuration);
 
     var app = builder.Build();
@@ -56,6 +58,7 @@ try
     app.MapPredictions();
     app.MapModels();
     app.MapFeedback();
+    app.MapJobs();
     app.MapMetrics();
     app.MapInsight();
     app.MapHealth();

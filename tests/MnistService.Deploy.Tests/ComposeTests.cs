@@ -45,7 +45,11 @@ public sealed class ComposeTests
         Assert.Contains(port, Dockerfile["service"].All("EXPOSE").SelectMany(e => e.Words));
         Assert.Contains($"{port}:{port}", service.Arr("ports").Select(p => p.Str()));
         Assert.Equal("/models", env["Models__Directory"].Str());
-        Assert.Contains("models:/models:ro", service.Arr("volumes").Select(v => v.Str()));
+        Assert.Contains("models:/models", service.Arr("volumes").Select(v => v.Str())); // writes job files, the default choice
+        Assert.Equal("External", env["Training__Worker"].Str()); // the worker service trains the jobs
+        var secret = service.Arr("secrets").Single().Str();
+        Assert.Equal($"/run/secrets/{secret}", env["Training__ApiKeyFile"].Str());
+        Assert.NotNull(Compose.Obj("secrets").Obj(secret)["environment"]);
         Assert.Contains("models:/models", Services.Obj("worker").Arr("volumes").Select(v => v.Str()));
         Assert.Contains("models:/models", Services.Obj("models-init").Arr("volumes").Select(v => v.Str()));
     }

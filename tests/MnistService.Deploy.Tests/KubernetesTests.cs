@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MnistService.Core.Training.Jobs;
 using MnistService.Deploy.Tests.Infrastructure;
 using MnistService.Trainer.Worker;
 
@@ -178,13 +179,13 @@ public sealed class KubernetesTests
     }
 
     [Fact]
-    public void Models_live_on_one_ReadWriteMany_claim_that_the_service_reads_and_the_worker_writes()
+    public void Models_live_on_one_ReadWriteMany_claim_that_the_service_and_the_worker_write()
     {
         var claim = One("PersistentVolumeClaim");
         Assert.Contains("ReadWriteMany", claim.Obj("spec").Arr("accessModes").Select(m => m.Str()));
         var claimName = claim.Obj("metadata")["name"].Str();
 
-        foreach (var (workload, container, readOnly) in new[] { (One("Deployment"), Api, true), (One("Job"), Worker, false) })
+        foreach (var (workload, container, readOnly) in new[] { (One("Deployment"), Api, false), (One("Job"), Worker, false) })
         {
             var volume = PodSpec(workload).Arr("volumes").Objects().Single(v => v["persistentVolumeClaim"] is not null);
             Assert.Equal(claimName, volume.Obj("persistentVolumeClaim")["claimName"].Str());
@@ -193,6 +194,10 @@ public sealed class KubernetesTests
             Assert.Equal(readOnly, mount["readOnly"]?.Str() == "true");
         }
         Assert.Equal("/models", Api.Arr("env").Objects().Single(e => e["name"].Str() == "Models__Directory")["value"].Str());
+        // The service queues jobs for the worker Job, and takes the training key from a Secret.
+        Assert.Equal("External", Api.Arr("env").Objects().Single(e => e["name"].Str() == "Training__Worker")["value"].Str());
+        var key = Api.Arr("env").Objects().Single(e => e["name"].Str() == "Training__ApiKey").Obj("valueFrom").Obj("secretKeyRef");
+        Assert.Equal("mnist-training", key["name"].Str());
     }
 
     [Fact]

@@ -27,7 +27,8 @@ public sealed class WorkerKillTests(ITestOutputHelper output) : IDisposable
         Assert.True(Directory.Exists(MnistTestSet.Directory), $"MNIST is needed at {MnistTestSet.Directory} (or MNIST_DATA_DIR)");
         var kills = ReliabilitySettings.Int("RELIABILITY_WORKER_KILLS", 6);
         var random = new Random(ReliabilitySettings.Int("RELIABILITY_WORKER_SEED", 7));
-        using var service = await ServiceProcess.StartAsync(_models, probe: "healthz");
+        // The separate worker trains the jobs, as in compose: the service only serves.
+        using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["Training__Worker"] = "External" }, probe: "healthz");
         using var http = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(10) };
 
         // A first job to completion: the model every later (killed) job replaces, and how long a job takes.

@@ -1,4 +1,4 @@
-using MnistService.Trainer.Worker;
+using MnistService.Core.Training.Jobs;
 
 namespace MnistService.Testing;
 

@@ -1,6 +1,5 @@
 using MnistService.Core.Data;
 using MnistService.Core.Training;
-using MnistService.Trainer.Pipeline;
 
 namespace MnistService.Trainer.Tests;
 

@@ -12,8 +12,8 @@ public sealed class WorkerLoggingTests
     {
         var output = await RunWorkerAsync(json: false);
 
-        Assert.Matches(new Regex(@"^\[\d{2}:\d{2}:\d{2} INF\] MnistService\.Trainer\.Worker\.TrainingWorker: Worker \S+ watching ", RegexOptions.Multiline), output);
-        Assert.Matches(new Regex(@"^\[\d{2}:\d{2}:\d{2} INF\] MnistService\.Trainer\.Worker\.TrainingWorker: No job waiting; stopping \(--until-idle\)", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^\[\d{2}:\d{2}:\d{2} INF\] MnistService\.Core\.Training\.Jobs\.TrainingWorker: Worker \S+ watching ", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^\[\d{2}:\d{2}:\d{2} INF\] MnistService\.Core\.Training\.Jobs\.TrainingWorker: No job waiting; stopping \(--until-idle\)", RegexOptions.Multiline), output);
         Assert.DoesNotContain("info:", output); // the format of Microsoft's console logger
     }
 
@@ -31,7 +31,7 @@ public sealed class WorkerLoggingTests
             Assert.True(entry.RootElement.TryGetProperty("@m", out _), line);
         }
         Assert.Contains(lines, line => line.Contains("watching", StringComparison.Ordinal)
-                                       && line.Contains("\"SourceContext\":\"MnistService.Trainer.Worker.TrainingWorker\"", StringComparison.Ordinal));
+                                       && line.Contains("\"SourceContext\":\"MnistService.Core.Training.Jobs.TrainingWorker\"", StringComparison.Ordinal));
     }
 
     private static async Task<string> RunWorkerAsync(bool json)

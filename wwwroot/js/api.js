@@ -2,11 +2,12 @@
 // problem's title and detail, so the page can say what went wrong in the service's own words.
 
 export class ApiError extends Error {
-  constructor(status, title, detail) {
+  constructor(status, title, detail, errors) {
     super(detail || title || `HTTP ${status}`);
     this.status = status;
     this.title = title || `HTTP ${status}`;
     this.detail = detail || '';
+    this.errors = errors ?? null; // a 400's problems by field, e.g. { epochs: ["epochs must be ..."] }
   }
 }
 
@@ -21,7 +22,7 @@ async function request(url, init) {
   const type = response.headers.get('Content-Type') ?? '';
   const body = type.includes('json') ? await response.json().catch(() => null) : null;
   if (!response.ok) {
-    throw new ApiError(response.status, body?.title ?? response.statusText, body?.detail ?? '');
+    throw new ApiError(response.status, body?.title ?? response.statusText, body?.detail ?? '', body?.errors);
   }
   if (body === null) throw new ApiError(response.status, 'Unexpected answer', `Expected JSON from ${url}.`);
   return body;
@@ -120,6 +121,28 @@ export async function deleteFeedback(id) {
 /** GET /metrics/feedback?model=NAME: the confusion matrix on people's answers. */
 export function getFieldConfusion(name) {
   return request(withModel('metrics/feedback', name));
+}
+
+/** The key for training and model changes from another machine (X-Api-Key), when the user gave one. */
+const keyHeader = (key) => (key ? { 'X-Api-Key': key } : {});
+
+/** GET /jobs: every job, this client's access, the server's limits and defaults. */
+export function listJobs(key) {
+  return request('jobs', { headers: keyHeader(key) });
+}
+
+/** POST /jobs with training settings (camelCase); answers the queued job. */
+export function startJob(settings, key) {
+  return request('jobs', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...keyHeader(key) },
+    body: JSON.stringify(settings),
+  });
+}
+
+/** DELETE /jobs/{id}: cancels a job. */
+export function cancelJob(id, key) {
+  return request(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE', headers: keyHeader(key) });
 }
 
 function normalizeModel(m) {

@@ -11,6 +11,7 @@ import { MisreadView } from './misread.js';
 import { NeuronsView } from './neurons.js';
 import { CompareView } from './compare.js';
 import { FeedbackPrompt, renderField } from './feedback.js';
+import { TrainingPanel } from './training.js';
 
 const state = {
   model: new URLSearchParams(location.search).get('model') || '',
@@ -287,3 +288,17 @@ dark.addEventListener('change', applyTheme);
 applyTheme();
 syncPad();
 loadModels();
+
+// A model just trained from the page: the service loads it within a second or so; then it is chosen.
+const training = new TrainingPanel($('#train'), {
+  onModel: async (name) => {
+    for (let tries = 0; tries < 40 && !state.models.some((m) => m.name === name); tries++) {
+      await loadModels({ quiet: true });
+      if (!state.models.some((m) => m.name === name)) await new Promise((r) => setTimeout(r, 250));
+    }
+    state.model = name;
+    await loadModels();
+    predictCurrent(true);
+  },
+});
+training.load();

@@ -101,8 +101,8 @@ export function renderCurves(root, report) {
       el('figcaption', {}, el('span', { class: 'chart-title', text: title }), note ? el('span', { class: 'muted', text: note }) : null),
       box);
   };
-  chartObserver.disconnect();
-  chartDrawers.clear();
+  // Only this root's charts are replaced: another section's keep following their size.
+  for (const box of root.querySelectorAll('.chart-box')) { chartObserver.unobserve(box); chartDrawers.delete(box); }
   replaceChildren(root, legend, el('div', { class: 'charts' },
     figure('Accuracy', {
       title: 'Accuracy per epoch, training and validation',
@@ -121,7 +121,7 @@ export function renderCurves(root, report) {
       ],
       format: num,
     }, `${history.length} epochs`)));
-  for (const draw of chartDrawers.values()) draw();
+  for (const box of root.querySelectorAll('.chart-box')) chartDrawers.get(box)();
 }
 
 const chartDrawers = new Map();

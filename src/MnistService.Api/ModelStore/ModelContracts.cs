@@ -18,7 +18,7 @@ public sealed record ModelListResponse(string Default, IReadOnlyList<ModelSummar
 /// <param name="SizeBytes">File size.</param>
 /// <param name="Producer">The program that wrote the file.</param>
 /// <param name="ReloadError">Why the file on disk now could not replace this version, if it could not.</param>
-/// <param name="DefaultReason">For the default model, why it is the default: configured, or the stand-in for a configured default that has no file.</param>
+/// <param name="DefaultReason">For the default model, why it is the default: chosen at run time (POST /models/{name}/default), configured, or the stand-in for a configured default that has no file.</param>
 public sealed record ModelSummary(
     string Name, string Sha256, int? Parameters, double? TestAccuracy, DateTimeOffset? Created, bool IsDefault,
     DateTimeOffset LoadedAt, long SizeBytes, string? Producer, string? ReloadError, string? DefaultReason)

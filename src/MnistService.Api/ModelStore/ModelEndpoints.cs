@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using MnistService.Api.Security;
+using MnistService.Core.Models;
 
 namespace MnistService.Api.ModelStore;
 
@@ -16,6 +18,20 @@ public static class ModelEndpoints
             .WithSummary("One model with its report: architecture, hyperparameters, training history, test results.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapDelete("/{name}", Delete)
+            .WithName("DeleteModel")
+            .WithSummary("Delete a model's file from the model directory; never the default model's.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireTrainingAccess();
+        group.MapPost("/{name}/default", MakeDefault)
+            .WithName("MakeDefaultModel")
+            .WithSummary("Make the model the default, for every replica sharing the model directory and across restarts (default-model.json there).")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireTrainingAccess();
         return app;
     }
 
@@ -37,4 +53,53 @@ public static class ModelEndpoints
         using var lease = repository.Acquire(name);
         return TypedResults.Ok(new ModelDetails(ModelSummary.From(lease.Model, repository.Snapshot), lease.Model.Report));
     }
+
+    /// <param name="name">The model's name.</param>
+    private static Results<NoContent, ProblemHttpResult> Delete(string name, ModelRepository repository)
+    {
+        var snapshot = repository.Snapshot;
+        if (!snapshot.Models.ContainsKey(name) && !snapshot.Failures.ContainsKey(name))
+        {
+            return ModelProblem(StatusCodes.Status404NotFound, "Model not found", $"No model named '{name}' is loaded. GET /models lists the loaded models.");
+        }
+        if (name == snapshot.DefaultName)
+        {
+            return ModelProblem(StatusCodes.Status409Conflict, "Default model",
+                $"'{name}' is the default model ({snapshot.DefaultReason}) and is not deleted; make another model the default first (POST /models/OTHER/default).");
+        }
+        try
+        {
+            File.Delete(Path.Combine(repository.Directory, name + ".onnx"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ModelProblem(StatusCodes.Status409Conflict, "Model not deleted", $"The file of '{name}' cannot be deleted: {e.Message}");
+        }
+        repository.Reconcile(); // gone from the listing now, not at the watcher's next look
+        return TypedResults.NoContent();
+    }
+
+    /// <param name="name">The model's name.</param>
+    private static Results<Ok<ModelSummary>, ProblemHttpResult> MakeDefault(string name, HttpContext context, ModelRepository repository, TimeProvider time)
+    {
+        var snapshot = repository.Snapshot;
+        if (!snapshot.Models.TryGetValue(name, out var candidate))
+        {
+            return snapshot.Failures.TryGetValue(name, out var failure)
+                ? ModelProblem(StatusCodes.Status409Conflict, "Cannot become the default", $"The file of '{name}' does not load: {failure.Error}")
+                : ModelProblem(StatusCodes.Status404NotFound, "Model not found", $"No model named '{name}' is loaded. GET /models lists the loaded models.");
+        }
+        if (DefaultModelRule.Refusal(candidate, snapshot) is { } refusal)
+        {
+            return ModelProblem(StatusCodes.Status409Conflict, "Cannot become the default", refusal);
+        }
+        var by = $"POST /models/{name}/default from {context.Connection.RemoteIpAddress?.ToString() ?? "this machine"}";
+        new DefaultModelChoice(name, time.GetUtcNow(), by).Write(repository.Directory);
+        repository.Reconcile();
+        var now = repository.Snapshot;
+        return TypedResults.Ok(ModelSummary.From(now.Models.GetValueOrDefault(name) ?? candidate, now));
+    }
+
+    private static ProblemHttpResult ModelProblem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
 }

@@ -22,7 +22,8 @@ public sealed record ModelSnapshot(
 /// in line with the files and swaps it atomically. A model that is replaced or removed is disposed
 /// when its last lease ends, so no request ever sees a disposed session. A file that does not load
 /// is reported and never replaces the working version of that model.
-/// When the configured default has no file, the default is the only model, or else the one with the best
+/// The default is the model a run-time choice names (<c>default-model.json</c>, see <see cref="DefaultModelSelection"/>)
+/// when it is loaded. When the configured default has no file, the default is the only model, or else the one with the best
 /// test accuracy (the newest on ties), so that a folder of other models is served rather than never ready.
 /// A default whose file is there but does not load stays the default: that is an error to fix, not to hide.
 /// Only regular files are read (see <see cref="ModelFileSystem"/>), each at most <see cref="ModelsOptions.MaxFileBytes"/>,
@@ -42,6 +43,7 @@ public sealed class ModelRepository : IDisposable
     private ModelSnapshot _snapshot;
     private long _fileReads;
     private long _listingFailures;
+    private readonly DefaultModelSelection _defaults;
 
     public ModelRepository(IOptions<ModelsOptions> options, IHostEnvironment environment, ILogger<ModelRepository> logger, TimeProvider time)
     {
@@ -50,7 +52,8 @@ public sealed class ModelRepository : IDisposable
         _time = time;
         Directory = Settings.AppFolders.Resolve(_options.Directory, environment.ContentRootPath, "models")
             ?? Path.Combine(environment.ContentRootPath, "models");
-        _snapshot = new ModelSnapshot(_options.Default, new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>(), ConfiguredReason);
+        _defaults = new DefaultModelSelection(_options, Directory, logger);
+        _snapshot = new ModelSnapshot(_options.Default, new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>(), DefaultModelSelection.ConfiguredReason);
     }
 
     /// <summary>The absolute directory the models are read from.</summary>
@@ -197,17 +200,22 @@ public sealed class ModelRepository : IDisposable
                 _processed.Remove(name);
             }
 
-            if (retired.Count > 0 || !SameEntries(models, current.Models) || !SameEntries(failures, current.Failures))
+            var (defaultName, reason) = _defaults.Choose(models, failures);
+            if (retired.Count > 0 || !SameEntries(models, current.Models) || !SameEntries(failures, current.Failures)
+                || defaultName != current.DefaultName || reason != current.DefaultReason)
             {
-                var (defaultName, reason) = ChooseDefault(models, failures);
-                if (defaultName != current.DefaultName && reason != ConfiguredReason)
+                if (defaultName != current.DefaultName && reason.StartsWith(DefaultModelSelection.ConfiguredReason, StringComparison.Ordinal))
                 {
-                    _logger.LogWarning("{Setting} '{Configured}' has no file in {Directory}; {Model} is the default model instead: {Reason}",
-                        "Models:Default", _options.Default, Directory, defaultName, reason);
+                    _logger.LogInformation("The configured default model {Model} is loaded and is the default again", defaultName);
+                }
+                else if (defaultName != current.DefaultName && reason.StartsWith(DefaultModelSelection.ChosenReason, StringComparison.Ordinal))
+                {
+                    _logger.LogInformation("{Model} is the default model: {Reason}", defaultName, reason);
                 }
                 else if (defaultName != current.DefaultName)
                 {
-                    _logger.LogInformation("The configured default model {Model} is loaded and is the default again", defaultName);
+                    _logger.LogWarning("{Setting} '{Configured}' has no file in {Directory}; {Model} is the default model instead: {Reason}",
+                        "Models:Default", _options.Default, Directory, defaultName, reason);
                 }
                 Volatile.Write(ref _snapshot, new ModelSnapshot(defaultName, models, failures, reason));
                 ModelStoreMetrics.ModelsLoaded.Set(models.Count);
@@ -219,29 +227,6 @@ public sealed class ModelRepository : IDisposable
             }
             return pending;
         }
-    }
-
-    private const string ConfiguredReason = "configured (Models:Default)";
-
-    private (string Name, string Reason) ChooseDefault(Dictionary<string, LoadedModel> models, Dictionary<string, ModelFailure> failures)
-    {
-        var configured = _options.Default;
-        if (models.ContainsKey(configured) || failures.ContainsKey(configured) || models.Count == 0)
-        {
-            return (configured, ConfiguredReason);
-        }
-        var missing = $"Models:Default '{configured}' has no file";
-        if (models.Count == 1)
-        {
-            return (models.Keys.Single(), $"the only model loaded ({missing})");
-        }
-        var best = models.Values
-            .OrderByDescending(m => m.Report?.Test.Accuracy ?? -1)
-            .ThenByDescending(m => m.Report?.Created ?? DateTimeOffset.MinValue)
-            .ThenByDescending(m => m.Stamp.LastWriteUtc)
-            .ThenBy(m => m.Name, StringComparer.Ordinal)
-            .First();
-        return (best.Name, $"the best test accuracy of the {models.Count} models loaded, the newest on ties ({missing})");
     }
 
     /// <summary>

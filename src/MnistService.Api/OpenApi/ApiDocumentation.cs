@@ -1,4 +1,5 @@
 using Microsoft.OpenApi;
+using MnistService.Api.Jobs;
 using MnistService.Api.Predictions;
 
 namespace MnistService.Api.OpenApi;
@@ -35,6 +36,7 @@ public static class ApiDocumentation
             options.SchemaFilter<PredictionSchemaFilter>();
             options.OperationFilter<PredictOperationFilter>();
             options.OperationFilter<Feedback.FeedbackOperationFilter>();
+            options.OperationFilter<JobRequestOperationFilter>();
             options.OperationFilter<RetryAfterHeaderFilter>();
             options.OperationFilter<Insight.PngAlternativeFilter>();
         });

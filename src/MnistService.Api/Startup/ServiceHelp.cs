@@ -1,6 +1,7 @@
 using System.Globalization;
 using MnistService.Api.Clients;
 using MnistService.Api.Feedback;
+using MnistService.Api.Jobs;
 using MnistService.Api.ModelStore;
 using MnistService.Api.Predictions;
 using MnistService.Api.Security;
@@ -60,6 +61,7 @@ public static class ServiceHelp
         var forwarded = new ForwardedHeadersSettings();
         var connections = new ConnectionLimitsOptions();
         var feedback = new FeedbackOptions();
+        var training = new TrainingOptions();
         static string Seconds(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
         return
         [
@@ -95,6 +97,15 @@ public static class ServiceHelp
             ("Feedback:RetentionDays", $"{feedback.RetentionDays}", "answers older than this are deleted; 0 keeps them"),
             ("Feedback:PredictionLifetime", Seconds(feedback.PredictionLifetime), "how long a prediction's id can be answered"),
             ("Feedback:PredictionMemoryBytes", $"{feedback.PredictionMemoryBytes}", "memory for predictions awaiting an answer; the oldest go first"),
+            ("Training:Worker", $"{training.Worker}", "InProcess: the service trains the jobs of POST /jobs; External: a separate mnist-train worker does"),
+            ("Training:ApiKey", "none: only loopback clients may train or manage models", "X-Api-Key other clients send to start or cancel jobs, delete models, choose the default (16+ characters)"),
+            ("Training:ApiKeyFile", "none", "a file holding Training:ApiKey (a mounted secret), read at start when Training:ApiKey is empty"),
+            ("Training:MaxQueued", $"{training.MaxQueued}", "jobs that may wait at once; one more gets 429"),
+            ("Training:Threads", "0: all cores but one", "threads of the in-process training (the result does not depend on it)"),
+            ("Training:MaxEpochs", $"{training.MaxEpochs}", "most epochs a job may ask for"),
+            ("Training:MaxHiddenLayers", $"{training.MaxHiddenLayers}", "most hidden layers a job may ask for"),
+            ("Training:MaxHiddenWidth", $"{training.MaxHiddenWidth}", "widest hidden layer a job may ask for"),
+            ("Training:Data", "MNIST_DATA_DIR, else ../shared/mnist, else a download into the user cache", "the MNIST folder of the in-process worker"),
             ("StaticFiles:WebRoot", "wwwroot/ beside the app, else the first wwwroot/ in or above the working directory", "the page's folder"),
             (ConsoleLog.JsonSetting, "false", "one JSON object per log line"),
         ];

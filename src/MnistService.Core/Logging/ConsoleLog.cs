@@ -12,7 +12,7 @@ namespace MnistService.Core.Logging;
 /// </summary>
 public static class ConsoleLog
 {
-    /// <summary><c>[12:34:56 INF] MnistService.Trainer.Worker.TrainingWorker: Job small succeeded ...</c></summary>
+    /// <summary><c>[12:34:56 INF] MnistService.Core.Training.Jobs.TrainingWorker: Job small succeeded ...</c></summary>
     public const string OutputTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     /// <summary>The setting that switches to JSON lines (<c>Logging__Json=true</c> in the environment).</summary>

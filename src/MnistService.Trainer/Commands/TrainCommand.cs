@@ -4,7 +4,6 @@ using MnistService.Core.Data;
 using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
-using MnistService.Trainer.Pipeline;
 using MnistService.Trainer.Rendering;
 using Spectre.Console;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MnistService.Core.Training.Jobs;
 using MnistService.Trainer.Commands;
 
 namespace MnistService.Trainer.Worker;

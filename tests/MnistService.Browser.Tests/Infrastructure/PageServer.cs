@@ -126,6 +126,7 @@ public sealed class PageServer : IAsyncLifetime
                 ["Models:Directory"] = modelsDirectory,
                 ["Models:Default"] = DefaultModel,
                 ["StaticFiles:WebRoot"] = webRoot,
+                ["Training:Data"] = MnistTestSet.Directory, // jobs started from the page train in-process
             }));
         }
     }

@@ -54,7 +54,9 @@ public sealed partial class PageSession : IAsyncDisposable
         return await _choosers.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    public static async Task<PageSession> OpenAsync(PageServer server, int width = 1280, int height = 900, string path = "", bool touch = false)
+    /// <param name="headers">Sent with every request of the page (e.g. X-Forwarded-For, as a reverse proxy would add it).</param>
+    public static async Task<PageSession> OpenAsync(PageServer server, int width = 1280, int height = 900, string path = "", bool touch = false,
+        IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
         var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -63,6 +65,7 @@ public sealed partial class PageSession : IAsyncDisposable
             DeviceScaleFactor = 1,
             ColorScheme = ColorScheme.Light,
             Locale = "en-GB",
+            ExtraHTTPHeaders = headers,
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();

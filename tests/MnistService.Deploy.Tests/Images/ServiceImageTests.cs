@@ -77,8 +77,9 @@ public sealed class ServiceImageTests(ImagesFixture images)
     {
         var container = Yaml.Load(Path.Combine(Repo.DeployDirectory, "k8s", "deployment.yaml"))
             .Obj("spec").Obj("template").Obj("spec").Arr("containers").Objects().Single(c => c["name"].Str() == "api");
-        // Values only: the feedback database's connection string comes from an optional Secret, absent here.
-        var environment = container.Arr("env").Objects().Where(e => e["value"] is not null).ToDictionary(e => e["name"].Str(), e => e["value"].Str());
+        var environment = container.Arr("env").Objects()
+            .Where(e => e["value"] is not null) // values from a Secret (optional, absent here: the feedback database, the training key) are left unset, as in a cluster without it
+            .ToDictionary(e => e["name"].Str(), e => e["value"].Str());
         // As the main port, the management port moves to a free one on 127.0.0.1 (the same hosts as the main address).
         var metricsPort = ChildProcess.FreeLoopbackPort();
         Assert.True(environment.ContainsKey("Metrics__Port"), "the Deployment sets no Metrics__Port");

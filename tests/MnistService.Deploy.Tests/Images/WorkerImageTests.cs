@@ -1,6 +1,6 @@
 using System.Net;
+using MnistService.Core.Training.Jobs;
 using MnistService.Deploy.Tests.Infrastructure;
-using MnistService.Trainer.Worker;
 
 namespace MnistService.Deploy.Tests.Images;
 

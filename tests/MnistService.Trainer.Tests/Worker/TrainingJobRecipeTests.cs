@@ -1,6 +1,6 @@
 using MnistService.Core.Imaging;
 using MnistService.Core.Training;
-using MnistService.Trainer.Worker;
+using MnistService.Core.Training.Jobs;
 
 namespace MnistService.Trainer.Tests.Worker;
 

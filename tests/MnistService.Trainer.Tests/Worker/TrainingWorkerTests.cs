@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MnistService.Core.Training.Jobs;
 using MnistService.Testing;
 using MnistService.Trainer.Worker;
 

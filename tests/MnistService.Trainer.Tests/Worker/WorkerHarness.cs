@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
+using MnistService.Core.Training.Jobs;
 using MnistService.Testing;
 using MnistService.Trainer.Worker;
 

@@ -3,10 +3,9 @@ using MnistService.Core.Data;
 using MnistService.Core.Network;
 using MnistService.Core.Feedback;
 using MnistService.Core.Onnx;
-using MnistService.Core.Training;
 using TrainingLoop = MnistService.Core.Training.Trainer;
 
-namespace MnistService.Trainer.Pipeline;
+namespace MnistService.Core.Training;
 
 /// <summary>A finished run: how training went, how the model does on the test set, and where it was written.</summary>
 public sealed record TrainedModel(TrainingResult Training, Evaluation Test, ModelReport Report, string Path);
@@ -54,6 +53,7 @@ public static class ModelTraining
             Misread = test.Misread,
         };
 
+        cancellationToken.ThrowIfCancellationRequested(); // a job cancelled while being evaluated writes no model
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters());
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
     }

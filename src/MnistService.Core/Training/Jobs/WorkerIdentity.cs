@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace MnistService.Trainer.Worker;
+namespace MnistService.Core.Training.Jobs;
 
 /// <summary>
 /// Who runs a job: "host/pid/start" with the process start in UTC ticks. The start time tells a

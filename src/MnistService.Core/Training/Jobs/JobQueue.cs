@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Logging;
+using MnistService.Core.IO;
 
-namespace MnistService.Trainer.Worker;
+namespace MnistService.Core.Training.Jobs;
 
 /// <summary>
 /// The job directory <c>MODELS/jobs/</c>, where a job's file name says its stage:
 /// <c>NAME.json</c> waits, <c>NAME.json.running</c> is claimed by a worker, <c>NAME.json.done</c> ended
 /// (how: <c>NAME.status.json</c>). Claiming is a rename, which the file system does atomically,
-/// so of several workers exactly one gets a job.
+/// so of several workers exactly one gets a job. <c>NAME.cancel</c> asks the worker running the job to
+/// stop it at its next batch (its text is the reason the status records).
 /// </summary>
 public sealed class JobQueue
 {
@@ -14,6 +16,7 @@ public sealed class JobQueue
     public const string RunningSuffix = ".json.running";
     public const string DoneSuffix = ".json.done";
     public const string StatusSuffix = ".status.json";
+    public const string CancelSuffix = ".cancel";
 
     /// <summary>A worker killed this many times during the same job gives up on it.</summary>
     public const int MaxAttempts = 3;
@@ -39,17 +42,84 @@ public sealed class JobQueue
     public string RunningPath(string job) => Path.Combine(JobsDirectory, job + RunningSuffix);
     public string DonePath(string job) => Path.Combine(JobsDirectory, job + DoneSuffix);
     public string StatusPath(string job) => Path.Combine(JobsDirectory, job + StatusSuffix);
+    public string CancelPath(string job) => Path.Combine(JobsDirectory, job + CancelSuffix);
 
     public void EnsureDirectories() => Directory.CreateDirectory(JobsDirectory);
 
-    /// <summary>Waiting jobs, oldest first.</summary>
-    public IReadOnlyList<string> Queued() =>
+    /// <summary>Waiting jobs, oldest first (none while the job directory does not exist).</summary>
+    public IReadOnlyList<string> Queued() => !Directory.Exists(JobsDirectory) ? [] :
         Directory.EnumerateFiles(JobsDirectory, "*" + QueuedSuffix)
             .Select(path => (Path: path, Name: Path.GetFileName(path)))
             .Where(file => !file.Name.StartsWith('.') && !file.Name.EndsWith(StatusSuffix, StringComparison.Ordinal))
             .OrderBy(file => File.GetLastWriteTimeUtc(file.Path)).ThenBy(file => file.Name, StringComparer.Ordinal)
             .Select(file => file.Name[..^QueuedSuffix.Length])
             .ToList();
+
+    /// <summary>
+    /// Every job the directory knows (waiting, running or ended), by name: each has a job file or a status file.
+    /// </summary>
+    public IReadOnlyList<string> All()
+    {
+        if (!Directory.Exists(JobsDirectory))
+        {
+            return [];
+        }
+
+        string[] suffixes = [StatusSuffix, DoneSuffix, RunningSuffix, QueuedSuffix];
+        return Directory.EnumerateFiles(JobsDirectory)
+            .Select(Path.GetFileName).OfType<string>()
+            .Where(name => !name.StartsWith('.'))
+            .Select(name => suffixes.FirstOrDefault(suffix => name.EndsWith(suffix, StringComparison.Ordinal)) is { } suffix
+                ? name[..^suffix.Length] : null)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Cancels a job: a waiting one ends here (its file moves to <c>.done</c>, its status says
+    /// <paramref name="reason"/>); a running one gets a <c>NAME.cancel</c> file, which its worker notices
+    /// within a second and stops at the next batch, writing no model.
+    /// </summary>
+    public CancelOutcome Cancel(string job, string reason)
+    {
+        try
+        {
+            // The rename is the same atomic step a worker's claim is: of the two, exactly one wins.
+            File.Move(QueuedPath(job), DonePath(job), overwrite: true);
+            var status = JobStatus.TryRead(StatusPath(job));
+            var now = _time.GetUtcNow();
+            var cancelled = (status ?? new JobStatus { Job = job, State = JobState.Queued, QueuedAt = now, UpdatedAt = now }) with
+            {
+                State = JobState.Cancelled, Error = reason, Batch = null, FinishedAt = now, UpdatedAt = now,
+            };
+            cancelled.Write(StatusPath(job));
+            return CancelOutcome.Cancelled;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+        }
+
+        if (!File.Exists(RunningPath(job)))
+        {
+            return File.Exists(DonePath(job)) || File.Exists(StatusPath(job)) ? CancelOutcome.AlreadyEnded : CancelOutcome.NotFound;
+        }
+        AtomicFile.WriteAllText(CancelPath(job), reason);
+        return CancelOutcome.Requested;
+    }
+
+    /// <summary>The reason a cancellation of <paramref name="job"/> was asked for, or null when none was.</summary>
+    public string? CancelRequest(string job)
+    {
+        try
+        {
+            return File.ReadAllText(CancelPath(job));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Gives every newly dropped job a <c>queued</c> status, so its owner sees it was noticed.</summary>
     public void MarkQueued()
@@ -90,7 +160,11 @@ public sealed class JobQueue
     }
 
     /// <summary>Ends a claimed job: the job file moves to <c>.done</c>, replacing an earlier run's.</summary>
-    public void Finish(string job) => File.Move(RunningPath(job), DonePath(job), overwrite: true);
+    public void Finish(string job)
+    {
+        File.Move(RunningPath(job), DonePath(job), overwrite: true);
+        File.Delete(CancelPath(job)); // a request that came too late to matter
+    }
 
     /// <summary>Puts a claimed job back in the queue (this worker is stopping, or its worker died).</summary>
     public void Requeue(string job, JobStatus status, string reason)
@@ -115,6 +189,11 @@ public sealed class JobQueue
     /// </summary>
     public void RequeueOrphans(ICollection<string> ownJobs)
     {
+        if (!Directory.Exists(JobsDirectory))
+        {
+            return;
+        }
+
         foreach (var path in Directory.EnumerateFiles(JobsDirectory, "*" + RunningSuffix))
         {
             var job = Path.GetFileName(path)[..^RunningSuffix.Length];
@@ -178,4 +257,17 @@ public sealed class JobQueue
             File.Delete(partial);
         }
     }
+}
+
+/// <summary>What <see cref="JobQueue.Cancel"/> did.</summary>
+public enum CancelOutcome
+{
+    /// <summary>The job was waiting and has ended, cancelled.</summary>
+    Cancelled,
+    /// <summary>The job is running; its worker stops it at the next batch.</summary>
+    Requested,
+    /// <summary>The job had ended already; nothing changed.</summary>
+    AlreadyEnded,
+    /// <summary>No such job.</summary>
+    NotFound,
 }

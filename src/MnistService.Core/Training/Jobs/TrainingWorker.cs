@@ -3,15 +3,24 @@ using Microsoft.Extensions.Logging;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 
-namespace MnistService.Trainer.Worker;
+namespace MnistService.Core.Training.Jobs;
 
 /// <summary>
 /// Trains one job: writes the model to <paramref name="modelPath"/> (atomically: the file appears whole
-/// or not at all), reports every finished epoch, and returns the model's report.
-/// Throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> stops it.
+/// or not at all), reports every finished epoch and, if it can, batches inside an epoch, and returns the
+/// model's report. Throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/>
+/// stops it, before writing the model.
 /// </summary>
-public delegate Task<ModelReport> JobTrainer(TrainingJob job, string modelPath, IProgress<EpochRecord> progress,
+public delegate Task<ModelReport> JobTrainer(TrainingJob job, string modelPath, IJobProgress progress,
     CancellationToken cancellationToken);
+
+/// <summary>A job's progress: <see cref="IProgress{T}.Report"/> for each finished epoch, <see cref="ReportBatch"/> inside one.</summary>
+public interface IJobProgress : IProgress<EpochRecord>
+{
+    /// <param name="epoch">1-based.</param>
+    /// <param name="batch">Batches finished in this epoch.</param>
+    void ReportBatch(int epoch, int batch, int batches);
+}
 
 public sealed record WorkerOptions
 {
@@ -27,6 +36,17 @@ public sealed record WorkerOptions
     public string? AliveFile { get; init; }
     /// <summary>Stop once no job is waiting (a Kubernetes Job, a cron run) instead of waiting for more.</summary>
     public bool UntilIdle { get; init; }
+    /// <summary>Create <c>jobs/</c> at start; the service's in-process worker leaves that to the first job posted.</summary>
+    public bool CreateJobsDirectory { get; init; } = true;
+    /// <summary>How often a running job's <c>NAME.cancel</c> file is looked for.</summary>
+    public TimeSpan CancelCheckInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// The least time between two writes of the status for progress inside an epoch: watchers see a few
+    /// updates a second, and the status file is not rewritten for each of hundreds of batches.
+    /// </summary>
+    public TimeSpan BatchReportInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>Training threads a job may use, whatever it asks (0 = no cap).</summary>
+    public int MaxThreads { get; init; }
 }
 
 /// <summary>
@@ -40,23 +60,28 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
     private readonly JobQueue _queue = new(options.ModelsDirectory, options.StaleAfter, time, logger);
     private readonly HashSet<string> _ownJobs = [];
     private readonly SemaphoreSlim _wake = new(0);
+    private FileSystemWatcher? _watcher;
 
     public JobQueue Queue => _queue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _queue.EnsureDirectories();
+        if (options.CreateJobsDirectory)
+        {
+            _queue.EnsureDirectories();
+        }
         if (options.AliveFile is { } alive)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(alive))!);
         }
 
-        using var watcher = WatchJobs();
+        _watcher = WatchJobs();
         logger.LogInformation("Worker {Worker} watching {Jobs} for *.json jobs; models go to {Models}",
             _queue.Worker, _queue.JobsDirectory, _queue.ModelsDirectory);
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            _watcher ??= WatchJobs(); // once the jobs directory exists
             TouchAliveFile();
             _queue.RequeueOrphans(_ownJobs);
             _queue.MarkQueued();
@@ -84,6 +109,15 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         logger.LogInformation("Worker {Worker} stopped", _queue.Worker);
     }
 
+    /// <summary>Looks at the queue now rather than at the next poll (a job was just dropped in).</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
+
     private async Task RunAsync(string job, CancellationToken stoppingToken)
     {
         _ownJobs.Add(job);
@@ -109,6 +143,8 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             Attempt = previous is { State: JobState.Queued } ? previous.Attempt + 1 : 1,
             Worker = _queue.Worker.ToString(),
             QueuedAt = previous is { State: JobState.Queued } ? previous.QueuedAt : now,
+            // Why it runs again (its worker died), if it does: the owner keeps seeing it while it runs.
+            Error = previous is { State: JobState.Queued } ? previous.Error : null,
             StartedAt = now,
             UpdatedAt = now,
         };
@@ -144,26 +180,42 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             return;
         }
 
+        settings = CapThreads(settings);
         logger.LogInformation("Job {Job}: training {Model} (attempt {Attempt})", job, settings.ModelFileName, status.Attempt);
         using var heartbeat = new CancellationTokenSource();
         var beating = HeartbeatAsync(heartbeat.Token);
+        using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var watchingCancel = WatchCancelAsync(job, cancelled, heartbeat.Token);
         try
         {
-            var progress = new SynchronousProgress<EpochRecord>(epoch =>
+            var epochs = settings.Settings.Epochs;
+            var lastBatchReport = long.MinValue;
+            var progress = new JobProgressSink(epoch =>
             {
                 Update(s => s with
                 {
-                    Progress = new JobProgress(epoch.Epoch, settings.Settings.Epochs),
+                    Progress = new JobProgress(epoch.Epoch, epochs),
                     Metrics = new EpochMetrics(epoch.Loss, epoch.Accuracy, epoch.ValLoss, epoch.ValAccuracy, epoch.Seconds),
+                    History = [.. s.History ?? [], epoch],
+                    Batch = null,
                 });
                 logger.LogInformation("Job {Job}: epoch {Epoch}/{Epochs} val_accuracy {ValAccuracy:F4}",
-                    job, epoch.Epoch, settings.Settings.Epochs, epoch.ValAccuracy);
+                    job, epoch.Epoch, epochs, epoch.ValAccuracy);
+            }, (epoch, batch, batches) =>
+            {
+                var now = time.GetTimestamp();
+                if (batch < batches && time.GetElapsedTime(lastBatchReport, now) < options.BatchReportInterval)
+                {
+                    return;
+                }
+                lastBatchReport = now;
+                Update(s => s with { Batch = new BatchProgress(epoch, batch, batches) });
             });
             var modelPath = Path.Combine(_queue.ModelsDirectory, settings.ModelFileName);
-            var report = await Task.Run(() => trainer(settings, modelPath, progress, stoppingToken), stoppingToken);
+            var report = await Task.Run(() => trainer(settings, modelPath, progress, cancelled.Token), cancelled.Token);
 
             await StopHeartbeatAsync();
-            Update(s => s with { State = JobState.Succeeded, TestAccuracy = report.Test.Accuracy, FinishedAt = time.GetUtcNow() });
+            Update(s => s with { State = JobState.Succeeded, TestAccuracy = report.Test.Accuracy, Batch = null, FinishedAt = time.GetUtcNow() });
             _queue.Finish(job);
             logger.LogInformation("Job {Job} succeeded: {Model}, test accuracy {Accuracy:P2}",
                 job, settings.ModelFileName, report.Test.Accuracy);
@@ -173,10 +225,18 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             await StopHeartbeatAsync();
             lock (gate)
             {
-                _queue.Requeue(job, status, "Queued again: the worker was stopped during the job; it runs again when a worker starts.");
+                _queue.Requeue(job, status with { Batch = null }, "Queued again: the worker was stopped during the job; it runs again when a worker starts.");
             }
 
             logger.LogWarning("Job {Job} interrupted by shutdown; queued again", job);
+        }
+        catch (OperationCanceledException) when (cancelled.IsCancellationRequested)
+        {
+            await StopHeartbeatAsync();
+            var reason = _queue.CancelRequest(job) is { Length: > 0 } asked ? asked : "Cancelled.";
+            Update(s => s with { State = JobState.Cancelled, Error = reason, Batch = null, FinishedAt = time.GetUtcNow() });
+            _queue.Finish(job);
+            logger.LogInformation("Job {Job} cancelled: {Reason}", job, reason);
         }
         catch (Exception e)
         {
@@ -196,11 +256,12 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         {
             await heartbeat.CancelAsync();
             await beating;
+            await watchingCancel;
         }
 
         void Fail(string reason)
         {
-            Update(s => s with { State = JobState.Failed, Error = reason, FinishedAt = time.GetUtcNow() });
+            Update(s => s with { State = JobState.Failed, Error = reason, Batch = null, FinishedAt = time.GetUtcNow() });
             _queue.Finish(job);
             logger.LogWarning("Job {Job} failed: {Reason}", job, reason);
         }
@@ -228,6 +289,28 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
         }
     }
 
+    /// <summary>Cancels <paramref name="training"/> once its <c>NAME.cancel</c> file appears (the trainer stops at the next batch).</summary>
+    private async Task WatchCancelAsync(string job, CancellationTokenSource training, CancellationToken stop)
+    {
+        try
+        {
+            while (!File.Exists(_queue.CancelPath(job)))
+            {
+                await Task.Delay(options.CancelCheckInterval, time, stop);
+            }
+            await training.CancelAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The job's threads within <see cref="WorkerOptions.MaxThreads"/> (0, "every core", becomes the cap).</summary>
+    private TrainingJob CapThreads(TrainingJob job) =>
+        options.MaxThreads > 0 && job.Settings.Threads is var threads && (threads == 0 || threads > options.MaxThreads)
+            ? job with { Settings = job.Settings with { Threads = options.MaxThreads } }
+            : job;
+
     private void TouchAliveFile()
     {
         if (options.AliveFile is { } path)
@@ -238,6 +321,10 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
 
     private FileSystemWatcher? WatchJobs()
     {
+        if (!Directory.Exists(_queue.JobsDirectory))
+        {
+            return null;
+        }
         try
         {
             var watcher = new FileSystemWatcher(_queue.JobsDirectory, "*" + JobQueue.QueuedSuffix);
@@ -251,25 +338,19 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
             logger.LogInformation("No file-system notifications for {Jobs} ({Reason}); polling only", _queue.JobsDirectory, e.Message);
             return null;
         }
-
-        void Wake()
-        {
-            if (_wake.CurrentCount == 0)
-            {
-                _wake.Release();
-            }
-        }
     }
 
     public override void Dispose()
     {
+        _watcher?.Dispose();
         _wake.Dispose();
         base.Dispose();
     }
 
-    /// <summary>Runs the callback on the reporting thread, in order (<see cref="Progress{T}"/> would post it elsewhere).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    /// <summary>Runs the callbacks on the reporting thread, in order (<see cref="Progress{T}"/> would post them elsewhere).</summary>
+    private sealed class JobProgressSink(Action<EpochRecord> epoch, Action<int, int, int> batch) : IJobProgress
     {
-        public void Report(T value) => report(value);
+        public void Report(EpochRecord value) => epoch(value);
+        public void ReportBatch(int epochNumber, int batchesDone, int batches) => batch(epochNumber, batchesDone, batches);
     }
 }
