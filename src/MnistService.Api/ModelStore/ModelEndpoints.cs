@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MnistService.Api.Security;
+using MnistService.Core.Feedback;
 using MnistService.Core.Models;
 
 namespace MnistService.Api.ModelStore;
@@ -28,9 +29,16 @@ public static class ModelEndpoints
         group.MapPost("/{name}/default", MakeDefault)
             .WithName("MakeDefaultModel")
             .WithSummary("Make the model the default, for every replica sharing the model directory and across restarts (default-model.json there).")
+            .WithDescription("""
+                A model that would replace the current default must pass the promotion gate: at most 0.1 points below it
+                on the MNIST test set, and better on the held-out fifth of people's answers (POST /feedback); otherwise 409
+                with the figures. The comparison is recorded in the model's report (promotion). 503 when the feedback
+                database cannot be read.
+                """)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireTrainingAccess();
         return app;
     }
@@ -80,7 +88,9 @@ public static class ModelEndpoints
     }
 
     /// <param name="name">The model's name.</param>
-    private static Results<Ok<ModelSummary>, ProblemHttpResult> MakeDefault(string name, HttpContext context, ModelRepository repository, TimeProvider time)
+    /// <param name="store">The feedback database, whose held-out answers the promotion gate compares on.</param>
+    private static async Task<Results<Ok<ModelSummary>, ProblemHttpResult>> MakeDefault(string name, HttpContext context, ModelRepository repository,
+        TimeProvider time, FeedbackStore store, CancellationToken cancellationToken)
     {
         var snapshot = repository.Snapshot;
         if (!snapshot.Models.TryGetValue(name, out var candidate))
@@ -89,7 +99,7 @@ public static class ModelEndpoints
                 ? ModelProblem(StatusCodes.Status409Conflict, "Cannot become the default", $"The file of '{name}' does not load: {failure.Error}")
                 : ModelProblem(StatusCodes.Status404NotFound, "Model not found", $"No model named '{name}' is loaded. GET /models lists the loaded models.");
         }
-        if (DefaultModelRule.Refusal(candidate, snapshot) is { } refusal)
+        if (await DefaultModelRule.RefusalAsync(candidate, snapshot, store, time.GetUtcNow(), cancellationToken) is { } refusal)
         {
             return ModelProblem(StatusCodes.Status409Conflict, "Cannot become the default", refusal);
         }

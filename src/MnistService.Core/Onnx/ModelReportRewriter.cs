@@ -16,7 +16,12 @@ public static class ModelReportRewriter
         var bytes = File.ReadAllBytes(path);
         var report = change(OnnxModelReader.Read(bytes, path).Report);
         var model = ModelProto.Parser.ParseFrom(bytes);
-        var entry = model.MetadataProps.Single(p => p.Key == ModelReport.MetadataKey);
+        // Readers take the last entry of a key; the rewritten file keeps one.
+        var entry = model.MetadataProps.Last(p => p.Key == ModelReport.MetadataKey);
+        foreach (var older in model.MetadataProps.Where(p => p.Key == ModelReport.MetadataKey && !ReferenceEquals(p, entry)).ToList())
+        {
+            model.MetadataProps.Remove(older);
+        }
         entry.Value = report.ToJson();
         AtomicFile.Write(path, model.WriteTo);
         return report;

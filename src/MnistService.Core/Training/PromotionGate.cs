@@ -1,4 +1,5 @@
 using MnistService.Core.Data;
+using MnistService.Core.Feedback;
 using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 
@@ -73,6 +74,25 @@ public static class PromotionGate
         };
         return new PromotionComparison(candidate.Name, current.Name, candidate.MnistAccuracy, current.MnistAccuracy, heldOut.Count,
             candidateField, currentField, promoted, reason, now);
+    }
+
+    /// <summary>
+    /// The whole gate, as <c>mnist-train promote</c> and the service's <c>POST /models/{name}/default</c> run it: the model
+    /// files compared on MNIST (their reports) and on the held-out answers in <paramref name="store"/>, and the comparison
+    /// recorded in the candidate's report (its file rewritten atomically), whatever the decision.
+    /// </summary>
+    /// <exception cref="FeedbackStoreUnavailableException">The feedback database cannot be read.</exception>
+    /// <exception cref="FormatException">A file is not one of our models.</exception>
+    /// <exception cref="InvalidDataException">A model's layers are not a network this code runs.</exception>
+    public static async Task<PromotionComparison> CompareAndRecordAsync(string candidatePath, string currentPath, FeedbackStore store,
+        DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var candidate = GateModel.FromFile(candidatePath);
+        var current = GateModel.FromFile(currentPath);
+        var heldOut = FeedbackImages.ToDigits(await store.ReadAsync(heldOut: true, cancellationToken), out _);
+        var comparison = Compare(candidate, current, heldOut, now);
+        ModelReportRewriter.Rewrite(candidatePath, report => report with { Promotion = comparison });
+        return comparison;
     }
 
     private static string Percent(double accuracy) => (accuracy * 100).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + " %";

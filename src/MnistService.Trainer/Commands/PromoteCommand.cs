@@ -49,14 +49,9 @@ public static class PromoteCommand
                 return CommandErrors.Ok;
             }
             var candidatePath = ModelPath(models, candidateName);
-            var candidate = GateModel.FromFile(candidatePath);
-            var incumbent = GateModel.FromFile(ModelPath(models, currentName));
-
+            var currentPath = ModelPath(models, currentName);
             await using var store = database.Open(parse);
-            var heldOut = FeedbackImages.ToDigits(await store.ReadAsync(heldOut: true, cancellation), out _);
-            var comparison = PromotionGate.Compare(candidate, incumbent, heldOut, DateTimeOffset.UtcNow);
-
-            ModelReportRewriter.Rewrite(candidatePath, report => report with { Promotion = comparison });
+            var comparison = await PromotionGate.CompareAndRecordAsync(candidatePath, currentPath, store, DateTimeOffset.UtcNow, cancellation);
             if (!comparison.Promoted)
             {
                 await error.WriteLineAsync(comparison.Reason);

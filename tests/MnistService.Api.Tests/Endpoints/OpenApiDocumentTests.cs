@@ -176,7 +176,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
             ["delete /feedback/{id}"] = ["204", "404", "429", "503"],
             ["get /metrics/feedback"] = ["200", "429", "503"],
             ["delete /models/{name}"] = ["204", "403", "404", "409", "429"],
-            ["post /models/{name}/default"] = ["200", "403", "404", "409", "429"],
+            ["post /models/{name}/default"] = ["200", "403", "404", "409", "429", "503"],
             ["post /jobs"] = ["202", "400", "403", "409", "429"],
             ["get /jobs"] = ["200", "429"],
             ["get /jobs/{id}"] = ["200", "404", "429"],

@@ -51,4 +51,24 @@ public sealed class ModelManagementTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/models/mnist-mlp/default", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/models/newer")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_model_more_than_a_tenth_of_a_point_below_the_default_on_MNIST_does_not_become_the_default_and_its_report_says_why()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
+        var defaultAccuracy = (await HttpAssert.Json(await jobs.Client.GetAsync("/models/mnist-mlp"))).GetProperty("testAccuracy").GetDouble();
+        File.WriteAllBytes(Path.Combine(jobs.Models, "worse.onnx"), ModelFiles.WithTestAccuracy(defaultAccuracy - 0.002, DateTimeOffset.UtcNow));
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("worse"));
+
+        var refused = await HttpAssert.Problem(await jobs.Client.PostAsync("/models/worse/default", null), HttpStatusCode.Conflict);
+
+        Assert.Contains("Refused: MNIST test accuracy", refused.GetProperty("detail").GetString());
+        Assert.Contains("0.20 points lower", refused.GetProperty("detail").GetString());
+        Assert.Null(DefaultModelChoice.Read(jobs.Models));
+        var promotion = MnistService.Core.Onnx.OnnxModelReader.Read(Path.Combine(jobs.Models, "worse.onnx")).Report.Promotion!;
+        Assert.False(promotion.Promoted);
+        Assert.Equal("mnist-mlp", promotion.Current);
+        var list = await HttpAssert.Json(await jobs.Client.GetAsync("/models"));
+        Assert.Equal("mnist-mlp", list.GetProperty("default").GetString());
+    }
 }
