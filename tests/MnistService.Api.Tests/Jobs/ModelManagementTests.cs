@@ -1,6 +1,7 @@
 using System.Net;
 using MnistService.Api.Tests.Infrastructure;
 using MnistService.Core.Models;
+using MnistService.Core.Onnx;
 
 namespace MnistService.Api.Tests.Jobs;
 
@@ -44,8 +45,9 @@ public sealed class ModelManagementTests
         // Another service over the same directory (a restart, a replica) has the same default.
         using var restarted = new ApiFactory(jobs.Models, new Dictionary<string, string?> { ["Training:Worker"] = "External" });
         using var client = restarted.CreateClient();
-        var list = await HttpAssert.Json(await client.GetAsync("/models"));
-        Assert.Equal("newer", list.GetProperty("default").GetString());
+        // (once it has loaded newer.onnx, whose report the promotion gate rewrote a moment ago)
+        await JobEndpointTests.WaitUntilAsync(async () =>
+            (await HttpAssert.Json(await client.GetAsync("/models"))).GetProperty("default").GetString() == "newer");
 
         // The configured default is deletable no more once chosen back.
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/models/mnist-mlp/default", null)).StatusCode);
@@ -56,8 +58,12 @@ public sealed class ModelManagementTests
     public async Task A_model_more_than_a_tenth_of_a_point_below_the_default_on_MNIST_does_not_become_the_default_and_its_report_says_why()
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
-        var defaultAccuracy = (await HttpAssert.Json(await jobs.Client.GetAsync("/models/mnist-mlp"))).GetProperty("testAccuracy").GetDouble();
-        File.WriteAllBytes(Path.Combine(jobs.Models, "worse.onnx"), ModelFiles.WithTestAccuracy(defaultAccuracy - 0.002, DateTimeOffset.UtcNow));
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
+        var defaultAccuracy = OnnxModelReader.Read(Path.Combine(jobs.Models, "mnist-mlp.onnx")).Report.Test.Accuracy;
+        var staged = Path.Combine(TempDirectory.New("worse"), "worse.onnx");
+        File.WriteAllBytes(staged, ModelFiles.Default);
+        ModelReportRewriter.Rewrite(staged, report => report with { Test = report.Test with { Accuracy = defaultAccuracy - 0.002 } });
+        File.Move(staged, Path.Combine(jobs.Models, "worse.onnx"));
         await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("worse"));
 
         var refused = await HttpAssert.Problem(await jobs.Client.PostAsync("/models/worse/default", null), HttpStatusCode.Conflict);
@@ -65,7 +71,7 @@ public sealed class ModelManagementTests
         Assert.Contains("Refused: MNIST test accuracy", refused.GetProperty("detail").GetString());
         Assert.Contains("0.20 points lower", refused.GetProperty("detail").GetString());
         Assert.Null(DefaultModelChoice.Read(jobs.Models));
-        var promotion = MnistService.Core.Onnx.OnnxModelReader.Read(Path.Combine(jobs.Models, "worse.onnx")).Report.Promotion!;
+        var promotion = OnnxModelReader.Read(Path.Combine(jobs.Models, "worse.onnx")).Report.Promotion!;
         Assert.False(promotion.Promoted);
         Assert.Equal("mnist-mlp", promotion.Current);
         var list = await HttpAssert.Json(await jobs.Client.GetAsync("/models"));
