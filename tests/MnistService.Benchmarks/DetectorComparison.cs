@@ -51,6 +51,12 @@ public static class DetectorComparison
         {
             methods.Add(("autoencoder + energy (sum of z-scores)", Combine(validation, valCount, autoencoder.Score, classifier.Energy)));
         }
+        if (methods.FirstOrDefault(m => m.Name.StartsWith("discriminator", StringComparison.Ordinal)) is { Score: not null } discriminator)
+        {
+            // The discriminator's σ(z) saturates near 1 for digits; its logit z keeps their spread for the z-score.
+            methods.Add(("discriminator logit + energy (sum of z-scores)",
+                Combine(validation, valCount, (x, n) => [.. discriminator.Score(x, n).Select(Logit)], classifier.Energy)));
+        }
 
         var samples = NonDigitImages.Generate(perKind).Concat(DigitUploads.Generate(digitCount)).ToList();
         var decoder = new ImageDecoder(new ImageDecodeLimits(4096L * 4096, 4096));
@@ -117,6 +123,12 @@ public static class DetectorComparison
     {
         Array.Sort(validationScores);
         return ScorePercentile.At(validationScores, fraction * 100);
+    }
+
+    private static float Logit(float p)
+    {
+        p = Math.Clamp(p, 1e-7f, 1 - 1e-7f);
+        return MathF.Log(p / (1 - p));
     }
 
     /// <summary>z(a) + z(b), each standardised by its mean and deviation on the validation digits.</summary>
