@@ -53,13 +53,13 @@ public static class InsightModels
         return OnnxExporter.Serialize(training.Model.GetParameters(), report);
     }
 
-    /// <summary>A model of ours with its test evaluation measured again and the misread list recorded.</summary>
+    /// <summary>A model of ours (its detector kept) with its test evaluation measured again and the misread list recorded.</summary>
     public static byte[] WithMisread(byte[] model)
     {
         var file = OnnxModelReader.Read(model);
         var test = Data.Value.Test;
         var evaluation = Evaluator.Evaluate(Mlp.FromParameters(file.Layers), test.Images, test.Labels);
         var report = file.Report with { Test = TestResult.Of(evaluation), Misread = evaluation.Misread };
-        return OnnxExporter.Serialize(file.Layers, report);
+        return OnnxExporter.Serialize(file.Layers, report, detector: file.Detector);
     }
 }

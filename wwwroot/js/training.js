@@ -83,7 +83,10 @@ export class TrainingPanel {
       choice('loss', 'Loss'),
       number('seed', 'Seed', d.seed, { step: 1 }),
       field('trainLimit', 'Training images', el('select', { name: 'trainLimit', id: 'train-trainLimit' },
-        SUBSETS.map(([n, text]) => el('option', { value: n, text, selected: n === 2000 })))));
+        SUBSETS.map(([n, text]) => el('option', { value: n, text, selected: n === 2000 })))),
+      field('includeFeedback', 'People\'s answers', el('span', { class: 'train-check' },
+        el('input', { type: 'checkbox', name: 'includeFeedback', id: 'train-includeFeedback' }),
+        el('span', { text: 'also train on the digits people corrected or confirmed' }))));
     replaceChildren($('#train-presets', this.root), Object.entries(PRESETS).map(([id, preset]) =>
       el('button', { type: 'button', class: 'button button-small', dataset: { preset: id }, text: preset.label })));
     for (const button of this.root.querySelectorAll('[data-preset]')) {
@@ -112,6 +115,7 @@ export class TrainingPanel {
     for (const name of ['dropout', 'learningRate', 'batchSize', 'epochs', 'patience', 'validationSplit', 'seed']) settings[name] = Number(f[name].value);
     const limit = Number(f.trainLimit.value);
     if (limit) settings.trainLimit = limit;
+    if (f.includeFeedback.checked) settings.includeFeedback = true;
     return settings;
   }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MnistService.Api.Security;
+using MnistService.Core.Feedback;
 using MnistService.Core.Training;
 using MnistService.Core.Training.Jobs;
 
@@ -20,10 +21,12 @@ public static class JobEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests); // RateLimiting
         group.MapPost("/", Start)
             .WithName("StartJob")
-            .WithSummary("Queue a training job: a JSON object of training settings (camelCase; any left out take the tutorial's values), plus model, trainLimit and replace.")
+            .WithSummary("Queue a training job: a JSON object of training settings (camelCase; any left out take the recipe's values, the distorted recipe's unless recipe says tutorial), plus model, trainLimit, replace and includeFeedback (train on people's answers too).")
             .WithMetadata(new JobRequestBodyMetadata())
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity) // includeFeedback without answers
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable) // includeFeedback, the feedback database down
             .RequireTrainingAccess();
         group.MapGet("/", List)
             .WithName("ListJobs")
@@ -49,8 +52,9 @@ public static class JobEndpoints
         return app;
     }
 
+    /// <param name="feedback">The feedback database, exported for a job that includes people's answers.</param>
     private static async Task<Results<Accepted<JobInfo>, ValidationProblem, ProblemHttpResult>> Start(
-        HttpRequest request, JobStore store, IOptionsMonitor<TrainingOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, JobStore store, IOptionsMonitor<TrainingOptions> options, FeedbackStore feedback, CancellationToken cancellationToken)
     {
         JsonElement root;
         try
@@ -68,7 +72,9 @@ public static class JobEndpoints
             return Invalid($"Expected an object of training settings, e.g. {{\"epochs\": 2, \"trainLimit\": 2000}}, got {TrainingSetting.Show(root)}.");
         }
 
-        var job = TrainingJob.Read(root, store.NewModelName(), JobKeys.Http, out var errors);
+        var includeFeedback = JobFeedback.Take(ref root, out var includeError);
+        var job = TrainingJob.Read(root, store.NewModelName(), JobKeys.Http, out var readErrors);
+        var errors = readErrors.Concat(includeError is null ? [] : [includeError]).ToList();
         // A server limit is worth saying only of a setting that is otherwise in range.
         var problems = errors.Concat(options.CurrentValue.CheckLimits(job.Settings)
             .Where(e => errors.All(error => error.Key != e.Setting.JsonName))
@@ -78,6 +84,16 @@ public static class JobEndpoints
             return TypedResults.ValidationProblem(
                 problems.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()),
                 detail: string.Join(" ", problems.Select(p => p.Message)), title: "Invalid training settings");
+        }
+        if (includeFeedback)
+        {
+            var exported = await JobFeedback.ExportAsync(feedback, store.Queue.JobsDirectory, job.ModelName, cancellationToken);
+            if (exported is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No answers to train on",
+                    detail: "includeFeedback asks to train on people's answers (POST /feedback), but none with a digit label is stored yet.");
+            }
+            job = job with { Settings = job.Settings with { ExtraData = exported } };
         }
         try
         {

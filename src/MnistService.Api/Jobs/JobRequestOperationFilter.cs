@@ -33,6 +33,11 @@ public sealed class JobRequestOperationFilter : IOperationFilter
                 Description = "The model's name (and the job's id); default: a new name. 409 if such a model exists and replace is not set.",
             },
             [TrainingJob.ReplaceKey] = new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Replace an existing model of that name." },
+            [JobFeedback.Field] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Boolean,
+                Description = "Also train on people's answers (POST /feedback), all but the held-out fifth: the service exports them and sets extraData. 422 when there are none.",
+            },
         };
         foreach (var setting in TrainingSetting.All.Append(TrainingSetting.TrainLimit))
         {
@@ -46,7 +51,8 @@ public sealed class JobRequestOperationFilter : IOperationFilter
         operation.RequestBody = new OpenApiRequestBody
         {
             Required = true,
-            Description = "The training settings, each optional (the tutorial's values by default), plus model and replace. " +
+            Description = "The training settings, each optional (the recipe's values by default: the distorted recipe's unless recipe is tutorial), " +
+                          "plus model, replace and includeFeedback; extraData, a server directory, is not accepted here. " +
                           "Settings out of range, or past this server's Training: limits, give 400 with errors by field.",
             Content = new Dictionary<string, IOpenApiMediaType>
             {

@@ -62,6 +62,10 @@ public sealed class TrainingOptions
     /// <summary>The settings past this server's limits (the settings' own ranges are <see cref="TrainingSettings.Validate"/>'s).</summary>
     public IEnumerable<SettingError> CheckLimits(TrainingSettings settings)
     {
+        if (JobFeedback.ServerPathRefusal(settings) is { } serverPath)
+        {
+            yield return serverPath;
+        }
         if (settings.Epochs > MaxEpochs)
         {
             yield return new SettingError(TrainingSetting.Epochs, $"must be at most {MaxEpochs} on this server (Training:MaxEpochs), got {settings.Epochs}.");

@@ -17,9 +17,10 @@ public static class DetectorTrainer
 {
     /// <summary>
     /// The fraction of validation digits the threshold rejects. Uploads and drawings are rougher than MNIST's own
-    /// digits and score lower, so the threshold sits in the far tail of the validation scores.
+    /// digits and score lower, so the threshold sits in the far tail of the validation scores (measured with the
+    /// distorted recipe's model: 0.5 % of validation digits rejected 1.5 % of canvas-like uploads, above the 1 % allowed).
     /// </summary>
-    public const double ValidationRejectionTarget = 0.005;
+    public const double ValidationRejectionTarget = 0.002;
 
     private const int Pixels = Trainer.ImagePixels;
     private const int BatchSize = 128;

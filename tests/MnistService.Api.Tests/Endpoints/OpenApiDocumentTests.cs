@@ -177,7 +177,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
             ["get /metrics/feedback"] = ["200", "429", "503"],
             ["delete /models/{name}"] = ["204", "403", "404", "409", "429"],
             ["post /models/{name}/default"] = ["200", "403", "404", "409", "429", "503"],
-            ["post /jobs"] = ["202", "400", "403", "409", "429"],
+            ["post /jobs"] = ["202", "400", "403", "409", "422", "429", "503"],
             ["get /jobs"] = ["200", "429"],
             ["get /jobs/{id}"] = ["200", "404", "429"],
             ["delete /jobs/{id}"] = ["200", "202", "403", "404", "409", "429"],

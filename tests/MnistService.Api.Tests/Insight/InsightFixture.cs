@@ -19,6 +19,19 @@ public sealed class InsightFixture : IDisposable
         File.WriteAllBytes(Models.File("tiny.onnx"), TinyOnnxModel.Valid);
         Factory = new ApiFactory(Models.Path, new Dictionary<string, string?> { ["Models:Default"] = "mnist-mlp" });
         Client = Factory.CreateClient();
+        // Files this fresh are read once they have settled (Models:SettleTime): wait until every one is loaded or
+        // reported, so that no test starts against a half-filled listing (60 s at most: the machine may be busy).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Listed() < 5 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    private int Listed()
+    {
+        using var list = System.Text.Json.JsonDocument.Parse(Client.GetStringAsync("/models").GetAwaiter().GetResult());
+        return list.RootElement.GetProperty("models").GetArrayLength() + list.RootElement.GetProperty("failures").GetArrayLength();
     }
 
     public TempDirectory Models { get; } = new("insight-models");

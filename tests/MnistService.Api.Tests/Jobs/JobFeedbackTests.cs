@@ -1,0 +1,46 @@
+using System.Net;
+using MnistService.Api.Tests.Infrastructure;
+using MnistService.Core.Feedback;
+
+namespace MnistService.Api.Tests.Jobs;
+
+/// <summary>A job that trains on people's answers too: exported by the service, never a directory the client names.</summary>
+public sealed class JobFeedbackTests
+{
+    [Fact]
+    public async Task A_job_that_includes_feedback_trains_on_the_answers_the_service_exported_beside_it()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
+        var none = await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "epochs": 1, "includeFeedback": true }""")),
+            HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("none with a digit label is stored yet", none.GetProperty("detail").GetString());
+
+        for (var i = 0; i < 20; i++)
+        {
+            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
+            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
+            Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        }
+        var job = await jobs.StartAsync("""{ "model": "with-feedback", "hidden": [16], "epochs": 1, "trainLimit": 2000, "includeFeedback": true }""");
+
+        var extra = job.GetProperty("settings").GetProperty("extraData").GetString()!;
+        Assert.StartsWith(Path.Combine(jobs.Models, "jobs"), extra);
+        var exported = FeedbackImages.Read(extra);
+        // All but the held-out fifth, which the promotion gate judges on: about 16 of the 20, never all.
+        Assert.InRange(exported.Count, 8, 19);
+    }
+
+    [Fact]
+    public async Task A_client_cannot_name_a_server_directory_to_train_on()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
+
+        var refused = await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "extraData": "/etc" }""")),
+            HttpStatusCode.BadRequest);
+
+        Assert.Contains("includeFeedback", refused.GetProperty("errors").GetProperty("extraData")[0].GetString());
+        var wrongKind = await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "includeFeedback": "yes" }""")),
+            HttpStatusCode.BadRequest);
+        Assert.Contains("must be true or false", wrongKind.GetProperty("errors").GetProperty("includeFeedback")[0].GetString());
+    }
+}
