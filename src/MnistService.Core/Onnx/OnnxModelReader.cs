@@ -10,7 +10,7 @@ namespace MnistService.Core.Onnx;
 /// that the graph is one of ours (Flatten, then Gemm + activation per layer) so the parameters mean
 /// what the network expects. Anything else is a <see cref="FormatException"/> that says what is wrong.
 /// </summary>
-public static class OnnxModelReader
+public static partial class OnnxModelReader
 {
     /// <exception cref="IOException">The file cannot be read (<see cref="FileNotFoundException"/>, <see cref="DirectoryNotFoundException"/>...).</exception>
     /// <exception cref="FormatException">The file is not an ONNX model, is truncated, or is not one of ours.</exception>
@@ -142,7 +142,7 @@ public static class OnnxModelReader
     }
 
     /// <summary>Walks the graph the exporter writes and takes the dense layers out of it.</summary>
-    internal static class GraphReader
+    internal static partial class GraphReader
     {
         public static (List<DenseLayerParameters> Layers, List<DenseLayerParameters>? Detector) ReadLayers(GraphProto graph, string notOurs)
         {
@@ -237,78 +237,6 @@ public static class OnnxModelReader
                 throw new FormatException($"{notOurs} it declares the output '{OnnxModelFormat.DigitScoreName}' but no detector computes it.");
             }
             return (layers, detector);
-        }
-
-        /// <summary>
-        /// The nodes after the classifier, from <paramref name="first"/> on: the detector's Gemm + Relu pairs and its
-        /// Gemm + Sigmoid on the flattened image, then ReduceMean (axis 1) into digit_score for a discriminator, or
-        /// Sub, Mul, ReduceMean and Neg for an autoencoder.
-        /// Null when there are none.
-        /// </summary>
-        private static List<DenseLayerParameters>? ReadDetector(Dictionary<string, TensorProto> initializers,
-            IList<NodeProto> nodes, int first, string input, string notOurs)
-        {
-            if (first == nodes.Count)
-            {
-                return null;
-            }
-            var layers = new List<DenseLayerParameters>();
-            var x = input;
-            var n = first;
-            while (n + 1 < nodes.Count && nodes[n].OpType == "Gemm")
-            {
-                var layer = ReadDense(initializers, nodes[n], nodes[n + 1], x, layers.Count == 0 ? OnnxModelFormat.InputFeatures : layers[^1].Outputs, notOurs);
-                layers.Add(layer);
-                x = Output(nodes[n + 1], notOurs);
-                n += 2;
-            }
-            try
-            {
-                DetectorNetwork.FromParameters(layers);
-            }
-            catch (ArgumentException e)
-            {
-                throw new FormatException($"{notOurs} its detector is not a detector network of the image: {e.Message}", e);
-            }
-            var tail = nodes.Skip(n).ToList();
-            var discriminator = layers[^1].Outputs == 1;
-            string[] expected = discriminator ? ["ReduceMean"] : ["Sub", "Mul", "ReduceMean", "Neg"];
-            if (!tail.Select(d => d.OpType).SequenceEqual(expected))
-            {
-                throw new FormatException($"{notOurs} its detector should end in {string.Join(", ", expected)}, found {Names(tail.Select(d => d.OpType))}.");
-            }
-            var mean = tail[discriminator ? 0 : 2];
-            if (!discriminator)
-            {
-                var (sub, mul) = (tail[0], tail[1]);
-                Expect(sub, "Sub", x, notOurs);
-                if (sub.Input.Count != 2 || sub.Input[1] != input)
-                {
-                    throw new FormatException($"{notOurs} its detector must compare the reconstruction with the image ('{input}').");
-                }
-                Expect(mul, "Mul", Output(sub, notOurs), notOurs);
-                if (mul.Input.Count != 2 || mul.Input[1] != Output(sub, notOurs))
-                {
-                    throw new FormatException($"{notOurs} its detector must square the reconstruction error.");
-                }
-                x = Output(mul, notOurs);
-            }
-            Expect(mean, "ReduceMean", x, notOurs);
-            var axes = mean.Attribute.FirstOrDefault(a => a.Name == "axes");
-            if (axes is null || axes.Ints.Count != 1 || axes.Ints[0] is not (1 or -1) || IntAttribute(mean, "keepdims", 1, notOurs) != 0)
-            {
-                throw new FormatException($"{notOurs} its detector must reduce over axis 1 (ReduceMean, axes [1], keepdims 0).");
-            }
-            var last = tail[^1];
-            if (!discriminator)
-            {
-                Expect(last, "Neg", Output(mean, notOurs), notOurs);
-            }
-            if (Output(last, notOurs) != OnnxModelFormat.DigitScoreName)
-            {
-                throw new FormatException($"{notOurs} its detector writes '{Output(last, notOurs)}', not '{OnnxModelFormat.DigitScoreName}'.");
-            }
-            return layers;
         }
 
         /// <summary>One dense layer: a Gemm computing x·W + b on <paramref name="x"/>, then its activation.</summary>
