@@ -11,14 +11,9 @@ namespace MnistService.Core.Network;
 /// Higher is more digit-like in both. Built from the same layers as <see cref="Mlp"/>, with the same explicit
 /// forward and backward passes. Not thread-safe: one caller at a time.
 /// </summary>
-public sealed class DetectorNetwork
+public sealed class DetectorNetwork : LayerStack
 {
     private const int ScoreBatch = 256;
-    private readonly List<Layer> _layers = [];
-    private readonly List<DenseLayer> _dense = [];
-    private readonly List<ParameterBuffer> _parameters = [];
-    private float[][] _outputs = [], _gradients = [];
-    private int _capacity;
 
     /// <summary>A new detector with Glorot-uniform weights and zero biases drawn from <paramref name="seed"/>.</summary>
     public DetectorNetwork(DetectorKind kind, int inputs, IReadOnlyList<int> hidden, int seed, int threads = 0)
@@ -38,7 +33,6 @@ public sealed class DetectorNetwork
             throw new ArgumentException($"A detector needs inputs and hidden widths of at least 1, got {inputs} and [{string.Join(", ", hidden)}].");
         }
         Inputs = inputs;
-        Outputs = outputs;
         Kind = outputs == 1 ? DetectorKind.Discriminator : DetectorKind.Autoencoder;
         Hidden = [.. hidden];
         var width = inputs;
@@ -59,24 +53,9 @@ public sealed class DetectorNetwork
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a detector network."),
     };
 
-    private void AddDense(DenseLayer d)
-    {
-        _layers.Add(d);
-        _dense.Add(d);
-        _parameters.Add(new ParameterBuffer(d.Weights, d.WeightGradient));
-        _parameters.Add(new ParameterBuffer(d.Bias, d.BiasGradient));
-    }
-
     public DetectorKind Kind { get; }
     public int Inputs { get; }
-    public int Outputs { get; }
     public IReadOnlyList<int> Hidden { get; }
-    public int ParameterCount => _dense.Sum(d => d.ParameterCount);
-    public IReadOnlyList<ParameterBuffer> ParameterBuffers => _parameters;
-
-    /// <summary>Copies of the dense layers' parameters (Keras layout), for export.</summary>
-    public IReadOnlyList<DenseLayerParameters> GetParameters() =>
-        _dense.Select(d => new DenseLayerParameters(d.Inputs, d.Outputs, (float[])d.Weights.Clone(), (float[])d.Bias.Clone(), d.Activation)).ToList();
 
     /// <summary>
     /// A detector from stored parameters: dense layers whose hidden ones use relu and whose last one uses sigmoid
@@ -116,51 +95,8 @@ public sealed class DetectorNetwork
         return network;
     }
 
-    public void CopyParametersTo(Span<float> destination)
-    {
-        foreach (var p in _parameters)
-        {
-            p.Value.CopyTo(destination);
-            destination = destination[p.Value.Length..];
-        }
-    }
-
-    public void CopyParametersFrom(ReadOnlySpan<float> source)
-    {
-        foreach (var p in _parameters)
-        {
-            source[..p.Value.Length].CopyTo(p.Value);
-            source = source[p.Value.Length..];
-        }
-    }
-
-    /// <summary>Makes room for batches of up to <paramref name="rows"/> (allocates only when growing).</summary>
-    public void EnsureCapacity(int rows)
-    {
-        if (rows <= _capacity)
-        {
-            return;
-        }
-        _outputs = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
-        _gradients = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
-        _capacity = rows;
-    }
-
     /// <summary>The output [rows, Outputs] of the batch <paramref name="x"/>: the reconstruction, or σ(z).</summary>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows)
-    {
-        if (rows > _capacity)
-        {
-            throw new InvalidOperationException($"Batch of {rows} exceeds the capacity {_capacity}; call EnsureCapacity first.");
-        }
-        var input = x;
-        for (var i = 0; i < _layers.Count; i++)
-        {
-            _layers[i].Forward(input, _outputs[i], rows, training: true);
-            input = _outputs[i];
-        }
-        return _outputs[^1].AsSpan(0, rows * Outputs);
-    }
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows) => Forward(x, rows, training: true);
 
     /// <summary>
     /// The loss of the preceding <see cref="Forward"/>, summed over the rows (not averaged), and its backward pass

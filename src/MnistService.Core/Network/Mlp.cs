@@ -6,16 +6,11 @@ namespace MnistService.Core.Network;
 /// It owns the activation and gradient buffers for its batch size (no allocation per batch).
 /// Not thread-safe: one caller at a time.
 /// </summary>
-public sealed class Mlp
+public sealed class Mlp : LayerStack
 {
     /// <summary>Rows per internal batch of <see cref="Predict"/>.</summary>
     private const int PredictBatch = 256;
 
-    private readonly List<Layer> _layers = [];
-    private readonly List<DenseLayer> _dense = [];
-    private readonly List<ParameterBuffer> _parameters = [];
-    private float[][] _outputs = [], _gradients = [];
-    private int _capacity;
 
     /// <summary>A new network with Glorot-uniform weights and zero biases drawn from <paramref name="seed"/>.</summary>
     /// <param name="threads">Threads for the matrix products; 0 = all cores. Does not change any result.</param>
@@ -56,28 +51,9 @@ public sealed class Mlp
         _layers.Add(new SoftmaxLayer(spec.Outputs));
     }
 
-    private void AddDense(DenseLayer d)
-    {
-        _layers.Add(d);
-        _dense.Add(d);
-        _parameters.Add(new ParameterBuffer(d.Weights, d.WeightGradient));
-        _parameters.Add(new ParameterBuffer(d.Bias, d.BiasGradient));
-    }
-
     public MlpSpec Spec { get; }
     public int Inputs => Spec.Inputs;
-    public int Outputs => Spec.Outputs;
     public IReadOnlyList<Layer> Layers => _layers;
-
-    /// <summary>Trainable parameters: weights plus biases of every dense layer (235,146 for the tutorial's model).</summary>
-    public int ParameterCount => _dense.Sum(d => d.ParameterCount);
-
-    /// <summary>Every parameter buffer with its gradient buffer, in a fixed order (for the optimizer).</summary>
-    public IReadOnlyList<ParameterBuffer> ParameterBuffers => _parameters;
-
-    /// <summary>Copies of the dense layers' parameters (Keras layout), for export.</summary>
-    public IReadOnlyList<DenseLayerParameters> GetParameters() =>
-        _dense.Select(d => new DenseLayerParameters(d.Inputs, d.Outputs, (float[])d.Weights.Clone(), (float[])d.Bias.Clone(), d.Activation)).ToList();
 
     /// <summary>
     /// A network for inference from stored parameters (e.g. a loaded model): consecutive dense layers,
@@ -146,26 +122,6 @@ public sealed class Mlp
         }
     }
 
-    /// <summary>Copies every parameter into one flat buffer of <see cref="ParameterCount"/> floats.</summary>
-    public void CopyParametersTo(Span<float> destination)
-    {
-        foreach (var p in _parameters)
-        {
-            p.Value.CopyTo(destination);
-            destination = destination[p.Value.Length..];
-        }
-    }
-
-    /// <summary>The inverse of <see cref="CopyParametersTo"/>.</summary>
-    public void CopyParametersFrom(ReadOnlySpan<float> source)
-    {
-        foreach (var p in _parameters)
-        {
-            source[..p.Value.Length].CopyTo(p.Value);
-            source = source[p.Value.Length..];
-        }
-    }
-
     /// <summary>
     /// Class probabilities for <paramref name="count"/> images (row-major [count, Inputs], pixels in [0, 1])
     /// into <paramref name="probabilities"/> ([count, Outputs]). Inference: dropout is off.
@@ -194,36 +150,6 @@ public sealed class Mlp
             var output = Forward(images.Slice(start * Inputs, rows * Inputs), rows, training: false);
             output[..(rows * Outputs)].CopyTo(probabilities.Slice(start * Outputs, rows * Outputs));
         }
-    }
-
-    /// <summary>Makes room for batches of up to <paramref name="rows"/> (allocates only when growing).</summary>
-    public void EnsureCapacity(int rows)
-    {
-        if (rows <= _capacity)
-        {
-            return;
-        }
-
-        _outputs = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
-        _gradients = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
-        _capacity = rows;
-    }
-
-    /// <summary>Runs the batch through every layer; returns the softmax output [rows, Outputs].</summary>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, bool training)
-    {
-        if (rows > _capacity)
-        {
-            throw new InvalidOperationException($"Batch of {rows} exceeds the capacity {_capacity}; call EnsureCapacity first.");
-        }
-
-        var input = x;
-        for (var i = 0; i < _layers.Count; i++)
-        {
-            _layers[i].Forward(input, _outputs[i], rows, training);
-            input = _outputs[i];
-        }
-        return _outputs[^1].AsSpan(0, rows * Outputs);
     }
 
     /// <summary>

@@ -1,0 +1,87 @@
+namespace MnistService.Core.Network;
+
+/// <summary>
+/// Layers in a row with explicit forward and backward passes, and what they share: the activation and gradient
+/// buffers for the batch size (no allocation per batch) and the dense layers' parameters, in a fixed order for the
+/// optimizer. <see cref="Mlp"/> (the classifier) and <see cref="DetectorNetwork"/> are built on it.
+/// Not thread-safe: one caller at a time.
+/// </summary>
+public abstract class LayerStack
+{
+    private protected readonly List<Layer> _layers = [];
+    private protected readonly List<DenseLayer> _dense = [];
+    private readonly List<ParameterBuffer> _parameters = [];
+    private protected float[][] _outputs = [], _gradients = [];
+    private protected int _capacity;
+
+    private protected void AddDense(DenseLayer d)
+    {
+        _layers.Add(d);
+        _dense.Add(d);
+        _parameters.Add(new ParameterBuffer(d.Weights, d.WeightGradient));
+        _parameters.Add(new ParameterBuffer(d.Bias, d.BiasGradient));
+    }
+
+    /// <summary>Values per row out of the last layer.</summary>
+    public int Outputs => _layers[^1].Outputs;
+
+    /// <summary>Trainable parameters: weights plus biases of every dense layer (235,146 for the tutorial's model).</summary>
+    public int ParameterCount => _dense.Sum(d => d.ParameterCount);
+
+    /// <summary>Every parameter buffer with its gradient buffer, in a fixed order (for the optimizer).</summary>
+    public IReadOnlyList<ParameterBuffer> ParameterBuffers => _parameters;
+
+    /// <summary>Copies of the dense layers' parameters (Keras layout), for export.</summary>
+    public IReadOnlyList<DenseLayerParameters> GetParameters() =>
+        _dense.Select(d => new DenseLayerParameters(d.Inputs, d.Outputs, (float[])d.Weights.Clone(), (float[])d.Bias.Clone(), d.Activation)).ToList();
+
+    /// <summary>Copies every parameter into one flat buffer of <see cref="ParameterCount"/> floats.</summary>
+    public void CopyParametersTo(Span<float> destination)
+    {
+        foreach (var p in _parameters)
+        {
+            p.Value.CopyTo(destination);
+            destination = destination[p.Value.Length..];
+        }
+    }
+
+    /// <summary>The inverse of <see cref="CopyParametersTo"/>.</summary>
+    public void CopyParametersFrom(ReadOnlySpan<float> source)
+    {
+        foreach (var p in _parameters)
+        {
+            source[..p.Value.Length].CopyTo(p.Value);
+            source = source[p.Value.Length..];
+        }
+    }
+
+    /// <summary>Makes room for batches of up to <paramref name="rows"/> (allocates only when growing).</summary>
+    public void EnsureCapacity(int rows)
+    {
+        if (rows <= _capacity)
+        {
+            return;
+        }
+
+        _outputs = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
+        _gradients = _layers.Select(l => new float[rows * l.Outputs]).ToArray();
+        _capacity = rows;
+    }
+
+    /// <summary>Runs the batch through every layer; returns the last layer's output [rows, Outputs].</summary>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, bool training)
+    {
+        if (rows > _capacity)
+        {
+            throw new InvalidOperationException($"Batch of {rows} exceeds the capacity {_capacity}; call EnsureCapacity first.");
+        }
+
+        var input = x;
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            _layers[i].Forward(input, _outputs[i], rows, training);
+            input = _outputs[i];
+        }
+        return _outputs[^1].AsSpan(0, rows * Outputs);
+    }
+}
