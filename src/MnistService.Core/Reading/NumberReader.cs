@@ -40,6 +40,12 @@ public static class NumberReader
     private static readonly double[] WidthMean = [0.927, 0.468, 0.961, 0.831, 0.826, 0.964, 0.765, 0.810, 0.799, 0.716];
     private static readonly double[] WidthSpread = [0.158, 0.200, 0.188, 0.155, 0.156, 0.221, 0.153, 0.160, 0.161, 0.140];
     public const double ShortPiece = 0.6;
+    /// <summary>
+    /// Splitting a glyph narrower than <see cref="SplitWidth"/>·H costs this: such a glyph is most often one wide
+    /// digit, whose halves the classifier reads with more confidence than the whole.
+    /// </summary>
+    public const double CutPenalty = 1.5;
+    public const double SplitWidth = 1.4;
     public const double HeightPenalty = 10;
     public const double NotDigitPenalty = 3;
     private const int Margin = 2;
@@ -91,15 +97,18 @@ public static class NumberReader
         $"Too many digits: at most {MaxDigits} are read from one image, and {why}.");
 
     /// <summary>Atoms [First, End) taken as one digit, with their ink box.</summary>
-    private readonly record struct Candidate(int First, int End, PixelBox Box, bool Readable = false);
+    private readonly record struct Candidate(int First, int End, PixelBox Box, bool CutsGlyph, int GlyphWidth, bool Readable = false);
 
     private static List<Candidate> Candidates(Atom[] atoms, double lineHeight)
     {
+        // Whether the candidate ends at a cut inside a glyph (its right neighbour is the same glyph's next atom).
+        Candidate Make(int first, int end, PixelBox box) => new(first, end, box,
+            end < atoms.Length && ReferenceEquals(atoms[end].Components, atoms[end - 1].Components), atoms[end - 1].Glyph.Width);
         var candidates = new List<Candidate>();
         for (var i = 0; i < atoms.Length; i++)
         {
             var box = atoms[i].Box;
-            candidates.Add(new Candidate(i, i + 1, box));
+            candidates.Add(Make(i, i + 1, box));
             for (var j = i + 1; j < atoms.Length && j - i < MaxAtomsPerDigit; j++)
             {
                 var sameGlyph = ReferenceEquals(atoms[j].Components, atoms[j - 1].Components);
@@ -112,7 +121,7 @@ public static class NumberReader
                 {
                     break;
                 }
-                candidates.Add(new Candidate(i, j + 1, box));
+                candidates.Add(Make(i, j + 1, box));
             }
         }
         return candidates;
@@ -159,7 +168,16 @@ public static class NumberReader
         {
             return false;
         }
-        MnistPreprocessor.Process(crop, input);
+        try
+        {
+            MnistPreprocessor.Process(crop, input);
+        }
+        catch (ImageRejectedException)
+        {
+            // A sliver a cut left: too little ink to scale. It can still be part of a neighbouring candidate.
+            input.Clear();
+            return false;
+        }
         return true;
     }
 
@@ -189,6 +207,10 @@ public static class NumberReader
         if (isDigit == false)
         {
             score -= NotDigitPenalty;
+        }
+        if (candidate.CutsGlyph && candidate.GlyphWidth < SplitWidth * lineHeight)
+        {
+            score -= CutPenalty;
         }
         return score;
     }
