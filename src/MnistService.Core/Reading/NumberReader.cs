@@ -14,8 +14,9 @@ namespace MnistService.Core.Reading;
 /// A candidate's score is ln P(its most probable digit) plus priors relative to the line height H: how unusual its
 /// width is for the digit it is read as (MNIST's width-to-height ratios per digit; wider than usual by
 /// <see cref="WidthWeight"/>, narrower by <see cref="NarrowWeight"/>), lower than <see cref="ShortPiece"/>·H
-/// (<see cref="HeightPenalty"/> per H short), and, with a digit-likeness score, one the model calls no digit costs
-/// <see cref="NotDigitPenalty"/>. The classifier alone reads a squeezed pair of digits or half a 0 with confidence;
+/// (<see cref="HeightPenalty"/> per H short), with a digit-likeness score, one the model calls no digit costs
+/// <see cref="NotDigitPenalty"/>, and a piece ending at a cut inside a glyph narrower than <see cref="SplitWidth"/>·H
+/// costs <see cref="CutPenalty"/>. The classifier alone reads a squeezed pair of digits or half a 0 with confidence;
 /// the priors are what make the whole digit win. Atoms of different glyphs join into one digit only when they
 /// nearly touch (<see cref="JoinGap"/>): a wider join read 4 and 1 standing close as one 4.
 /// </remarks>
@@ -96,12 +97,14 @@ public static class NumberReader
     private static ImageRejectedException TooMany(string why) => new(ImageRejection.TooManyDigits,
         $"Too many digits: at most {MaxDigits} are read from one image, and {why}.");
 
-    /// <summary>Atoms [First, End) taken as one digit, with their ink box.</summary>
+    /// <summary>
+    /// Atoms [First, End) taken as one digit, with their ink box; whether it ends at a cut inside a glyph, and that
+    /// glyph's width.
+    /// </summary>
     private readonly record struct Candidate(int First, int End, PixelBox Box, bool CutsGlyph, int GlyphWidth, bool Readable = false);
 
     private static List<Candidate> Candidates(Atom[] atoms, double lineHeight)
     {
-        // Whether the candidate ends at a cut inside a glyph (its right neighbour is the same glyph's next atom).
         Candidate Make(int first, int end, PixelBox box) => new(first, end, box,
             end < atoms.Length && ReferenceEquals(atoms[end].Components, atoms[end - 1].Components), atoms[end - 1].Glyph.Width);
         var candidates = new List<Candidate>();

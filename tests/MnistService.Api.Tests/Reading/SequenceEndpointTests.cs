@@ -40,7 +40,8 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
             Assert.Equal(10, probabilities.Length);
             Assert.Equal(probabilities.Max(), digit.GetProperty("confidence").GetSingle());
             Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), digit.GetProperty("digit").GetInt32());
-            Assert.Equal(JsonValueKind.Null, digit.GetProperty("isDigit").ValueKind);
+            // Null for a model without a detector; a clearly written digit passes one.
+            Assert.Contains(digit.GetProperty("isDigit").ValueKind, new[] { JsonValueKind.Null, JsonValueKind.True });
             product *= probabilities.Max();
             var box = digit.GetProperty("box");
             int x = box.GetProperty("x").GetInt32(), y = box.GetProperty("y").GetInt32();
