@@ -8,7 +8,8 @@ namespace MnistService.Core.Reading;
 /// <param name="Left">First column of the atom.</param>
 /// <param name="Right">Column after the atom.</param>
 /// <param name="Box">The atom's ink box.</param>
-public sealed record Atom(int[] Components, int Left, int Right, PixelBox Box);
+/// <param name="Glyph">The ink box of the whole glyph.</param>
+public sealed record Atom(int[] Components, int Left, int Right, PixelBox Box, PixelBox Glyph);
 
 /// <summary>
 /// The smallest pieces a line of handwritten digits is cut into, left to right, and the line's height. A digit is
@@ -112,7 +113,7 @@ public sealed class LineLayout
     {
         if (box.Width <= CutWidth * lineHeight)
         {
-            atoms.Add(new Atom(glyph, box.X, box.Right, box));
+            atoms.Add(new Atom(glyph, box.X, box.Right, box, box));
             return;
         }
         // Ink pixels per column, lightly smoothed so that a one-pixel dip in a stroke is not a minimum.
@@ -153,7 +154,7 @@ public sealed class LineLayout
         {
             if (AtomBox(ink, glyph, box.X + left, box.X + cut) is { } atomBox)
             {
-                atoms.Add(new Atom(glyph, box.X + left, box.X + cut, atomBox));
+                atoms.Add(new Atom(glyph, box.X + left, box.X + cut, atomBox, box));
             }
             left = cut;
         }

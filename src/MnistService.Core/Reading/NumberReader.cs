@@ -14,8 +14,9 @@ namespace MnistService.Core.Reading;
 /// A candidate's score is ln P(its most probable digit) plus priors relative to the line height H: how unusual its
 /// width is for the digit it is read as (MNIST's width-to-height ratios per digit; wider than usual by
 /// <see cref="WidthWeight"/>, narrower by <see cref="NarrowWeight"/>), lower than <see cref="ShortPiece"/>·H
-/// (<see cref="HeightPenalty"/> per H short), and, with a digit-likeness score, one the model calls no digit costs
-/// <see cref="NotDigitPenalty"/>. The classifier alone reads a squeezed pair of digits or half a 0 with confidence;
+/// (<see cref="HeightPenalty"/> per H short), with a digit-likeness score, one the model calls no digit costs
+/// <see cref="NotDigitPenalty"/>, and a piece ending at a cut inside a glyph narrower than <see cref="SplitWidth"/>·H
+/// costs <see cref="CutPenalty"/>. The classifier alone reads a squeezed pair of digits or half a 0 with confidence;
 /// the priors are what make the whole digit win. Atoms of different glyphs join into one digit only when they
 /// nearly touch (<see cref="JoinGap"/>): a wider join read 4 and 1 standing close as one 4.
 /// </remarks>
@@ -40,6 +41,12 @@ public static class NumberReader
     private static readonly double[] WidthMean = [0.927, 0.468, 0.961, 0.831, 0.826, 0.964, 0.765, 0.810, 0.799, 0.716];
     private static readonly double[] WidthSpread = [0.158, 0.200, 0.188, 0.155, 0.156, 0.221, 0.153, 0.160, 0.161, 0.140];
     public const double ShortPiece = 0.6;
+    /// <summary>
+    /// Splitting a glyph narrower than <see cref="SplitWidth"/>·H costs this: such a glyph is most often one wide
+    /// digit, whose halves the classifier reads with more confidence than the whole.
+    /// </summary>
+    public const double CutPenalty = 1.5;
+    public const double SplitWidth = 1.4;
     public const double HeightPenalty = 10;
     public const double NotDigitPenalty = 3;
     private const int Margin = 2;
@@ -90,16 +97,21 @@ public static class NumberReader
     private static ImageRejectedException TooMany(string why) => new(ImageRejection.TooManyDigits,
         $"Too many digits: at most {MaxDigits} are read from one image, and {why}.");
 
-    /// <summary>Atoms [First, End) taken as one digit, with their ink box.</summary>
-    private readonly record struct Candidate(int First, int End, PixelBox Box, bool Readable = false);
+    /// <summary>
+    /// Atoms [First, End) taken as one digit, with their ink box; whether it ends at a cut inside a glyph, and that
+    /// glyph's width.
+    /// </summary>
+    private readonly record struct Candidate(int First, int End, PixelBox Box, bool CutsGlyph, int GlyphWidth, bool Readable = false);
 
     private static List<Candidate> Candidates(Atom[] atoms, double lineHeight)
     {
+        Candidate Make(int first, int end, PixelBox box) => new(first, end, box,
+            end < atoms.Length && ReferenceEquals(atoms[end].Components, atoms[end - 1].Components), atoms[end - 1].Glyph.Width);
         var candidates = new List<Candidate>();
         for (var i = 0; i < atoms.Length; i++)
         {
             var box = atoms[i].Box;
-            candidates.Add(new Candidate(i, i + 1, box));
+            candidates.Add(Make(i, i + 1, box));
             for (var j = i + 1; j < atoms.Length && j - i < MaxAtomsPerDigit; j++)
             {
                 var sameGlyph = ReferenceEquals(atoms[j].Components, atoms[j - 1].Components);
@@ -112,7 +124,7 @@ public static class NumberReader
                 {
                     break;
                 }
-                candidates.Add(new Candidate(i, j + 1, box));
+                candidates.Add(Make(i, j + 1, box));
             }
         }
         return candidates;
@@ -159,7 +171,16 @@ public static class NumberReader
         {
             return false;
         }
-        MnistPreprocessor.Process(crop, input);
+        try
+        {
+            MnistPreprocessor.Process(crop, input);
+        }
+        catch (ImageRejectedException)
+        {
+            // A sliver a cut left: too little ink to scale. It can still be part of a neighbouring candidate.
+            input.Clear();
+            return false;
+        }
         return true;
     }
 
@@ -189,6 +210,10 @@ public static class NumberReader
         if (isDigit == false)
         {
             score -= NotDigitPenalty;
+        }
+        if (candidate.CutsGlyph && candidate.GlyphWidth < SplitWidth * lineHeight)
+        {
+            score -= CutPenalty;
         }
         return score;
     }
