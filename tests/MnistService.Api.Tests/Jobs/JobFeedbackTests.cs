@@ -15,11 +15,12 @@ public sealed class JobFeedbackTests
             HttpStatusCode.UnprocessableEntity);
         Assert.Contains("none with a digit label is stored yet", none.GetProperty("detail").GetString());
 
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp")); // reads the answers' images
         for (var i = 0; i < 20; i++)
         {
             var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
             var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
-            Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
         }
         var job = await jobs.StartAsync("""{ "model": "with-feedback", "hidden": [16], "epochs": 1, "trainLimit": 2000, "includeFeedback": true }""");
 
