@@ -23,6 +23,21 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         _client.PostAsync("/predict/sequence" + query, HttpAssert.Bytes(bytes, type));
 
     [Fact]
+    public async Task A_number_read_can_be_corrected_by_its_id_and_the_feedback_keeps_the_digits_read()
+    {
+        var number = Number();
+        var json = await HttpAssert.Json(await Read(number.Bytes));
+        var id = json.GetProperty("id").GetString();
+
+        var stored = await _client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"id":"{{id}}","text":"2104 5637"}"""));
+
+        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        var record = await HttpAssert.Json(stored);
+        Assert.Equal(json.GetProperty("text").GetString()!.Replace(" ", ""), record.GetProperty("predicted").GetString());
+        Assert.Equal("21045637", record.GetProperty("label").GetString());
+    }
+
+    [Fact]
     public async Task A_number_comes_back_with_its_text_confidence_and_every_digit_boxed_in_the_image()
     {
         var number = Number();
