@@ -155,9 +155,10 @@ public abstract class FeedbackStore : IAsyncDisposable
     /// <summary>Settings of the database itself, made before the migrations' transaction (SQLite's journal mode).</summary>
     protected virtual Task PrepareDatabaseAsync(DbConnection connection) => Task.CompletedTask;
 
+    // The semaphores are not disposed: they hold no handle, and a service that fails to start disposes the store
+    // while its background upkeep may still be inside an operation, which would then fail releasing them.
     public virtual ValueTask DisposeAsync()
     {
-        _schemaLock.Dispose();
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }

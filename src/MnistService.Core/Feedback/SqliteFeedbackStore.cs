@@ -62,7 +62,6 @@ internal sealed class SqliteFeedbackStore : FeedbackStore
 
     public override async ValueTask DisposeAsync()
     {
-        _writer.Dispose();
         // Pooled connections hold the file open (and its WAL): close them, so the file can be moved or deleted.
         SqliteConnection.ClearAllPools();
         await base.DisposeAsync();
