@@ -85,18 +85,18 @@ public static class JobEndpoints
                 problems.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()),
                 detail: string.Join(" ", problems.Select(p => p.Message)), title: "Invalid training settings");
         }
-        if (includeFeedback)
-        {
-            var exported = await JobFeedback.ExportAsync(feedback, store.Queue.JobsDirectory, job.ModelName, cancellationToken);
-            if (exported is null)
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No answers to train on",
-                    detail: "includeFeedback asks to train on people's answers (POST /feedback), but none with a digit label is stored yet.");
-            }
-            job = job with { Settings = job.Settings with { ExtraData = exported } };
-        }
         try
         {
+            if (includeFeedback)
+            {
+                var exported = await JobFeedback.ExportAsync(feedback, store.Queue.JobsDirectory, job.ModelName, cancellationToken);
+                if (exported is null)
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No answers to train on",
+                        detail: "includeFeedback asks to train on people's answers (POST /feedback), but none with a digit label is stored yet.");
+                }
+                job = job with { Settings = job.Settings with { ExtraData = exported } };
+            }
             var info = store.Submit(job);
             return TypedResults.Accepted($"/jobs/{info.Id}", info);
         }
@@ -108,6 +108,12 @@ public static class JobEndpoints
         catch (ModelExistsException e)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model exists", detail: e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A model directory mounted read-only, or full: the job cannot be queued here.
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Training unavailable",
+                detail: $"The job cannot be written to the model directory's jobs/ folder: {e.Message}");
         }
 
         static ProblemHttpResult Invalid(string detail) =>

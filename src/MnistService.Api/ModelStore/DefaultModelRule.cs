@@ -38,7 +38,7 @@ public static class DefaultModelRule
                 PromotionGate.CompareAndRecordAsync(candidate.Path, current.Path, store, now, cancellationToken));
             return comparison.Promoted ? null : comparison.Reason;
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             return $"The promotion gate cannot compare '{candidate.Name}' with '{current.Name}': {e.Message}";
         }

@@ -104,7 +104,15 @@ public static class ModelEndpoints
             return ModelProblem(StatusCodes.Status409Conflict, "Cannot become the default", refusal);
         }
         var by = $"POST /models/{name}/default from {context.Connection.RemoteIpAddress?.ToString() ?? "this machine"}";
-        new DefaultModelChoice(name, time.GetUtcNow(), by).Write(repository.Directory);
+        try
+        {
+            new DefaultModelChoice(name, time.GetUtcNow(), by).Write(repository.Directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ModelProblem(StatusCodes.Status409Conflict, "Default not stored",
+                $"The choice cannot be written to {DefaultModelChoice.FileName} in the model directory: {e.Message}");
+        }
         repository.Reconcile();
         var now = repository.Snapshot;
         return TypedResults.Ok(ModelSummary.From(now.Models.GetValueOrDefault(name) ?? candidate, now));

@@ -44,4 +44,21 @@ public sealed class JobFeedbackTests
             HttpStatusCode.BadRequest);
         Assert.Contains("must be true or false", wrongKind.GetProperty("errors").GetProperty("includeFeedback")[0].GetString());
     }
+
+    [Fact]
+    public async Task A_job_the_model_directory_cannot_take_is_503_with_the_reason_not_a_500()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
+        var folder = Path.Combine(jobs.Models, "jobs");
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        File.WriteAllText(folder, "not a folder"); // as a full or broken volume would refuse the job file
+
+        var refused = await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody(JobsHarness.QuickJob)),
+            HttpStatusCode.ServiceUnavailable);
+
+        Assert.Contains("cannot be written to the model directory", refused.GetProperty("detail").GetString());
+    }
 }
