@@ -81,11 +81,23 @@ public sealed class TrainingWorker(WorkerOptions options, JobTrainer trainer, Ti
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            _watcher ??= WatchJobs(); // once the jobs directory exists
-            TouchAliveFile();
-            _queue.RequeueOrphans(_ownJobs);
-            _queue.MarkQueued();
-            var next = _queue.Queued().FirstOrDefault(_queue.TryClaim);
+            string? next;
+            try
+            {
+                _watcher ??= WatchJobs(); // once the jobs directory exists
+                TouchAliveFile();
+                _queue.RequeueOrphans(_ownJobs);
+                _queue.MarkQueued();
+                next = _queue.Queued().FirstOrDefault(_queue.TryClaim);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // No descriptor left (EMFILE), a volume gone for a moment: the worker (and a service it runs in) goes
+                // on, and looks again at the next poll.
+                logger.LogWarning("Worker {Worker} cannot look at {Jobs}: {Message}; trying again in {Poll}",
+                    _queue.Worker, _queue.JobsDirectory, e.Message, options.PollInterval);
+                next = null;
+            }
             if (next is not null)
             {
                 await RunAsync(next, stoppingToken);
