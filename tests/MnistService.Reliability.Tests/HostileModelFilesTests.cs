@@ -14,6 +14,7 @@ namespace MnistService.Reliability.Tests;
 public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : IDisposable
 {
     private const string ReadLogLevel = "Serilog__MinimumLevel__Override__MnistService.Api.ModelStore";
+    private const string UpkeepLogLevel = "Serilog__MinimumLevel__Override__MnistService.Api.Feedback";
     private readonly TempDirectory _models = new("hostile-models");
 
     public void Dispose() => _models.Dispose();
@@ -76,10 +77,11 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
         // With W^X (the runtime's default) code compiled after the limit is lowered needs a new descriptor for its
         // executable memory, and the runtime exits with "Out of memory." (measured: the process died 8 s after the
         // limit). This test is about the model directory, so the runtime's own need is taken out of it.
+        // The in-process training worker stays out (External): its directory polls are not what this test is about.
         // The model store's debug lines get the console written before the limit: .NET opens its console stream
         // (a dup of stdout, a new descriptor) on the first write, which would fail under the limit.
         using var service = await ServiceProcess.StartAsync(_models.Path,
-            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0", [ReadLogLevel] = "Debug" });
+            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0", [ReadLogLevel] = "Debug", [UpkeepLogLevel] = "Information", ["Training__Worker"] = "External" });
         // One connection, opened and used before the limit: no new descriptor is needed to ask the service.
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
         {
@@ -88,6 +90,15 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
         };
         await Json(http, "models");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
+        // Under the limit the runtime cannot load an assembly it has not loaded yet, and a path that needs one fails
+        // however it is written (the feedback upkeep's first pass, measured: "Out of memory." and the process exits).
+        // The upkeep's first pass ends before the limit, and its next is 30 s away, far past the two rescans.
+        var upkeepDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!service.Process.Output.Contains("Feedback database: "))
+        {
+            Assert.True(DateTime.UtcNow < upkeepDeadline, "the feedback upkeep did not report:\n" + service.Process.Output);
+            await Task.Delay(100);
+        }
 
         // Far below what it holds (about 270, mostly the runtime's and ONNX Runtime's): no new descriptor at all.
         var open = ProcessLimits.OpenDescriptors(service.Process.Id);
@@ -100,6 +111,7 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
             while ((failedListings = CannotList().Matches(service.Process.Output).Count) < 2)
             {
+                Assert.False(service.Process.HasExited, "the service died under the lowered limit:\n" + service.Process.Output);
                 Assert.True(DateTime.UtcNow < deadline, "no listing failed under the lowered limit:\n" + service.Process.Output);
                 await Task.Delay(200);
             }
@@ -109,8 +121,12 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
         }
         finally
         {
-            ProcessLimits.SetOpenFileLimit(service.Process.Id, previous);
+            if (!service.Process.HasExited)
+            {
+                ProcessLimits.SetOpenFileLimit(service.Process.Id, previous);
+            }
         }
+        Assert.False(service.Process.HasExited, "the service died under the lowered limit:\n" + service.Process.Output);
         Assert.Contains("Too many open files", service.Process.Output);
         Assert.DoesNotContain("removed (its file is gone)", service.Process.Output);
         using var fresh = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(10) };
