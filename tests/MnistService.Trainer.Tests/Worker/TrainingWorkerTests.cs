@@ -168,6 +168,23 @@ public sealed class TrainingWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_queued_again_keeps_its_place_ahead_of_jobs_dropped_after_it()
+    {
+        var dead = await DeadWorkerOnThisHostAsync();
+        LeaveClaimed("first", "{}", dead, attempt: 1, queuedAt: DateTimeOffset.UtcNow.AddMinutes(-2));
+        // The claim stamps the job file with the claim's time, after the second job was dropped.
+        WorkerJobs.Drop(_models, "second", "{}");
+        File.SetLastWriteTimeUtc(Path.Combine(_models, "jobs", "second.json"), DateTime.UtcNow.AddMinutes(-1));
+
+        await using var worker = await WorkerHarness.StartAsync(_models, FakeTrainers.Quick());
+        var second = await worker.WaitForAsync("second", s => s.State is JobState.Succeeded or JobState.Failed);
+        var first = worker.Status("first")!;
+
+        Assert.Equal(JobState.Succeeded, first.State);
+        Assert.True(first.FinishedAt <= second.StartedAt, $"the requeued job ran at {first.StartedAt}, after the later one ({second.StartedAt})");
+    }
+
+    [Fact]
     public async Task A_model_its_own_killed_attempt_wrote_is_replaced_when_the_job_runs_again()
     {
         var dead = await DeadWorkerOnThisHostAsync();
@@ -250,7 +267,7 @@ public sealed class TrainingWorkerTests : IDisposable
         Assert.Contains(parse.Errors, e => e.Message.Contains(option, StringComparison.Ordinal));
     }
 
-    private void LeaveClaimed(string job, string json, WorkerIdentity owner, int attempt)
+    private void LeaveClaimed(string job, string json, WorkerIdentity owner, int attempt, DateTimeOffset? queuedAt = null)
     {
         var jobs = Path.Combine(_models, "jobs");
         Directory.CreateDirectory(jobs);
@@ -259,7 +276,7 @@ public sealed class TrainingWorkerTests : IDisposable
         new JobStatus
         {
             Job = job, State = JobState.Running, Model = job + ".onnx", Attempt = attempt, Worker = owner.ToString(),
-            QueuedAt = now, StartedAt = now, UpdatedAt = now,
+            QueuedAt = queuedAt ?? now, StartedAt = now, UpdatedAt = now,
         }.Write(Path.Combine(jobs, job + JobQueue.StatusSuffix));
     }
 

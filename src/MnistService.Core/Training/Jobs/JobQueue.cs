@@ -178,6 +178,9 @@ public sealed class JobQueue
         else
         {
             File.Move(RunningPath(job), QueuedPath(job), overwrite: false);
+            // The claim stamped the file with its own time; back in the queue the job keeps the place it had,
+            // ahead of the jobs dropped after it (the queue's order is the files' times).
+            File.SetLastWriteTimeUtc(QueuedPath(job), (status.QueuedAt ?? now).UtcDateTime);
         }
         (status with { State = JobState.Queued, Error = reason, Worker = null, UpdatedAt = now }).Write(StatusPath(job));
     }
