@@ -35,23 +35,20 @@ public sealed class PredictionMemory(IOptions<FeedbackOptions> options, TimeProv
     private readonly Lock _trim = new();
     private long _bytes;
 
-    /// <summary>Whether uploads are remembered (and then stored with an answer).</summary>
-    public bool KeepsOriginals => _options.KeepOriginals;
-
     public int Count => _predictions.Count;
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>
     /// Remembers a reading and returns its new id. <paramref name="inputs"/> are the network's inputs in [0,1] (784 per
     /// digit read), <paramref name="probabilities"/> ten per digit; <paramref name="original"/> is copied only when
-    /// originals are kept.
+    /// originals are kept (with its media type, sniffed from its bytes).
     /// </summary>
     public string Remember(ReadOnlySpan<float> inputs, string predicted, float[] probabilities, string model, string modelSha256,
-        ReadOnlySpan<byte> original = default, string? originalType = null)
+        ReadOnlySpan<byte> original = default)
     {
         var keep = _options.KeepOriginals && !original.IsEmpty;
         var prediction = new RememberedPrediction(FeedbackRecord.ToBytes(inputs), predicted, probabilities, model, modelSha256,
-            keep ? original.ToArray() : null, keep ? originalType : null);
+            keep ? original.ToArray() : null, keep ? FeedbackService.OriginalType(original) : null);
         var id = NewId();
         var now = clock.GetTimestamp();
         var expires = now + (long)(_options.PredictionLifetime.TotalSeconds * clock.TimestampFrequency);

@@ -124,7 +124,7 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
     {
         var reading = Read(input, model);
         var id = memory.Remember(input, ServiceMetrics.DigitLabel(reading.Digit), reading.Probabilities, model.Name, model.Sha256,
-            original, memory.KeepsOriginals && !original.IsEmpty ? FeedbackService.OriginalType(original) : null);
+            original);
         return new PredictionResponse(reading.Digit, reading.Probabilities[reading.Digit], reading.Probabilities, model.Name, model.Sha256,
             new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, input), reading.IsDigit, reading.DigitScore, id);
     }
@@ -143,7 +143,7 @@ public sealed class PredictionService(ModelRepository models, ImageDecoder decod
             reading.Digits[d].Probabilities.CopyTo(probabilities, d * LoadedModel.Classes);
         }
         return memory.Remember(inputs, reading.Text.Replace(" ", "", StringComparison.Ordinal), probabilities, model.Name, model.Sha256,
-            original, memory.KeepsOriginals && !original.IsEmpty ? FeedbackService.OriginalType(original) : null);
+            original);
     }
 
     /// <summary>Runs <paramref name="input"/> (784 values in [0,1]) through <paramref name="model"/>, counted in the metrics.</summary>

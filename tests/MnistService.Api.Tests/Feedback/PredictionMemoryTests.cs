@@ -23,7 +23,7 @@ public sealed class PredictionMemoryTests
     {
         var clock = new Clock();
         var memory = Memory(clock);
-        var id = memory.Remember(Input, "3", new float[10], "mnist-mlp", "abc", [1, 2, 3], "image/png");
+        var id = memory.Remember(Input, "3", new float[10], "mnist-mlp", "abc", [1, 2, 3]);
 
         var reading = memory.Recall(id)!;
         Assert.Equal(Input.Select(v => (byte)MathF.Round(v * 255)), reading.Pixels);
@@ -54,11 +54,12 @@ public sealed class PredictionMemoryTests
     }
 
     [Fact]
-    public void Originals_are_kept_only_when_configured()
+    public void Originals_are_kept_only_when_configured_with_the_media_type_their_bytes_show()
     {
         var memory = Memory(new Clock(), keepOriginals: true);
-        var id = memory.Remember(Input, "1", new float[10], "m", "h", [9, 8, 7], "image/jpeg");
-        Assert.Equal([9, 8, 7], memory.Recall(id)!.Original);
+        byte[] jpegStart = [0xFF, 0xD8, 0xFF, 0xE0];
+        var id = memory.Remember(Input, "1", new float[10], "m", "h", jpegStart);
+        Assert.Equal(jpegStart, memory.Recall(id)!.Original);
         Assert.Equal("image/jpeg", memory.Recall(id)!.OriginalType);
     }
 }
