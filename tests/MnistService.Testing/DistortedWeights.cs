@@ -6,8 +6,8 @@ namespace MnistService.Testing;
 /// The distorted recipe's weights after <see cref="Epochs"/> epochs on the first <see cref="TrainImages"/> MNIST
 /// training images (seed 42), hashed as <see cref="TutorialWeights.Hash"/> does, recorded from the trainer as it
 /// was when it distorted each chunk of batches just before training on it. Two epochs of 2,700 training images
-/// are 22 batches each: two chunks of distorted batches per epoch, so a pipeline that distorts ahead crosses
-/// chunk and epoch boundaries. One hash per matrix-product path, as for the tutorial's.
+/// are 22 batches each, more than the batch maker has slots: it wraps around them and runs ahead into the
+/// next epoch. One hash per matrix-product path, as for the tutorial's.
 /// </summary>
 public static class DistortedWeights
 {

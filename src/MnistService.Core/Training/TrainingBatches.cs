@@ -21,10 +21,12 @@ namespace MnistService.Core.Training;
 internal sealed class TrainingBatches : IDisposable
 {
     /// <summary>
-    /// Batches in flight: the one being trained on and those made ahead. Two would do on a quiet machine; a few
-    /// more let the maker run ahead through a stretch where it gets no core (a loaded machine), at 400 kB a slot.
+    /// Batches in flight: the one being trained on and those made ahead, at 400 kB a slot. Two would do on a
+    /// quiet machine. On a loaded one the maker, once woken, may wait milliseconds for a core: measured at load
+    /// 16 on 2 cores with one training thread, 4 slots left the trainer waiting for batches 60-90 times an
+    /// epoch (about 0.3 s in all), 8 slots once, 16 never.
     /// </summary>
-    private const int Slots = 4;
+    private const int Slots = 16;
 
     private readonly float[] _images;
     private readonly byte[] _labels;
