@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -154,6 +155,14 @@ public sealed partial class ImageDistorter
     /// <summary>
     /// out = (1−fy)·((1−fx)·s00 + fx·s01) + fy·((1−fx)·s10 + fx·s11) at each source point, clamped to [−1, 28]
     /// so that every corner lies in the padded image (whose border is zero).
+    /// <para>
+    /// Gathers are most of the cost. Eight points whose corners all lie outside the ink's bounding box read
+    /// zeros, and the formula gives +0 there (its weights are ≥ 0): they are written as zeros without gathers
+    /// (a digit's box is about 20x20 of the 28x28). The others gather each pair of horizontal neighbours as one
+    /// 64-bit element: four gathers of four elements instead of four of eight. Measured on the EPYC, the
+    /// 48,000 distortions of an epoch on one thread: 88-92 ms of CPU before either, 70 with the box, 48-50 with
+    /// both; the values read and the arithmetic are unchanged, so are the bits.
+    /// </para>
     /// </summary>
     internal static unsafe void Sample(float[] padded, ReadOnlySpan<float> sourceX, ReadOnlySpan<float> sourceY, Span<float> output)
     {
@@ -168,17 +177,38 @@ public sealed partial class ImageDistorter
                 Vector256<float> low = Vector256.Create(-1f), high = Vector256.Create((float)Side), one = Vector256<float>.One;
                 var stride = Vector256.Create(PadSide);
                 var origin = Vector256.Create(PadSide + 1);
+                var pairOrder = Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7);
+                var d = (double*)p;
+                // A point reads ink only if its corners x0, x0 + 1 and y0, y0 + 1 reach into the box.
+                var (left, right, top, bottom) = InkBox(p);
+                Vector256<float> minX = Vector256.Create(left - 1f), maxX = Vector256.Create((float)right);
+                Vector256<float> minY = Vector256.Create(top - 1f), maxY = Vector256.Create((float)bottom);
                 for (; i < vx.Length; i++)
                 {
                     var x = Vector256.Min(Vector256.Max(vx[i], low), high);
                     var y = Vector256.Min(Vector256.Max(vy[i], low), high);
                     Vector256<float> x0 = Vector256.Floor(x), y0 = Vector256.Floor(y);
+                    var blank = Vector256.LessThan(x0, minX) | Vector256.GreaterThan(x0, maxX) | Vector256.LessThan(y0, minY) | Vector256.GreaterThan(y0, maxY);
+                    if (Vector256.EqualsAll(blank.AsInt32(), Vector256<int>.AllBitsSet))
+                    {
+                        vo[i] = Vector256<float>.Zero;
+                        continue;
+                    }
                     Vector256<float> fx = x - x0, fy = y - y0;
                     var index = Vector256.ConvertToInt32(y0) * stride + Vector256.ConvertToInt32(x0) + origin;
-                    var s00 = Avx2.GatherVector256(p, index, 4);
-                    var s01 = Avx2.GatherVector256(p + 1, index, 4);
-                    var s10 = Avx2.GatherVector256(p + PadSide, index, 4);
-                    var s11 = Avx2.GatherVector256(p + PadSide + 1, index, 4);
+                    // Each corner pair (s00, s01) and (s10, s11) is adjacent: gathered as one 64-bit element,
+                    // lanes 0, 1, 4, 5 into one vector and 2, 3, 6, 7 into the other, so that taking the even
+                    // and odd floats of the two (a shuffle within 128-bit halves) puts lanes 0-7 in order.
+                    var pairs = Avx2.PermuteVar8x32(index, pairOrder);
+                    Vector128<int> lower = pairs.GetLower(), upper = pairs.GetUpper();
+                    var top0 = Avx2.GatherVector256(d, lower, 4).AsSingle();
+                    var top1 = Avx2.GatherVector256(d, upper, 4).AsSingle();
+                    var bottom0 = Avx2.GatherVector256((double*)(p + PadSide), lower, 4).AsSingle();
+                    var bottom1 = Avx2.GatherVector256((double*)(p + PadSide), upper, 4).AsSingle();
+                    var s00 = Avx.Shuffle(top0, top1, 0b10_00_10_00);
+                    var s01 = Avx.Shuffle(top0, top1, 0b11_01_11_01);
+                    var s10 = Avx.Shuffle(bottom0, bottom1, 0b10_00_10_00);
+                    var s11 = Avx.Shuffle(bottom0, bottom1, 0b11_01_11_01);
                     var gx = one - fx;
                     vo[i] = (one - fy) * (gx * s00 + fx * s01) + fy * (gx * s10 + fx * s11);
                 }
@@ -195,6 +225,36 @@ public sealed partial class ImageDistorter
                 output[i] = (1f - fy) * (gx * p[index] + fx * p[index + 1]) + fy * (gx * p[index + PadSide] + fx * p[index + PadSide + 1]);
             }
         }
+    }
+
+    /// <summary>
+    /// The smallest box, in image coordinates (0-27), holding every non-zero pixel of the padded image; with no
+    /// ink at all, a box no point reaches. Reads the padded rows whole (their padding is zero): 32 bits a row.
+    /// </summary>
+    private static unsafe (int Left, int Right, int Top, int Bottom) InkBox(float* padded)
+    {
+        uint rows = 0;
+        Vector256<uint> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (var y = 0; y < Side; y++)
+        {
+            var row = (uint*)(padded + (y + 1) * PadSide);
+            Vector256<uint> v0 = Vector256.Load(row), v1 = Vector256.Load(row + 8), v2 = Vector256.Load(row + 16), v3 = Vector256.Load(row + 24);
+            (c0, c1, c2, c3) = (c0 | v0, c1 | v1, c2 | v2, c3 | v3);
+            if (!Vector256.EqualsAll(v0 | v1 | v2 | v3, Vector256<uint>.Zero))
+            {
+                rows |= 1u << y;
+            }
+        }
+        if (rows == 0)
+        {
+            return (1000, -1000, 1000, -1000);
+        }
+        // Bit c of columns: padded column c (image column c − 1) holds ink somewhere.
+        var zero = Vector256<uint>.Zero;
+        var columns = ~(Vector256.Equals(c0, zero).ExtractMostSignificantBits() | Vector256.Equals(c1, zero).ExtractMostSignificantBits() << 8
+            | Vector256.Equals(c2, zero).ExtractMostSignificantBits() << 16 | Vector256.Equals(c3, zero).ExtractMostSignificantBits() << 24);
+        return (BitOperations.TrailingZeroCount(columns) - 1, 30 - BitOperations.LeadingZeroCount(columns),
+            BitOperations.TrailingZeroCount(rows), 31 - BitOperations.LeadingZeroCount(rows));
     }
 
     /// <summary>Per-thread buffers: the padded source (its border stays zero), stroke-width passes, source coordinates, elastic fields.</summary>

@@ -16,13 +16,6 @@ public static class Trainer
     public const int ImagePixels = 28 * 28;
     public const int Classes = 10;
 
-    /// <summary>
-    /// Batches distorted in one parallel call: 16 batches of 128 give each of two threads 1,024 images, so the
-    /// cost of starting and joining the parallel loop (tens of µs, far more on a loaded machine) is paid
-    /// 24 times an epoch rather than 375.
-    /// </summary>
-    private const int BatchesDistortedAtOnce = 16;
-
     /// <param name="images">count·784 pixels in [0, 1], row-major.</param>
     /// <param name="labels">count digits 0..9.</param>
     /// <exception cref="TrainingSettingsException">A setting is out of range, or the validation split leaves no training or validation sample.</exception>
@@ -52,19 +45,17 @@ public static class Trainer
         var model = new Mlp(settings.ToSpec(), settings.Seed, settings.Threads);
         var loss = Loss.Create(settings.Loss, settings.LabelSmoothing);
         var optimizer = Optimizer.Create(settings.Optimizer, settings.LearningRate, settings.Momentum, settings.Threads);
+        // The distorter runs on the batch maker's thread, beside the matrix products' threads: one part.
         var distorter = settings.Augment == AugmentKind.None ? null
-            : new ImageDistorter(settings.Augment, settings.ToDistortionRanges(), settings.Seed, settings.Threads);
+            : new ImageDistorter(settings.Augment, settings.ToDistortionRanges(), settings.Seed, threads: 1);
         var shuffle = new Rng(unchecked(((ulong)(uint)settings.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
 
         // Everything the loop touches is allocated here, once.
         var batchSize = Math.Min(settings.BatchSize, trainCount);
         var batchCount = (trainCount + batchSize - 1) / batchSize;
         model.EnsureCapacity(batchSize);
-        var batchImages = new float[batchSize * ImagePixels];
-        var distorted = distorter is null ? [] : new float[Math.Min(batchCount, BatchesDistortedAtOnce) * batchSize * ImagePixels];
-        var batchLabels = new byte[batchSize];
+        using var batches = new TrainingBatches(images, labels, trainCount, batchSize, settings.Epochs, distorter, shuffle);
         var logitGradient = new float[batchSize * Classes];
-        var order = Enumerable.Range(0, trainCount).ToArray();
         var valProbabilities = new float[valCount * Classes];
         var best = new float[model.ParameterCount];
         var history = new List<EpochRecord>();
@@ -80,33 +71,15 @@ public static class Trainer
         {
             var watch = Stopwatch.StartNew();
             observer?.OnEpochStart(epoch, settings.Epochs, batchCount);
-            shuffle.Shuffle(order);
             double lossSum = 0;
             long correct = 0, seen = 0;
             for (var b = 0; b < batchCount; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var rows = Math.Min(batchSize, trainCount - b * batchSize);
-                for (var r = 0; r < rows; r++)
-                {
-                    var i = order[b * batchSize + r];
-                    batchLabels[r] = labels[i];
-                    if (distorter is null)
-                    {
-                        images.AsSpan(i * ImagePixels, ImagePixels).CopyTo(batchImages.AsSpan(r * ImagePixels));
-                    }
-                }
-                ReadOnlySpan<float> x = batchImages;
-                if (distorter is not null)
-                {
-                    var slot = b % BatchesDistortedAtOnce;
-                    if (slot == 0)
-                    {
-                        var first = b * batchSize;
-                        distorter.Distort(images, order, first, Math.Min(distorted.Length / ImagePixels, trainCount - first), distorted, epoch);
-                    }
-                    x = distorted.AsSpan(slot * batchSize * ImagePixels, rows * ImagePixels);
-                }
+                var batch = batches.Next(cancellationToken);
+                var rows = batch.Rows;
+                var x = batch.Images;
+                var batchLabels = batch.Labels;
                 var p = model.Forward(x, rows, training: true);
                 lossSum += loss.Sum(p, batchLabels, rows, Classes);
                 correct += CountCorrect(p, batchLabels, rows);

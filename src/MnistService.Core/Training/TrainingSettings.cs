@@ -41,7 +41,10 @@ public sealed record TrainingSettings
     public double ValidationSplit { get; init; } = 0.2;
     public LossKind Loss { get; init; } = LossKind.CrossEntropy;
     public int Seed { get; init; } = 42;
-    /// <summary>Worker threads; 0 = all cores. The result does not depend on it.</summary>
+    /// <summary>
+    /// Worker threads of the matrix products; 0 = all cores. The batches (shuffled, distorted) are made beside
+    /// them on one thread more. The result does not depend on it.
+    /// </summary>
     public int Threads { get; init; }
 
     /// <summary>The digit detector trained after the classifier; none = a model without digit_score.</summary>

@@ -136,11 +136,16 @@ public class ImageDistorterTests
         Assert.All(Enumerable.Range(0, 32), i => Assert.Equal((0f, 0f), (thick[i], thick[i * 32])));
     }
 
-    [Fact]
-    public void Bilinear_sampling_matches_the_formula_in_double_precision_and_is_zero_outside_the_image()
+    [Theory]
+    [InlineData(0, 27, 0, 27)]
+    [InlineData(9, 15, 6, 20)] // ink in a box, as a digit's: the points that read none of it are skipped
+    [InlineData(27, 27, 0, 0)] // one pixel in a corner
+    [InlineData(28, -1, 28, -1)] // no ink at all
+    public void Bilinear_sampling_matches_the_formula_in_double_precision_and_is_zero_outside_the_image(int left, int right, int top, int bottom)
     {
         var rng = new Rng(3);
-        var image = Enumerable.Range(0, ImageDistorter.Pixels).Select(_ => rng.NextFloat()).ToArray();
+        var image = Enumerable.Range(0, ImageDistorter.Pixels)
+            .Select(i => rng.NextFloat() is var v && i % 28 >= left && i % 28 <= right && i / 28 >= top && i / 28 <= bottom ? v : 0f).ToArray();
         var padded = new float[32 * 32];
         for (var y = 0; y < 28; y++)
         {
