@@ -9,7 +9,7 @@ namespace MnistService.Core.Imaging;
 /// with a thinner or thicker pen. Everything is drawn white on black at 56x56 and goes through
 /// <see cref="MnistPreprocessor"/>, so the network sees what the service will show it. The same seed gives the same images.
 /// </summary>
-public sealed class NonDigitSynthesizer(int seed)
+public sealed partial class NonDigitSynthesizer(int seed)
 {
     private const int Canvas = 56;
     private const int Pixels = MnistPreprocessor.Side * MnistPreprocessor.Side;
@@ -25,9 +25,13 @@ public sealed class NonDigitSynthesizer(int seed)
         for (var i = 0; i < count;)
         {
             Array.Clear(_ink);
-            switch (Next(10))
+            switch (Next(14))
             {
                 case 8 or 9: Glyph(); break;
+                case 10: Field(); break;
+                case 11: Enclosed(); break;
+                case 12: Hatch(); break;
+                case 13: Scribble(); break;
                 case 0: Polyline(Next(2, 6)); break;
                 case 1: Curves(Next(1, 4)); break;
                 case 2: LetterLike(); break;
