@@ -4,8 +4,9 @@ namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// Draws what the detector's discriminator learns is not a digit, and the digits it learns are: non-digits are
-/// printed letters and symbols (<see cref="NonDigitGlyphs"/>), random pen strokes and curves, letter-like figures of a few separate strokes, filled and outlined shapes, flat
-/// lines, noise and two digits side by side (a number, not a digit); digits are MNIST training digits redrawn
+/// printed letters and symbols (<see cref="NonDigitGlyphs"/>), random pen strokes, curves and scribbles, letter-like
+/// figures of a few separate strokes, filled and outlined shapes, outlines with marks inside, hatching, flat lines,
+/// noise, textured fields and two digits side by side (a number, not a digit); digits are MNIST training digits redrawn
 /// with a thinner or thicker pen. Everything is drawn white on black at 56x56 and goes through
 /// <see cref="MnistPreprocessor"/>, so the network sees what the service will show it. The same seed gives the same images.
 /// </summary>

@@ -11,7 +11,8 @@ public sealed record TrainedDetector(DetectorNetwork Network, DetectorReport Rep
 /// <summary>
 /// Trains the <see cref="DetectorNetwork"/> on the classifier's training digits (the discriminator also on digits
 /// redrawn with other pens, against generated non-digits from <see cref="NonDigitSynthesizer"/>; several
-/// discriminators one after the other, averaged into one network), then sets its threshold on the validation digits so that <see cref="ValidationRejectionTarget"/> of them fall below it.
+/// discriminators one after the other, averaged into one network), then sets its threshold on the validation digits
+/// so that <see cref="ValidationRejectionTarget"/> of them fall below it.
 /// </summary>
 public static class DetectorTrainer
 {
