@@ -40,7 +40,9 @@ public static class DetectorComparison
         foreach (var model in files.Where(f => f.Detector is not null))
         {
             var detector = DetectorNetwork.FromParameters(model.Detector!);
-            methods.Add(($"{model.Report.Detector!.Method} 784-{string.Join("-", detector.Hidden)}-{detector.Outputs}", (x, n) =>
+            var report = model.Report.Detector!;
+            var widths = $"784-{string.Join("-", report.Hidden)}-{(detector.Kind == DetectorKind.Autoencoder ? 784 : 1)}";
+            methods.Add(($"{report.Method} {(report.Members > 1 ? $"{report.Members} × {widths}, averaged" : widths)}", (x, n) =>
             {
                 var s = new float[n];
                 detector.Score(x, n, s);

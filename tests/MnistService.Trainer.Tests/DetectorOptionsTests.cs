@@ -10,7 +10,7 @@ public class DetectorOptionsTests
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory("detector-").FullName, "d.onnx");
         var run = await CliRunner.RunAsync("train", "--out", output, "--epochs", "1", "--train-limit", "2000", "--hidden", "32",
-            "--detector-hidden", "24", "--detector-epochs", "2");
+            "--detector-hidden", "24", "--detector-epochs", "2", "--detector-members", "2");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Matches(@"Detector epoch 2 - [\d.]+s - loss: [\d.]+ - val_digit_score: [\d.]+", run.Output);
@@ -19,11 +19,12 @@ public class DetectorOptionsTests
         var detector = model.Report.Detector!;
         Assert.Equal("discriminator", detector.Method);
         Assert.Equal([24], detector.Hidden);
-        Assert.Equal(2, detector.History.Count);
+        Assert.Equal(2, detector.Members);
+        Assert.Equal(4, detector.History.Count); // the two discriminators' epochs, one after the other
         Assert.InRange(detector.TestRejected, 0, 0.2);
 
         var inspect = await CliRunner.RunAsync("inspect", output);
-        Assert.Contains("Digit detector: discriminator 784 → 24 → 1", inspect.Output);
+        Assert.Contains("Digit detector: discriminator 2 × (784 → 24 → 1), averaged", inspect.Output);
         Assert.Contains("Test digits rejected as not a digit:", inspect.Output);
     }
 
@@ -43,6 +44,7 @@ public class DetectorOptionsTests
     [Theory]
     [InlineData("--detector-epochs", "0", "--detector-epochs must be 1-1000, got 0.")]
     [InlineData("--detector-hidden", "0", "--detector-hidden takes positive layer widths")]
+    [InlineData("--detector-members", "9", "--detector-members must be 1-8, got 9.")]
     public async Task Detector_settings_out_of_range_are_usage_errors(string option, string value, string message)
     {
         var run = await CliRunner.RunAsync("train", "--out", "x.onnx", option, value);

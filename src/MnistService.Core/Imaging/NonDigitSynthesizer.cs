@@ -4,12 +4,13 @@ namespace MnistService.Core.Imaging;
 
 /// <summary>
 /// Draws what the detector's discriminator learns is not a digit, and the digits it learns are: non-digits are
-/// printed letters and symbols (<see cref="NonDigitGlyphs"/>), random pen strokes and curves, letter-like figures of a few separate strokes, filled and outlined shapes, flat
-/// lines, noise and two digits side by side (a number, not a digit); digits are MNIST training digits redrawn
+/// printed letters and symbols (<see cref="NonDigitGlyphs"/>), random pen strokes, curves and scribbles, letter-like
+/// figures of a few separate strokes, filled and outlined shapes, outlines with marks inside, hatching, flat lines,
+/// noise, textured fields and two digits side by side (a number, not a digit); digits are MNIST training digits redrawn
 /// with a thinner or thicker pen. Everything is drawn white on black at 56x56 and goes through
 /// <see cref="MnistPreprocessor"/>, so the network sees what the service will show it. The same seed gives the same images.
 /// </summary>
-public sealed class NonDigitSynthesizer(int seed)
+public sealed partial class NonDigitSynthesizer(int seed)
 {
     private const int Canvas = 56;
     private const int Pixels = MnistPreprocessor.Side * MnistPreprocessor.Side;
@@ -25,9 +26,13 @@ public sealed class NonDigitSynthesizer(int seed)
         for (var i = 0; i < count;)
         {
             Array.Clear(_ink);
-            switch (Next(10))
+            switch (Next(14))
             {
                 case 8 or 9: Glyph(); break;
+                case 10: Field(); break;
+                case 11: Enclosed(); break;
+                case 12: Hatch(); break;
+                case 13: Scribble(); break;
                 case 0: Polyline(Next(2, 6)); break;
                 case 1: Curves(Next(1, 4)); break;
                 case 2: LetterLike(); break;

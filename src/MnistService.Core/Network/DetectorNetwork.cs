@@ -6,7 +6,9 @@ namespace MnistService.Core.Network;
 /// <item><see cref="DetectorKind.Autoencoder"/> (Outputs = 784) is trained to reproduce MNIST digits; it reproduces
 /// digits well and other things less well: digit_score = -(1/784)·Σ (x̂ - x)².</item>
 /// <item><see cref="DetectorKind.Discriminator"/> (Outputs = 1) is trained with binary cross-entropy to answer 1 for
-/// digits and 0 for generated non-digits: digit_score = σ(z), the probability that the image is a digit.</item>
+/// digits and 0 for generated non-digits: digit_score = σ(z), the probability that the image is a digit. Several
+/// trained discriminators make one network of Outputs = K (<see cref="Average"/>): their hidden layers side by side,
+/// each output seeing only its own member's units, digit_score = (1/K)·Σ_k σ(z_k).</item>
 /// </list>
 /// Higher is more digit-like in both. Built from the same layers as <see cref="Mlp"/>, with the same explicit
 /// forward and backward passes. Not thread-safe: one caller at a time.
@@ -33,7 +35,7 @@ public sealed class DetectorNetwork : LayerStack
             throw new ArgumentException($"A detector needs inputs and hidden widths of at least 1, got {inputs} and [{string.Join(", ", hidden)}].");
         }
         Inputs = inputs;
-        Kind = outputs == 1 ? DetectorKind.Discriminator : DetectorKind.Autoencoder;
+        Kind = outputs == inputs ? DetectorKind.Autoencoder : DetectorKind.Discriminator;
         Hidden = [.. hidden];
         var width = inputs;
         foreach (var h in hidden)
@@ -81,10 +83,10 @@ public sealed class DetectorNetwork : LayerStack
                 throw new ArgumentException($"Detector layer {i} takes {layers[i].Inputs} inputs but layer {i - 1} gives {layers[i - 1].Outputs}.");
             }
         }
-        if (layers[^1].Outputs != 1 && layers[^1].Outputs != layers[0].Inputs)
+        if (layers[^1].Outputs > layers[0].Inputs)
         {
             throw new ArgumentException(
-                $"A detector gives one score (a discriminator) or back what it takes (an autoencoder, {layers[0].Inputs} values), not {layers[^1].Outputs} values.");
+                $"A detector gives one score per discriminator (fewer than it takes) or back what it takes (an autoencoder, {layers[0].Inputs} values), not {layers[^1].Outputs} values.");
         }
         var network = new DetectorNetwork(layers[0].Inputs, layers.Take(layers.Count - 1).Select(l => l.Outputs).ToArray(), layers[^1].Outputs, threads);
         for (var i = 0; i < layers.Count; i++)
@@ -93,6 +95,41 @@ public sealed class DetectorNetwork : LayerStack
             layers[i].Bias.CopyTo(network._dense[i].Bias, 0);
         }
         return network;
+    }
+
+    /// <summary>
+    /// The discriminators <paramref name="members"/> (one output each, the same hidden widths) as one network whose
+    /// score is the mean of theirs: the first layer's units side by side (every member reads the image), every later
+    /// layer block-diagonal (zeros between members), so one Gemm per layer computes them all.
+    /// </summary>
+    public static DetectorNetwork Average(IReadOnlyList<DetectorNetwork> members, int threads = 0)
+    {
+        if (members.Count == 0 || members.Any(m => m.Kind != DetectorKind.Discriminator || m.Outputs != 1 || !m.Hidden.SequenceEqual(members[0].Hidden)))
+        {
+            throw new ArgumentException("Only discriminators of one output and the same hidden widths average into one network.");
+        }
+        var k = members.Count;
+        var parts = members.Select(m => m.GetParameters()).ToList();
+        var layers = new List<DenseLayerParameters>();
+        for (var i = 0; i < parts[0].Count; i++)
+        {
+            var (inputs, outputs) = (parts[0][i].Inputs, parts[0][i].Outputs);
+            var wide = i == 0 ? inputs : inputs * k;
+            var weights = new float[wide * outputs * k];
+            var bias = new float[outputs * k];
+            for (var m = 0; m < k; m++)
+            {
+                var part = parts[m][i];
+                var row0 = i == 0 ? 0 : m * inputs; // W[r, c] at r·(K·outputs) + c; member m owns columns m·outputs...
+                for (var r = 0; r < inputs; r++)
+                {
+                    part.Weights.AsSpan(r * outputs, outputs).CopyTo(weights.AsSpan((row0 + r) * outputs * k + m * outputs));
+                }
+                part.Bias.CopyTo(bias.AsSpan(m * outputs));
+            }
+            layers.Add(new DenseLayerParameters(wide, outputs * k, weights, bias, parts[0][i].Activation));
+        }
+        return FromParameters(layers, threads);
     }
 
     /// <summary>The output [rows, Outputs] of the batch <paramref name="x"/>: the reconstruction, or σ(z).</summary>
@@ -125,6 +162,10 @@ public sealed class DetectorNetwork : LayerStack
         }
         else
         {
+            if (Outputs != 1)
+            {
+                throw new InvalidOperationException("An averaged discriminator scores; its members train one by one.");
+            }
             top--; // the sigmoid is fused into the loss: start at the last dense layer
             var dz = _gradients[top];
             for (var r = 0; r < rows; r++)
@@ -159,10 +200,20 @@ public sealed class DetectorNetwork : LayerStack
             for (var r = 0; r < rows; r++)
             {
                 scores[start + r] = Kind == DetectorKind.Discriminator
-                    ? output[r]
+                    ? Mean(output.Slice(r * Outputs, Outputs))
                     : -MeanSquaredError(output.Slice(r * Inputs, Inputs), x.Slice(r * Inputs, Inputs));
             }
         }
+    }
+
+    private static float Mean(ReadOnlySpan<float> values)
+    {
+        var sum = 0f;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+        return sum / values.Length;
     }
 
     private static float MeanSquaredError(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

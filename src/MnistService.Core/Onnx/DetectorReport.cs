@@ -13,6 +13,8 @@ namespace MnistService.Core.Onnx;
 /// <param name="ValidationRejectionTarget">The fraction of validation digits the threshold was set to reject.</param>
 /// <param name="Validation">Percentiles of the validation digits' scores.</param>
 /// <param name="TestRejected">The fraction of the MNIST test digits scoring below the threshold.</param>
+/// <param name="Members">How many discriminators of these widths digit_score averages (1 for an autoencoder, and in
+/// reports written before there could be more).</param>
 public sealed record DetectorReport(
     string Method,
     IReadOnlyList<int> Hidden,
@@ -21,7 +23,8 @@ public sealed record DetectorReport(
     double Threshold,
     double ValidationRejectionTarget,
     IReadOnlyList<ScorePercentile> Validation,
-    double TestRejected);
+    double TestRejected,
+    int Members = 1);
 
 /// <summary>One epoch of the detector's training: its loss (cross-entropy, or squared reconstruction error per pixel) and the validation digits' mean score.</summary>
 public sealed record DetectorEpoch(int Epoch, double Loss, double ValScore, double Seconds);

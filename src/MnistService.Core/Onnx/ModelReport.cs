@@ -83,7 +83,7 @@ public sealed record ModelReport
         foreach (var property in type.Properties)
         {
             property.IsRequired = property.Name is not ("momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs"
-                                      or "extra_data" or "extra_weight")
+                                      or "detector_members" or "extra_data" or "extra_weight")
                                   && !TrainingSetting.RecipeSettings.Any(s => s.JobKey == property.Name);
         }
     }

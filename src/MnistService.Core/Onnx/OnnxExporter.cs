@@ -118,9 +118,9 @@ public static class OnnxExporter
             graph.ValueInfo.Add(TensorValue(output, Symbolic(OnnxModelFormat.BatchDimension), Fixed(layer.Outputs)));
             x = output;
         }
-        if (detector[^1].Outputs == 1)
+        if (detector[^1].Outputs != OnnxModelFormat.InputFeatures)
         {
-            // The discriminator's σ(z) [N,1] as [N] (ReduceMean over one value is that value).
+            // The discriminators' σ(z) [N,K] averaged into [N] (for one, ReduceMean over one value is that value).
             graph.Node.Add(Node("ReduceMean", "detector.score", [x], OnnxModelFormat.DigitScoreName, Axis1(), IntAttribute("keepdims", 0)));
         }
         else

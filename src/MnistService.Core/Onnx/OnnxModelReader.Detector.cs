@@ -42,7 +42,7 @@ public static partial class OnnxModelReader
                 throw new FormatException($"{notOurs} its detector is not a detector network of the image: {e.Message}", e);
             }
             var tail = nodes.Skip(n).ToList();
-            var discriminator = layers[^1].Outputs == 1;
+            var discriminator = layers[^1].Outputs != OnnxModelFormat.InputFeatures;
             string[] expected = discriminator ? ["ReduceMean"] : ["Sub", "Mul", "ReduceMean", "Neg"];
             if (!tail.Select(d => d.OpType).SequenceEqual(expected))
             {

@@ -45,6 +45,7 @@ public sealed class TrainingSetting
     public static TrainingSetting Detector { get; } = new(nameof(TrainingSettings.Detector), SettingKind.Choice, ChoiceNames.All<DetectorKind>());
     public static TrainingSetting DetectorHidden { get; } = new(nameof(TrainingSettings.DetectorHidden), SettingKind.WholeNumbers);
     public static TrainingSetting DetectorEpochs { get; } = new(nameof(TrainingSettings.DetectorEpochs), SettingKind.WholeNumber);
+    public static TrainingSetting DetectorMembers { get; } = new(nameof(TrainingSettings.DetectorMembers), SettingKind.WholeNumber);
 
     // The recipe: distortions, learning-rate schedule, label smoothing.
     public static TrainingSetting Recipe { get; } = new(nameof(TrainingSettings.Recipe), SettingKind.Choice, ChoiceNames.All<RecipeKind>());
@@ -70,7 +71,7 @@ public sealed class TrainingSetting
     /// <summary>The settings of <see cref="TrainingSettings"/>, in its order.</summary>
     public static IReadOnlyList<TrainingSetting> All { get; } =
         [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
-        Detector, DetectorHidden, DetectorEpochs,
+        Detector, DetectorHidden, DetectorEpochs, DetectorMembers,
             ExtraData, ExtraWeight, .. RecipeSettings];
 
     /// <summary>The C# property, e.g. <c>LearningRate</c>.</summary>

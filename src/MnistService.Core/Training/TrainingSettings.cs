@@ -53,6 +53,8 @@ public sealed record TrainingSettings
     public IReadOnlyList<int> DetectorHidden { get; init; } = [DetectorDefaults.Hidden];
     /// <summary>The detector's training epochs (the last epoch's weights are kept).</summary>
     public int DetectorEpochs { get; init; } = DetectorDefaults.Epochs;
+    /// <summary>How many discriminators are trained (each from its own seed) and averaged into the one detector.</summary>
+    public int DetectorMembers { get; init; } = DetectorDefaults.Members;
 
     // Extra training data: people's corrections (mnist-train feedback export), trained on beside MNIST.
     /// <summary>A directory of extra training images as MNIST's IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte); null = MNIST only.</summary>
@@ -150,6 +152,10 @@ public sealed record TrainingSettings
         if (DetectorEpochs is < 1 or > MaxEpochs)
         {
             Add(TrainingSetting.DetectorEpochs, $"must be 1-{MaxEpochs}, got {DetectorEpochs}.");
+        }
+        if (DetectorMembers is < 1 or > DetectorDefaults.MaxMembers)
+        {
+            Add(TrainingSetting.DetectorMembers, $"must be 1-{DetectorDefaults.MaxMembers}, got {DetectorMembers}.");
         }
         if (ExtraWeight is < 1 or > MaxExtraWeight)
         {

@@ -37,6 +37,7 @@ public sealed class TrainingSettingsBinder
     public Option<bool> NoDetector { get; } = new("--no-detector") { Description = $"Train no detector (the same as {TrainingSetting.Detector.CliOption} none)" };
     public Option<LayerWidths> DetectorHidden { get; } = Widths(TrainingSetting.DetectorHidden, "The detector autoencoder's hidden widths, comma-separated", Defaults.DetectorHidden);
     public Option<int> DetectorEpochs { get; } = new(TrainingSetting.DetectorEpochs.CliOption) { Description = "The detector's training epochs", DefaultValueFactory = _ => Defaults.DetectorEpochs };
+    public Option<int> DetectorMembers { get; } = new(TrainingSetting.DetectorMembers.CliOption) { Description = "How many discriminators the detector averages", DefaultValueFactory = _ => Defaults.DetectorMembers };
 
     // Extra training data.
     public Option<string?> ExtraData { get; } = new(TrainingSetting.ExtraData.CliOption) { Description = "Also train on the digits in DIR (IDX files, as mnist-train feedback export writes them)", HelpName = "DIR" };
@@ -69,6 +70,7 @@ public sealed class TrainingSettingsBinder
         (TrainingSetting.ValidationSplit, ValidationSplit), (TrainingSetting.Loss, Loss), (TrainingSetting.Seed, Seed),
         (TrainingSetting.Threads, Threads),
         (TrainingSetting.Detector, Detector), (TrainingSetting.DetectorHidden, DetectorHidden), (TrainingSetting.DetectorEpochs, DetectorEpochs),
+        (TrainingSetting.DetectorMembers, DetectorMembers),
         (TrainingSetting.ExtraData, ExtraData), (TrainingSetting.ExtraWeight, ExtraWeight),
         (TrainingSetting.Recipe, Recipe), (TrainingSetting.Augment, Augment), (TrainingSetting.Rotation, Rotation),
         (TrainingSetting.Scale, Scale), (TrainingSetting.Shear, Shear), (TrainingSetting.Shift, Shift), (TrainingSetting.Thickness, Thickness),

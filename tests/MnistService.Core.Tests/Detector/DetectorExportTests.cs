@@ -16,12 +16,14 @@ public sealed class DetectorExportTests
         [new DetectorEpoch(1, 0.5, 0.9, 1.0)], 0.25, 0.005, [new ScorePercentile(50, 0.9)], 0.004);
 
     [Theory]
-    [InlineData(DetectorKind.Discriminator)]
-    [InlineData(DetectorKind.Autoencoder)]
-    public void Digit_score_from_onnx_runtime_is_our_networks_score(DetectorKind kind)
+    [InlineData(DetectorKind.Discriminator, 1)]
+    [InlineData(DetectorKind.Discriminator, 3)]
+    [InlineData(DetectorKind.Autoencoder, 1)]
+    public void Digit_score_from_onnx_runtime_is_our_networks_score(DetectorKind kind, int members)
     {
         var layers = TestModels.SmallOdd();
-        var detector = new DetectorNetwork(kind, 784, [16], seed: 9, threads: 1);
+        var networks = Enumerable.Range(9, members).Select(seed => new DetectorNetwork(kind, 784, [16], seed, threads: 1)).ToList();
+        var detector = members == 1 ? networks[0] : DetectorNetwork.Average(networks, threads: 1);
         var report = TestModels.Report(layers) with { Detector = Calibration(detector) };
         using var dir = new TempDirectory();
         var path = dir.File("detector.onnx");

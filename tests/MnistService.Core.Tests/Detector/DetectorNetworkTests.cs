@@ -63,6 +63,29 @@ public sealed class DetectorNetworkTests
         Assert.Contains("must use sigmoid", Assert.Throws<ArgumentException>(() => DetectorNetwork.FromParameters(
             [layers[0], layers[1] with { Activation = "relu" }])).Message);
         Assert.Contains("one score", Assert.Throws<ArgumentException>(() => DetectorNetwork.FromParameters(
-            [layers[0], new DenseLayerParameters(4, 3, new float[12], new float[3], "sigmoid")])).Message);
+            [layers[0], new DenseLayerParameters(4, 7, new float[28], new float[7], "sigmoid")])).Message);
+    }
+
+    [Fact]
+    public void Averaged_discriminators_score_the_mean_of_their_scores()
+    {
+        var members = new[] { 3, 4, 5 }.Select(seed => new DetectorNetwork(DetectorKind.Discriminator, 6, [4, 2], seed, threads: 1)).ToList();
+        var average = DetectorNetwork.Average(members, threads: 1);
+        Assert.Equal(DetectorKind.Discriminator, average.Kind);
+        Assert.Equal([12, 6], average.Hidden);
+        var images = Enumerable.Range(0, 5 * 6).Select(i => (i * 37 % 11) / 10f).ToArray();
+        var expected = new float[5];
+        var scores = new float[5];
+        foreach (var member in members)
+        {
+            member.Score(images, 5, scores);
+            for (var r = 0; r < 5; r++)
+            {
+                expected[r] += scores[r] / members.Count;
+            }
+        }
+        average.Score(images, 5, scores);
+        Assert.All(expected.Zip(scores), pair => Assert.Equal(pair.First, pair.Second, 1e-6f));
+        Assert.Throws<ArgumentException>(() => DetectorNetwork.Average([members[0], new DetectorNetwork(DetectorKind.Discriminator, 6, [3], 1)]));
     }
 }

@@ -16,11 +16,12 @@ public sealed class DetectorTrainerTests
     {
         const int count = 1200, trainCount = 1000, pixels = 784;
         var images = TestMnist.Real.Train.Images.AsSpan(0, count * pixels).ToArray();
-        var settings = new TrainingSettings { DetectorHidden = [32], DetectorEpochs = 4, Threads = 1 };
+        var settings = new TrainingSettings { DetectorHidden = [32], DetectorEpochs = 4, DetectorMembers = 2, Threads = 1 };
         var trained = DetectorTrainer.Train(images, trainCount, TestMnist.Real.Test.Images.AsSpan(0, 500 * pixels).ToArray(), settings);
 
         Assert.Equal("discriminator", trained.Report.Method);
-        Assert.Equal(4, trained.Report.History.Count);
+        Assert.Equal(8, trained.Report.History.Count); // two discriminators of 4 epochs, one after the other
+        Assert.Equal([64], trained.Network.Hidden);
         var digits = new float[count - trainCount];
         trained.Network.Score(images.AsSpan(trainCount * pixels), digits.Length, digits);
         Assert.InRange(digits.Count(s => s < trained.Report.Threshold), 0, 2); // 0.5 % of 200

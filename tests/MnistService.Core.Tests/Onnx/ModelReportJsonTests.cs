@@ -27,7 +27,7 @@ public sealed class ModelReportJsonTests
         using var json = JsonDocument.Parse(Report.ToJson());
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(
-            ["activation", "augment", "batch_size", "detector", "detector_epochs", "detector_hidden", "dropout",
+            ["activation", "augment", "batch_size", "detector", "detector_epochs", "detector_hidden", "detector_members", "dropout",
              "elastic_alpha", "elastic_sigma", "epochs", "extra_data", "extra_weight", "hidden", "label_smoothing",
              "learning_rate", "loss", "lr_schedule", "momentum", "optimizer", "patience", "recipe", "rotation", "scale",
              "seed", "shear", "shift", "thickness", "threads", "validation_split", "warmup"],
