@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
 namespace MnistService.Core.Imaging;
 
 // Stroke-width normalisation: a drawing made with a much thicker or thinner pen than MNIST's is brought back to
@@ -85,27 +89,75 @@ public static partial class MnistPreprocessor
     /// </summary>
     private static double StrokeWidth(ReadOnlySpan<byte> gray, int width, ReadOnlySpan<byte> levels, (int Left, int Top, int Right, int Bottom) box)
     {
+        // The ink level rises (or, inverted, falls) with the gray value, so half-strength ink is one range of gray values.
+        int low = 256, high = -1;
+        for (var v = 0; v < 256; v++)
+        {
+            if (levels[v] >= 128)
+            {
+                (low, high) = (Math.Min(low, v), v);
+            }
+        }
+        if (high < 0)
+        {
+            return 0;
+        }
         var boxWidth = box.Right - box.Left + 1;
+        // Masks of 0xFF (ink) and 0, each row after one 0 so that [x] and [x + 1] are a pixel and its left neighbour.
+        var current = new byte[boxWidth + 1];
+        var above = new byte[boxWidth + 1];
         long area = 0, edges = 0;
-        var above = boxWidth <= 4096 ? stackalloc bool[boxWidth] : new bool[boxWidth];
         for (var y = box.Top; y <= box.Bottom; y++)
         {
-            var row = gray.Slice(y * width + box.Left, boxWidth);
-            var previous = false;
-            for (var x = 0; x < boxWidth; x++)
-            {
-                var inked = levels[row[x]] >= 128;
-                area += inked ? 1 : 0;
-                edges += (inked != previous ? 1 : 0) + (inked != above[x] ? 1 : 0);
-                (previous, above[x]) = (inked, inked);
-            }
-            edges += previous ? 1 : 0; // the box's right side
+            InkMask(gray.Slice(y * width + box.Left, boxWidth), (byte)low, (byte)(high - low), current.AsSpan(1));
+            area += Differing(current.AsSpan(1), default);
+            edges += Differing(current.AsSpan(1), current.AsSpan(0, boxWidth)) + (current[boxWidth] != 0 ? 1 : 0) // left, right
+                + Differing(current.AsSpan(1), above.AsSpan(1)); // top
+            (current, above) = (above, current);
         }
-        foreach (var inked in above)
-        {
-            edges += inked ? 1 : 0; // the box's bottom side
-        }
+        edges += Differing(above.AsSpan(1), default); // the bottom of the last row
         return edges == 0 ? 0 : 2.0 * area / edges;
+    }
+
+    /// <summary>mask[x] = 0xFF where low ≤ row[x] ≤ low + span, else 0.</summary>
+    private static void InkMask(ReadOnlySpan<byte> row, byte low, byte span, Span<byte> mask)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vlow = Vector256.Create(low);
+            var vspan = Vector256.Create(span);
+            for (; x + Vector256<byte>.Count <= row.Length; x += Vector256<byte>.Count)
+            {
+                Vector256.LessThanOrEqual(Vector256.Create(row.Slice(x, Vector256<byte>.Count)) - vlow, vspan).CopyTo(mask.Slice(x));
+            }
+        }
+        for (; x < row.Length; x++)
+        {
+            mask[x] = (byte)(row[x] - low) <= span ? (byte)0xFF : (byte)0;
+        }
+    }
+
+    /// <summary>How many of the masks' places differ (an empty <paramref name="b"/> counts as all zero).</summary>
+    private static int Differing(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        var count = 0;
+        var x = 0;
+        var zero = b.IsEmpty;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; x + Vector256<byte>.Count <= a.Length; x += Vector256<byte>.Count)
+            {
+                var va = Vector256.Create(a.Slice(x, Vector256<byte>.Count));
+                var difference = zero ? va : va ^ Vector256.Create(b.Slice(x, Vector256<byte>.Count));
+                count += BitOperations.PopCount(difference.ExtractMostSignificantBits());
+            }
+        }
+        for (; x < a.Length; x++)
+        {
+            count += a[x] != (zero ? 0 : b[x]) ? 1 : 0;
+        }
+        return count;
     }
 
     /// <summary>
@@ -114,8 +166,7 @@ public static partial class MnistPreprocessor
     /// </summary>
     internal static void SquareExtreme(Span<byte> image, int width, int height, int radius, bool max)
     {
-        var longest = Math.Max(width, height);
-        var line = new byte[longest + 2 * radius];
+        var line = new byte[width + 2 * radius];
         var forward = new byte[line.Length];
         var backward = new byte[line.Length];
         for (var y = 0; y < height; y++)
@@ -125,17 +176,69 @@ public static partial class MnistPreprocessor
             LineExtreme(line, width, radius, max, forward, backward);
             line.AsSpan(0, width).CopyTo(row);
         }
-        for (var x = 0; x < width; x++)
+        ColumnExtreme(image, width, height, radius, max);
+    }
+
+    /// <summary>
+    /// The same scheme down the columns, with whole rows as the values: every step is a vector min or max of two rows
+    /// (a column at a time would read the image with a stride of its width).
+    /// </summary>
+    private static void ColumnExtreme(Span<byte> image, int width, int height, int radius, bool max)
+    {
+        var n = height + 2 * radius;
+        var k = 2 * radius + 1;
+        var neutral = new byte[width];
+        neutral.AsSpan().Fill(max ? (byte)0 : (byte)255);
+        var forward = ArrayPool<byte>.Shared.Rent(n * width);
+        var backward = ArrayPool<byte>.Shared.Rent(n * width);
+        try
         {
+            for (var start = 0; start < n; start += k)
+            {
+                var end = Math.Min(n, start + k) - 1;
+                Padded(image, start).CopyTo(Row(forward, start));
+                for (var i = start + 1; i <= end; i++)
+                {
+                    Pick(Row(forward, i - 1), Padded(image, i), Row(forward, i), max);
+                }
+                Padded(image, end).CopyTo(Row(backward, end));
+                for (var i = end - 1; i >= start; i--)
+                {
+                    Pick(Row(backward, i + 1), Padded(image, i), Row(backward, i), max);
+                }
+            }
             for (var y = 0; y < height; y++)
             {
-                line[radius + y] = image[y * width + x];
+                Pick(Row(backward, y), Row(forward, y + 2 * radius), image.Slice(y * width, width), max);
             }
-            LineExtreme(line, height, radius, max, forward, backward);
-            for (var y = 0; y < height; y++)
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(forward);
+            ArrayPool<byte>.Shared.Return(backward);
+        }
+
+        Span<byte> Row(byte[] rows, int i) => rows.AsSpan(i * width, width);
+        ReadOnlySpan<byte> Padded(ReadOnlySpan<byte> source, int i) =>
+            i < radius || i >= radius + height ? neutral : source.Slice((i - radius) * width, width);
+    }
+
+    /// <summary>target = max (or min) of a and b, element by element.</summary>
+    private static void Pick(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> target, bool max)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<byte>.Count <= target.Length; i += Vector256<byte>.Count)
             {
-                image[y * width + x] = line[y];
+                var va = Vector256.Create(a.Slice(i, Vector256<byte>.Count));
+                var vb = Vector256.Create(b.Slice(i, Vector256<byte>.Count));
+                (max ? Vector256.Max(va, vb) : Vector256.Min(va, vb)).CopyTo(target.Slice(i));
             }
+        }
+        for (; i < target.Length; i++)
+        {
+            target[i] = max ? Math.Max(a[i], b[i]) : Math.Min(a[i], b[i]);
         }
     }
 
@@ -159,19 +262,19 @@ public static partial class MnistPreprocessor
             forward[start] = line[start];
             for (var i = start + 1; i <= end; i++)
             {
-                forward[i] = Pick(forward[i - 1], line[i], max);
+                forward[i] = PickOne(forward[i - 1], line[i], max);
             }
             backward[end] = line[end];
             for (var i = end - 1; i >= start; i--)
             {
-                backward[i] = Pick(backward[i + 1], line[i], max);
+                backward[i] = PickOne(backward[i + 1], line[i], max);
             }
         }
         for (var i = 0; i < length; i++)
         {
-            line[i] = Pick(backward[i], forward[i + 2 * radius], max);
+            line[i] = PickOne(backward[i], forward[i + 2 * radius], max);
         }
 
-        static byte Pick(byte a, byte b, bool max) => max ? Math.Max(a, b) : Math.Min(a, b);
+        static byte PickOne(byte a, byte b, bool max) => max ? Math.Max(a, b) : Math.Min(a, b);
     }
 }
