@@ -20,6 +20,9 @@ public static partial class MnistPreprocessor
         public readonly int Contrast = contrast;
         public readonly float Gain = 255f / contrast;
 
+        /// <summary>The map of values that already are ink levels (0 background, 255 the strongest ink): the identity.</summary>
+        public static InkMap Levels => new(false, 0, 0, 255);
+
         public float Of(byte value)
         {
             var level = value ^ Flip;

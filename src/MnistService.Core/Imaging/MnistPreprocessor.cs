@@ -66,13 +66,24 @@ public static partial class MnistPreprocessor
         // within a pixel of that, scaling would only blur.
         (left, top, right, bottom) = BoundingBox(gray.Slice(top * width, (bottom - top + 1) * width), width, bottom - top + 1, invert, Math.Max(threshold, strong));
         (top, bottom) = (top + offsetTop, bottom + offsetTop);
+
+        // A pen much thicker or thinner than MNIST's: its strokes brought to MNIST's width first, then scaled from there.
+        using var strokes = NormaliseStrokes(gray, width, height, ink, (left, top, right, bottom), out var strokesBox);
+        ReadOnlySpan<byte> source = gray;
+        var sourceWidth = width;
+        if (strokes is not null)
+        {
+            source = strokes.Levels;
+            (sourceWidth, ink) = (strokes.Width, InkMap.Levels);
+            (left, top, right, bottom) = strokesBox;
+        }
         int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
         longest = Math.Max(boxWidth, boxHeight);
         var scale = Math.Abs(longest - Box) <= 1 ? 1.0 : (double)Box / longest;
         var outWidth = Math.Min(Side, (int)Math.Ceiling(boxWidth * scale - 1e-9));
         var outHeight = Math.Min(Side, (int)Math.Ceiling(boxHeight * scale - 1e-9));
         Span<float> scaled = stackalloc float[outWidth * outHeight];
-        Resample(gray, width, ink, left, top, boxWidth, boxHeight, scale, scaled, outWidth, outHeight, vectorized);
+        Resample(source, sourceWidth, ink, left, top, boxWidth, boxHeight, scale, scaled, outWidth, outHeight, vectorized);
 
         // Centre of mass of the scaled digit, then an integer shift that brings it to the centre.
         double mass = 0, sumX = 0, sumY = 0;

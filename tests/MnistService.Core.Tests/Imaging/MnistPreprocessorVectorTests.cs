@@ -137,7 +137,25 @@ public sealed class MnistPreprocessorVectorTests
     }
 
     [Fact]
-    public void A_one_pixel_stroke_keeps_its_length_and_its_share_of_the_area()
+    public void A_one_pixel_stroke_keeps_its_length_and_its_share_of_the_area_on_a_small_canvas()
+    {
+        // 30 px long: below the size at which strokes are widened to MNIST's (MinStrokeNormalisedSide).
+        var line = new byte[60 * 60];
+        for (var y = 15; y < 45; y++)
+        {
+            line[y * 60 + 29] = 255;
+        }
+        var output = Run(new Drawing("line", 60, 60, line, null), vectorized: true);
+        var rows = Enumerable.Range(0, 28).Where(y => Enumerable.Range(0, 28).Any(x => output[y * 28 + x] > 0)).ToList();
+        Assert.Equal(20, rows.Count);
+        Assert.Equal(4, rows[0]); // 20 rows centred: 4 to 23
+        // Area averaging: shrunk 1.5 times, the line covers two thirds of each pixel of its column.
+        Assert.All(rows, y => Assert.InRange(output[y * 28 + 14], 0.666f, 0.668f));
+        Assert.Equal(20 * 2f / 3, output.Sum(), 3);
+    }
+
+    [Fact]
+    public void A_one_pixel_stroke_on_a_large_canvas_is_drawn_at_MNIST_width()
     {
         var line = new byte[280 * 280];
         for (var y = 40; y < 240; y++)
@@ -147,10 +165,9 @@ public sealed class MnistPreprocessorVectorTests
         var output = Run(new Drawing("line", 280, 280, line, null), vectorized: true);
         var rows = Enumerable.Range(0, 28).Where(y => Enumerable.Range(0, 28).Any(x => output[y * 28 + x] > 0)).ToList();
         Assert.Equal(20, rows.Count);
-        Assert.Equal(4, rows[0]); // 20 rows centred: 4 to 23
-        // Area averaging: shrunk 10 times, the line covers a tenth of each pixel of its column.
-        Assert.All(rows, y => Assert.InRange(output[y * 28 + 14], 0.099f, 0.101f));
-        Assert.Equal(2f, output.Sum(), 3);
+        // Widened by the pen that MNIST's strokes are drawn with (about a tenth of the digit's height), not a
+        // tenth of a pixel wide as the hairline shrunk 10 times would be.
+        Assert.All(rows, y => Assert.InRange(Enumerable.Range(0, 28).Sum(x => output[y * 28 + x]), 1.5f, 2.5f));
     }
 
     [Theory]
