@@ -28,7 +28,7 @@ public static class NumberReader
     public const int MaxDigits = 64;
     /// <summary>Atoms (possible digit parts) one image may have: more cannot be at most <see cref="MaxDigits"/> digits.</summary>
     public const int MaxAtoms = 4 * MaxDigits;
-    public const int MaxAtomsPerDigit = 4;
+    public const int MaxAtomsPerDigit = 5;
     /// <summary>Widest candidate, in line heights.</summary>
     public const double MaxPieceWidth = 1.6;
     /// <summary>Atoms of different glyphs further apart than this (in line heights) are never one digit.</summary>
