@@ -27,7 +27,7 @@ public static class NumberReader
 {
     public const int MaxDigits = 64;
     /// <summary>Atoms (possible digit parts) one image may have: more cannot be at most <see cref="MaxDigits"/> digits.</summary>
-    public const int MaxAtoms = 4 * MaxDigits;
+    public const int MaxAtoms = MaxAtomsPerDigit * MaxDigits;
     public const int MaxAtomsPerDigit = 5;
     /// <summary>Widest candidate, in line heights.</summary>
     public const double MaxPieceWidth = 1.6;
