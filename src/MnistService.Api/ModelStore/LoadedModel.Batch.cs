@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Reading;
 
@@ -9,6 +10,8 @@ public sealed partial class LoadedModel : IDigitClassifier
 {
     /// <summary>The detector's threshold from the model's report; null for a model without a detector.</summary>
     public float? DigitScoreThreshold => DigitThreshold is { } threshold ? (float)threshold : null;
+
+    public bool DigitScoreIsProbability => DigitThreshold is not null && Report?.Detector?.Method == ChoiceNames.Of(DetectorKind.Discriminator);
 
     /// <summary>
     /// Runs <paramref name="count"/> images (784 values each) through the network as one [count,1,28,28] batch, the

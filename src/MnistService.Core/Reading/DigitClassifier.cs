@@ -13,6 +13,12 @@ public interface IDigitClassifier
     float? DigitScoreThreshold { get; }
 
     /// <summary>
+    /// Whether the digit score is a probability in [0, 1] (a discriminator's); then how far it falls short of 1 weighs
+    /// in reading, beyond passing the threshold or not.
+    /// </summary>
+    bool DigitScoreIsProbability { get; }
+
+    /// <summary>
     /// Classifies <paramref name="count"/> images (784 values each, [0,1], ink bright) in one batch: ten probabilities
     /// each into <paramref name="probabilities"/>, and, when the model has one, each image's digit score into
     /// <paramref name="digitScores"/>.

@@ -29,7 +29,7 @@ public sealed class LineLayout
     public const double SpeckSide = 0.15;
     public const double MinDigitHeight = 0.45;
     public const double CutWidth = 0.9;
-    public const double MinCutSpacing = 0.12;
+    public const double MinCutSpacing = 0.09;
 
     private LineLayout(double lineHeight, Atom[] atoms)
     {

@@ -11,29 +11,33 @@ namespace MnistService.Core.Reading;
 /// summed score is best.
 /// </summary>
 /// <remarks>
-/// A candidate's score is ln P(its most probable digit) plus priors relative to the line height H: how unusual its
-/// width is for the digit it is read as (MNIST's width-to-height ratios per digit; wider than usual by
-/// <see cref="WidthWeight"/>, narrower by <see cref="NarrowWeight"/>), lower than <see cref="ShortPiece"/>·H
-/// (<see cref="HeightPenalty"/> per H short), with a digit-likeness score, one the model calls no digit costs
-/// <see cref="NotDigitPenalty"/>, and a piece ending at a cut inside a glyph narrower than <see cref="SplitWidth"/>·H
-/// costs <see cref="CutPenalty"/>. The classifier alone reads a squeezed pair of digits or half a 0 with confidence;
-/// the priors are what make the whole digit win. Atoms of different glyphs join into one digit only when they
-/// nearly touch (<see cref="JoinGap"/>): a wider join read 4 and 1 standing close as one 4.
+/// A candidate's score is ln P(its most probable digit) less <see cref="AmbiguityWeight"/> times the second most
+/// probable digit's probability, plus priors relative to the line height H: how unusual its width is for the digit it
+/// is read as (MNIST's width-to-height ratios per digit; wider than usual by <see cref="WidthWeight"/>, narrower by
+/// <see cref="NarrowWeight"/>), lower than <see cref="ShortPiece"/>·H (<see cref="HeightPenalty"/> per H short);
+/// with a digit-likeness score, one the model calls no digit costs <see cref="NotDigitPenalty"/>, and a probability
+/// adds <see cref="DigitLikenessWeight"/>·ln(score); a piece ending at a cut inside a glyph narrower than
+/// <see cref="SplitWidth"/>·H costs <see cref="CutPenalty"/>; every piece earns <see cref="PieceReward"/>. The
+/// classifier alone reads a squeezed pair of digits or half a 0 with confidence; the priors are what make the whole
+/// digit win. Atoms of different glyphs join into one digit only when they nearly touch (<see cref="JoinGap"/>): a
+/// wider join read 4 and 1 standing close as one 4.
+/// The weights were chosen by a search on generated numbers of another seed than the test set's
+/// (docs/reading-numbers.md).
 /// </remarks>
 public static class NumberReader
 {
     public const int MaxDigits = 64;
     /// <summary>Atoms (possible digit parts) one image may have: more cannot be at most <see cref="MaxDigits"/> digits.</summary>
-    public const int MaxAtoms = 4 * MaxDigits;
-    public const int MaxAtomsPerDigit = 4;
+    public const int MaxAtoms = MaxAtomsPerDigit * MaxDigits;
+    public const int MaxAtomsPerDigit = 5;
     /// <summary>Widest candidate, in line heights.</summary>
     public const double MaxPieceWidth = 1.6;
     /// <summary>Atoms of different glyphs further apart than this (in line heights) are never one digit.</summary>
     public const double JoinGap = 0.02;
     /// <summary>A gap between digits wider than this (in line heights) is a space in the text.</summary>
     public const double GroupGap = 0.5;
-    public const double WidthWeight = 1;
-    public const double NarrowWeight = 0.5;
+    public const double WidthWeight = 0.25;
+    public const double NarrowWeight = 0.25;
     /// <summary>
     /// Width over height of each digit's ink box, mean and standard deviation, measured on the 60,000 MNIST training
     /// digits: a 1 is about half as wide as it is tall, a 0, 2 or 5 about as wide.
@@ -45,10 +49,19 @@ public static class NumberReader
     /// Splitting a glyph narrower than <see cref="SplitWidth"/>·H costs this: such a glyph is most often one wide
     /// digit, whose halves the classifier reads with more confidence than the whole.
     /// </summary>
-    public const double CutPenalty = 1.5;
-    public const double SplitWidth = 1.4;
-    public const double HeightPenalty = 10;
+    public const double CutPenalty = 0.5;
+    public const double SplitWidth = 1.8;
+    public const double HeightPenalty = 20;
     public const double NotDigitPenalty = 3;
+    /// <summary>
+    /// Weight of the runner-up digit's probability: a merged pair or a piece carrying a neighbour's stroke is often
+    /// read as one digit with another close behind, a whole digit rarely.
+    /// </summary>
+    public const double AmbiguityWeight = 4;
+    /// <summary>Weight of ln(digit score) when that score is a probability: a merged pair looks less digit-like.</summary>
+    public const double DigitLikenessWeight = 0.5;
+    /// <summary>What each digit of a split earns: without it, two touching digits read as one cost one term less.</summary>
+    public const double PieceReward = 0.25;
     private const int Margin = 2;
     private const int InputSize = MnistPreprocessor.Side * MnistPreprocessor.Side;
 
@@ -84,7 +97,7 @@ public static class NumberReader
         var threshold = classifier.DigitScoreThreshold;
 
         var chosen = BestSplit(atoms.Length, candidates, k => Score(candidates[k], probabilities.AsSpan(k * 10, 10),
-            threshold is { } t ? scores[k] >= t : null, layout.LineHeight));
+            threshold is { } t ? scores[k] >= t : null, classifier.DigitScoreIsProbability ? scores[k] : null, layout.LineHeight));
         if (chosen.Count > MaxDigits)
         {
             throw TooMany($"it holds {chosen.Count} digits");
@@ -184,7 +197,7 @@ public static class NumberReader
         return true;
     }
 
-    private static double Score(Candidate candidate, ReadOnlySpan<float> probabilities, bool? isDigit, double lineHeight)
+    private static double Score(Candidate candidate, ReadOnlySpan<float> probabilities, bool? isDigit, float? digitProbability, double lineHeight)
     {
         if (!candidate.Readable)
         {
@@ -198,7 +211,15 @@ public static class NumberReader
                 digit = d;
             }
         }
-        var score = Math.Log(Math.Max(probabilities[digit], 1e-6f));
+        var runnerUp = 0f;
+        for (var d = 0; d < probabilities.Length; d++)
+        {
+            if (d != digit)
+            {
+                runnerUp = Math.Max(runnerUp, probabilities[d]);
+            }
+        }
+        var score = Math.Log(Math.Max(probabilities[digit], 1e-6f)) - AmbiguityWeight * runnerUp;
         // How unusual this width is for the digit read, in standard deviations beyond one: a squeezed pair of digits
         // read as one is wide for what it is read as, a fragment of a digit narrow. Narrowness weighs less: where
         // digits overlap, the cut leaves each a little narrower than written.
@@ -211,11 +232,15 @@ public static class NumberReader
         {
             score -= NotDigitPenalty;
         }
+        if (digitProbability is { } likeness)
+        {
+            score += DigitLikenessWeight * Math.Log(Math.Clamp(likeness, 1e-3, 1));
+        }
         if (candidate.CutsGlyph && candidate.GlyphWidth < SplitWidth * lineHeight)
         {
             score -= CutPenalty;
         }
-        return score;
+        return score + PieceReward;
     }
 
     /// <summary>
