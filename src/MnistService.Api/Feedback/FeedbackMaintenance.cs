@@ -41,6 +41,10 @@ public sealed class FeedbackMaintenance(FeedbackStore store, IOptions<FeedbackOp
                 logger.LogWarning("{Message}; feedback answers 503 until it is back (predictions are not affected)", e.Message);
                 reported = false;
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // stopped mid-round (a start that failed, a shutdown): nothing to report
+            }
             try
             {
                 await Task.Delay(GaugeInterval, clock, stoppingToken);

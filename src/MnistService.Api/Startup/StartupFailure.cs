@@ -48,7 +48,12 @@ public static class StartupFailure
     /// </summary>
     public static (string Reason, bool Expected) Describe(Exception failure, IConfiguration? configuration)
     {
-        var causes = failure is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [failure];
+        IReadOnlyList<Exception> causes = failure is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [failure];
+        // Background work cancelled because the start failed is a consequence, never the cause.
+        if (causes.Any(cause => cause is not OperationCanceledException))
+        {
+            causes = [.. causes.Where(cause => cause is not OperationCanceledException)];
+        }
         var settings = new List<string>();
         var others = new List<string>();
         var expected = true;

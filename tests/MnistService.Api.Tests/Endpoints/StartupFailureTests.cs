@@ -36,6 +36,21 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public void Work_cancelled_because_the_start_failed_is_not_named_as_a_cause()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:5999" }).Build();
+        var portInUse = new IOException("Failed to bind to address http://127.0.0.1:5999: address already in use.",
+            new SocketException((int)SocketError.AddressAlreadyInUse));
+        var failure = new AggregateException(portInUse, new TaskCanceledException());
+
+        var (reason, expected) = StartupFailure.Describe(failure, configuration);
+
+        Assert.True(expected, reason);
+        Assert.StartsWith("port 5999 is in use", reason);
+        Assert.DoesNotContain("Canceled", reason);
+    }
+
+    [Fact]
     public void A_setting_from_a_json_file_names_the_file()
     {
         using var directory = new TempDirectory();
