@@ -77,11 +77,18 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
         // With W^X (the runtime's default) code compiled after the limit is lowered needs a new descriptor for its
         // executable memory, and the runtime exits with "Out of memory." (measured: the process died 8 s after the
         // limit). This test is about the model directory, so the runtime's own need is taken out of it.
+        // Nor can the runtime start a thread then (docs/reliability.md), and tiered compilation starts its background
+        // compiler on a thread of its own when methods get hot: measured, with it the process died ("Out of memory.")
+        // 40-50 s after the limit was lowered, without it the process lived on.
         // The in-process training worker stays out (External): its directory polls are not what this test is about.
         // The model store's debug lines get the console written before the limit: .NET opens its console stream
         // (a dup of stdout, a new descriptor) on the first write, which would fail under the limit.
         using var service = await ServiceProcess.StartAsync(_models.Path,
-            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0", [ReadLogLevel] = "Debug", [UpkeepLogLevel] = "Information", ["Training__Worker"] = "External" });
+            new Dictionary<string, string>
+            {
+                ["DOTNET_EnableWriteXorExecute"] = "0", ["DOTNET_TieredCompilation"] = "0",
+                [ReadLogLevel] = "Debug", [UpkeepLogLevel] = "Information", ["Training__Worker"] = "External",
+            });
         // One connection, opened and used before the limit: no new descriptor is needed to ask the service.
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
         {
