@@ -63,7 +63,7 @@ public sealed class NotADigitTests(CommittedModelFixture fixture, ITestOutputHel
         }
         var rejectedShare = 1 - (double)accepted.Count / nonDigits.Count;
         output.WriteLine($"digits rejected: {rejectedDigits.Count} of {digits.Count}; non-digits (blanks aside) rejected: {rejectedShare:P1}");
-        // The bound for real digits: at most 1 % rejected.
+        // The bound for real digits: at most 1 % rejected.
         Assert.True(rejectedDigits.Count <= digits.Count / 100, string.Join("\n", rejectedDigits));
         // A floor under what the shipped detector measures (about 70 % without blanks, docs/not-a-digit.md), so that
         // a model that lost its detector, or a detector that lost its training on non-digits, fails here.
