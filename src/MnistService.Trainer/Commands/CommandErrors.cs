@@ -1,4 +1,5 @@
 using MnistService.Core.Data;
+using MnistService.Core.Feedback;
 using MnistService.Core.Training;
 using Spectre.Console;
 
@@ -39,8 +40,8 @@ public static class CommandErrors
             await error.WriteLineAsync("Stopped: cancelled before the end; no model was written.");
             return Cancelled;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or FormatException
-                                      or UnauthorizedAccessException or MnistDownloadException or TrainingDivergedException)
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
+                                      or MnistDownloadException or TrainingDivergedException or FeedbackStoreUnavailableException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failed;
