@@ -76,6 +76,11 @@ public static class TrainingRecipes
         {
             settings[key] = value?.DeepClone();
         }
-        return settings.Deserialize<TrainingSettings>(JobJsonOptions) ?? throw new JsonException("The settings are JSON null.");
+        var built = settings.Deserialize<TrainingSettings>(JobJsonOptions) ?? throw new JsonException("The settings are JSON null.");
+        // A recipe's label smoothing belongs to its crossentropy loss: naming another loss alone takes none, rather than
+        // failing on a setting the user never gave.
+        return built.Loss != LossKind.CrossEntropy && given[TrainingSetting.LabelSmoothing.JobKey] is null
+            ? built with { LabelSmoothing = 0 }
+            : built;
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistService.Core.Imaging;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
 
@@ -27,6 +28,14 @@ public class TrainingRecipesTests
             Recipe = RecipeKind.Tutorial, Augment = AugmentKind.None, Thickness = 0, LrSchedule = LearningRateScheduleKind.Constant,
             LearningRate = 0.001, Warmup = 0, LabelSmoothing = 0, Epochs = 50, Patience = 10, ValidationSplit = 0.2,
         });
+    }
+
+    [Fact]
+    public void Another_loss_named_alone_takes_no_label_smoothing_from_the_recipe()
+    {
+        var mse = TrainingRecipes.Build(new JsonObject { ["loss"] = "mse" });
+        AssertSame(TrainingRecipes.Distorted with { Loss = LossKind.Mse, LabelSmoothing = 0 }, mse);
+        Assert.Empty(mse.Validate());
     }
 
     [Fact]
@@ -56,7 +65,7 @@ public class TrainingRecipesTests
     [Fact]
     public void Label_smoothing_needs_the_cross_entropy_loss()
     {
-        var settings = TrainingRecipes.Build(new JsonObject { ["loss"] = "mse" });
+        var settings = TrainingRecipes.Build(new JsonObject { ["loss"] = "mse", ["label_smoothing"] = 0.1 });
         Assert.Equal("label_smoothing applies only to the crossentropy loss, not mse.", Assert.Single(settings.Validate()).Describe(s => s.JobKey));
     }
 

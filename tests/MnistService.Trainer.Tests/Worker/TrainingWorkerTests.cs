@@ -44,7 +44,7 @@ public sealed class TrainingWorkerTests : IDisposable
     [InlineData("""{ "model": "../escape" }""", "model '../escape' must be", null)]
     [InlineData("""{ "dropout": 1.5, "validation_split": -0.1, "learning_rate": 0 }""", "dropout must be at least 0 and below 1, got 1.5.", "validation_split must be above 0 and below 1 (early stopping watches the validation accuracy), got -0.1.")]
     [InlineData("""{ "recipe": "best", "augment": "elastic", "shear": 50 }""", "recipe must be one of tutorial, distorted, got \"best\".", null)]
-    [InlineData("""{ "augment": "elastic", "shear": 50, "loss": "mse" }""", "shear must be 0-45 degrees, got 50.", "label_smoothing applies only to the crossentropy loss, not mse.")]
+    [InlineData("""{ "augment": "elastic", "shear": 50, "loss": "mse", "label_smoothing": 0.1 }""", "shear must be 0-45 degrees, got 50.", "label_smoothing applies only to the crossentropy loss, not mse.")]
     public async Task A_job_with_bad_settings_ends_failed_with_the_reason_and_trains_nothing(string json, string reason, string? alsoReason)
     {
         var trained = false;
