@@ -49,8 +49,9 @@ public sealed class MnistTestImages(Func<MnistLocation> locate)
             {
                 return _set = Mnist.ReadTestSet(location.Directory);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
             {
+                // ArgumentException: labels outside 0-9, or images and labels that do not pair up.
                 throw new MnistUnavailableException(location.Directory, e.Message);
             }
         }
