@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using MnistService.Api.Errors;
 using MnistService.Api.Insight;
 using MnistService.Core.Reading;
 using Serilog;
@@ -88,6 +89,10 @@ public static class PredictionEndpoints
     {
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
+        if (input.Pixels is not null && !input.Preprocess)
+        {
+            throw new InvalidInputException("'preprocess': false sends one digit to the network as it is; a number is found in the image, so /predict/sequence always preprocesses.");
+        }
         var reading = input.Pixels is { } pixels
             ? PredictionService.ReadNumber(pixels, lease.Model)
             : await service.ReadNumberAsync(input.Image!.Memory, lease.Model, cancellationToken);

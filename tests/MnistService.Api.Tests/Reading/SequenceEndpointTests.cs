@@ -92,6 +92,10 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         var pixels = EndpointTests.PixelsJson(MnistTestSet.Images[Clear[0]].Select(v => (float)v));
         Assert.Equal("2", (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.JsonBody(pixels)))).GetProperty("text").GetString());
         await HttpAssert.Problem(await Read(number.Bytes, query: "?model=no-such-model"), HttpStatusCode.NotFound);
+        // Untouched pixels go to the network as one digit; a number is found in an image, so that flag cannot apply here.
+        var untouched = pixels.Replace("{\"pixels\"", "{\"preprocess\":false,\"pixels\"", StringComparison.Ordinal);
+        var refused = await HttpAssert.Problem(await _client.PostAsync("/predict/sequence", HttpAssert.JsonBody(untouched)), HttpStatusCode.BadRequest);
+        Assert.Contains("always preprocesses", refused.GetProperty("detail").GetString());
     }
 
     [Fact]
