@@ -15,7 +15,7 @@ load 15 > /dev/null  # warm-up: tiered compilation
 lines=()
 for round in $(seq $ROUNDS); do
   line="round=$round idle: $(load $DUR) load=$(cut -d' ' -f1 /proc/loadavg)"; echo "$line"; lines+=("$line")
-  job=$(curl -s -X POST $BASE/jobs -H 'Content-Type: application/json' -d "{\"model\": \"bench-$round-$RANDOM\", \"epochs\": 100, \"patience\": 100}" \
+  job=$(curl -s -X POST $BASE/jobs -H 'Content-Type: application/json' -d "{\"model\": \"bench-$round-$RANDOM\", \"recipe\": \"tutorial\", \"epochs\": 100, \"patience\": 100}" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   until [ "$(state $job | cut -d' ' -f1)" = running ]; do sleep 0.2; done
   sleep 2  # past loading MNIST, into the epochs
