@@ -65,11 +65,9 @@ public static class PredictionEndpoints
         using var lease = service.Acquire(model);
         using var input = await reader.ReadAsync(request, cancellationToken);
         var pixels = await service.PrepareAsync(input, cancellationToken);
-        var answer = service.Predict(pixels, lease.Model, input.Image is null ? default : input.Image.Span);
-        if (explain == true)
-        {
-            answer = answer with { Explain = ExplainResponse.Of(lease.Model.Network.Explain(lease.Model.Name, pixels)) };
-        }
+        // Explained first: a model our network code cannot run is refused (422) before the reading is remembered.
+        var explanation = explain == true ? ExplainResponse.Of(lease.Model.Network.Explain(lease.Model.Name, pixels)) : null;
+        var answer = service.Predict(pixels, lease.Model, input.Image is null ? default : input.Image.Span) with { Explain = explanation };
 
         requestLog.Set("Model", answer.Model);
         requestLog.Set("Digit", answer.Digit);
