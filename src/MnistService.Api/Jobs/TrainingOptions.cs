@@ -41,9 +41,9 @@ public sealed class TrainingOptions
     [Range(0, TrainingSettings.MaxThreads)]
     public int Threads { get; set; }
 
-    /// <summary>Most epochs a job may ask for.</summary>
+    /// <summary>Most epochs a job may ask for; the default lets a job take the default recipe's 160.</summary>
     [Range(1, TrainingSettings.MaxEpochs)]
-    public int MaxEpochs { get; set; } = 100;
+    public int MaxEpochs { get; set; } = 200;
 
     /// <summary>Most hidden layers a job may ask for.</summary>
     [Range(1, 64)]

@@ -13,6 +13,8 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
 {
     private readonly HttpClient _client = fixture.Client;
 
+    private static readonly int[] All = Enumerable.Range(0, MnistTestSet.Images.Length).ToArray();
+
     private async Task<double> ReportedAccuracy()
     {
         var models = await HttpAssert.Json(await _client.GetAsync("/models"));
@@ -55,9 +57,8 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
     public async Task MNIST_test_set_as_28x28_PNG_uploads_reaches_the_reported_accuracy()
     {
         var reported = await ReportedAccuracy();
-        var all = Enumerable.Range(0, MnistTestSet.Images.Length).ToList();
-        var measured = await Accuracy(all, i => (TestImages.MnistPng(MnistTestSet.Images[i]), "image/png"));
-        output.WriteLine($"28x28 PNG: {measured:P2} over {all.Count} images; report says {reported:P2}");
+        var measured = await Accuracy(All, i => (TestImages.MnistPng(MnistTestSet.Images[i]), "image/png"));
+        output.WriteLine($"28x28 PNG: {measured:P2} over {All.Length} images; report says {reported:P2}");
         Assert.InRange(measured, reported - 0.001, reported + 0.001);
     }
 
@@ -65,9 +66,8 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
     public async Task MNIST_test_set_as_JSON_pixels_preprocessed_by_default_reaches_the_reported_accuracy()
     {
         var reported = await ReportedAccuracy();
-        var all = Enumerable.Range(0, MnistTestSet.Images.Length).ToList();
-        var measured = await Accuracy(all, i => HttpAssert.JsonBody($$"""{"pixels":[{{string.Join(",", MnistTestSet.Images[i])}}]}"""));
-        output.WriteLine($"JSON pixels: {measured:P2} over {all.Count} images; report says {reported:P2}");
+        var measured = await Accuracy(All, i => HttpAssert.JsonBody($$"""{"pixels":[{{string.Join(",", MnistTestSet.Images[i])}}]}"""));
+        output.WriteLine($"JSON pixels: {measured:P2} over {All.Length} images; report says {reported:P2}");
         Assert.InRange(measured, reported - 0.001, reported + 0.001);
     }
 
@@ -94,16 +94,13 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
         Assert.InRange(measured, reported - 0.01, reported + 0.01);
     }
 
-    // Every fourth test image; docs/benchmarks.md has the figure for all 10,000, by pen and format. The default
-    // model reads about 98.9 % of them (thick pens are the hardest, ~98.7 % after the stroke-width normalisation),
-    // short of the 99 % aimed at: this guards what is reached.
-    private static readonly int[] Quarter = Enumerable.Range(0, 10_000).Where(i => i % 4 == 1).ToArray();
-
+    // All 10,000, as for the MNIST figures: the goal is a share of the whole test set, and a quarter's sampling error
+    // (0.2 %) is as large as the margin. docs/benchmarks.md has the figures by pen and format.
     [Fact]
-    public async Task Canvas_like_uploads_large_off_centre_thin_and_thick_pens_JPEG_and_transparent_PNG_stay_above_98_5_percent()
+    public async Task Canvas_like_uploads_large_off_centre_thin_and_thick_pens_JPEG_and_transparent_PNG_read_at_least_99_percent()
     {
-        var measured = await Accuracy(Quarter, i => TestImages.CanvasLike(MnistTestSet.Images[i], new Random(i)));
-        output.WriteLine($"canvas-like uploads: {measured:P2} over {Quarter.Length} images");
-        Assert.True(measured >= 0.985, $"{measured:P2} of canvas-like uploads read right; the default model reads at least 98.5 %.");
+        var measured = await Accuracy(All, i => TestImages.CanvasLike(MnistTestSet.Images[i], new Random(i)));
+        output.WriteLine($"canvas-like uploads: {measured:P2} over {All.Length} images");
+        Assert.True(measured >= 0.99, $"{measured:P2} of canvas-like uploads read right; the default model reads at least 99 %.");
     }
 }

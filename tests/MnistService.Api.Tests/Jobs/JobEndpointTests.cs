@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using MnistService.Api.Tests.Infrastructure;
+using MnistService.Core.Training;
 
 namespace MnistService.Api.Tests.Jobs;
 
@@ -54,6 +55,18 @@ public sealed class JobEndpointTests
 
         var again = await HttpAssert.Problem(await jobs.Client.DeleteAsync($"/jobs/{id}"), HttpStatusCode.Conflict);
         Assert.Contains("has ended already (cancelled)", again.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_job_that_names_no_settings_trains_the_default_recipe_within_the_servers_default_limits()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
+
+        var job = await jobs.StartAsync("{}");
+
+        var settings = job.GetProperty("settings");
+        Assert.Equal("distorted", settings.GetProperty("recipe").GetString());
+        Assert.Equal(TrainingRecipes.Distorted.Epochs, settings.GetProperty("epochs").GetInt32());
     }
 
     [Fact]
