@@ -315,13 +315,14 @@ public sealed class ModelRepository : IDisposable
             error = e.Message;
             return LoadOutcome.Failed;
         }
-        if (current is not null && current.Sha256 == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
+        var sha256 = LoadedModel.Hash(bytes);
+        if (current is not null && current.Sha256 == sha256)
         {
             return LoadOutcome.Unchanged; // touched, same content
         }
         try
         {
-            loaded = LoadedModel.Load(name, path, stamp, bytes, _options);
+            loaded = LoadedModel.Load(name, path, stamp, bytes, _options, sha256);
             return LoadOutcome.Loaded;
         }
         catch (InvalidDataException e)
