@@ -154,9 +154,17 @@ public static class JobEndpoints
         var sentEpochs = 0;
         (string State, int Attempt)? sentState = null;
         BatchProgress? sentBatch = null;
+        JobFilesStamp? readAt = null;
+        JobInfo? job = null;
         while (!linked.IsCancellationRequested)
         {
-            if (store.Find(id) is not { } job)
+            // Taken before the read, so a change during it is read on the next poll.
+            var stamp = store.Stamp(id);
+            if (stamp != readAt)
+            {
+                (job, readAt) = (store.Find(id), stamp);
+            }
+            if (job is null)
             {
                 yield return new SseItem<object>(new JobEnd("failed", null, null, $"The job '{id}' is gone (its files were removed)."), "failed");
                 yield break;

@@ -114,6 +114,19 @@ public sealed class JobStore
         return Describe(id, status ?? new JobStatus { Job = id, State = JobState.Queued, UpdatedAt = now }, job);
     }
 
+    /// <summary>
+    /// The size and time of each of the job's files: a stream of its events reads the job again only when this changes
+    /// (a read parses its status and job files, 44-162 µs against 6 µs for the stamps: ServingOverheadBenchmarks).
+    /// </summary>
+    public JobFilesStamp Stamp(string id) => !TrainingJob.IsValidName(id) ? default
+        : new(StampOf(_queue.StatusPath(id)), StampOf(_queue.QueuedPath(id)), StampOf(_queue.RunningPath(id)), StampOf(_queue.DonePath(id)));
+
+    private static ModelFileStamp StampOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? ModelFileStamp.Of(file) : default;
+    }
+
     /// <summary>Cancels the job (see <see cref="JobQueue.Cancel"/>); <paramref name="by"/> says who, for its status.</summary>
     public CancelOutcome Cancel(string id, string by) =>
         TrainingJob.IsValidName(id) ? _queue.Cancel(id, $"Cancelled by {by} at {_time.GetUtcNow():u}; no model was written.") : CancelOutcome.NotFound;
@@ -137,6 +150,9 @@ public sealed class JobStore
         _ => "cancelled",
     };
 }
+
+/// <summary>A job's status, queued, running and done files, each as size and time (default when absent).</summary>
+public readonly record struct JobFilesStamp(ModelFileStamp Status, ModelFileStamp Queued, ModelFileStamp Running, ModelFileStamp Done);
 
 /// <summary>429: the queue is full.</summary>
 public sealed class QueueFullException(int waiting)
