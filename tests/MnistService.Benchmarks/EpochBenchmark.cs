@@ -49,7 +49,7 @@ public class EpochBenchmark
     {
         var location = MnistLocator.Locate();
         _train = Mnist.Load(location.Directory).Train;
-        _distorter = Augment == "none" ? null : new ImageDistorter(AugmentKind.Affine, Settings.ToDistortionRanges(), Settings.Seed, threads: 1);
+        _distorter = Augment == "none" ? null : new ImageDistorter(AugmentKind.Affine, Settings.ToDistortionRanges(), Settings.Seed);
         _order = [.. Enumerable.Range(0, 48_000)];
         _distorted = new float[Settings.BatchSize * ImageDistorter.Pixels];
         if (!File.Exists(Python))

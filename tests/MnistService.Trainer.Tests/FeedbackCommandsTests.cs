@@ -148,6 +148,20 @@ public sealed class FeedbackCommandsTests : IDisposable
         Assert.Contains("has no train-images-idx3-ubyte", run.Error);
     }
 
+    [Fact]
+    public async Task A_bad_extra_data_directory_is_named_before_MNIST_is_looked_for()
+    {
+        var noMnist = Path.Combine(_directory.Path, "no-mnist");
+        Directory.CreateDirectory(noMnist);
+
+        var run = await CliRunner.RunAsync("train", "--out", Path.Combine(Models, "x.onnx"), "--data", noMnist,
+            "--extra-data", Path.Combine(_directory.Path, "no-such-export"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("The extra data directory", run.Error);
+        Assert.Contains("no-such-export has no train-images-idx3-ubyte", run.Error);
+    }
+
     private static void SetMnistAccuracy(string model, double accuracy) =>
         ModelReportRewriter.Rewrite(model, report => report with { Test = report.Test with { Accuracy = accuracy } });
 

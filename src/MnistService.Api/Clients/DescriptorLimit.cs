@@ -38,6 +38,31 @@ public static class DescriptorLimit
         }
     }
 
+    /// <summary>
+    /// True when the process cannot open a descriptor now (EMFILE, or ENFILE for the whole system): opening /dev/null
+    /// fails for want of one. False where there is no /dev/null.
+    /// </summary>
+    public static bool Exhausted()
+    {
+        try
+        {
+            using var probe = File.OpenHandle("/dev/null");
+            return false;
+        }
+        catch (IOException e) when (e.HResult is TooManyOpenFiles or TooManyOpenFilesInSystem)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    // Linux's errno values, which .NET gives as the HResult of the IOException of a failed open.
+    private const int TooManyOpenFiles = 24;
+    private const int TooManyOpenFilesInSystem = 23;
+
     /// <summary>The "Max open files" soft limit from a /proc/PID/limits file.</summary>
     internal static long? Read(string limitsFile)
     {

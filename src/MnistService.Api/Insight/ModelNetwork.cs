@@ -30,7 +30,7 @@ public sealed class ModelNetwork
     {
         try
         {
-            var layers = OnnxClassifierReader.Read(bytes, name).Layers;
+            var layers = OnnxClassifierReader.ReadLayers(bytes, name);
             return new ModelNetwork(layers, new MlpExplainer(layers), null);
         }
         catch (Exception e) when (e is FormatException or ArgumentException)

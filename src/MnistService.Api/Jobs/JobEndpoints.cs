@@ -87,17 +87,7 @@ public static class JobEndpoints
         }
         try
         {
-            if (includeFeedback)
-            {
-                var exported = await JobFeedback.ExportAsync(feedback, store.Queue.JobsDirectory, job.ModelName, cancellationToken);
-                if (exported is null)
-                {
-                    return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No answers to train on",
-                        detail: "includeFeedback asks to train on people's answers (POST /feedback), but none with a digit label is stored yet.");
-                }
-                job = job with { Settings = job.Settings with { ExtraData = exported } };
-            }
-            var info = store.Submit(job);
+            var info = await store.SubmitAsync(job, includeFeedback ? JobFeedback.Export(feedback, store.Queue.JobsDirectory) : null, cancellationToken);
             return TypedResults.Accepted($"/jobs/{info.Id}", info);
         }
         catch (QueueFullException e)
@@ -108,6 +98,10 @@ public static class JobEndpoints
         catch (ModelExistsException e)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model exists", detail: e.Message);
+        }
+        catch (NoAnswersException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No answers to train on", detail: e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -160,9 +154,17 @@ public static class JobEndpoints
         var sentEpochs = 0;
         (string State, int Attempt)? sentState = null;
         BatchProgress? sentBatch = null;
+        JobFilesStamp? readAt = null;
+        JobInfo? job = null;
         while (!linked.IsCancellationRequested)
         {
-            if (store.Find(id) is not { } job)
+            // Taken before the read, so a change during it is read on the next poll.
+            var stamp = store.Stamp(id);
+            if (stamp != readAt)
+            {
+                (job, readAt) = (store.Find(id), stamp);
+            }
+            if (job is null)
             {
                 yield return new SseItem<object>(new JobEnd("failed", null, null, $"The job '{id}' is gone (its files were removed)."), "failed");
                 yield break;

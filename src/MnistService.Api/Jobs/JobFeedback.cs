@@ -39,18 +39,27 @@ public static class JobFeedback
     public static SettingError? ServerPathRefusal(TrainingSettings settings) => settings.ExtraData is null ? null
         : new SettingError(TrainingSetting.ExtraData, $"names a directory on the server, which a client may not choose: send \"{Field}\": true to train on people's answers.");
 
-    /// <summary>The answers' digits written to <c>JOBS/MODEL.feedback/</c>; null when no answer has a digit label.</summary>
+    /// <summary>
+    /// Exports the answers' digits to <c>JOBS/MODEL.feedback/</c> and names them in the job's settings: the preparation
+    /// <see cref="JobStore.SubmitAsync"/> runs once the queue has accepted the job.
+    /// </summary>
+    /// <exception cref="NoAnswersException">No answer has a digit label (422).</exception>
     /// <exception cref="FeedbackUnavailableException">The database cannot be read (503).</exception>
-    public static async Task<string?> ExportAsync(FeedbackStore store, string jobsDirectory, string model, CancellationToken cancellationToken)
-    {
-        var records = await FeedbackService.StoreAsync(() => store.ReadAsync(heldOut: false, cancellationToken));
-        var digits = FeedbackImages.ToDigits(records, out _);
-        if (digits.Count == 0)
+    public static Func<TrainingJob, CancellationToken, Task<TrainingJob>> Export(FeedbackStore store, string jobsDirectory) =>
+        async (job, cancellationToken) =>
         {
-            return null;
-        }
-        var directory = Path.Combine(jobsDirectory, model + ".feedback");
-        FeedbackImages.Write(directory, digits);
-        return directory;
-    }
+            var records = await FeedbackService.StoreAsync(() => store.ReadAsync(heldOut: false, cancellationToken));
+            var digits = FeedbackImages.ToDigits(records, out _);
+            if (digits.Count == 0)
+            {
+                throw new NoAnswersException();
+            }
+            var directory = Path.Combine(jobsDirectory, job.ModelName + ".feedback");
+            FeedbackImages.Write(directory, digits);
+            return job with { Settings = job.Settings with { ExtraData = directory } };
+        };
 }
+
+/// <summary>422: a job asks to train on people's answers and none with a digit label is stored.</summary>
+public sealed class NoAnswersException()
+    : Exception($"{JobFeedback.Field} asks to train on people's answers (POST /feedback), but none with a digit label is stored yet.");

@@ -17,7 +17,7 @@ public sealed class JobStore
     private readonly JobQueue _queue;
     private readonly IOptionsMonitor<TrainingOptions> _options;
     private readonly TimeProvider _time;
-    private readonly Lock _submitting = new();
+    private readonly SemaphoreSlim _submitting = new(1, 1);
 
     public JobStore(ModelRepository models, IOptionsMonitor<TrainingOptions> options, TimeProvider time, ILogger<JobStore> logger)
     {
@@ -31,12 +31,19 @@ public sealed class JobStore
     /// <summary>Raised after a job file was written, so an in-process worker looks at once.</summary>
     public event Action? Submitted;
 
-    /// <summary>Queues <paramref name="job"/> (its model name already chosen) under a new id.</summary>
+    /// <summary>
+    /// Queues <paramref name="job"/> (its model name already chosen) under a new id. <paramref name="prepare"/>, when
+    /// given, runs only once the queue has accepted the job and before its file is written, so what it makes (people's
+    /// answers exported beside the job) is made for a job that is queued, never for one refused.
+    /// </summary>
     /// <exception cref="QueueFullException">Training:MaxQueued jobs are waiting already.</exception>
     /// <exception cref="ModelExistsException">A model or a job of that name exists.</exception>
-    public JobInfo Submit(TrainingJob job)
+    public async Task<JobInfo> SubmitAsync(TrainingJob job, Func<TrainingJob, CancellationToken, Task<TrainingJob>>? prepare = null,
+        CancellationToken cancellationToken = default)
     {
-        lock (_submitting)
+        // A semaphore, not a lock: the preparation awaits a database, and two submissions must not both pass the checks.
+        await _submitting.WaitAsync(cancellationToken);
+        try
         {
             var waiting = _queue.Queued().Count;
             if (waiting >= _options.CurrentValue.MaxQueued)
@@ -53,6 +60,10 @@ public sealed class JobStore
             {
                 throw new ModelExistsException($"The model '{id}' exists already; choose another \"model\" name, or set \"replace\": true to replace it.");
             }
+            if (prepare is not null)
+            {
+                job = await prepare(job, cancellationToken);
+            }
 
             _queue.EnsureDirectories();
             var now = _time.GetUtcNow();
@@ -62,6 +73,10 @@ public sealed class JobStore
             AtomicFile.WriteAllText(_queue.QueuedPath(id), job.ToJobFile());
             Submitted?.Invoke();
             return Describe(id, status, job);
+        }
+        finally
+        {
+            _submitting.Release();
         }
     }
 
@@ -99,6 +114,19 @@ public sealed class JobStore
         return Describe(id, status ?? new JobStatus { Job = id, State = JobState.Queued, UpdatedAt = now }, job);
     }
 
+    /// <summary>
+    /// The size and time of each of the job's files: a stream of its events reads the job again only when this changes
+    /// (a read parses its status and job files, 44-162 µs against 6 µs for the stamps: ServingOverheadBenchmarks).
+    /// </summary>
+    public JobFilesStamp Stamp(string id) => !TrainingJob.IsValidName(id) ? default
+        : new(StampOf(_queue.StatusPath(id)), StampOf(_queue.QueuedPath(id)), StampOf(_queue.RunningPath(id)), StampOf(_queue.DonePath(id)));
+
+    private static ModelFileStamp StampOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? ModelFileStamp.Of(file) : default;
+    }
+
     /// <summary>Cancels the job (see <see cref="JobQueue.Cancel"/>); <paramref name="by"/> says who, for its status.</summary>
     public CancelOutcome Cancel(string id, string by) =>
         TrainingJob.IsValidName(id) ? _queue.Cancel(id, $"Cancelled by {by} at {_time.GetUtcNow():u}; no model was written.") : CancelOutcome.NotFound;
@@ -122,6 +150,9 @@ public sealed class JobStore
         _ => "cancelled",
     };
 }
+
+/// <summary>A job's status, queued, running and done files, each as size and time (default when absent).</summary>
+public readonly record struct JobFilesStamp(ModelFileStamp Status, ModelFileStamp Queued, ModelFileStamp Running, ModelFileStamp Done);
 
 /// <summary>429: the queue is full.</summary>
 public sealed class QueueFullException(int waiting)

@@ -8,13 +8,17 @@ namespace MnistService.Api.ModelStore;
 public sealed record ModelFailure(string Name, string Path, string Error, DateTimeOffset Since, ModelFileStamp Stamp = default);
 
 /// <summary>Everything the service serves at one moment. Never changed; a reload builds a new one.</summary>
-/// <param name="DefaultName">The model for requests that name none: the configured one, or a stand-in (see <see cref="ModelRepository"/>).</param>
-/// <param name="DefaultReason">Why <paramref name="DefaultName"/> is the default, as <c>GET /models</c> shows it.</param>
+/// <param name="Default">The model for requests that name none, and why: the configured one, or a stand-in (see <see cref="ModelRepository"/>).</param>
 public sealed record ModelSnapshot(
-    string DefaultName,
+    DefaultModel Default,
     IReadOnlyDictionary<string, LoadedModel> Models,
-    IReadOnlyDictionary<string, ModelFailure> Failures,
-    string DefaultReason);
+    IReadOnlyDictionary<string, ModelFailure> Failures)
+{
+    public string DefaultName => Default.Name;
+
+    /// <summary>Why <see cref="DefaultName"/> is the default, as <c>GET /models</c> shows it.</summary>
+    public string DefaultReason => Default.Reason;
+}
 
 /// <summary>
 /// The models of the configured directory. Requests take a <see cref="ModelLease"/> on the current
@@ -44,6 +48,7 @@ public sealed class ModelRepository : IDisposable
     private long _fileReads;
     private long _listingFailures;
     private readonly DefaultModelSelection _defaults;
+    private bool _reconciled;
 
     public ModelRepository(IOptions<ModelsOptions> options, IHostEnvironment environment, ILogger<ModelRepository> logger, TimeProvider time)
     {
@@ -53,7 +58,7 @@ public sealed class ModelRepository : IDisposable
         Directory = Settings.AppFolders.Resolve(_options.Directory, environment.ContentRootPath, "models")
             ?? Path.Combine(environment.ContentRootPath, "models");
         _defaults = new DefaultModelSelection(_options, Directory, logger);
-        _snapshot = new ModelSnapshot(_options.Default, new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>(), DefaultModelSelection.ConfiguredReason);
+        _snapshot = new ModelSnapshot(DefaultModelSelection.Initial(_options), new Dictionary<string, LoadedModel>(), new Dictionary<string, ModelFailure>());
     }
 
     /// <summary>The absolute directory the models are read from.</summary>
@@ -200,24 +205,16 @@ public sealed class ModelRepository : IDisposable
                 _processed.Remove(name);
             }
 
-            var (defaultName, reason) = _defaults.Choose(models, failures);
-            if (retired.Count > 0 || !SameEntries(models, current.Models) || !SameEntries(failures, current.Failures)
-                || defaultName != current.DefaultName || reason != current.DefaultReason)
+            var chosen = _defaults.Choose(models, failures);
+            if (retired.Count > 0 || !SameEntries(models, current.Models) || !SameEntries(failures, current.Failures) || chosen != current.Default)
             {
-                if (defaultName != current.DefaultName && reason.StartsWith(DefaultModelSelection.ConfiguredReason, StringComparison.Ordinal))
+                // A change of kind alone (the configured default loaded, or its file broken) is said from the second pass
+                // on: on the first, the model's own log line says it already.
+                if (chosen.Name != current.DefaultName || (chosen.Kind != current.Default.Kind && _reconciled))
                 {
-                    _logger.LogInformation("The configured default model {Model} is loaded and is the default again", defaultName);
+                    LogNewDefault(chosen);
                 }
-                else if (defaultName != current.DefaultName && reason.StartsWith(DefaultModelSelection.ChosenReason, StringComparison.Ordinal))
-                {
-                    _logger.LogInformation("{Model} is the default model: {Reason}", defaultName, reason);
-                }
-                else if (defaultName != current.DefaultName)
-                {
-                    _logger.LogWarning("{Setting} '{Configured}' has no file in {Directory}; {Model} is the default model instead: {Reason}",
-                        "Models:Default", _options.Default, Directory, defaultName, reason);
-                }
-                Volatile.Write(ref _snapshot, new ModelSnapshot(defaultName, models, failures, reason));
+                Volatile.Write(ref _snapshot, new ModelSnapshot(chosen, models, failures));
                 ModelStoreMetrics.ModelsLoaded.Set(models.Count);
                 ModelStoreMetrics.ModelsBroken.Set(failures.Count);
             }
@@ -225,7 +222,32 @@ public sealed class ModelRepository : IDisposable
             {
                 model.Release(); // the snapshot's reference; requests still holding leases keep it alive
             }
+            _reconciled = true;
             return pending;
+        }
+    }
+
+    private void LogNewDefault(DefaultModel chosen)
+    {
+        switch (chosen.Kind)
+        {
+            case DefaultModelKind.Configured:
+                _logger.LogInformation("The configured default model {Model} is loaded and is the default again", chosen.Name);
+                break;
+            case DefaultModelKind.ConfiguredFailed:
+                _logger.LogWarning("The configured default model {Model} is the default again, but its file does not load: no model answers requests that name none",
+                    chosen.Name);
+                break;
+            case DefaultModelKind.ConfiguredNoneLoaded:
+                _logger.LogWarning("No model is loaded from {Directory}; the default is the configured {Model}, which has no file", Directory, chosen.Name);
+                break;
+            case DefaultModelKind.Chosen:
+                _logger.LogInformation("{Model} is the default model: {Reason}", chosen.Name, chosen.Reason);
+                break;
+            default:
+                _logger.LogWarning("{Setting} '{Configured}' has no file in {Directory}; {Model} is the default model instead: {Reason}",
+                    "Models:Default", _options.Default, Directory, chosen.Name, chosen.Reason);
+                break;
         }
     }
 
@@ -293,13 +315,14 @@ public sealed class ModelRepository : IDisposable
             error = e.Message;
             return LoadOutcome.Failed;
         }
-        if (current is not null && current.Sha256 == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
+        var sha256 = LoadedModel.Hash(bytes);
+        if (current is not null && current.Sha256 == sha256)
         {
             return LoadOutcome.Unchanged; // touched, same content
         }
         try
         {
-            loaded = LoadedModel.Load(name, path, stamp, bytes, _options);
+            loaded = LoadedModel.Load(name, path, stamp, bytes, _options, sha256);
             return LoadOutcome.Loaded;
         }
         catch (InvalidDataException e)

@@ -23,7 +23,10 @@ public static class PredictExamples
     public static JsonNode PixelsRequest() => new JsonObject { ["pixels"] = new JsonArray([.. Digit.Select(v => JsonValue.Create((int)v))]) };
 
     /// <summary><c>{"image": "data:image/png;base64,..."}</c>: <see cref="Digit"/> dark on white, as a canvas draws it.</summary>
-    public static JsonNode ImageRequest()
+    public static JsonNode ImageRequest() => new JsonObject { ["image"] = "data:image/png;base64," + Convert.ToBase64String(DigitPng()) };
+
+    /// <summary><see cref="Digit"/> dark on white as a PNG.</summary>
+    public static byte[] DigitPng()
     {
         using var image = new Image<L8>(MnistPreprocessor.Side, MnistPreprocessor.Side);
         for (var y = 0; y < MnistPreprocessor.Side; y++)
@@ -35,7 +38,7 @@ public static class PredictExamples
         }
         using var png = new MemoryStream();
         image.SaveAsPng(png);
-        return new JsonObject { ["image"] = "data:image/png;base64," + Convert.ToBase64String(png.ToArray()) };
+        return png.ToArray();
     }
 
     /// <summary>An answer to <see cref="PixelsRequest"/>, written by the service's own serializer.</summary>

@@ -33,6 +33,7 @@ public static class PredictionsServiceCollectionExtensions
         });
         services.AddSingleton<PredictionInputReader>();
         services.AddSingleton<PredictionService>();
+        services.AddHostedService<DecoderWarmUp>();
         return services;
     }
 

@@ -33,10 +33,16 @@ public static class ServiceHelp
                   /                                 the page: draw a digit and watch the network read it
                   POST /predict[?model=NAME]        one image (multipart 'image', a raw image/* body, or JSON) -> the digit
                                                     (&explain=true: each layer's activations, the scores, the saliency)
+                  POST /predict/sequence            a whole number on one line (same inputs as /predict) -> its digits
                   GET /models, /models/NAME         the loaded models, which is the default and why, load errors
+                  DELETE /models/NAME               delete a model's file (never the default's)
+                  POST /models/NAME/default         make a model the default, if it passes the promotion gate
                   GET /models/NAME/weights/LAYER    a dense layer's weights as tiles (PNG) or numbers (Accept: application/json)
                   GET /datasets/mnist/test/INDEX    an MNIST test image as PNG, its true digit in X-Mnist-Label
                   POST /feedback                    a person's answer to a reading: its id and the right digit; GET|DELETE /feedback/ID
+                  POST /jobs, GET /jobs             queue a training job (JSON settings); every job and the server's limits
+                  GET|DELETE /jobs/ID               a job's settings, state and epochs; cancel it
+                  GET /jobs/ID/events               a job's progress as server-sent events
                   GET /metrics/confusion            a model's test-set confusion matrix
                   GET /metrics/feedback             a model's confusion matrix on people's answers (field accuracy)
                   GET /metrics                      Prometheus (on Metrics:Port alone when that is set)
@@ -90,6 +96,9 @@ public static class ServiceHelp
             ("ForwardedHeaders:ForwardLimit", $"{forwarded.ForwardLimit}", "how many proxies deep to look"),
             ("Cors:AllowedOrigins", "none", "origins whose pages may call the API, e.g. https://example.com, or *"),
             ("SecurityHeaders:ContentSecurityPolicy", "our own scripts, styles and images only", "the pages' Content-Security-Policy"),
+            ("SecurityHeaders:SwaggerContentSecurityPolicy", "the same, plus inline styles and data: images, which Swagger UI needs",
+                "the Content-Security-Policy under /swagger"),
+            ("SecurityHeaders:ReferrerPolicy", new SecurityHeadersOptions().ReferrerPolicy, "the Referrer-Policy of every response"),
             ("Shutdown:Timeout", Seconds(new ShutdownOptions().Timeout), "time for requests in flight on SIGTERM"),
             ("Feedback:ConnectionString", "SQLite in data/feedback.db beside the models folder",
                 "feedback database: Host=...;Database=...;Username=... (PostgreSQL) or Data Source=FILE (SQLite)"),

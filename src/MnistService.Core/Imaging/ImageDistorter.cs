@@ -35,10 +35,11 @@ public sealed record DistortionRanges(double Rotation, double Scale, double Shea
 /// bilinear resampling, zero outside the image.
 /// <para>
 /// Determinism: every image draws from its own stream, seeded from (seed, epoch, image index), so a distortion
-/// depends on nothing else (not the batch, not the thread count). The arithmetic uses exact IEEE operations
+/// depends on nothing else (not the batch, nor the place in it). The arithmetic uses exact IEEE operations
 /// only (no fused multiply-add), so the 8-lane path and the scalar one give the same bits.
 /// </para>
-/// Not thread-safe: one caller at a time (it parallelises internally and owns its scratch buffers).
+/// Not thread-safe: one caller at a time (it owns its scratch buffers). The trainer runs it on its batch maker's
+/// thread, beside the matrix products' threads, so it has no threads of its own.
 /// </summary>
 public sealed partial class ImageDistorter
 {
@@ -53,19 +54,10 @@ public sealed partial class ImageDistorter
     private readonly AugmentKind _kind;
     private readonly DistortionRanges _ranges;
     private readonly ulong _seed;
-    private readonly ParallelOptions _parallel;
-    private readonly int _parts;
-    private readonly Scratch[] _scratch;
+    private readonly Scratch _scratch = new();
     private readonly float[] _kernel;
-    private readonly Action<int> _partBody;
 
-    // The operands of the current call, in fields so that the parallel body is a cached delegate.
-    private float[] _source = [], _output = [];
-    private int[] _indices = [];
-    private int _start, _rows, _epoch;
-
-    /// <param name="threads">Worker threads; 0 = all cores. Does not change any result.</param>
-    public ImageDistorter(AugmentKind kind, DistortionRanges ranges, int seed, int threads = 0)
+    public ImageDistorter(AugmentKind kind, DistortionRanges ranges, int seed)
     {
         ArgumentNullException.ThrowIfNull(ranges);
         if (kind == AugmentKind.None || !Enum.IsDefined(kind))
@@ -76,11 +68,7 @@ public sealed partial class ImageDistorter
         _kind = kind;
         _ranges = ranges;
         _seed = (ulong)(uint)seed;
-        _parts = threads > 0 ? threads : Environment.ProcessorCount;
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _parts };
-        _scratch = [.. Enumerable.Range(0, _parts).Select(_ => new Scratch())];
         _kernel = kind == AugmentKind.Elastic ? GaussianKernel(ranges.ElasticSigma) : [];
-        _partBody = DistortPart;
     }
 
     /// <summary>
@@ -98,33 +86,14 @@ public sealed partial class ImageDistorter
             throw new ArgumentException($"Rows {start}..{start + rows} of {indices.Length} indices into an output of {output.Length} values do not fit.");
         }
 
-        (_source, _indices, _start, _rows, _output, _epoch) = (source, indices, start, rows, output, epoch);
-        if (_parts == 1 || rows < 2 * _parts)
+        for (var r = 0; r < rows; r++)
         {
-            for (var part = 0; part < _parts; part++)
+            var index = indices[start + r];
+            if ((uint)index >= (uint)(source.Length / Pixels))
             {
-                DistortPart(part);
+                throw new ArgumentOutOfRangeException(nameof(indices), index, "An image index lies outside the source.");
             }
-        }
-        else
-        {
-            Parallel.For(0, _parts, _parallel, _partBody);
-        }
-        (_source, _indices, _output) = ([], [], []);
-    }
-
-    private void DistortPart(int part)
-    {
-        int from = _rows * part / _parts, to = _rows * (part + 1) / _parts;
-        var scratch = _scratch[part];
-        for (var r = from; r < to; r++)
-        {
-            var index = _indices[_start + r];
-            if ((uint)index >= (uint)(_source.Length / Pixels))
-            {
-                throw new ArgumentOutOfRangeException(nameof(_indices), index, "An image index lies outside the source.");
-            }
-            DistortOne(_source.AsSpan(index * Pixels, Pixels), _output.AsSpan(r * Pixels, Pixels), StreamFor(_seed, _epoch, index), scratch);
+            DistortOne(source.AsSpan(index * Pixels, Pixels), output.AsSpan(r * Pixels, Pixels), StreamFor(_seed, epoch, index), _scratch);
         }
     }
 
@@ -257,7 +226,7 @@ public sealed partial class ImageDistorter
             BitOperations.TrailingZeroCount(rows), 31 - BitOperations.LeadingZeroCount(rows));
     }
 
-    /// <summary>Per-thread buffers: the padded source (its border stays zero), stroke-width passes, source coordinates, elastic fields.</summary>
+    /// <summary>Buffers: the padded source (its border stays zero), stroke-width passes, source coordinates, elastic fields.</summary>
     private sealed class Scratch
     {
         public readonly float[] Padded = new float[PadSide * PadSide];

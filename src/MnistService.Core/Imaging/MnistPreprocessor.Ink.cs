@@ -14,10 +14,7 @@ public static partial class MnistPreprocessor
     {
         var ink = MeasureInk(image, System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
         Span<byte> levels = stackalloc byte[256];
-        for (var v = 0; v < 256; v++)
-        {
-            levels[v] = (byte)MathF.Round(ink.Of((byte)v));
-        }
+        ink.Table(levels);
         var result = InkImage.Rent(image.Width, image.Height);
         var gray = image.Gray;
         var output = result.Levels;

@@ -28,6 +28,15 @@ public static partial class MnistPreprocessor
             var level = value ^ Flip;
             return level <= Threshold ? 0f : Math.Min(255f, (level - Background) * Gain);
         }
+
+        /// <summary>The ink level of each gray value, rounded to a byte: <c>levels[gray]</c>.</summary>
+        public void Table(Span<byte> levels)
+        {
+            for (var v = 0; v < 256; v++)
+            {
+                levels[v] = (byte)MathF.Round(Of((byte)v));
+            }
+        }
     }
 
     /// <summary>

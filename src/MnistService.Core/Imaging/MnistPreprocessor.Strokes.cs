@@ -47,10 +47,7 @@ public static partial class MnistPreprocessor
             return null;
         }
         Span<byte> levels = stackalloc byte[256];
-        for (var v = 0; v < 256; v++)
-        {
-            levels[v] = (byte)MathF.Round(ink.Of((byte)v));
-        }
+        ink.Table(levels);
         var stroke = StrokeWidth(gray, width, levels, box) / longest;
         var change = stroke > ThickStroke ? -(stroke - TargetStroke) : stroke < ThinStroke ? TargetStroke - stroke : 0;
         var radius = (int)Math.Round(Math.Abs(change) * longest / 2);
@@ -106,20 +103,33 @@ public static partial class MnistPreprocessor
             return 0;
         }
         var boxWidth = box.Right - box.Left + 1;
-        // Masks of 0xFF (ink) and 0, each row after one 0 so that [x] and [x + 1] are a pixel and its left neighbour.
-        var current = new byte[boxWidth + 1];
-        var above = new byte[boxWidth + 1];
-        long area = 0, edges = 0;
-        for (var y = box.Top; y <= box.Bottom; y++)
+        // Masks of 0xFF (ink) and 0, each row after one 0 so that [x] and [x + 1] are a pixel and its left neighbour;
+        // the row above the first is all 0.
+        var masks = ArrayPool<byte>.Shared.Rent(2 * (boxWidth + 1));
+        try
         {
-            InkMask(gray.Slice(y * width + box.Left, boxWidth), (byte)low, (byte)(high - low), current.AsSpan(1));
-            area += Differing(current.AsSpan(1), default);
-            edges += Differing(current.AsSpan(1), current.AsSpan(0, boxWidth)) + (current[boxWidth] != 0 ? 1 : 0) // left, right
-                + Differing(current.AsSpan(1), above.AsSpan(1)); // top
-            (current, above) = (above, current);
+            var current = masks.AsSpan(0, boxWidth + 1);
+            var above = masks.AsSpan(boxWidth + 1, boxWidth + 1);
+            current[0] = 0;
+            above.Clear();
+            long area = 0, edges = 0;
+            for (var y = box.Top; y <= box.Bottom; y++)
+            {
+                InkMask(gray.Slice(y * width + box.Left, boxWidth), (byte)low, (byte)(high - low), current[1..]);
+                area += Differing(current[1..], default);
+                edges += Differing(current[1..], current[..boxWidth]) + (current[boxWidth] != 0 ? 1 : 0) // left, right
+                    + Differing(current[1..], above[1..]); // top
+                var swap = current;
+                current = above;
+                above = swap;
+            }
+            edges += Differing(above[1..], default); // the bottom of the last row
+            return edges == 0 ? 0 : 2.0 * area / edges;
         }
-        edges += Differing(above.AsSpan(1), default); // the bottom of the last row
-        return edges == 0 ? 0 : 2.0 * area / edges;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(masks);
+        }
     }
 
     /// <summary>mask[x] = 0xFF where low ≤ row[x] ≤ low + span, else 0.</summary>
@@ -169,15 +179,24 @@ public static partial class MnistPreprocessor
     /// </summary>
     internal static void SquareExtreme(Span<byte> image, int width, int height, int radius, bool max)
     {
-        var line = new byte[width + 2 * radius];
-        var forward = new byte[line.Length];
-        var backward = new byte[line.Length];
-        for (var y = 0; y < height; y++)
+        var length = width + 2 * radius;
+        var lines = ArrayPool<byte>.Shared.Rent(3 * length);
+        try
         {
-            var row = image.Slice(y * width, width);
-            row.CopyTo(line.AsSpan(radius));
-            LineExtreme(line, width, radius, max, forward, backward);
-            line.AsSpan(0, width).CopyTo(row);
+            var line = lines.AsSpan(0, length);
+            var forward = lines.AsSpan(length, length);
+            var backward = lines.AsSpan(2 * length, length);
+            for (var y = 0; y < height; y++)
+            {
+                var row = image.Slice(y * width, width);
+                row.CopyTo(line[radius..]);
+                LineExtreme(line, width, radius, max, forward, backward);
+                line[..width].CopyTo(row);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(lines);
         }
         ColumnExtreme(image, width, height, radius, max);
     }
@@ -190,10 +209,11 @@ public static partial class MnistPreprocessor
     {
         var n = height + 2 * radius;
         var k = 2 * radius + 1;
-        var neutral = new byte[width];
-        neutral.AsSpan().Fill(max ? (byte)0 : (byte)255);
         var forward = ArrayPool<byte>.Shared.Rent(n * width);
         var backward = ArrayPool<byte>.Shared.Rent(n * width);
+        var neutralRow = ArrayPool<byte>.Shared.Rent(width);
+        var neutral = neutralRow.AsSpan(0, width);
+        neutral.Fill(max ? (byte)0 : (byte)255);
         try
         {
             for (var start = 0; start < n; start += k)
@@ -219,11 +239,12 @@ public static partial class MnistPreprocessor
         {
             ArrayPool<byte>.Shared.Return(forward);
             ArrayPool<byte>.Shared.Return(backward);
+            ArrayPool<byte>.Shared.Return(neutralRow);
         }
 
         Span<byte> Row(byte[] rows, int i) => rows.AsSpan(i * width, width);
         ReadOnlySpan<byte> Padded(ReadOnlySpan<byte> source, int i) =>
-            i < radius || i >= radius + height ? neutral : source.Slice((i - radius) * width, width);
+            i < radius || i >= radius + height ? neutralRow.AsSpan(0, width) : source.Slice((i - radius) * width, width);
     }
 
     /// <summary>target = max (or min) of a and b, element by element.</summary>
@@ -252,12 +273,12 @@ public static partial class MnistPreprocessor
     /// starts at i spans the end of i's block and the start of the next, so its extreme is extreme(backward[i],
     /// forward[i + 2r]).
     /// </summary>
-    private static void LineExtreme(byte[] line, int length, int radius, bool max, byte[] forward, byte[] backward)
+    private static void LineExtreme(Span<byte> line, int length, int radius, bool max, Span<byte> forward, Span<byte> backward)
     {
         var neutral = max ? (byte)0 : (byte)255;
         var n = length + 2 * radius;
-        line.AsSpan(0, radius).Fill(neutral);
-        line.AsSpan(radius + length, radius).Fill(neutral);
+        line[..radius].Fill(neutral);
+        line.Slice(radius + length, radius).Fill(neutral);
         var k = 2 * radius + 1;
         for (var start = 0; start < n; start += k)
         {

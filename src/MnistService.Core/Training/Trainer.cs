@@ -45,9 +45,9 @@ public static class Trainer
         var model = new Mlp(settings.ToSpec(), settings.Seed, settings.Threads);
         var loss = Loss.Create(settings.Loss, settings.LabelSmoothing);
         var optimizer = Optimizer.Create(settings.Optimizer, settings.LearningRate, settings.Momentum, settings.Threads);
-        // The distorter runs on the batch maker's thread, beside the matrix products' threads: one part.
+        // The distorter runs on the batch maker's thread, beside the matrix products' threads.
         var distorter = settings.Augment == AugmentKind.None ? null
-            : new ImageDistorter(settings.Augment, settings.ToDistortionRanges(), settings.Seed, threads: 1);
+            : new ImageDistorter(settings.Augment, settings.ToDistortionRanges(), settings.Seed);
         var shuffle = new Rng(unchecked(((ulong)(uint)settings.Seed << 32) ^ 0x53485546464C45UL)); // its own stream
 
         // Everything the loop touches is allocated here, once.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MnistService.Core.Data;
+using MnistService.Core.Feedback;
 using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using MnistService.Core.Training;
@@ -37,6 +38,11 @@ public static class TrainCommand
             if (errors.Count > 0)
             {
                 throw new TrainingSettingsException(errors);
+            }
+            if (options.ExtraData is { } extra)
+            {
+                // Read once before MNIST, so a wrong directory fails at once, not after the download or load.
+                FeedbackImages.Read(extra);
             }
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, message => console.MarkupLineInterpolated($"[grey]{message}[/]"),
                 cancellationToken: cancellation);

@@ -1,4 +1,9 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using MnistService.Api.Security;
 using MnistService.Api.Startup;
 using MnistService.Api.Tests.Infrastructure;
 
@@ -21,6 +26,44 @@ public sealed class HelpTests
         Assert.Contains("Cors:AllowedOrigins / Cors__AllowedOrigins", ServiceHelp.Text);
         Assert.Contains("Models:Default / Models__Default", ServiceHelp.Text);
         Assert.Contains("(default: mnist-mlp;", ServiceHelp.Text);
+    }
+
+    [Fact]
+    public void Every_setting_of_every_options_class_is_listed()
+    {
+        var sections = typeof(ServiceHelp).Assembly.GetTypes()
+            .Select(type => (Type: type, Section: type.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string))
+            .Where(options => options.Section is not null).ToList();
+        Assert.Contains(sections, options => options.Type == typeof(SecurityHeadersOptions));
+
+        var keys = sections.SelectMany(options => options.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(property => property.SetMethod is { IsPublic: true }).Select(property => $"{options.Section}:{property.Name}"));
+        Assert.All(keys, key => Assert.Contains($"  {key} / {key.Replace(":", "__", StringComparison.Ordinal)}", ServiceHelp.Text));
+    }
+
+    [Fact]
+    public void Every_endpoint_is_listed_with_its_methods()
+    {
+        using var factory = new ApiFactory(Repo.ModelsDirectory);
+        var endpoints = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.NotEmpty(endpoints);
+        var lines = ServiceHelp.Text.Split('\n');
+
+        var missing = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            // /jobs/{id}/events is written /jobs/ID/events, /datasets/mnist/test/{index:int} /datasets/mnist/test/INDEX.
+            var path = Regex.Replace("/" + endpoint.RoutePattern.RawText!.Trim('/'), @"\{(\w+)[^}]*\}", m => m.Groups[1].Value.ToUpperInvariant());
+            var listed = new Regex($@"(?<![\w/]){Regex.Escape(path)}(?![\w/])");
+            foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
+            {
+                if (!lines.Any(line => listed.IsMatch(line) && Regex.IsMatch(line, $@"\b{method}\b")))
+                {
+                    missing.Add($"{method} {path}");
+                }
+            }
+        }
+        Assert.True(missing.Count == 0, "--help does not list " + string.Join(", ", missing));
     }
 
     [Theory]

@@ -35,6 +35,28 @@ public sealed class JobFeedbackTests
     }
 
     [Fact]
+    public async Task A_job_refused_by_the_queue_exports_no_answers()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External", ["Training:MaxQueued"] = "1" });
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
+        for (var i = 0; i < 10; i++)
+        {
+            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
+            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
+            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
+        }
+
+        await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "mnist-mlp", "includeFeedback": true }""")),
+            HttpStatusCode.Conflict);
+        await jobs.StartAsync(JobsHarness.QuickJob); // the one place in the queue
+        await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "later", "includeFeedback": true }""")),
+            HttpStatusCode.TooManyRequests);
+
+        // Neither refused job left the answers' images behind in the jobs folder.
+        Assert.Empty(Directory.GetDirectories(Path.Combine(jobs.Models, "jobs"), "*.feedback"));
+    }
+
+    [Fact]
     public async Task A_client_cannot_name_a_server_directory_to_train_on()
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });

@@ -49,6 +49,35 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void When_the_stand_in_goes_the_log_says_the_configured_default_is_back_only_when_it_is_loaded()
+    {
+        Write("other.onnx", ModelFiles.Default);
+        Repository.Reconcile();
+        Assert.Equal(DefaultModelKind.OnlyModel, Repository.Snapshot.Default.Kind);
+        File.Delete(Models.File("other.onnx"));
+        Repository.Reconcile(); // nothing loaded: the configured name is the default again, without a file
+
+        Assert.Equal(DefaultModelKind.ConfiguredNoneLoaded, Repository.Snapshot.Default.Kind);
+        Assert.Equal("configured (Models:Default)", Repository.Snapshot.DefaultReason);
+        Assert.Contains(_harness.Log.Warnings, w => w.Contains("No model is loaded") && w.Contains("mnist-mlp, which has no file"));
+
+        Write("other.onnx", ModelFiles.Default);
+        Repository.Reconcile();
+        Write("mnist-mlp.onnx", ModelFiles.Garbage);
+        Repository.Reconcile(); // the configured default's file is there and does not load: it is the default, and not loaded
+
+        Assert.Equal(DefaultModelKind.ConfiguredFailed, Repository.Snapshot.Default.Kind);
+        Assert.Contains(_harness.Log.Warnings, w => w.Contains("mnist-mlp is the default again, but its file does not load"));
+        Assert.DoesNotContain(_harness.Log.Entries, e => e.Message.Contains("is loaded and is the default again"));
+
+        Write("mnist-mlp.onnx", ModelFiles.Default);
+        Repository.MarkTouched("mnist-mlp.onnx");
+        Repository.Reconcile();
+        Assert.Equal(DefaultModelKind.Configured, Repository.Snapshot.Default.Kind);
+        Assert.Contains(_harness.Log.Entries, e => e.Message == "The configured default model mnist-mlp is loaded and is the default again");
+    }
+
+    [Fact]
     public void A_file_still_being_written_is_not_read_yet()
     {
         File.WriteAllBytes(Models.File("mnist-mlp.onnx"), ModelFiles.Truncated);

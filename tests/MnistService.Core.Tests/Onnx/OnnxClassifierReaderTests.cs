@@ -28,6 +28,7 @@ public sealed class OnnxClassifierReaderTests
             Assert.Equal(strict.Layers[i].Activation, classifier.Layers[i].Activation);
             Assert.Equal(strict.Layers[i].Weights, classifier.Layers[i].Weights);
             Assert.Equal(strict.Layers[i].Bias, classifier.Layers[i].Bias);
+            Assert.Equal(classifier.Layers[i].Weights, OnnxClassifierReader.ReadLayers(bytes, "ours.onnx")[i].Weights);
         }
     }
 
