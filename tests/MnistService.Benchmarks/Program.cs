@@ -20,6 +20,11 @@ public static class BenchmarkProgram
             ControlServer.Run(args[1..]);
             return;
         }
+        if (args.Length > 0 && args[0] == "reader-weights")
+        {
+            ReaderWeights.Run(args[1..]);
+            return;
+        }
         if (args.Length > 0 && args[0] == "detector-comparison")
         {
             DetectorComparison.Run(args[1..]);
