@@ -1,5 +1,6 @@
 using System.Text;
 using MnistService.Core.Imaging;
+using MnistService.Core.Training;
 
 namespace MnistService.Core.Reading;
 
@@ -71,7 +72,7 @@ public static class NumberReader
             {
                 var terms = new double[PieceScore.TermCount];
                 PieceScore.Terms(analysis.Facts(k), terms);
-                pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, PieceScore.ArgMax(analysis.Probabilities(k)), terms));
+                pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, Trainer.ArgMax(analysis.Probabilities(k)), terms));
             }
         }
         return (analysis.Layout.Atoms.Length, [.. pieces]);
@@ -131,7 +132,7 @@ public static class NumberReader
         public ReadDigit Digit(int k)
         {
             var probabilities = Probabilities(k);
-            var digit = PieceScore.ArgMax(probabilities);
+            var digit = Trainer.ArgMax(probabilities);
             float? score = Threshold is null ? null : DigitScores[k];
             return new ReadDigit(digit, probabilities[digit], probabilities.ToArray(), score, Threshold is { } t ? score >= t : null, Candidates[k].Box,
                 Inputs.AsSpan(k * InputSize, InputSize).ToArray());

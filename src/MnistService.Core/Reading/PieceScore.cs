@@ -1,3 +1,5 @@
+using MnistService.Core.Training;
+
 namespace MnistService.Core.Reading;
 
 /// <summary>What is known of one candidate piece when it is scored, all lengths in line heights H.</summary>
@@ -127,20 +129,6 @@ public static class PieceScore
         10.201, // Digit9
     ];
 
-    /// <summary>The most probable digit.</summary>
-    public static int ArgMax(ReadOnlySpan<float> probabilities)
-    {
-        var best = 0;
-        for (var d = 1; d < probabilities.Length; d++)
-        {
-            if (probabilities[d] > probabilities[best])
-            {
-                best = d;
-            }
-        }
-        return best;
-    }
-
     public static double Of(in PieceFacts piece)
     {
         Span<double> terms = stackalloc double[TermCount];
@@ -159,7 +147,7 @@ public static class PieceScore
     {
         terms.Clear();
         var p = piece.Probabilities;
-        var digit = ArgMax(p);
+        var digit = Trainer.ArgMax(p);
         var runnerUp = 0f;
         var lnOthers = 0.0;
         for (var d = 0; d < p.Length; d++)
