@@ -11,7 +11,7 @@ namespace MnistService.Benchmarks;
 /// <c>reader-weights [MODEL] [--per-style N] [--train 7,9,11] [--validate 8] [--epochs 12]</c>: learns
 /// <see cref="PieceScore.Weights"/> for a model by an averaged structured perceptron. Generated numbers
 /// (<see cref="NumberImages"/>, every style, N per style and seed) are cut into candidate pieces and classified once
-/// (<see cref="NumberReader.Pieces"/>); then, number by number, the best split under the current weights is found by
+/// (<see cref="NumberReader.Pieces"/>); then, from zero weights, number by number, the best split under the current weights is found by
 /// the same dynamic programming as the reader's, and when it does not read the number written, the weights move
 /// toward the terms of the best-scoring split that does (w += η (Σ terms of that split − Σ terms of the split read)).
 /// The average of the weights over all steps is printed as C# for <see cref="PieceScore"/>, with the figures on the
@@ -35,8 +35,9 @@ public static class ReaderWeights
         var loaded = LoadedModel.Load("model", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
         var train = Seeds("--train", [7, 9, 11]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
         var validation = Seeds("--validate", [8]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
-        var weights = PieceScore.Weights.ToArray();
-        Console.WriteLine($"current weights: train {Figures(train, weights)}; validation {Figures(validation, weights)}");
+        var current = PieceScore.Weights.ToArray();
+        Console.WriteLine($"weights in the code: train {Figures(train, current)}; validation {Figures(validation, current)}");
+        var weights = new double[PieceScore.TermCount];
         var sum = new double[weights.Length];
         var steps = 0L;
         var random = new Random(1);

@@ -98,35 +98,35 @@ public static class PieceScore
 
     /// <summary>The weight of each <see cref="PieceTerm"/>, in its order.</summary>
     public static ReadOnlySpan<double> Weights => [
-        -18.884, // Bias
-        -0.42778, // LnP
-        0.59244, // LnPSquared
-        5.8585, // Margin
-        -6.2863, // LnRunnerUp
-        13.643, // RunnerUp
-        0.33401, // LnOthers
-        -6.5858, // Wide
-        -9.2135, // Narrow
-        -38.229, // Width
-        -9.7983, // Short
-        22.476, // NotDigit
-        15.372, // LnLikeness
-        -0.021746, // LnLikenessOverlapping
-        -16.929, // SplitsNarrowGlyph
-        -7.4966, // Cuts
-        -36.441, // Overlap
-        -12.945, // LeftInk
-        -14.837, // RightInk
-        4.3412, // Digit0
-        -11.601, // Digit1
-        -12.491, // Digit2
-        -2.2123, // Digit3
-        6.5386, // Digit4
-        -3.7976, // Digit5
-        3.9454, // Digit6
-        -7.8445, // Digit7
-        3.4782, // Digit8
-        10.201, // Digit9
+        -11.802, // Bias
+        0.12896, // LnP
+        0.053668, // LnPSquared
+        6.0091, // Margin
+        -5.8801, // LnRunnerUp
+        12.963, // RunnerUp
+        1.4298, // LnOthers
+        -6.3658, // Wide
+        -9.6236, // Narrow
+        -37.789, // Width
+        -8.8663, // Short
+        22.496, // NotDigit
+        15.405, // LnLikeness
+        -0.13288, // LnLikenessOverlapping
+        -17.015, // SplitsNarrowGlyph
+        -7.5002, // Cuts
+        -36.171, // Overlap
+        -13.738, // LeftInk
+        -14.252, // RightInk
+        3.973, // Digit0
+        -11.986, // Digit1
+        -12.052, // Digit2
+        -2.3095, // Digit3
+        5.9618, // Digit4
+        -3.2504, // Digit5
+        3.7399, // Digit6
+        -8.2649, // Digit7
+        2.9596, // Digit8
+        9.4259, // Digit9
     ];
 
     public static double Of(in PieceFacts piece)
