@@ -3,32 +3,27 @@ namespace MnistService.Benchmarks;
 // An explicit entry point: top-level statements would declare a global Program, which clashes with the Api's.
 public static class BenchmarkProgram
 {
-    /// <summary>
-    /// BenchmarkDotNet's switcher; <c>control-server [--urls URL]</c> runs <see cref="ControlServer"/> instead,
-    /// <c>detector-comparison MODEL</c> <see cref="DetectorComparison"/>, <c>canvas-accuracy MODEL</c>
-    /// <see cref="CanvasAccuracy"/>, and <c>number-png FILE</c> writes the
-    /// number of <see cref="SequenceBenchmarks"/> for the service benchmark.
-    /// </summary>
+    /// <summary>The measuring tools beside the benchmarks, by their first argument; the rest are theirs.</summary>
+    private static readonly Dictionary<string, Action<string[]>> Tools = new()
+    {
+        // control-server [--urls URL]: the service benchmark's baseline.
+        ["control-server"] = ControlServer.Run,
+        // detector-comparison MODEL [MODEL...]: docs/not-a-digit.md.
+        ["detector-comparison"] = DetectorComparison.Run,
+        // canvas-accuracy MODEL [MODEL...]: docs/benchmarks.md, "Canvas-like uploads".
+        ["canvas-accuracy"] = CanvasAccuracy.Run,
+        // reader-weights [MODEL]: the number reader's weights, docs/reading-numbers.md.
+        ["reader-weights"] = ReaderWeights.Run,
+        // number-png FILE: the number of SequenceBenchmarks, for the service benchmark.
+        ["number-png"] = args => File.WriteAllBytes(args.Single(), SequenceBenchmarks.Number().Bytes),
+    };
+
+    /// <summary>One of <see cref="Tools"/>, else BenchmarkDotNet's switcher.</summary>
     public static void Main(string[] args)
     {
-        if (args.Length == 2 && args[0] == "number-png")
+        if (args.Length > 0 && Tools.TryGetValue(args[0], out var tool))
         {
-            File.WriteAllBytes(args[1], SequenceBenchmarks.Number().Bytes);
-            return;
-        }
-        if (args.Length > 0 && args[0] == "control-server")
-        {
-            ControlServer.Run(args[1..]);
-            return;
-        }
-        if (args.Length > 0 && args[0] == "canvas-accuracy")
-        {
-            CanvasAccuracy.Run(args[1..]);
-            return;
-        }
-        if (args.Length > 0 && args[0] == "detector-comparison")
-        {
-            DetectorComparison.Run(args[1..]);
+            tool(args[1..]);
             return;
         }
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);

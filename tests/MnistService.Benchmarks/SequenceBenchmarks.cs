@@ -20,7 +20,7 @@ public class SequenceBenchmarks
     private readonly float[] _input = new float[MnistPreprocessor.Side * MnistPreprocessor.Side];
     private readonly float[] _probabilities = new float[LoadedModel.Classes];
     private LoadedModel _model = null!;
-    private byte[] _number = [], _digit = [];
+    private byte[] _number = [], _touching = [], _digit = [];
 
     [GlobalSetup]
     public void Setup()
@@ -29,16 +29,17 @@ public class SequenceBenchmarks
         _model = LoadedModel.Load("mnist-mlp", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
         var number = Number();
         _number = number.Bytes;
+        _touching = Number(NumberStyle.Tight).Bytes;
         _digit = TestImages.TransparentPng(MnistTestSet.Images[number.Indices[0]], new TestImages.Placement(10, 280, 280, 0, 0));
         var read = ReadNumber();
         Console.WriteLine($"// number: {_number.Length:N0} bytes of PNG, written {number.Text}, read {read}");
     }
 
     /// <summary>The number read: the first test image of each digit 0-9, as a 1,200x200 grayscale PNG (also the wrk body).</summary>
-    public static NumberImage Number()
+    public static NumberImage Number(NumberStyle style = NumberStyle.Spaced)
     {
         var indices = Enumerable.Range(0, 10).Select(d => Array.IndexOf(MnistTestSet.Labels, (byte)d)).ToArray();
-        return NumberImages.Make(NumberStyle.Spaced, indices, new Random(1), height: 90, canvas: new Size(1200, 200));
+        return NumberImages.Make(style, indices, new Random(1), height: 90, canvas: new Size(1200, 200));
     }
 
     [GlobalCleanup]
@@ -57,6 +58,14 @@ public class SequenceBenchmarks
     public string ReadNumber()
     {
         using var image = _decoder.Decode(_number, out _);
+        return NumberReader.Read(image, _model).Text;
+    }
+
+    /// <summary>The same digits written touching and overlapping (<see cref="NumberStyle.Tight"/>): more cuts, more candidates.</summary>
+    [Benchmark(Description = "/predict/sequence: 1,200x200 PNG, ten digits touching")]
+    public string ReadTouchingNumber()
+    {
+        using var image = _decoder.Decode(_touching, out _);
         return NumberReader.Read(image, _model).Text;
     }
 }

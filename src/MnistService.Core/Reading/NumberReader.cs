@@ -1,5 +1,6 @@
 using System.Text;
 using MnistService.Core.Imaging;
+using MnistService.Core.Training;
 
 namespace MnistService.Core.Reading;
 
@@ -11,18 +12,11 @@ namespace MnistService.Core.Reading;
 /// summed score is best.
 /// </summary>
 /// <remarks>
-/// A candidate's score is ln P(its most probable digit) less <see cref="AmbiguityWeight"/> times the second most
-/// probable digit's probability, plus priors relative to the line height H: how unusual its width is for the digit it
-/// is read as (MNIST's width-to-height ratios per digit; wider than usual by <see cref="WidthWeight"/>, narrower by
-/// <see cref="NarrowWeight"/>), lower than <see cref="ShortPiece"/>·H (<see cref="HeightPenalty"/> per H short);
-/// with a digit-likeness score, one the model calls no digit costs <see cref="NotDigitPenalty"/>, and a probability
-/// adds <see cref="DigitLikenessWeight"/>·ln(score); a piece ending at a cut inside a glyph narrower than
-/// <see cref="SplitWidth"/>·H costs <see cref="CutPenalty"/>; every piece earns <see cref="PieceReward"/>. The
-/// classifier alone reads a squeezed pair of digits or half a 0 with confidence; the priors are what make the whole
-/// digit win. Atoms of different glyphs join into one digit only when they nearly touch (<see cref="JoinGap"/>): a
-/// wider join read 4 and 1 standing close as one 4.
-/// The weights were chosen by a search on generated numbers of another seed than the test set's
-/// (docs/reading-numbers.md).
+/// Where digits touch or overlap, a straight cut leaves each piece a little of its neighbour or short of its own
+/// stroke; so a piece whose edge is a cut is also tried reaching <see cref="Overlaps"/>·H past it (overlapping digits
+/// share ink, and the overlap is given to both), and the split takes whichever reading scores best. Atoms of different
+/// glyphs join into one digit only when they nearly touch (<see cref="JoinGap"/>): a wider join read 4 and 1 standing
+/// close as one 4. <see cref="PieceScore"/> scores each piece.
 /// </remarks>
 public static class NumberReader
 {
@@ -36,38 +30,56 @@ public static class NumberReader
     public const double JoinGap = 0.02;
     /// <summary>A gap between digits wider than this (in line heights) is a space in the text.</summary>
     public const double GroupGap = 0.5;
-    public const double WidthWeight = 0.25;
-    public const double NarrowWeight = 0.25;
     /// <summary>
-    /// Width over height of each digit's ink box, mean and standard deviation, measured on the 60,000 MNIST training
-    /// digits: a 1 is about half as wide as it is tall, a 0, 2 or 5 about as wide.
+    /// How far (in line heights) a piece is also tried past a cut at its edge, into its neighbour: the generated
+    /// touching digits overlap by up to a fifth of a digit's width.
     /// </summary>
-    private static readonly double[] WidthMean = [0.927, 0.468, 0.961, 0.831, 0.826, 0.964, 0.765, 0.810, 0.799, 0.716];
-    private static readonly double[] WidthSpread = [0.158, 0.200, 0.188, 0.155, 0.156, 0.221, 0.153, 0.160, 0.161, 0.140];
-    public const double ShortPiece = 0.6;
-    /// <summary>
-    /// Splitting a glyph narrower than <see cref="SplitWidth"/>·H costs this: such a glyph is most often one wide
-    /// digit, whose halves the classifier reads with more confidence than the whole.
-    /// </summary>
-    public const double CutPenalty = 0.5;
-    public const double SplitWidth = 1.8;
-    public const double HeightPenalty = 20;
-    public const double NotDigitPenalty = 3;
-    /// <summary>
-    /// Weight of the runner-up digit's probability: a merged pair or a piece carrying a neighbour's stroke is often
-    /// read as one digit with another close behind, a whole digit rarely.
-    /// </summary>
-    public const double AmbiguityWeight = 4;
-    /// <summary>Weight of ln(digit score) when that score is a probability: a merged pair looks less digit-like.</summary>
-    public const double DigitLikenessWeight = 0.5;
-    /// <summary>What each digit of a split earns: without it, two touching digits read as one cost one term less.</summary>
-    public const double PieceReward = 0.25;
+    private static readonly double[] Overlaps = [0.08, 0.16];
+    /// <summary>The score of a piece too faint or thin to classify: any split avoids it, yet one always exists.</summary>
+    private const double Unreadable = -1e6;
     private const int Margin = 2;
     private const int InputSize = MnistPreprocessor.Side * MnistPreprocessor.Side;
 
     /// <exception cref="ImageRejectedException"><see cref="ImageRejection.Blank"/> when no digit is found,
     /// <see cref="ImageRejection.TooManyDigits"/> past <see cref="MaxDigits"/>.</exception>
     public static NumberReading Read(GrayImage image, IDigitClassifier classifier)
+    {
+        var analysis = Analyse(image, classifier);
+        var candidates = analysis.Candidates;
+        var chosen = BestSplit(analysis.Layout.Atoms.Length, candidates, k => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable);
+        if (chosen.Count > MaxDigits)
+        {
+            throw TooMany($"it holds {chosen.Count} digits");
+        }
+        var digits = chosen.Select(analysis.Digit).ToArray();
+        return new NumberReading(Text(digits, analysis.Layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
+    }
+
+    /// <summary>A candidate piece as <see cref="PieceScore"/> sees it: atoms [First, End), the digit read, its terms.</summary>
+    internal sealed record ScoredPiece(int First, int End, int Digit, double[] Terms);
+
+    /// <summary>
+    /// Every readable candidate piece of the image with its terms, and how many atoms the line has: what learning
+    /// <see cref="PieceScore.Weights"/> needs (a split is a path of pieces from atom 0 to the last).
+    /// </summary>
+    internal static (int Atoms, ScoredPiece[] Pieces) Pieces(GrayImage image, IDigitClassifier classifier)
+    {
+        var analysis = Analyse(image, classifier);
+        var pieces = new List<ScoredPiece>();
+        for (var k = 0; k < analysis.Candidates.Count; k++)
+        {
+            if (analysis.Candidates[k].Readable)
+            {
+                var terms = new double[PieceScore.TermCount];
+                PieceScore.Terms(analysis.Facts(k), terms);
+                pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, Trainer.ArgMax(analysis.Probabilities(k)), terms));
+            }
+        }
+        return (analysis.Layout.Atoms.Length, [.. pieces]);
+    }
+
+    /// <summary>The image's line cut into atoms, and every candidate piece preprocessed and classified (one batch).</summary>
+    private static Analysis Analyse(GrayImage image, IDigitClassifier classifier)
     {
         using var ink = MnistPreprocessor.ToInk(image);
         var components = InkComponents.Find(ink);
@@ -85,7 +97,7 @@ public static class NumberReader
         {
             throw TooMany($"it has more than {MaxAtoms} separate marks");
         }
-        var candidates = Candidates(atoms, layout.LineHeight);
+        var candidates = Candidates(atoms, layout.LineHeight, components);
         var inputs = new float[candidates.Count * InputSize];
         for (var k = 0; k < candidates.Count; k++)
         {
@@ -94,41 +106,66 @@ public static class NumberReader
         var probabilities = new float[candidates.Count * 10];
         var scores = new float[candidates.Count];
         classifier.Classify(inputs, candidates.Count, probabilities, scores);
-        var threshold = classifier.DigitScoreThreshold;
+        return new Analysis(layout, components, candidates, inputs, probabilities, scores, classifier.DigitScoreThreshold, classifier.DigitScoreIsProbability);
+    }
 
-        var chosen = BestSplit(atoms.Length, candidates, k => Score(candidates[k], probabilities.AsSpan(k * 10, 10),
-            threshold is { } t ? scores[k] >= t : null, classifier.DigitScoreIsProbability ? scores[k] : null, layout.LineHeight));
-        if (chosen.Count > MaxDigits)
+    /// <summary>The candidates of one image with the network's answers for each (<see cref="Analyse"/>).</summary>
+    private sealed record Analysis(LineLayout Layout, InkComponents Ink, List<Candidate> Candidates, float[] Inputs, float[] AllProbabilities,
+        float[] DigitScores, float? Threshold, bool ScoreIsProbability)
+    {
+        public ReadOnlySpan<float> Probabilities(int k) => AllProbabilities.AsSpan(k * 10, 10);
+
+        /// <summary>What <see cref="PieceScore"/> weighs of candidate <paramref name="k"/>.</summary>
+        public PieceFacts Facts(int k)
         {
-            throw TooMany($"it holds {chosen.Count} digits");
+            var (candidate, atoms, lineHeight) = (Candidates[k], Layout.Atoms, Layout.LineHeight);
+            bool cutLeft = CutBefore(atoms, candidate.First), cutRight = CutBefore(atoms, candidate.End);
+            var (first, last) = (atoms[candidate.First], atoms[candidate.End - 1]);
+            return new PieceFacts(Probabilities(k), Threshold is { } t ? DigitScores[k] >= t : null, ScoreIsProbability ? DigitScores[k] : null,
+                candidate.Box.Width / lineHeight, candidate.Box.Height / lineHeight,
+                cutRight && last.Glyph.Width < PieceScore.SplitWidth * lineHeight, (cutLeft ? 1 : 0) + (cutRight ? 1 : 0),
+                (candidate.ExtendLeft + candidate.ExtendRight) / lineHeight,
+                cutLeft ? ColumnInk(Ink, first.Components, candidate.Left(atoms)) / lineHeight : 0,
+                cutRight ? ColumnInk(Ink, last.Components, candidate.Right(atoms) - 1) / lineHeight : 0);
         }
-        var digits = chosen.Select(k => Digit(candidates[k], probabilities.AsSpan(k * 10, 10), inputs.AsSpan(k * InputSize, InputSize),
-            threshold is null ? null : scores[k], threshold)).ToArray();
-        return new NumberReading(Text(digits, layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
+
+        public ReadDigit Digit(int k)
+        {
+            var probabilities = Probabilities(k);
+            var digit = Trainer.ArgMax(probabilities);
+            float? score = Threshold is null ? null : DigitScores[k];
+            return new ReadDigit(digit, probabilities[digit], probabilities.ToArray(), score, Threshold is { } t ? score >= t : null, Candidates[k].Box,
+                Inputs.AsSpan(k * InputSize, InputSize).ToArray());
+        }
     }
 
     private static ImageRejectedException TooMany(string why) => new(ImageRejection.TooManyDigits,
         $"Too many digits: at most {MaxDigits} are read from one image, and {why}.");
 
     /// <summary>
-    /// Atoms [First, End) taken as one digit, with their ink box; whether it ends at a cut inside a glyph, and that
-    /// glyph's width.
+    /// Atoms [First, End) taken as one digit, reaching <see cref="ExtendLeft"/> and <see cref="ExtendRight"/> pixels past
+    /// the atoms' outer columns (only where those are cuts inside a glyph), with its ink box.
     /// </summary>
-    private readonly record struct Candidate(int First, int End, PixelBox Box, bool CutsGlyph, int GlyphWidth, bool Readable = false);
-
-    private static List<Candidate> Candidates(Atom[] atoms, double lineHeight)
+    private readonly record struct Candidate(int First, int End, PixelBox Box, int ExtendLeft = 0, int ExtendRight = 0, bool Readable = false)
     {
-        Candidate Make(int first, int end, PixelBox box) => new(first, end, box,
-            end < atoms.Length && ReferenceEquals(atoms[end].Components, atoms[end - 1].Components), atoms[end - 1].Glyph.Width);
+        public int Left(Atom[] atoms) => atoms[First].Left - ExtendLeft;
+
+        public int Right(Atom[] atoms) => atoms[End - 1].Right + ExtendRight;
+    }
+
+    private static bool CutBefore(Atom[] atoms, int atom) => atom > 0 && atom < atoms.Length && ReferenceEquals(atoms[atom - 1].Components, atoms[atom].Components);
+
+    /// <summary>Every run of atoms that could be one digit, and each again reaching past the cuts at its edges.</summary>
+    private static List<Candidate> Candidates(Atom[] atoms, double lineHeight, InkComponents ink)
+    {
         var candidates = new List<Candidate>();
         for (var i = 0; i < atoms.Length; i++)
         {
             var box = atoms[i].Box;
-            candidates.Add(Make(i, i + 1, box));
+            candidates.Add(new Candidate(i, i + 1, box));
             for (var j = i + 1; j < atoms.Length && j - i < MaxAtomsPerDigit; j++)
             {
-                var sameGlyph = ReferenceEquals(atoms[j].Components, atoms[j - 1].Components);
-                if (!sameGlyph && atoms[j].Box.X - box.Right > JoinGap * lineHeight)
+                if (!CutBefore(atoms, j) && atoms[j].Box.X - box.Right > JoinGap * lineHeight)
                 {
                     break;
                 }
@@ -137,10 +174,56 @@ public static class NumberReader
                 {
                     break;
                 }
-                candidates.Add(Make(i, j + 1, box));
+                candidates.Add(new Candidate(i, j + 1, box));
+            }
+        }
+        var straight = candidates.Count;
+        for (var k = 0; k < straight; k++)
+        {
+            var candidate = candidates[k];
+            bool cutLeft = CutBefore(atoms, candidate.First), cutRight = CutBefore(atoms, candidate.End);
+            foreach (var overlap in Overlaps)
+            {
+                var reach = Math.Max(1, (int)Math.Round(overlap * lineHeight));
+                foreach (var (left, right) in new[] { (reach, 0), (0, reach), (reach, reach) })
+                {
+                    if ((left > 0 && !cutLeft) || (right > 0 && !cutRight))
+                    {
+                        continue;
+                    }
+                    var box = candidate.Box;
+                    var (first, last) = (atoms[candidate.First], atoms[candidate.End - 1]);
+                    if (left > 0 && LineLayout.AtomBox(ink, first.Components, first.Left - left, first.Left) is { } leftBox)
+                    {
+                        box = box.Union(leftBox);
+                    }
+                    if (right > 0 && LineLayout.AtomBox(ink, last.Components, last.Right, last.Right + right) is { } rightBox)
+                    {
+                        box = box.Union(rightBox);
+                    }
+                    candidates.Add(candidate with { Box = box, ExtendLeft = left, ExtendRight = right });
+                }
             }
         }
         return candidates;
+    }
+
+    /// <summary>Ink pixels of the glyph's strokes in column <paramref name="x"/>: how much stroke a cut there crosses.</summary>
+    private static int ColumnInk(InkComponents ink, int[] glyph, int x)
+    {
+        var count = 0;
+        foreach (var c in glyph)
+        {
+            var component = ink.Components[c];
+            foreach (var run in ink.Runs.AsSpan(component.FirstRun, component.RunCount))
+            {
+                if (run.X0 <= x && x < run.X1)
+                {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     /// <summary>
@@ -158,18 +241,19 @@ public static class NumberReader
         for (var a = candidate.First; a < candidate.End; a++)
         {
             var atom = atoms[a];
+            var (atomLeft, atomRight) = (a == candidate.First ? candidate.Left(atoms) : atom.Left, a == candidate.End - 1 ? candidate.Right(atoms) : atom.Right);
             foreach (var c in atom.Components)
             {
                 var component = components.Components[c];
                 foreach (var run in components.Runs.AsSpan(component.FirstRun, component.RunCount))
                 {
-                    if (run.X1 <= atom.Left || run.X0 >= atom.Right)
+                    if (run.X1 <= atomLeft || run.X0 >= atomRight)
                     {
                         continue;
                     }
                     // The run's fringe (levels under InkComponents.InkLevel) belongs to it as well: one pixel either side.
-                    var x0 = Math.Max(Math.Max(run.X0 - 1, atom.Left), 0);
-                    var x1 = Math.Min(Math.Min(run.X1 + 1, atom.Right), ink.Width);
+                    var x0 = Math.Max(Math.Max(run.X0 - 1, atomLeft), 0);
+                    var x1 = Math.Min(Math.Min(run.X1 + 1, atomRight), ink.Width);
                     var source = levels.Slice(run.Y * ink.Width + x0, x1 - x0);
                     var target = pixels.Slice((run.Y - box.Y + Margin) * crop.Width + x0 - box.X + Margin, x1 - x0);
                     for (var x = 0; x < source.Length; x++)
@@ -195,52 +279,6 @@ public static class NumberReader
             return false;
         }
         return true;
-    }
-
-    private static double Score(Candidate candidate, ReadOnlySpan<float> probabilities, bool? isDigit, float? digitProbability, double lineHeight)
-    {
-        if (!candidate.Readable)
-        {
-            return -1e6;
-        }
-        var digit = 0;
-        for (var d = 1; d < probabilities.Length; d++)
-        {
-            if (probabilities[d] > probabilities[digit])
-            {
-                digit = d;
-            }
-        }
-        var runnerUp = 0f;
-        for (var d = 0; d < probabilities.Length; d++)
-        {
-            if (d != digit)
-            {
-                runnerUp = Math.Max(runnerUp, probabilities[d]);
-            }
-        }
-        var score = Math.Log(Math.Max(probabilities[digit], 1e-6f)) - AmbiguityWeight * runnerUp;
-        // How unusual this width is for the digit read, in standard deviations beyond one: a squeezed pair of digits
-        // read as one is wide for what it is read as, a fragment of a digit narrow. Narrowness weighs less: where
-        // digits overlap, the cut leaves each a little narrower than written.
-        var z = (candidate.Box.Width / lineHeight - WidthMean[digit]) / WidthSpread[digit];
-        var wide = Math.Max(0, z - 1);
-        var narrow = Math.Max(0, -z - 1);
-        score -= 0.5 * (WidthWeight * wide * wide + NarrowWeight * narrow * narrow);
-        score -= HeightPenalty * Math.Max(0, ShortPiece - candidate.Box.Height / lineHeight);
-        if (isDigit == false)
-        {
-            score -= NotDigitPenalty;
-        }
-        if (digitProbability is { } likeness)
-        {
-            score += DigitLikenessWeight * Math.Log(Math.Clamp(likeness, 1e-3, 1));
-        }
-        if (candidate.CutsGlyph && candidate.GlyphWidth < SplitWidth * lineHeight)
-        {
-            score -= CutPenalty;
-        }
-        return score + PieceReward;
     }
 
     /// <summary>
@@ -272,19 +310,6 @@ public static class NumberReader
         }
         chosen.Reverse();
         return chosen;
-    }
-
-    private static ReadDigit Digit(Candidate candidate, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> input, float? digitScore, float? threshold)
-    {
-        var digit = 0;
-        for (var d = 1; d < probabilities.Length; d++)
-        {
-            if (probabilities[d] > probabilities[digit])
-            {
-                digit = d;
-            }
-        }
-        return new ReadDigit(digit, probabilities[digit], probabilities.ToArray(), digitScore, threshold is null ? null : digitScore >= threshold, candidate.Box, input.ToArray());
     }
 
     private static string Text(ReadDigit[] digits, double lineHeight)

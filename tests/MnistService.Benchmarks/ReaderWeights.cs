@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using MnistService.Api.ModelStore;
+using MnistService.Core.Imaging;
+using MnistService.Core.Reading;
+using MnistService.Testing;
+
+namespace MnistService.Benchmarks;
+
+/// <summary>
+/// <c>reader-weights [MODEL] [--per-style N] [--train 7,9,11] [--validate 8] [--epochs 12]</c>: learns
+/// <see cref="PieceScore.Weights"/> for a model by an averaged structured perceptron. Generated numbers
+/// (<see cref="NumberImages"/>, every style, N per style and seed) are cut into candidate pieces and classified once
+/// (<see cref="NumberReader.Pieces"/>); then, from zero weights, number by number, the best split under the current weights is found by
+/// the same dynamic programming as the reader's, and when it does not read the number written, the weights move
+/// toward the terms of the best-scoring split that does (w += η (Σ terms of that split − Σ terms of the split read)).
+/// The average of the weights over all steps is printed as C# for <see cref="PieceScore"/>, with the figures on the
+/// training and validation seeds after each epoch. The test set's seed (2026) is never used here.
+/// </summary>
+public static class ReaderWeights
+{
+    private const double Rate = 0.5;
+
+    private sealed record Sample(string Written, NumberStyle Style, int Atoms, NumberReader.ScoredPiece[] Pieces);
+
+    public static void Run(string[] args)
+    {
+        var model = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Repo.DefaultModel;
+        int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        int[] Seeds(string name, int[] fallback) => Array.IndexOf(args, name) is var i and >= 0
+            ? [.. args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
+        var perStyle = Option("--per-style", 400);
+        var epochs = Option("--epochs", 12);
+        var file = new FileInfo(model);
+        var loaded = LoadedModel.Load("model", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
+        var train = Seeds("--train", [7, 9, 11]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
+        var validation = Seeds("--validate", [8]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
+        var current = PieceScore.Weights.ToArray();
+        Console.WriteLine($"weights in the code: train {Figures(train, current)}; validation {Figures(validation, current)}");
+        var weights = new double[PieceScore.TermCount];
+        var sum = new double[weights.Length];
+        var steps = 0L;
+        var random = new Random(1);
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            foreach (var sample in train.OrderBy(_ => random.Next()).ToList())
+            {
+                var read = Split(sample, weights, constrained: false) ?? [];
+                if (Text(read) != sample.Written && Split(sample, weights, constrained: true) is { } right)
+                {
+                    Move(weights, right, Rate);
+                    Move(weights, read, -Rate);
+                }
+                for (var t = 0; t < weights.Length; t++)
+                {
+                    sum[t] += weights[t];
+                }
+                steps++;
+            }
+            var average = sum.Select(s => s / steps).ToArray();
+            Console.WriteLine($"epoch {epoch}: train {Figures(train, average)}; validation {Figures(validation, average)}");
+        }
+        var learned = sum.Select(s => s / steps).ToArray();
+        Console.WriteLine("public static ReadOnlySpan<double> Weights => [");
+        for (var t = 0; t < learned.Length; t++)
+        {
+            var name = t < (int)PieceTerm.Digit0 ? ((PieceTerm)t).ToString() : $"Digit{t - (int)PieceTerm.Digit0}";
+            Console.WriteLine($"    {learned[t].ToString("G5", CultureInfo.InvariantCulture)}, // {name}");
+        }
+        Console.WriteLine("];");
+        loaded.Release();
+    }
+
+    private static List<Sample> Collect(LoadedModel model, int seed, int perStyle)
+    {
+        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        var samples = new ConcurrentBag<Sample>();
+        foreach (var style in Enum.GetValues<NumberStyle>())
+        {
+            Parallel.ForEach(NumberImages.Generate(style, perStyle, seed).ToList(), new ParallelOptions { MaxDegreeOfParallelism = 2 }, number =>
+            {
+                using var image = decoder.Decode(number.Bytes, out _);
+                var (atoms, pieces) = NumberReader.Pieces(image, model);
+                samples.Add(new Sample(number.Text.Replace(" ", "", StringComparison.Ordinal), style, atoms, [.. pieces.OrderBy(p => p.End)]));
+            });
+        }
+        return [.. samples.OrderBy(s => s.Style).ThenBy(s => s.Written, StringComparer.Ordinal)];
+    }
+
+    private static double Score(double[] weights, double[] terms)
+    {
+        var score = 0.0;
+        for (var t = 0; t < terms.Length; t++)
+        {
+            score += weights[t] * terms[t];
+        }
+        return score;
+    }
+
+    /// <summary>
+    /// The best-scoring split of the sample's atoms into pieces; <paramref name="constrained"/>: the best of those that
+    /// read the number written (best[atom, digits read], null when none does).
+    /// </summary>
+    private static List<NumberReader.ScoredPiece>? Split(Sample sample, double[] weights, bool constrained)
+    {
+        var length = constrained ? sample.Written.Length : 0;
+        var best = new double[sample.Atoms + 1, length + 1];
+        var last = new NumberReader.ScoredPiece?[sample.Atoms + 1, length + 1];
+        for (var a = 0; a <= sample.Atoms; a++)
+        {
+            for (var p = 0; p <= length; p++)
+            {
+                best[a, p] = double.NegativeInfinity;
+            }
+        }
+        best[0, 0] = 0;
+        foreach (var piece in sample.Pieces)
+        {
+            var score = Score(weights, piece.Terms);
+            for (var p = 0; p < (constrained ? length : 1); p++)
+            {
+                var next = constrained ? p + 1 : 0;
+                if ((constrained && sample.Written[p] - '0' != piece.Digit) || double.IsNegativeInfinity(best[piece.First, p])
+                    || best[piece.First, p] + score <= best[piece.End, next])
+                {
+                    continue;
+                }
+                best[piece.End, next] = best[piece.First, p] + score;
+                last[piece.End, next] = piece;
+            }
+        }
+        if (double.IsNegativeInfinity(best[sample.Atoms, length]))
+        {
+            return null;
+        }
+        var split = new List<NumberReader.ScoredPiece>();
+        for (int end = sample.Atoms, p = length; end > 0; p = constrained ? p - 1 : 0)
+        {
+            var piece = last[end, p]!;
+            split.Add(piece);
+            end = piece.First;
+        }
+        split.Reverse();
+        return split;
+    }
+
+    private static string Text(List<NumberReader.ScoredPiece> split) => string.Concat(split.Select(p => (char)('0' + p.Digit)));
+
+    private static void Move(double[] weights, List<NumberReader.ScoredPiece> split, double rate)
+    {
+        foreach (var piece in split)
+        {
+            for (var t = 0; t < weights.Length; t++)
+            {
+                weights[t] += rate * piece.Terms[t];
+            }
+        }
+    }
+
+    /// <summary>Numbers read exactly per style, and digits right by edit distance over all.</summary>
+    private static string Figures(List<Sample> samples, double[] weights)
+    {
+        var read = samples.Select(s => (s, Text(Split(s, weights, constrained: false) ?? []))).ToList();
+        var styles = read.GroupBy(r => r.s.Style).Select(g => $"{g.Key} {100.0 * g.Count(r => r.Item2 == r.s.Written) / g.Count():F1} %");
+        var digits = samples.Sum(s => s.Written.Length);
+        var errors = read.Sum(r => NumberImages.EditDistance(r.Item2, r.s.Written));
+        return $"{string.Join(", ", styles)}, digits {100.0 * (digits - errors) / digits:F2} %";
+    }
+}
