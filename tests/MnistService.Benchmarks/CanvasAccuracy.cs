@@ -1,5 +1,6 @@
 using MnistService.Api.ModelStore;
 using MnistService.Core.Imaging;
+using MnistService.Core.Training;
 using MnistService.Testing;
 
 namespace MnistService.Benchmarks;
@@ -27,7 +28,7 @@ public static class CanvasAccuracy
                 var count = MnistTestSet.Labels.Length;
                 var probabilities = new float[count * LoadedModel.Classes];
                 model.Classify(inputs, count, probabilities, new float[count]);
-                var right = Enumerable.Range(0, count).Select(i => ArgMax(probabilities.AsSpan(i * 10, 10)) == MnistTestSet.Labels[i]).ToArray();
+                var right = Enumerable.Range(0, count).Select(i => Trainer.ArgMax(probabilities.AsSpan(i * 10, 10)) == MnistTestSet.Labels[i]).ToArray();
                 string Share(Func<int, bool> where)
                 {
                     var chosen = Enumerable.Range(0, count).Where(where).ToList();
@@ -60,18 +61,5 @@ public static class CanvasAccuracy
             MnistPreprocessor.Process(image, inputs.AsSpan(i * 784, 784));
         });
         return (inputs, pens, jpeg);
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var k = 1; k < values.Length; k++)
-        {
-            if (values[k] > values[best])
-            {
-                best = k;
-            }
-        }
-        return best;
     }
 }
