@@ -137,13 +137,15 @@ public sealed partial class NonDigitSynthesizer(int seed)
             var y = (p.Y - 0.5f) * height + Uniform(-0.7f, 0.7f);
             return (cx + cos * x - sin * y, cy + sin * x + cos * y);
         }
+        var contrast = Next(2) == 0; // printed faces: thick stems beside thin hairlines
         foreach (var line in glyph)
         {
+            var stroke = contrast ? pen * Uniform(0.35f, 1.3f) : pen;
             var previous = Place(line[0]);
             for (var k = 1; k < line.Length; k++)
             {
                 var next = Place(line[k]);
-                Segment(previous, next, pen);
+                Segment(previous, next, stroke);
                 previous = next;
             }
         }
@@ -205,10 +207,12 @@ public sealed partial class NonDigitSynthesizer(int seed)
         var width = Uniform(1.5f, 5);
         var (cx, cy) = Point(16);
         var r = Uniform(8, 22);
-        var corners = Next(3, 7);
-        var rotation = Uniform(0, MathF.PI);
-        var aspect = Uniform(0.5f, 1);
-        (float, float) Corner(int k) => (cx + r * MathF.Cos(rotation + 2 * MathF.PI * k / corners), cy + aspect * r * MathF.Sin(rotation + 2 * MathF.PI * k / corners));
+        var upright = Next(2) == 0; // a frame or box: a rectangle near upright, of any aspect
+        var corners = upright ? 4 : Next(3, 7);
+        var rotation = upright ? MathF.PI / 4 + Uniform(-0.35f, 0.35f) : Uniform(0, MathF.PI);
+        var aspect = upright ? Uniform(0.3f, 1) : Uniform(0.5f, 1);
+        var (ax, ay) = upright && Next(2) == 0 ? (aspect, 1f) : (1f, aspect);
+        (float, float) Corner(int k) => (cx + ax * r * MathF.Cos(rotation + 2 * MathF.PI * k / corners), cy + ay * r * MathF.Sin(rotation + 2 * MathF.PI * k / corners));
         for (var k = 0; k < corners; k++)
         {
             Segment(Corner(k), Corner(k + 1), width);
