@@ -6,7 +6,7 @@ public static class BenchmarkProgram
     /// <summary>
     /// BenchmarkDotNet's switcher; <c>control-server [--urls URL]</c> runs <see cref="ControlServer"/> instead,
     /// <c>detector-comparison MODEL</c> <see cref="DetectorComparison"/>, <c>detector-train MODEL OUT</c>
-    /// <see cref="DetectorRetraining"/>, and <c>number-png FILE</c> writes the
+    /// <see cref="DetectorRetraining"/>, <c>session-timing MODEL...</c> <see cref="SessionTiming"/>, and <c>number-png FILE</c> writes the
     /// number of <see cref="SequenceBenchmarks"/> for the service benchmark.
     /// </summary>
     public static void Main(string[] args)
@@ -19,6 +19,11 @@ public static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "control-server")
         {
             ControlServer.Run(args[1..]);
+            return;
+        }
+        if (args.Length > 1 && args[0] == "session-timing")
+        {
+            SessionTiming.Run(args[1..]);
             return;
         }
         if (args.Length is >= 3 and <= 7 && args[0] == "detector-train")
