@@ -19,7 +19,7 @@ public static class DetectorTrainer
 {
     /// <summary>
     /// The fraction of redrawn validation digits the threshold rejects. Uploads are rougher than MNIST's own digits and
-    /// score lower; redrawn digits score as they do (measured: 0.5 % of the redrawn validation digits rejected 0.9 % of
+    /// score lower; redrawn digits score as they do (measured: 0.5 % of the redrawn validation digits rejected 0.7-1.2 % of
     /// canvas-like uploads, where 0.2 % of MNIST's own validation digits rejected 0.1-0.5 % and let 5-17 points more
     /// non-digits through).
     /// </summary>
@@ -174,8 +174,8 @@ public static class DetectorTrainer
 /// <summary>
 /// The default detector: three discriminators of 96 units and 10 epochs each, averaged, reading the classifier's first
 /// layer. Measured (docs/not-a-digit.md): the average of several separates better than any one (the seed alone moves
-/// one by 4 points), 10 epochs each do as well as 20, and three of 96 separated a point better than two of 128 for about
-/// the same weights (74,000 against 66,000 multiply-adds per image, a third of the two 784-128 discriminators before).
+/// one by 4 points), 10 epochs each do as well as 20, and three of 96 separated one or two points better than two of 128 for about
+/// the same weights (74,600 against 66,000 multiply-adds per image, a third of the two 784-128 discriminators before).
 /// </summary>
 public static class DetectorDefaults
 {

@@ -1,7 +1,7 @@
 using System.Reflection;
 using MnistService.Core.Data;
-using MnistService.Core.Network;
 using MnistService.Core.Feedback;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using TrainingLoop = MnistService.Core.Training.Trainer;
 
