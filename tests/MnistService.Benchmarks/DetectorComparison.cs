@@ -30,8 +30,9 @@ public static class DetectorComparison
         var valCount = file.Report.Dataset.Validation;
         var trainCount = mnist.Train.Count - valCount;
         var validation = file.Report.Detector?.Calibration == DetectorReport.RedrawnCalibration
-            ? DetectorTrainer.CalibrationDigits(mnist.Train.Images.AsSpan(trainCount * 784), file.Report.Hyperparameters.Seed)
+            ? DetectorTrainer.CalibrationDigits(mnist.Train.Images.AsSpan(trainCount * 784))
             : mnist.Train.Images.AsSpan(trainCount * 784).ToArray();
+        var calibrationCount = validation.Length / 784;
 
         var classifier = new Classifier(file.Layers, mnist.Train.Images, mnist.Train.Labels, trainCount);
         var methods = new List<(string Name, Scorer Score)>
@@ -55,13 +56,13 @@ public static class DetectorComparison
         }
         if (methods.FirstOrDefault(m => m.Name.StartsWith("autoencoder", StringComparison.Ordinal)) is { Score: not null } autoencoder)
         {
-            methods.Add(("autoencoder + energy (sum of z-scores)", Combine(validation, valCount, autoencoder.Score, classifier.Energy)));
+            methods.Add(("autoencoder + energy (sum of z-scores)", Combine(validation, calibrationCount, autoencoder.Score, classifier.Energy)));
         }
         if (methods.FirstOrDefault(m => m.Name.StartsWith("discriminator", StringComparison.Ordinal)) is { Score: not null } discriminator)
         {
             // The discriminator's σ(z) saturates near 1 for digits; its logit z keeps their spread for the z-score.
             methods.Add(("discriminator logit + energy (sum of z-scores)",
-                Combine(validation, valCount, (x, n) => [.. discriminator.Score(x, n).Select(Logit)], classifier.Energy)));
+                Combine(validation, calibrationCount, (x, n) => [.. discriminator.Score(x, n).Select(Logit)], classifier.Energy)));
         }
 
         var samples = NonDigitImages.Generate(perKind).Concat(DigitUploads.Generate(digitCount)).ToList();
@@ -89,11 +90,11 @@ public static class DetectorComparison
         var batch = scored.SelectMany(i => i.Pixels!).ToArray();
         var kinds = NonDigitImages.Kinds.Append(DigitUploads.Kind).ToList();
 
-        var redrawn = file.Report.Detector?.Calibration == DetectorReport.RedrawnCalibration ? " (redrawn like uploads)" : "";
+        var redrawn = file.Report.Detector?.Calibration == DetectorReport.RedrawnCalibration ? ", each redrawn with three pens like uploads" : "";
         Console.WriteLine($"Models {string.Join(", ", args.Select(Path.GetFileName))}; thresholds reject {target:P1} of the {valCount:N0} validation digits{redrawn}; " +
                           $"{perKind} non-digits per kind, {digitCount} digit uploads; blank = 422 before any score.");
         Console.WriteLine();
-        Table(methods, kinds, samples, inputs, scored, batch, score => Threshold(score(validation, valCount), target));
+        Table(methods, kinds, samples, inputs, scored, batch, score => Threshold(score(validation, calibrationCount), target));
         Console.WriteLine();
         Console.WriteLine("Rejected = answered 'not a digit' (or 422 for blanks); for digits, lower is better.");
         Console.WriteLine();

@@ -54,24 +54,40 @@ public sealed partial class NonDigitSynthesizer(int seed)
     {
         for (var i = 0; i < count; i++)
         {
-            var digit = digits.Slice(i * Pixels, Pixels);
-            Enlarge(digit);
-            var pen = Next(3);
-            if (pen == 0)
+            Redraw(digits.Slice(i * Pixels, Pixels), Next(3), output.Slice(i * Pixels, Pixels));
+        }
+    }
+
+    /// <summary>The digits <paramref name="digits"/> (count·784) redrawn with each of the three pens: 3·count images, digit by digit.</summary>
+    public void RedrawnWithEveryPen(ReadOnlySpan<float> digits, Span<float> output, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            for (var pen = 0; pen < 3; pen++)
             {
-                for (var p = 0; p < _ink.Length; p++)
-                {
-                    _ink[p] = Math.Clamp((_ink[p] - 0.5f) * 2, 0, 1);
-                }
+                Redraw(digits.Slice(i * Pixels, Pixels), pen, output.Slice((3 * i + pen) * Pixels, Pixels));
             }
-            else if (pen == 2)
+        }
+    }
+
+    /// <summary>One digit at 56x56 with pen 0 (thinner), 1 (as it is) or 2 (thicker), preprocessed into <paramref name="output"/>.</summary>
+    private void Redraw(ReadOnlySpan<float> digit, int pen, Span<float> output)
+    {
+        Enlarge(digit);
+        if (pen == 0)
+        {
+            for (var p = 0; p < _ink.Length; p++)
             {
-                Thicken();
+                _ink[p] = Math.Clamp((_ink[p] - 0.5f) * 2, 0, 1);
             }
-            if (!TryPreprocess(output.Slice(i * Pixels, Pixels)))
-            {
-                digit.CopyTo(output.Slice(i * Pixels, Pixels));
-            }
+        }
+        else if (pen == 2)
+        {
+            Thicken();
+        }
+        if (!TryPreprocess(output))
+        {
+            digit.CopyTo(output);
         }
     }
 

@@ -21,7 +21,7 @@ namespace MnistService.Core.Onnx;
 /// <param name="Input">What the detector reads: the image, or the classifier's first-layer product (reports written
 /// before it could read that say nothing: the image).</param>
 /// <param name="Calibration">The validation digits the threshold was set on: "mnist" as they are, or "redrawn" at 56x56
-/// with a thinner, the same or a thicker pen and preprocessed as uploads are (reports written before: "mnist").</param>
+/// with a thinner, the same and a thicker pen each and preprocessed as uploads are (reports written before: "mnist").</param>
 public sealed record DetectorReport(
     string Method,
     IReadOnlyList<int> Hidden,
