@@ -11,7 +11,8 @@ namespace MnistService.Benchmarks;
 /// <summary>
 /// <c>detector-comparison MODEL [MODEL...]</c>: how well each way of scoring "is this a digit"
 /// separates the generated non-digits from MNIST test digits uploaded as drawings, every score's threshold set to
-/// reject the same fraction of the validation digits as the first model's detector does. The classifier's own
+/// reject the same fraction of the same validation digits (as they are, or redrawn like uploads) as the first model's
+/// detector was calibrated on. The classifier's own
 /// scores come from the first model; every model's detector is one more method. Prints a Markdown table per
 /// method and kind (docs/not-a-digit.md).
 /// </summary>
@@ -28,7 +29,10 @@ public static class DetectorComparison
         var mnist = Mnist.Load();
         var valCount = file.Report.Dataset.Validation;
         var trainCount = mnist.Train.Count - valCount;
-        var validation = mnist.Train.Images.AsSpan(trainCount * 784).ToArray();
+        var validation = file.Report.Detector?.Calibration == DetectorReport.RedrawnCalibration
+            ? DetectorTrainer.CalibrationDigits(mnist.Train.Images.AsSpan(trainCount * 784))
+            : mnist.Train.Images.AsSpan(trainCount * 784).ToArray();
+        var calibrationCount = validation.Length / 784;
 
         var classifier = new Classifier(file.Layers, mnist.Train.Images, mnist.Train.Labels, trainCount);
         var methods = new List<(string Name, Scorer Score)>
@@ -39,9 +43,10 @@ public static class DetectorComparison
         };
         foreach (var model in files.Where(f => f.Detector is not null))
         {
-            var detector = DetectorNetwork.FromParameters(model.Detector!);
+            var detector = model.DigitDetector()!;
             var report = model.Report.Detector!;
-            var widths = $"784-{string.Join("-", report.Hidden)}-{(detector.Kind == DetectorKind.Autoencoder ? 784 : 1)}";
+            var reads = report.Input == DetectorInput.Classifier ? $"dense_1 {detector.Network.Inputs}" : "784";
+            var widths = $"{reads}-{string.Join("-", report.Hidden)}-{(detector.Network.Kind == DetectorKind.Autoencoder ? 784 : 1)}";
             methods.Add(($"{report.Method} {(report.Members > 1 ? $"{report.Members} × {widths}, averaged" : widths)}", (x, n) =>
             {
                 var s = new float[n];
@@ -51,13 +56,13 @@ public static class DetectorComparison
         }
         if (methods.FirstOrDefault(m => m.Name.StartsWith("autoencoder", StringComparison.Ordinal)) is { Score: not null } autoencoder)
         {
-            methods.Add(("autoencoder + energy (sum of z-scores)", Combine(validation, valCount, autoencoder.Score, classifier.Energy)));
+            methods.Add(("autoencoder + energy (sum of z-scores)", Combine(validation, calibrationCount, autoencoder.Score, classifier.Energy)));
         }
         if (methods.FirstOrDefault(m => m.Name.StartsWith("discriminator", StringComparison.Ordinal)) is { Score: not null } discriminator)
         {
             // The discriminator's σ(z) saturates near 1 for digits; its logit z keeps their spread for the z-score.
             methods.Add(("discriminator logit + energy (sum of z-scores)",
-                Combine(validation, valCount, (x, n) => [.. discriminator.Score(x, n).Select(Logit)], classifier.Energy)));
+                Combine(validation, calibrationCount, (x, n) => [.. discriminator.Score(x, n).Select(Logit)], classifier.Energy)));
         }
 
         var samples = NonDigitImages.Generate(perKind).Concat(DigitUploads.Generate(digitCount)).ToList();
@@ -85,10 +90,11 @@ public static class DetectorComparison
         var batch = scored.SelectMany(i => i.Pixels!).ToArray();
         var kinds = NonDigitImages.Kinds.Append(DigitUploads.Kind).ToList();
 
-        Console.WriteLine($"Models {string.Join(", ", args.Select(Path.GetFileName))}; thresholds reject {target:P1} of the {valCount:N0} validation digits; " +
+        var redrawn = file.Report.Detector?.Calibration == DetectorReport.RedrawnCalibration ? ", each redrawn with three pens like uploads" : "";
+        Console.WriteLine($"Models {string.Join(", ", args.Select(Path.GetFileName))}; thresholds reject {target:P1} of the {valCount:N0} validation digits{redrawn}; " +
                           $"{perKind} non-digits per kind, {digitCount} digit uploads; blank = 422 before any score.");
         Console.WriteLine();
-        Table(methods, kinds, samples, inputs, scored, batch, score => Threshold(score(validation, valCount), target));
+        Table(methods, kinds, samples, inputs, scored, batch, score => Threshold(score(validation, calibrationCount), target));
         Console.WriteLine();
         Console.WriteLine("Rejected = answered 'not a digit' (or 422 for blanks); for digits, lower is better.");
         Console.WriteLine();

@@ -24,7 +24,7 @@ public class DetectorOptionsTests
         Assert.InRange(detector.TestRejected, 0, 0.2);
 
         var inspect = await CliRunner.RunAsync("inspect", output);
-        Assert.Contains("Digit detector: discriminator 2 × (784 → 24 → 1), averaged", inspect.Output);
+        Assert.Contains("Digit detector: discriminator 2 × (dense_1 → 24 → 1), averaged", inspect.Output);
         Assert.Contains("Test digits rejected as not a digit:", inspect.Output);
     }
 

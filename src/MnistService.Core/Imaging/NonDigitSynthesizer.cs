@@ -54,24 +54,40 @@ public sealed partial class NonDigitSynthesizer(int seed)
     {
         for (var i = 0; i < count; i++)
         {
-            var digit = digits.Slice(i * Pixels, Pixels);
-            Enlarge(digit);
-            var pen = Next(3);
-            if (pen == 0)
+            Redraw(digits.Slice(i * Pixels, Pixels), Next(3), output.Slice(i * Pixels, Pixels));
+        }
+    }
+
+    /// <summary>The digits <paramref name="digits"/> (count·784) redrawn with each of the three pens: 3·count images, digit by digit.</summary>
+    public void RedrawnWithEveryPen(ReadOnlySpan<float> digits, Span<float> output, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            for (var pen = 0; pen < 3; pen++)
             {
-                for (var p = 0; p < _ink.Length; p++)
-                {
-                    _ink[p] = Math.Clamp((_ink[p] - 0.5f) * 2, 0, 1);
-                }
+                Redraw(digits.Slice(i * Pixels, Pixels), pen, output.Slice((3 * i + pen) * Pixels, Pixels));
             }
-            else if (pen == 2)
+        }
+    }
+
+    /// <summary>One digit at 56x56 with pen 0 (thinner), 1 (as it is) or 2 (thicker), preprocessed into <paramref name="output"/>.</summary>
+    private void Redraw(ReadOnlySpan<float> digit, int pen, Span<float> output)
+    {
+        Enlarge(digit);
+        if (pen == 0)
+        {
+            for (var p = 0; p < _ink.Length; p++)
             {
-                Thicken();
+                _ink[p] = Math.Clamp((_ink[p] - 0.5f) * 2, 0, 1);
             }
-            if (!TryPreprocess(output.Slice(i * Pixels, Pixels)))
-            {
-                digit.CopyTo(output.Slice(i * Pixels, Pixels));
-            }
+        }
+        else if (pen == 2)
+        {
+            Thicken();
+        }
+        if (!TryPreprocess(output))
+        {
+            digit.CopyTo(output);
         }
     }
 
@@ -137,13 +153,15 @@ public sealed partial class NonDigitSynthesizer(int seed)
             var y = (p.Y - 0.5f) * height + Uniform(-0.7f, 0.7f);
             return (cx + cos * x - sin * y, cy + sin * x + cos * y);
         }
+        var contrast = Next(2) == 0; // printed faces: thick stems beside thin hairlines
         foreach (var line in glyph)
         {
+            var stroke = contrast ? pen * Uniform(0.35f, 1.3f) : pen;
             var previous = Place(line[0]);
             for (var k = 1; k < line.Length; k++)
             {
                 var next = Place(line[k]);
-                Segment(previous, next, pen);
+                Segment(previous, next, stroke);
                 previous = next;
             }
         }
@@ -205,10 +223,12 @@ public sealed partial class NonDigitSynthesizer(int seed)
         var width = Uniform(1.5f, 5);
         var (cx, cy) = Point(16);
         var r = Uniform(8, 22);
-        var corners = Next(3, 7);
-        var rotation = Uniform(0, MathF.PI);
-        var aspect = Uniform(0.5f, 1);
-        (float, float) Corner(int k) => (cx + r * MathF.Cos(rotation + 2 * MathF.PI * k / corners), cy + aspect * r * MathF.Sin(rotation + 2 * MathF.PI * k / corners));
+        var upright = Next(2) == 0; // a frame or box: a rectangle near upright, of any aspect
+        var corners = upright ? 4 : Next(3, 7);
+        var rotation = upright ? MathF.PI / 4 + Uniform(-0.35f, 0.35f) : Uniform(0, MathF.PI);
+        var aspect = upright ? Uniform(0.3f, 1) : Uniform(0.5f, 1);
+        var (ax, ay) = upright && Next(2) == 0 ? (aspect, 1f) : (1f, aspect);
+        (float, float) Corner(int k) => (cx + ax * r * MathF.Cos(rotation + 2 * MathF.PI * k / corners), cy + ay * r * MathF.Sin(rotation + 2 * MathF.PI * k / corners));
         for (var k = 0; k < corners; k++)
         {
             Segment(Corner(k), Corner(k + 1), width);

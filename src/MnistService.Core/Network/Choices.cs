@@ -40,6 +40,18 @@ public enum DetectorKind
 }
 
 /// <summary>
+/// What a detector network reads: the image's 784 pixels, or the values x·W₁ + b₁ of the classifier's first layer
+/// before its relu (the product the classifier computes anyway; 256 values in the default model, so the detector's
+/// first layer is 3 times smaller).
+/// </summary>
+[JsonConverter(typeof(ChoiceJsonConverter<DetectorInput>))]
+public enum DetectorInput
+{
+    [JsonStringEnumMemberName("image")] Image,
+    [JsonStringEnumMemberName("classifier")] Classifier,
+}
+
+/// <summary>
 /// The lowercase names of <see cref="ActivationKind"/>, <see cref="OptimizerKind"/> and <see cref="LossKind"/>
 /// ("relu", "adam", "crossentropy"): the words of the command line, the job file, the model report and
 /// the HTTP API alike, taken from each member's <see cref="JsonStringEnumMemberNameAttribute"/>.

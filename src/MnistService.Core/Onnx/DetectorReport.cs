@@ -1,3 +1,5 @@
+using MnistService.Core.Network;
+
 namespace MnistService.Core.Onnx;
 
 /// <summary>
@@ -6,15 +8,20 @@ namespace MnistService.Core.Onnx;
 /// </summary>
 /// <param name="Method">"discriminator": digit_score = the probability that the image is a digit;
 /// "autoencoder": digit_score = -(mean squared reconstruction error).</param>
-/// <param name="Hidden">The detector network's hidden widths (784 → these → 1, or 784 for the autoencoder).</param>
+/// <param name="Hidden">The detector network's hidden widths (inputs → these → 1, or 784 for the autoencoder).</param>
 /// <param name="Parameters">Its weights plus biases.</param>
 /// <param name="History">The training loss and the validation digits' mean score per epoch.</param>
 /// <param name="Threshold">Images scoring below it are not digits; calibrated on the validation digits.</param>
-/// <param name="ValidationRejectionTarget">The fraction of validation digits the threshold was set to reject.</param>
-/// <param name="Validation">Percentiles of the validation digits' scores.</param>
+/// <param name="ValidationRejectionTarget">The fraction of validation digits the threshold was set to reject (redrawn like
+/// uploads when <paramref name="Calibration"/> says so).</param>
+/// <param name="Validation">Percentiles of the validation digits' scores (as calibrated on).</param>
 /// <param name="TestRejected">The fraction of the MNIST test digits scoring below the threshold.</param>
 /// <param name="Members">How many discriminators of these widths digit_score averages (1 for an autoencoder, and in
 /// reports written before there could be more).</param>
+/// <param name="Input">What the detector reads: the image, or the classifier's first-layer product (reports written
+/// before it could read that say nothing: the image).</param>
+/// <param name="Calibration">The validation digits the threshold was set on: "mnist" as they are, or "redrawn" at 56x56
+/// with a thinner, the same and a thicker pen each and preprocessed as uploads are (reports written before: "mnist").</param>
 public sealed record DetectorReport(
     string Method,
     IReadOnlyList<int> Hidden,
@@ -24,7 +31,12 @@ public sealed record DetectorReport(
     double ValidationRejectionTarget,
     IReadOnlyList<ScorePercentile> Validation,
     double TestRejected,
-    int Members = 1);
+    int Members = 1,
+    DetectorInput Input = DetectorInput.Image,
+    string Calibration = DetectorReport.MnistCalibration)
+{
+    public const string MnistCalibration = "mnist", RedrawnCalibration = "redrawn";
+}
 
 /// <summary>One epoch of the detector's training: its loss (cross-entropy, or squared reconstruction error per pixel) and the validation digits' mean score.</summary>
 public sealed record DetectorEpoch(int Epoch, double Loss, double ValScore, double Seconds);

@@ -38,7 +38,7 @@ public static class OnnxExporter
     {
         ValidateLayers(layers);
         ValidateReport(report, layers);
-        ValidateDetector(detector, report);
+        ValidateDetector(detector, report, layers);
 
         var graph = new GraphProto { Name = options.GraphName };
         graph.Input.Add(TensorValue(OnnxModelFormat.InputName,
@@ -81,7 +81,9 @@ public static class OnnxExporter
             Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.Classes)));
         if (detector is not null)
         {
-            AddDetector(graph, detector, "flatten.output");
+            // The detector reads the flattened image, or the classifier's first product x·W₁ + b₁ (before its relu).
+            var reads = report.Detector!.Input == DetectorInput.Classifier ? $"{OnnxModelFormat.LayerName(0)}.linear" : "flatten.output";
+            AddDetector(graph, detector, reads);
         }
 
         var model = new ModelProto
@@ -99,7 +101,7 @@ public static class OnnxExporter
     }
 
     /// <summary>
-    /// The detector on the same flattened input, then its score, float32 [N]: the discriminator's σ(z), or the
+    /// The detector on <paramref name="input"/>, then its score, float32 [N]: the discriminator's σ(z), or the
     /// autoencoder's digit_score = Neg(ReduceMean((x̂ - x)², axis 1)).
     /// </summary>
     private static void AddDetector(GraphProto graph, IReadOnlyList<DenseLayerParameters> detector, string input)
@@ -141,8 +143,11 @@ public static class OnnxExporter
         static AttributeProto Axis1() => new() { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1 } };
     }
 
-    /// <summary>A detector must be a <see cref="DetectorNetwork"/> of the image, finite, and described by the report (and only then).</summary>
-    private static void ValidateDetector(IReadOnlyList<DenseLayerParameters>? detector, ModelReport report)
+    /// <summary>
+    /// A detector must be a <see cref="DetectorNetwork"/> of what the report says it reads (the image, or the classifier's
+    /// first layer), finite, and described by the report (and only then).
+    /// </summary>
+    private static void ValidateDetector(IReadOnlyList<DenseLayerParameters>? detector, ModelReport report, IReadOnlyList<DenseLayerParameters> layers)
     {
         if (detector is null)
         {
@@ -159,14 +164,17 @@ public static class OnnxExporter
         try
         {
             var network = DetectorNetwork.FromParameters(detector);
-            if (network.Inputs != OnnxModelFormat.InputFeatures)
+            var expected = report.Detector.Input == DetectorInput.Classifier ? layers[0].Outputs : OnnxModelFormat.InputFeatures;
+            if (network.Inputs != expected)
             {
-                throw new ArgumentException($"It takes {network.Inputs} inputs, but an MNIST image has {OnnxModelFormat.InputFeatures} pixels.");
+                throw new ArgumentException(report.Detector.Input == DetectorInput.Classifier
+                    ? $"It takes {network.Inputs} inputs, but the classifier's first layer gives {expected} values."
+                    : $"It takes {network.Inputs} inputs, but an MNIST image has {OnnxModelFormat.InputFeatures} pixels.");
             }
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"The detector is not a detector network of the image: {e.Message}", nameof(detector), e);
+            throw new ArgumentException($"The detector is not a detector network of its input: {e.Message}", nameof(detector), e);
         }
         if (detector.Any(l => !AllFinite(l.Weights) || !AllFinite(l.Bias)))
         {

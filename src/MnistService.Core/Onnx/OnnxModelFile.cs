@@ -8,8 +8,13 @@ public sealed record OnnxModelFile
     /// <summary>The dense layers in order, weights [Inputs, Outputs] row-major as the exporter got them.</summary>
     public required IReadOnlyList<DenseLayerParameters> Layers { get; init; }
 
-    /// <summary>The digit detector's autoencoder layers (the <c>digit_score</c> output), or null for a model without one.</summary>
+    /// <summary>The digit detector's layers (the <c>digit_score</c> output), or null for a model without one.</summary>
     public IReadOnlyList<DenseLayerParameters>? Detector { get; init; }
+
+    /// <summary>The detector as Core scores it (the graph's digit_score, from what it reads), or null for a model without one.</summary>
+    public DigitDetector? DigitDetector(int threads = 0) => Detector is null || Report.Detector is not { } report
+        ? null
+        : new DigitDetector(DetectorNetwork.FromParameters(Detector, threads), report.Input, Layers[0], threads);
 
     /// <summary>The evaluation stored under <c>metadata_props["mnist.report"]</c>.</summary>
     public required ModelReport Report { get; init; }

@@ -12,23 +12,26 @@ public static partial class OnnxModelReader
     {
         /// <summary>
         /// The nodes after the classifier, from <paramref name="first"/> on: the detector's Gemm + Relu pairs and its
-        /// Gemm + Sigmoid on the flattened image, then ReduceMean (axis 1) into digit_score for a discriminator, or
+        /// Gemm + Sigmoid on the flattened image (<paramref name="image"/>) or on the classifier's first product x·W₁ + b₁
+        /// (<paramref name="classifierProduct"/>, <paramref name="classifierWidth"/> values), then ReduceMean (axis 1) into digit_score for a discriminator, or
         /// Sub, Mul, ReduceMean and Neg for an autoencoder.
         /// Null when there are none.
         /// </summary>
-        private static List<DenseLayerParameters>? ReadDetector(Dictionary<string, TensorProto> initializers,
-            IList<NodeProto> nodes, int first, string input, string notOurs)
+        private static (List<DenseLayerParameters> Layers, DetectorInput Input)? ReadDetector(Dictionary<string, TensorProto> initializers,
+            IList<NodeProto> nodes, int first, string image, string classifierProduct, int classifierWidth, string notOurs)
         {
             if (first == nodes.Count)
             {
                 return null;
             }
+            var reads = nodes[first].Input.Count > 0 && nodes[first].Input[0] == classifierProduct ? DetectorInput.Classifier : DetectorInput.Image;
+            var input = reads == DetectorInput.Classifier ? classifierProduct : image;
             var layers = new List<DenseLayerParameters>();
             var x = input;
             var n = first;
             while (n + 1 < nodes.Count && nodes[n].OpType == "Gemm")
             {
-                var layer = ReadDense(initializers, nodes[n], nodes[n + 1], x, layers.Count == 0 ? OnnxModelFormat.InputFeatures : layers[^1].Outputs, notOurs);
+                var layer = ReadDense(initializers, nodes[n], nodes[n + 1], x, layers.Count > 0 ? layers[^1].Outputs : reads == DetectorInput.Classifier ? classifierWidth : OnnxModelFormat.InputFeatures, notOurs);
                 layers.Add(layer);
                 x = Output(nodes[n + 1], notOurs);
                 n += 2;
@@ -39,7 +42,7 @@ public static partial class OnnxModelReader
             }
             catch (ArgumentException e)
             {
-                throw new FormatException($"{notOurs} its detector is not a detector network of the image: {e.Message}", e);
+                throw new FormatException($"{notOurs} its detector is not a detector network of its input: {e.Message}", e);
             }
             var tail = nodes.Skip(n).ToList();
             var discriminator = layers[^1].Outputs != OnnxModelFormat.InputFeatures;
@@ -79,7 +82,7 @@ public static partial class OnnxModelReader
             {
                 throw new FormatException($"{notOurs} its detector writes '{Output(last, notOurs)}', not '{OnnxModelFormat.DigitScoreName}'.");
             }
-            return layers;
+            return (layers, reads);
         }
     }
 }

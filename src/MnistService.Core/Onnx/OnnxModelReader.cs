@@ -52,11 +52,16 @@ public static partial class OnnxModelReader
                 ? $"{notOurs} its report describes a detector that the graph does not have."
                 : $"{notOurs} its graph has a detector that its report does not describe.");
         }
+        if (detector is { Input: var reads } && reads != report.Detector!.Input)
+        {
+            throw new FormatException(
+                $"{notOurs} its detector reads the {ChoiceNames.Of(reads)}, but its report says the {ChoiceNames.Of(report.Detector.Input)}.");
+        }
 
         return new OnnxModelFile
         {
             Layers = layers,
-            Detector = detector,
+            Detector = detector?.Layers,
             Report = report,
             ReportJson = reportJson,
             ProducerName = model.ProducerName,
@@ -144,7 +149,7 @@ public static partial class OnnxModelReader
     /// <summary>Walks the graph the exporter writes and takes the dense layers out of it.</summary>
     internal static partial class GraphReader
     {
-        public static (List<DenseLayerParameters> Layers, List<DenseLayerParameters>? Detector) ReadLayers(GraphProto graph, string notOurs)
+        public static (List<DenseLayerParameters> Layers, (List<DenseLayerParameters> Layers, DetectorInput Input)? Detector) ReadLayers(GraphProto graph, string notOurs)
         {
             var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
             foreach (var tensor in graph.Initializer)
@@ -231,7 +236,7 @@ public static partial class OnnxModelReader
                 throw new FormatException(
                     $"{notOurs} found {Names(nodes.Skip(n).Select(d => d.OpType))} after the classifier, but the model has no '{OnnxModelFormat.DigitScoreName}' output.");
             }
-            var detector = ReadDetector(initializers, nodes, n, input, notOurs);
+            var detector = ReadDetector(initializers, nodes, n, input, nodes[1].Output[0], layers[0].Outputs, notOurs);
             if (hasDetector && detector is null)
             {
                 throw new FormatException($"{notOurs} it declares the output '{OnnxModelFormat.DigitScoreName}' but no detector computes it.");

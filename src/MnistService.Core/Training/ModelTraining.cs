@@ -1,7 +1,7 @@
 using System.Reflection;
 using MnistService.Core.Data;
-using MnistService.Core.Network;
 using MnistService.Core.Feedback;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
 using TrainingLoop = MnistService.Core.Training.Trainer;
 
@@ -38,7 +38,8 @@ public static class ModelTraining
         var training = TrainingLoop.Train(images, labels, settings, observer, cancellationToken);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
         var detector = settings.Detector != DetectorKind.None
-            ? DetectorTrainer.Train(images, training.TrainCount, data.Test.Images, settings, observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
+            ? DetectorTrainer.Train(images, training.TrainCount, data.Test.Images, settings, training.Model.GetParameters()[0],
+                observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
             : null;
         var report = new ModelReport
         {

@@ -79,13 +79,13 @@ public static class EvaluateCommand
     /// <summary>The detector of one of our model files (its report calibrated it), scored on the test digits now.</summary>
     private static DetectorEvaluation? MeasureDetector(string path, DetectorReport calibration, float[] images)
     {
-        if (OnnxModelReader.Read(path).Detector is not { } layers)
+        if (OnnxModelReader.Read(path).DigitDetector() is not { } detector)
         {
             return null;
         }
         var count = images.Length / Core.Training.Trainer.ImagePixels;
         var scores = new float[count];
-        DetectorNetwork.FromParameters(layers).Score(images, count, scores);
+        detector.Score(images, count, scores);
         var rejected = (double)scores.Count(s => s < calibration.Threshold) / count;
         return new DetectorEvaluation(calibration.Threshold, rejected, calibration.TestRejected);
     }

@@ -35,7 +35,7 @@ public sealed class TrainingSettingsBinder
     // The digit detector.
     public Option<string> Detector { get; } = Choice(TrainingSetting.Detector, "How the model tells digits from non-digits (none: no detector)", ChoiceNames.Of(Defaults.Detector));
     public Option<bool> NoDetector { get; } = new("--no-detector") { Description = $"Train no detector (the same as {TrainingSetting.Detector.CliOption} none)" };
-    public Option<LayerWidths> DetectorHidden { get; } = Widths(TrainingSetting.DetectorHidden, "The detector autoencoder's hidden widths, comma-separated", Defaults.DetectorHidden);
+    public Option<LayerWidths> DetectorHidden { get; } = Widths(TrainingSetting.DetectorHidden, "The detector network's hidden widths, comma-separated", Defaults.DetectorHidden);
     public Option<int> DetectorEpochs { get; } = new(TrainingSetting.DetectorEpochs.CliOption) { Description = "The detector's training epochs", DefaultValueFactory = _ => Defaults.DetectorEpochs };
     public Option<int> DetectorMembers { get; } = new(TrainingSetting.DetectorMembers.CliOption) { Description = "How many discriminators the detector averages", DefaultValueFactory = _ => Defaults.DetectorMembers };
 

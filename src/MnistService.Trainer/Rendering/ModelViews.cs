@@ -81,9 +81,10 @@ public static class ModelViews
             yield return "Digit detector: none (answers carry isDigit null).";
             yield break;
         }
-        var network = $"784 → {string.Join(" → ", detector.Hidden)} → {(detector.Method == "autoencoder" ? 784 : 1)}";
+        var reads = detector.Input == DetectorInput.Classifier ? "dense_1" : "784";
+        var network = $"{reads} → {string.Join(" → ", detector.Hidden)} → {(detector.Method == "autoencoder" ? 784 : 1)}";
         yield return $"Digit detector: {detector.Method} {(detector.Members > 1 ? $"{detector.Members} × ({network}), averaged" : network)}, {detector.Parameters.ToString("N0", Invariant)} parameters, " +
-                     $"{Count(detector.History.Count, "epoch")}; threshold {detector.Threshold.ToString("G4", Invariant)} (rejects {Percent(detector.ValidationRejectionTarget)} of the validation digits)";
+                     $"{Count(detector.History.Count, "epoch")}; threshold {detector.Threshold.ToString("G4", Invariant)} (rejects {Percent(detector.ValidationRejectionTarget)} of the validation digits{(detector.Calibration == DetectorReport.RedrawnCalibration ? ", redrawn like uploads" : "")})";
         yield return measuredTestRejected is { } measured
             ? $"Test digits rejected as not a digit: {Percent(measured)} (the model's report says {Percent(detector.TestRejected)})"
             : $"Test digits rejected as not a digit: {Percent(detector.TestRejected)}";

@@ -12,19 +12,22 @@ namespace MnistService.Core.Tests.Detector;
 /// </summary>
 public sealed class DetectorExportTests
 {
-    private static DetectorReport Calibration(DetectorNetwork network) => new(ChoiceNames.Of(network.Kind), network.Hidden, network.ParameterCount,
-        [new DetectorEpoch(1, 0.5, 0.9, 1.0)], 0.25, 0.005, [new ScorePercentile(50, 0.9)], 0.004);
+    private static DetectorReport Calibration(DetectorNetwork network, DetectorInput input = DetectorInput.Image) => new(ChoiceNames.Of(network.Kind),
+        network.Hidden, network.ParameterCount, [new DetectorEpoch(1, 0.5, 0.9, 1.0)], 0.25, 0.005, [new ScorePercentile(50, 0.9)], 0.004, Input: input);
 
     [Theory]
-    [InlineData(DetectorKind.Discriminator, 1)]
-    [InlineData(DetectorKind.Discriminator, 3)]
-    [InlineData(DetectorKind.Autoencoder, 1)]
-    public void Digit_score_from_onnx_runtime_is_our_networks_score(DetectorKind kind, int members)
+    [InlineData(DetectorKind.Discriminator, 1, DetectorInput.Image)]
+    [InlineData(DetectorKind.Discriminator, 3, DetectorInput.Image)]
+    [InlineData(DetectorKind.Autoencoder, 1, DetectorInput.Image)]
+    [InlineData(DetectorKind.Discriminator, 1, DetectorInput.Classifier)]
+    [InlineData(DetectorKind.Discriminator, 3, DetectorInput.Classifier)]
+    public void Digit_score_from_onnx_runtime_is_our_networks_score(DetectorKind kind, int members, DetectorInput reads)
     {
         var layers = TestModels.SmallOdd();
-        var networks = Enumerable.Range(9, members).Select(seed => new DetectorNetwork(kind, 784, [16], seed, threads: 1)).ToList();
+        var inputs = reads == DetectorInput.Classifier ? layers[0].Outputs : 784;
+        var networks = Enumerable.Range(9, members).Select(seed => new DetectorNetwork(kind, inputs, [16], seed, threads: 1)).ToList();
         var detector = members == 1 ? networks[0] : DetectorNetwork.Average(networks, threads: 1);
-        var report = TestModels.Report(layers) with { Detector = Calibration(detector) };
+        var report = TestModels.Report(layers) with { Detector = Calibration(detector, reads) };
         using var dir = new TempDirectory();
         var path = dir.File("detector.onnx");
         OnnxExporter.Write(path, layers, report, detector: detector.GetParameters());
@@ -33,11 +36,12 @@ public sealed class DetectorExportTests
         Assert.NotNull(file.Detector);
         Assert.Equal(detector.GetParameters().Select(l => l.Weights), file.Detector!.Select(l => l.Weights));
         Assert.Equal(report.Detector!.Threshold, file.Report.Detector!.Threshold);
+        Assert.Equal(reads, file.Report.Detector.Input);
 
         const int n = 8;
         var images = MnistTestSet.Images.Take(n).SelectMany(p => p.Select(v => v / 255f)).ToArray();
         var ours = new float[n];
-        detector.Score(images, n, ours);
+        file.DigitDetector(threads: 1)!.Score(images, n, ours);
         using var session = new InferenceSession(path);
         using var input = OrtValue.CreateTensorValueFromMemory(images, [n, 1, 28, 28]);
         using var options = new RunOptions();
@@ -57,6 +61,24 @@ public sealed class DetectorExportTests
             OnnxExporter.Serialize(layers, report, detector: detector.GetParameters())).Message);
         Assert.Contains("no detector layers", Assert.Throws<ArgumentException>(() =>
             OnnxExporter.Serialize(layers, report with { Detector = Calibration(detector) })).Message);
+    }
+
+    [Fact]
+    public void A_detector_reads_what_its_report_says()
+    {
+        var layers = TestModels.SmallOdd();
+        var onPixels = new DetectorNetwork(DetectorKind.Discriminator, 784, [8], seed: 1);
+        Assert.Contains("the classifier's first layer gives", Assert.Throws<ArgumentException>(() => OnnxExporter.Serialize(layers,
+            TestModels.Report(layers) with { Detector = Calibration(onPixels, DetectorInput.Classifier) }, detector: onPixels.GetParameters())).Message);
+
+        // A file whose report says the image while its graph reads the classifier's first layer is not one of ours.
+        var onClassifier = new DetectorNetwork(DetectorKind.Discriminator, layers[0].Outputs, [8], seed: 1);
+        var model = OnnxExporter.BuildModel(layers, TestModels.Report(layers) with { Detector = Calibration(onClassifier, DetectorInput.Classifier) },
+            new OnnxExportOptions(), onClassifier.GetParameters());
+        var entry = model.MetadataProps.Single(p => p.Key == ModelReport.MetadataKey);
+        entry.Value = (TestModels.Report(layers) with { Detector = Calibration(onClassifier) }).ToJson();
+        Assert.Contains("its detector reads the classifier, but its report says the image",
+            Assert.Throws<FormatException>(() => OnnxModelReader.Read(Google.Protobuf.MessageExtensions.ToByteArray(model))).Message);
     }
 
     [Fact]
