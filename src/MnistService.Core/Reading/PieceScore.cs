@@ -101,35 +101,35 @@ public static class PieceScore
     /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -11.802, // Bias
-        0.12896, // LnP
-        0.053668, // LnPSquared
-        6.0091, // Margin
-        -5.8801, // LnRunnerUp
-        12.963, // RunnerUp
-        1.4298, // LnOthers
-        -6.3658, // Wide
-        -9.6236, // Narrow
-        -37.789, // Width
-        -8.8663, // Short
-        22.496, // NotDigit
-        15.405, // LnLikeness
-        -0.13288, // LnLikenessOverlapping
-        -17.015, // SplitsNarrowGlyph
-        -7.5002, // Cuts
-        -36.171, // Overlap
-        -13.738, // LeftInk
-        -14.252, // RightInk
-        3.973, // Digit0
-        -11.986, // Digit1
-        -12.052, // Digit2
-        -2.3095, // Digit3
-        5.9618, // Digit4
-        -3.2504, // Digit5
-        3.7399, // Digit6
-        -8.2649, // Digit7
-        2.9596, // Digit8
-        9.4259, // Digit9
+        -10.267, // Bias
+        -0.41305, // LnP
+        -1.5034, // LnPSquared
+        6.8085, // Margin
+        -7.2215, // LnRunnerUp
+        18.456, // RunnerUp
+        4.3927, // LnOthers
+        -7.5878, // Wide
+        -8.4398, // Narrow
+        -39.552, // Width
+        -7.5254, // Short
+        7.8451, // NotDigit
+        14.287, // LnLikeness
+        -1.3294, // LnLikenessOverlapping
+        -20.576, // SplitsNarrowGlyph
+        -7.8078, // Cuts
+        -38.148, // Overlap
+        -17.716, // LeftInk
+        -11.978, // RightInk
+        3.5357, // Digit0
+        -11.171, // Digit1
+        -12.675, // Digit2
+        -1.2181, // Digit3
+        4.5231, // Digit4
+        -2.6555, // Digit5
+        0.08928, // Digit6
+        -6.4889, // Digit7
+        2.925, // Digit8
+        12.868, // Digit9
     ];
 
     public static double Of(in PieceFacts piece)
