@@ -89,7 +89,7 @@ public static class PieceScore
     public const int TermCount = (int)PieceTerm.Digit0 + 10;
     /// <summary>A glyph narrower than this (in H) is most often one wide digit; splitting it is weighed.</summary>
     public const double SplitWidth = 1.8;
-    public const double ShortPiece = 0.6;
+    public const double ShortPiece = 0.8;
     private const double MarginCap = 8;
 
     /// <summary>Width over height of each digit's ink box, mean and standard deviation, on the 60,000 MNIST training digits.</summary>
@@ -101,35 +101,35 @@ public static class PieceScore
     /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -10.267, // Bias
-        -0.41305, // LnP
-        -1.5034, // LnPSquared
-        6.8085, // Margin
-        -7.2215, // LnRunnerUp
-        18.456, // RunnerUp
-        4.3927, // LnOthers
-        -7.5878, // Wide
-        -8.4398, // Narrow
-        -39.552, // Width
-        -7.5254, // Short
-        7.8451, // NotDigit
-        14.287, // LnLikeness
-        -1.3294, // LnLikenessOverlapping
-        -20.576, // SplitsNarrowGlyph
-        -7.8078, // Cuts
-        -38.148, // Overlap
-        -17.716, // LeftInk
-        -11.978, // RightInk
-        3.5357, // Digit0
-        -11.171, // Digit1
-        -12.675, // Digit2
-        -1.2181, // Digit3
-        4.5231, // Digit4
-        -2.6555, // Digit5
-        0.08928, // Digit6
-        -6.4889, // Digit7
-        2.925, // Digit8
-        12.868, // Digit9
+        -8.9141, // Bias
+        -0.16561, // LnP
+        -2.696, // LnPSquared
+        6.4941, // Margin
+        -6.6597, // LnRunnerUp
+        17.818, // RunnerUp
+        3.4877, // LnOthers
+        -7.6379, // Wide
+        -7.2842, // Narrow
+        -38.992, // Width
+        -37.533, // Short
+        6.8264, // NotDigit
+        13.093, // LnLikeness
+        -0.93937, // LnLikenessOverlapping
+        -18.535, // SplitsNarrowGlyph
+        -8.2294, // Cuts
+        -37.541, // Overlap
+        -19.008, // LeftInk
+        -12.804, // RightInk
+        3.4421, // Digit0
+        -9.6481, // Digit1
+        -12.864, // Digit2
+        -0.87278, // Digit3
+        4.839, // Digit4
+        -3.2104, // Digit5
+        0.4278, // Digit6
+        -6.9865, // Digit7
+        3.3671, // Digit8
+        12.592, // Digit9
     ];
 
     public static double Of(in PieceFacts piece)
