@@ -10,6 +10,7 @@ namespace MnistService.Api.Tests.ModelStore;
 /// large. Only regular files are read, never through a link, never blocking, never beyond the size cap;
 /// everything else is reported once with the reason and not looked into again until it changes.
 /// </summary>
+[Collection(AllocationMeasuredCollection.Name)]
 public sealed class ModelFileTypeTests : IDisposable
 {
     private readonly RepositoryHarness _harness = new();

@@ -5,6 +5,7 @@ using MnistService.Api.Tests.Infrastructure;
 namespace MnistService.Api.Tests.Reliability;
 
 /// <summary>What one request, and one client, may cost: pixels, time and request rate.</summary>
+[Collection(AllocationMeasuredCollection.Name)]
 public sealed class LimitsTests
 {
     [Theory]
