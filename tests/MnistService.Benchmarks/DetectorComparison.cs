@@ -9,12 +9,13 @@ using MnistService.Testing.NotADigit;
 namespace MnistService.Benchmarks;
 
 /// <summary>
-/// <c>detector-comparison MODEL [MODEL...]</c>: how well each way of scoring "is this a digit"
+/// <c>detector-comparison MODEL [MODEL...] [--misses]</c>: how well each way of scoring "is this a digit"
 /// separates the generated non-digits from MNIST test digits uploaded as drawings, every score's threshold set to
 /// reject the same fraction of the same validation digits (as they are, or redrawn like uploads) as the first model's
 /// detector was calibrated on. The classifier's own
 /// scores come from the first model; every model's detector is one more method. Prints a Markdown table per
-/// method and kind (docs/not-a-digit.md).
+/// method and kind (docs/not-a-digit.md); with --misses, also what the last discriminator lets through, by what it shows,
+/// and the digit uploads it rejects, by label.
 /// </summary>
 public static class DetectorComparison
 {
@@ -22,7 +23,8 @@ public static class DetectorComparison
 
     public static void Run(string[] args)
     {
-        var files = args.Select(OnnxModelReader.Read).ToList();
+        var misses = args.Contains("--misses");
+        var files = args.Where(a => a != "--misses").Select(OnnxModelReader.Read).ToList();
         var file = files[0];
         const int perKind = 200, digitCount = 2000;
         var target = file.Report.Detector?.ValidationRejectionTarget ?? DetectorTrainer.ValidationRejectionTarget;
@@ -91,10 +93,14 @@ public static class DetectorComparison
         var kinds = NonDigitImages.Kinds.Append(DigitUploads.Kind).ToList();
 
         var redrawn = file.Report.Detector?.Calibration == DetectorReport.RedrawnCalibration ? ", each redrawn with three pens like uploads" : "";
-        Console.WriteLine($"Models {string.Join(", ", args.Select(Path.GetFileName))}; thresholds reject {target:P1} of the {valCount:N0} validation digits{redrawn}; " +
+        Console.WriteLine($"Models {string.Join(", ", args.Select(Path.GetFileName))}; thresholds reject {target:0.0#%} of the {valCount:N0} validation digits{redrawn}; " +
                           $"{perKind} non-digits per kind, {digitCount} digit uploads; blank = 422 before any score.");
         Console.WriteLine();
         Table(methods, kinds, samples, inputs, scored, batch, score => Threshold(score(validation, calibrationCount), target));
+        if (misses && methods.LastOrDefault(m => m.Name.StartsWith("discriminator", StringComparison.Ordinal) && !m.Name.Contains('+')) is { Score: not null } shipped)
+        {
+            Misses(shipped.Score(batch, scored.Count), Threshold(shipped.Score(validation, calibrationCount), target), scored);
+        }
         Console.WriteLine();
         Console.WriteLine("Rejected = answered 'not a digit' (or 422 for blanks); for digits, lower is better.");
         Console.WriteLine();
@@ -125,6 +131,21 @@ public static class DetectorComparison
             }
             Console.WriteLine($"| {name} | {string.Join(" | ", kinds.Select(kind => Rate(s => s.Kind == kind)))} | {Rate(s => s.Kind != DigitUploads.Kind)} |");
         }
+    }
+
+    /// <summary>What the last discriminator lets through (non-digits by what they show) and the digits it rejects (by label).</summary>
+    private static void Misses(float[] scores, float threshold, List<(UploadSample Sample, float[]? Pixels)> scored)
+    {
+        var judged = scored.Select((i, k) => (i.Sample, Rejected: scores[k] < threshold)).ToList();
+        Console.WriteLine();
+        Console.WriteLine("Non-digits answered as digits, by what they show:");
+        foreach (var group in judged.Where(j => j.Sample.Kind != DigitUploads.Kind && !j.Rejected)
+                     .GroupBy(j => $"{j.Sample.Kind}: {j.Sample.Name.Split(',')[0]}").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"  {group.Count(),3}  {group.Key}");
+        }
+        var digits = judged.Where(j => j.Sample.Kind == DigitUploads.Kind && j.Rejected).GroupBy(j => j.Sample.Label).OrderBy(g => g.Key);
+        Console.WriteLine($"Digit uploads rejected, by label: {string.Join(", ", digits.Select(g => $"{g.Key}: {g.Count()}"))}");
     }
 
     private static float Threshold(float[] validationScores, double fraction)

@@ -11,7 +11,7 @@ public static class BenchmarkProgram
         // The service benchmark's baseline.
         ["control-server"] = new("[--urls URL]", 0, 2, ControlServer.Run),
         // docs/not-a-digit.md.
-        ["detector-comparison"] = new("MODEL [MODEL...]", 1, int.MaxValue, DetectorComparison.Run),
+        ["detector-comparison"] = new("MODEL [MODEL...] [--misses]", 1, int.MaxValue, DetectorComparison.Run),
         // A detector trained beside MODEL's classifier.
         ["detector-train"] = new("MODEL OUT [members hidden epochs seed]", 2, 6, DetectorRetraining.Run),
         // Single images through each model's ONNX Runtime session.

@@ -26,9 +26,9 @@ public sealed partial class NonDigitSynthesizer(int seed)
         for (var i = 0; i < count;)
         {
             Array.Clear(_ink);
-            switch (Next(14))
+            switch (Next(16))
             {
-                case 8 or 9: Glyph(); break;
+                case 8 or 9 or 14 or 15: Glyph(); break; // printed glyphs are the hardest non-digits: a quarter of them
                 case 10: Field(); break;
                 case 11: Enclosed(); break;
                 case 12: Hatch(); break;
@@ -133,37 +133,6 @@ public sealed partial class NonDigitSynthesizer(int seed)
         for (var c = 0; c < count; c++)
         {
             Bezier(Point(), Point(), Point(), Point(), width);
-        }
-    }
-
-    /// <summary>A printed letter or symbol (<see cref="NonDigitGlyphs"/>): random box, pen, slant, rotation and wobble.</summary>
-    private void Glyph()
-    {
-        var glyph = NonDigitGlyphs.All[Next(NonDigitGlyphs.All.Count)];
-        var height = Uniform(20, 44);
-        var width = height * Uniform(0.45f, 1.1f);
-        var slant = Uniform(-0.3f, 0.3f);
-        var angle = Uniform(-0.5f, 0.5f);
-        var (cos, sin) = (MathF.Cos(angle), MathF.Sin(angle));
-        var (cx, cy) = (Canvas / 2f + Uniform(-6, 6), Canvas / 2f + Uniform(-6, 6));
-        var pen = Uniform(1.5f, 8);
-        (float, float) Place((float X, float Y) p)
-        {
-            var x = (p.X - 0.5f + slant * (0.5f - p.Y)) * width + Uniform(-0.7f, 0.7f);
-            var y = (p.Y - 0.5f) * height + Uniform(-0.7f, 0.7f);
-            return (cx + cos * x - sin * y, cy + sin * x + cos * y);
-        }
-        var contrast = Next(2) == 0; // printed faces: thick stems beside thin hairlines
-        foreach (var line in glyph)
-        {
-            var stroke = contrast ? pen * Uniform(0.35f, 1.3f) : pen;
-            var previous = Place(line[0]);
-            for (var k = 1; k < line.Length; k++)
-            {
-                var next = Place(line[k]);
-                Segment(previous, next, stroke);
-                previous = next;
-            }
         }
     }
 
