@@ -60,23 +60,44 @@ public sealed class JobStore
             {
                 throw new ModelExistsException($"The model '{id}' exists already; choose another \"model\" name, or set \"replace\": true to replace it.");
             }
-            if (prepare is not null)
-            {
-                job = await prepare(job, cancellationToken);
-            }
-
-            _queue.EnsureDirectories();
+            var prepared = prepare is null ? job : await prepare(job, cancellationToken);
             var now = _time.GetUtcNow();
             var status = new JobStatus { Job = id, State = JobState.Queued, Model = job.ModelFileName, QueuedAt = now, UpdatedAt = now };
-            status.Write(_queue.StatusPath(id));
-            // The job file appears whole (a worker may claim it the moment it is there).
-            AtomicFile.WriteAllText(_queue.QueuedPath(id), job.ToJobFile());
+            try
+            {
+                _queue.EnsureDirectories();
+                status.Write(_queue.StatusPath(id));
+                // The job file appears whole (a worker may claim it the moment it is there).
+                AtomicFile.WriteAllText(_queue.QueuedPath(id), prepared.ToJobFile());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Nothing of a job that was not queued stays behind: its status, or the data its preparation wrote.
+                TryDelete(() => File.Delete(_queue.StatusPath(id)));
+                if (prepared.Settings.ExtraData is { } made && made != job.Settings.ExtraData)
+                {
+                    TryDelete(() => Directory.Delete(made, recursive: true));
+                }
+                throw;
+            }
             Submitted?.Invoke();
-            return Describe(id, status, job);
+            return Describe(id, status, prepared);
         }
         finally
         {
             _submitting.Release();
+        }
+    }
+
+    private static void TryDelete(Action delete)
+    {
+        try
+        {
+            delete();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The volume that refused the job may refuse this too; the next job of that name writes over it.
         }
     }
 

@@ -130,7 +130,8 @@ public sealed class JobEndpointTests
         var ended = await jobs.WaitForAsync(id, JobsHarness.HasEnded);
 
         Assert.Equal("cancelled", ended.GetProperty("state").GetString());
-        Assert.InRange(ended.GetProperty("progress").GetProperty("epoch").GetInt32(), 0, 20);
+        // Well before its 100 epochs (how far it got depends on the machine's load: a loaded run saw epoch 41).
+        Assert.InRange(ended.GetProperty("progress").GetProperty("epoch").GetInt32(), 0, 90);
         Assert.Empty(Directory.EnumerateFiles(jobs.Models, id + "*"));
         Assert.Empty(Directory.EnumerateFiles(jobs.Models, $".{id}*"));
         Assert.DoesNotContain(id, await jobs.ModelNamesAsync());

@@ -57,6 +57,28 @@ public sealed class JobFeedbackTests
     }
 
     [Fact]
+    public async Task A_job_whose_file_cannot_be_written_leaves_neither_its_status_nor_its_exported_answers_behind()
+    {
+        using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
+        for (var i = 0; i < 10; i++)
+        {
+            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
+            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
+            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
+        }
+        var folder = Path.Combine(jobs.Models, "jobs");
+        Directory.CreateDirectory(Path.Combine(folder, "stuck.json")); // where the job file goes: as a broken volume would refuse it
+
+        var refused = await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "stuck", "includeFeedback": true }""")),
+            HttpStatusCode.ServiceUnavailable);
+
+        Assert.Contains("cannot be written to the model directory", refused.GetProperty("detail").GetString());
+        Assert.Empty(Directory.GetDirectories(folder, "*.feedback"));
+        Assert.Empty(Directory.GetFiles(folder, "stuck.*"));
+    }
+
+    [Fact]
     public async Task A_client_cannot_name_a_server_directory_to_train_on()
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
