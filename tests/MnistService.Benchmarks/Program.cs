@@ -20,6 +20,8 @@ public static class BenchmarkProgram
         ["canvas-accuracy"] = new("MODEL [MODEL...]", 1, int.MaxValue, CanvasAccuracy.Run),
         // The number reader's weights, docs/reading-numbers.md.
         ["reader-weights"] = new("[MODEL] [--per-style N] [--train 7,9,11] [--validate 8] [--epochs 12]", 0, 9, ReaderWeights.Run),
+        // Digits written alone, read by /predict and by the number reader, docs/reading-numbers.md.
+        ["reader-digits"] = new("[MODEL] [--digits N]", 0, 3, ReaderDigits.Run),
         // The number of SequenceBenchmarks, for the service benchmark.
         ["number-png"] = new("FILE", 1, 1, args => File.WriteAllBytes(args[0], SequenceBenchmarks.Number().Bytes)),
     };
