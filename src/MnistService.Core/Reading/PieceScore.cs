@@ -101,35 +101,35 @@ public static class PieceScore
     /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -8.9141, // Bias
-        -0.16561, // LnP
-        -2.696, // LnPSquared
-        6.4941, // Margin
-        -6.6597, // LnRunnerUp
-        17.818, // RunnerUp
-        3.4877, // LnOthers
-        -7.6379, // Wide
-        -7.2842, // Narrow
-        -38.992, // Width
-        -37.533, // Short
-        6.8264, // NotDigit
-        13.093, // LnLikeness
-        -0.93937, // LnLikenessOverlapping
-        -18.535, // SplitsNarrowGlyph
-        -8.2294, // Cuts
-        -37.541, // Overlap
-        -19.008, // LeftInk
-        -12.804, // RightInk
-        3.4421, // Digit0
-        -9.6481, // Digit1
-        -12.864, // Digit2
-        -0.87278, // Digit3
-        4.839, // Digit4
-        -3.2104, // Digit5
-        0.4278, // Digit6
-        -6.9865, // Digit7
-        3.3671, // Digit8
-        12.592, // Digit9
+        -9.8957, // Bias
+        0.14849, // LnP
+        -0.1718, // LnPSquared
+        6.3485, // Margin
+        -6.2, // LnRunnerUp
+        15.206, // RunnerUp
+        3.7384, // LnOthers
+        -7.1516, // Wide
+        -6.1913, // Narrow
+        -34.622, // Width
+        -33.824, // Short
+        10.958, // NotDigit
+        12.979, // LnLikeness
+        0.26381, // LnLikenessOverlapping
+        -18.149, // SplitsNarrowGlyph
+        -7.72, // Cuts
+        -33.452, // Overlap
+        -15.95, // LeftInk
+        -13.45, // RightInk
+        2.8819, // Digit0
+        -8.0627, // Digit1
+        -14.213, // Digit2
+        -2.6406, // Digit3
+        5.8697, // Digit4
+        -3.5793, // Digit5
+        1.2666, // Digit6
+        -5.3509, // Digit7
+        3.0141, // Digit8
+        10.919, // Digit9
     ];
 
     public static double Of(in PieceFacts piece)
