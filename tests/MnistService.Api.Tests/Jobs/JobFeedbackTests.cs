@@ -19,12 +19,7 @@ public sealed class JobFeedbackTests
         // Each answer's fold follows from its random id: with 60 answers none is held out about once in 650,000 runs
         // (with 20 it was once in 90, and a CI run met it).
         const int answers = 60;
-        for (var i = 0; i < answers; i++)
-        {
-            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
-            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
-            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
-        }
+        await StoreAnswersAsync(jobs, answers);
         var job = await jobs.StartAsync("""{ "model": "with-feedback", "hidden": [16], "epochs": 1, "trainLimit": 2000, "includeFeedback": true }""");
 
         var extra = job.GetProperty("settings").GetProperty("extraData").GetString()!;
@@ -39,12 +34,7 @@ public sealed class JobFeedbackTests
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External", ["Training:MaxQueued"] = "1" });
         await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
-        for (var i = 0; i < 10; i++)
-        {
-            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
-            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
-            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
-        }
+        await StoreAnswersAsync(jobs, 10);
 
         await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "mnist-mlp", "includeFeedback": true }""")),
             HttpStatusCode.Conflict);
@@ -61,12 +51,7 @@ public sealed class JobFeedbackTests
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
         await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
-        for (var i = 0; i < 10; i++)
-        {
-            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
-            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
-            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
-        }
+        await StoreAnswersAsync(jobs, 10);
         var folder = Path.Combine(jobs.Models, "jobs");
         Directory.CreateDirectory(Path.Combine(folder, "stuck.json")); // where the job file goes: as a broken volume would refuse it
 
@@ -107,5 +92,16 @@ public sealed class JobFeedbackTests
             HttpStatusCode.ServiceUnavailable);
 
         Assert.Contains("cannot be written to the model directory", refused.GetProperty("detail").GetString());
+    }
+
+    /// <summary>Stores the first <paramref name="count"/> MNIST test digits as answers with their labels.</summary>
+    private static async Task StoreAnswersAsync(JobsHarness jobs, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var pixels = string.Join(',', MnistTestSet.PixelsOf(i));
+            var stored = await jobs.Client.PostAsync("/feedback", HttpAssert.JsonBody($$"""{"pixels":[{{pixels}}],"label":{{MnistTestSet.Labels[i]}}}"""));
+            Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
+        }
     }
 }
