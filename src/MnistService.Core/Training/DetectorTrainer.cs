@@ -68,7 +68,8 @@ public static class DetectorTrainer
         }
 
         var input = InputOf(settings.Detector);
-        float[] Inputs(ReadOnlySpan<float> pixels) => DigitDetector.Features(pixels, pixels.Length / Pixels, input, classifierFirstLayer, settings.Threads);
+        var features = new DetectorFeatures(input, classifierFirstLayer, settings.Threads);
+        float[] Inputs(ReadOnlySpan<float> pixels) => features.Of(pixels, pixels.Length / Pixels);
         var trainDigits = images.AsSpan(0, trainCount * Pixels);
         var validation = Inputs(images.AsSpan(trainCount * Pixels, valCount * Pixels));
         var history = new List<DetectorEpoch>();
