@@ -69,11 +69,11 @@ public sealed partial class LoadedModel
     /// that the graph is an MNIST classifier: one float input of 784 values, one float output of 10, and
     /// that it answers a known digit with ten probabilities (<see cref="ModelWarmUp"/>).
     /// </summary>
-    /// <param name="sha256">The bytes' SHA-256 when the caller has it (<see cref="Hash"/>); computed here otherwise.</param>
+    /// <param name="sha256">The bytes' SHA-256 when the caller has it (<see cref="OnnxModelFormat.Sha256"/>); computed here otherwise.</param>
     /// <exception cref="InvalidDataException">The bytes are not a usable model.</exception>
     public static LoadedModel Load(string name, string path, ModelFileStamp stamp, byte[] bytes, ModelsOptions options, string? sha256 = null)
     {
-        sha256 ??= Hash(bytes);
+        sha256 ??= OnnxModelFormat.Sha256(bytes);
         InferenceSession session;
         try
         {
@@ -122,9 +122,6 @@ public sealed partial class LoadedModel
             throw new InvalidDataException(e.Message, e);
         }
     }
-
-    /// <summary>SHA-256 of a model file's bytes, lower-case hex: the model's identity in answers and reports.</summary>
-    public static string Hash(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
     /// <summary>
     /// The known digit, once as ONNX Runtime shapes the answer and once through the serving path (pooled,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MnistService.Api.Errors;
+using MnistService.Core.Onnx;
 
 namespace MnistService.Api.ModelStore;
 
@@ -315,7 +316,7 @@ public sealed class ModelRepository : IDisposable
             error = e.Message;
             return LoadOutcome.Failed;
         }
-        var sha256 = LoadedModel.Hash(bytes);
+        var sha256 = OnnxModelFormat.Sha256(bytes);
         if (current is not null && current.Sha256 == sha256)
         {
             return LoadOutcome.Unchanged; // touched, same content

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using MnistService.Core.Network;
 using static MnistService.Core.Onnx.OnnxModelReader.GraphReader;
 
@@ -42,7 +41,7 @@ public static class OnnxClassifierReader
             }
         }
 
-        return new OnnxClassifier(Layers(model, what), report, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return new OnnxClassifier(Layers(model, what), report, OnnxModelFormat.Sha256(bytes));
     }
 
     /// <summary>

@@ -14,10 +14,13 @@ public static class OnnxModelFormat
     public const string OutputName = "probabilities";
 
     /// <summary>
-    /// The detector's graph output, when the model has one: float32 [N], higher = more digit-like
-    /// (the negative mean squared error of the autoencoder's reconstruction of the same input).
+    /// The detector's graph output, when the model has one: float32 [N], higher = more digit-like (the discriminators'
+    /// averaged probability, or the negative mean squared error of an autoencoder's reconstruction of the image).
     /// </summary>
     public const string DigitScoreName = "digit_score";
+
+    /// <summary>A model file's identity in answers and reports: the SHA-256 of its bytes, lower-case hex.</summary>
+    public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
     /// <summary>The symbolic name of the batch dimension, so one model serves any batch size.</summary>
     public const string BatchDimension = "N";

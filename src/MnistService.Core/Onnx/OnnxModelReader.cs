@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Google.Protobuf;
 using MnistService.Core.Network;
 
@@ -72,7 +71,7 @@ public static partial class OnnxModelReader
             GraphName = model.Graph.Name,
             DocString = model.DocString,
             Metadata = metadata,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            Sha256 = OnnxModelFormat.Sha256(bytes),
             SizeBytes = bytes.Length,
         };
     }
