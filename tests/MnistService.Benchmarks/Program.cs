@@ -20,6 +20,8 @@ public static class BenchmarkProgram
         ["canvas-accuracy"] = new("MODEL [MODEL...]", 1, int.MaxValue, CanvasAccuracy.Run),
         // The number reader's weights, docs/reading-numbers.md.
         ["reader-weights"] = new("[MODEL] [--per-style N] [--train 7,9,11] [--validate 8] [--epochs 12]", 0, 9, ReaderWeights.Run),
+        // The number reader's piece judge, docs/reading-numbers.md.
+        ["reader-judge"] = new("[MODEL] [--numbers N] [--hidden 96] [--epochs 10] [--out FILE]", 0, 9, ReaderJudge.Run),
         // Digits written alone, read by /predict and by the number reader, docs/reading-numbers.md.
         ["reader-digits"] = new("[MODEL] [--digits N]", 0, 3, ReaderDigits.Run),
         // The number of SequenceBenchmarks, for the service benchmark.

@@ -21,7 +21,7 @@ public static class ReaderWeights
 {
     private const double Rate = 0.5;
 
-    private sealed record Sample(string Written, NumberStyle Style, int Atoms, NumberReader.ScoredPiece[] Pieces);
+    internal sealed record Sample(string Written, NumberStyle Style, int Atoms, NumberReader.ScoredPiece[] Pieces);
 
     public static void Run(string[] args)
     {
@@ -37,7 +37,24 @@ public static class ReaderWeights
         var validation = Seeds("--validate", [8]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
         var current = PieceScore.Weights.ToArray();
         Console.WriteLine($"weights in the code: train {Figures(train, current)}; validation {Figures(validation, current)}");
-        var weights = new double[PieceScore.TermCount];
+        var learned = Learn(train, validation, epochs, PieceScore.TermCount);
+        Console.WriteLine("public static ReadOnlySpan<double> Weights => [");
+        for (var t = 0; t < learned.Length; t++)
+        {
+            var name = t < (int)PieceTerm.Digit0 ? ((PieceTerm)t).ToString() : $"Digit{t - (int)PieceTerm.Digit0}";
+            Console.WriteLine($"    {learned[t].ToString("G5", CultureInfo.InvariantCulture)}, // {name}");
+        }
+        Console.WriteLine("];");
+        loaded.Release();
+    }
+
+    /// <summary>
+    /// The averaged perceptron's weights, from zero, over <paramref name="epochs"/> passes over <paramref name="train"/>,
+    /// with the figures of both sets printed after each.
+    /// </summary>
+    internal static double[] Learn(List<Sample> train, List<Sample> validation, int epochs, int termCount)
+    {
+        var weights = new double[termCount];
         var sum = new double[weights.Length];
         var steps = 0L;
         var random = new Random(1);
@@ -60,18 +77,10 @@ public static class ReaderWeights
             var average = sum.Select(s => s / steps).ToArray();
             Console.WriteLine($"epoch {epoch}: train {Figures(train, average)}; validation {Figures(validation, average)}");
         }
-        var learned = sum.Select(s => s / steps).ToArray();
-        Console.WriteLine("public static ReadOnlySpan<double> Weights => [");
-        for (var t = 0; t < learned.Length; t++)
-        {
-            var name = t < (int)PieceTerm.Digit0 ? ((PieceTerm)t).ToString() : $"Digit{t - (int)PieceTerm.Digit0}";
-            Console.WriteLine($"    {learned[t].ToString("G5", CultureInfo.InvariantCulture)}, // {name}");
-        }
-        Console.WriteLine("];");
-        loaded.Release();
+        return sum.Select(s => s / steps).ToArray();
     }
 
-    private static List<Sample> Collect(LoadedModel model, int seed, int perStyle)
+    internal static List<Sample> Collect(LoadedModel model, int seed, int perStyle)
     {
         var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
         var samples = new ConcurrentBag<Sample>();
@@ -80,7 +89,7 @@ public static class ReaderWeights
             Parallel.ForEach(NumberImages.Generate(style, perStyle, seed).ToList(), new ParallelOptions { MaxDegreeOfParallelism = 2 }, number =>
             {
                 using var image = decoder.Decode(number.Bytes, out _);
-                var (atoms, pieces) = NumberReader.Pieces(image, model);
+                var (atoms, pieces, _) = NumberReader.Pieces(image, model, PieceJudge.Shipped);
                 samples.Add(new Sample(number.Text.Replace(" ", "", StringComparison.Ordinal), style, atoms, [.. pieces.OrderBy(p => p.End)]));
             });
         }
@@ -101,7 +110,7 @@ public static class ReaderWeights
     /// The best-scoring split of the sample's atoms into pieces; <paramref name="constrained"/>: the best of those that
     /// read the number written (best[atom, digits read], null when none does).
     /// </summary>
-    private static List<NumberReader.ScoredPiece>? Split(Sample sample, double[] weights, bool constrained)
+    internal static List<NumberReader.ScoredPiece>? Split(Sample sample, double[] weights, bool constrained)
     {
         var length = constrained ? sample.Written.Length : 0;
         var best = new double[sample.Atoms + 1, length + 1];
@@ -158,7 +167,7 @@ public static class ReaderWeights
     }
 
     /// <summary>Numbers read exactly per style, and digits right by edit distance over all.</summary>
-    private static string Figures(List<Sample> samples, double[] weights)
+    internal static string Figures(List<Sample> samples, double[] weights)
     {
         var read = samples.Select(s => (s, Text(Split(s, weights, constrained: false) ?? []))).ToList();
         var styles = read.GroupBy(r => r.s.Style).Select(g => $"{g.Key} {100.0 * g.Count(r => r.Item2 == r.s.Written) / g.Count():F1} %");

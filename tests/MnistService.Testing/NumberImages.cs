@@ -1,3 +1,4 @@
+using MnistService.Core.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
@@ -29,25 +30,29 @@ public sealed record NumberImage(byte[] Bytes, string ContentType, string Text, 
 /// </summary>
 public static class NumberImages
 {
-    public static IEnumerable<NumberImage> Generate(NumberStyle style, int count, int seed, int minDigits = 4, int maxDigits = 12)
+    /// <param name="digits">Where the digits come from: MNIST's test set when null.</param>
+    public static IEnumerable<NumberImage> Generate(NumberStyle style, int count, int seed, int minDigits = 4, int maxDigits = 12, MnistSet? digits = null)
     {
         var random = new Random(seed * 4 + (int)style);
+        var available = digits?.Count ?? MnistTestSet.Labels.Length;
         for (var n = 0; n < count; n++)
         {
             var length = random.Next(minDigits, maxDigits + 1);
-            var indices = Enumerable.Range(0, length).Select(_ => random.Next(MnistTestSet.Labels.Length)).ToArray();
-            yield return Make(style, indices, random);
+            var indices = Enumerable.Range(0, length).Select(_ => random.Next(available)).ToArray();
+            yield return Make(style, indices, random, digits: digits);
         }
     }
 
     /// <summary>
     /// The digits at <paramref name="indices"/> written as one number in <paramref name="style"/>, <paramref name="height"/>
-    /// pixels high (random when null), with a random margin, or centred on a canvas of <paramref name="canvas"/>'s size.
+    /// pixels high (random when null), with a random margin, or centred on a canvas of <paramref name="canvas"/>'s size;
+    /// the digits of MNIST's test set, or of <paramref name="digits"/>.
     /// </summary>
-    public static NumberImage Make(NumberStyle style, int[] indices, Random random, int? height = null, Size? canvas = null)
+    public static NumberImage Make(NumberStyle style, int[] indices, Random random, int? height = null, Size? canvas = null, MnistSet? digits = null)
     {
         var lineHeight = height ?? random.Next(40, 81);
-        var glyphs = indices.Select(i => Glyph(MnistTestSet.Images[i], lineHeight)).ToArray();
+        var glyphs = indices.Select(i => Glyph(digits?.PixelsOf(i).ToArray() ?? MnistTestSet.Images[i], lineHeight)).ToArray();
+        var labels = digits?.Labels ?? MnistTestSet.Labels;
         // Gaps between ink boxes, in line heights: apart 0.12-0.35, a group break 0.9-1.4; tight -0.2 (overlap) to 0.
         var gaps = new int[glyphs.Length];
         var text = new System.Text.StringBuilder();
@@ -65,7 +70,7 @@ public static class NumberImages
                     text.Append(' ');
                 }
             }
-            text.Append((char)('0' + MnistTestSet.Labels[indices[i]]));
+            text.Append((char)('0' + labels[indices[i]]));
         }
         var lineWidth = glyphs.Sum(g => g.Width) + gaps.Sum();
         var margin = lineHeight / 2 + random.Next(0, lineHeight);

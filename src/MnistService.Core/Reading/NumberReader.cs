@@ -44,7 +44,7 @@ public static class NumberReader
     /// <see cref="ImageRejection.TooManyDigits"/> past <see cref="MaxDigits"/>.</exception>
     public static NumberReading Read(GrayImage image, IDigitClassifier classifier)
     {
-        var analysis = Analyse(image, classifier);
+        var analysis = Analyse(image, classifier, PieceJudge.Shipped);
         var candidates = analysis.Candidates;
         var chosen = BestSplit(analysis.Layout.Atoms.Length, candidates, k => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable);
         if (chosen.Count > MaxDigits)
@@ -55,16 +55,21 @@ public static class NumberReader
         return new NumberReading(Text(digits, analysis.Layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
     }
 
-    /// <summary>A candidate piece as <see cref="PieceScore"/> sees it: atoms [First, End), the digit read, its terms.</summary>
-    internal sealed record ScoredPiece(int First, int End, int Digit, double[] Terms);
+    /// <summary>
+    /// A candidate piece as <see cref="PieceScore"/> sees it: atoms [First, End), the digit read, its terms, and its
+    /// index among the image's candidates (its <see cref="PieceContext"/> window's).
+    /// </summary>
+    internal sealed record ScoredPiece(int First, int End, int Digit, double[] Terms, int Candidate);
 
     /// <summary>
     /// Every readable candidate piece of the image with its terms, and how many atoms the line has: what learning
-    /// <see cref="PieceScore.Weights"/> needs (a split is a path of pieces from atom 0 to the last).
+    /// <see cref="PieceScore.Weights"/> needs (a split is a path of pieces from atom 0 to the last); and every
+    /// candidate's <see cref="PieceContext"/> window, what training a <see cref="PieceJudge"/> needs. Without a judge
+    /// the pieces' <see cref="PieceTerm.Whole"/> is 0.
     /// </summary>
-    internal static (int Atoms, ScoredPiece[] Pieces) Pieces(GrayImage image, IDigitClassifier classifier)
+    internal static (int Atoms, ScoredPiece[] Pieces, float[] Windows) Pieces(GrayImage image, IDigitClassifier classifier, PieceJudge? judge)
     {
-        var analysis = Analyse(image, classifier);
+        var analysis = Analyse(image, classifier, judge);
         var pieces = new List<ScoredPiece>();
         for (var k = 0; k < analysis.Candidates.Count; k++)
         {
@@ -72,14 +77,17 @@ public static class NumberReader
             {
                 var terms = new double[PieceScore.TermCount];
                 PieceScore.Terms(analysis.Facts(k), terms);
-                pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, Trainer.ArgMax(analysis.Probabilities(k)), terms));
+                pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, Trainer.ArgMax(analysis.Probabilities(k)), terms, k));
             }
         }
-        return (analysis.Layout.Atoms.Length, [.. pieces]);
+        return (analysis.Layout.Atoms.Length, [.. pieces], analysis.Windows);
     }
 
-    /// <summary>The image's line cut into atoms, and every candidate piece preprocessed and classified (one batch).</summary>
-    private static Analysis Analyse(GrayImage image, IDigitClassifier classifier)
+    /// <summary>
+    /// The image's line cut into atoms, and every candidate piece preprocessed and classified (one batch) and, with a
+    /// <paramref name="judge"/>, judged in its surroundings (one batch).
+    /// </summary>
+    private static Analysis Analyse(GrayImage image, IDigitClassifier classifier, PieceJudge? judge)
     {
         using var ink = MnistPreprocessor.ToInk(image);
         var components = InkComponents.Find(ink);
@@ -106,12 +114,25 @@ public static class NumberReader
         var probabilities = new float[candidates.Count * 10];
         var scores = new float[candidates.Count];
         classifier.Classify(inputs, candidates.Count, probabilities, scores);
-        return new Analysis(layout, components, candidates, inputs, probabilities, scores, classifier.DigitScoreThreshold, classifier.DigitScoreIsProbability);
+        var context = new PieceContext(ink, layout.LineHeight);
+        var windows = new float[candidates.Count * PieceContext.Size];
+        for (var k = 0; k < candidates.Count; k++)
+        {
+            context.Write(candidates[k].Left(atoms), candidates[k].Right(atoms), candidates[k].Box, windows.AsSpan(k * PieceContext.Size, PieceContext.Size));
+        }
+        float[]? wholeness = null;
+        if (judge is not null)
+        {
+            wholeness = new float[candidates.Count];
+            judge.Score(windows, candidates.Count, wholeness);
+        }
+        return new Analysis(layout, components, candidates, inputs, probabilities, scores, classifier.DigitScoreThreshold, classifier.DigitScoreIsProbability,
+            windows, wholeness);
     }
 
     /// <summary>The candidates of one image with the network's answers for each (<see cref="Analyse"/>).</summary>
     private sealed record Analysis(LineLayout Layout, InkComponents Ink, List<Candidate> Candidates, float[] Inputs, float[] AllProbabilities,
-        float[] DigitScores, float? Threshold, bool ScoreIsProbability)
+        float[] DigitScores, float? Threshold, bool ScoreIsProbability, float[] Windows, float[]? Wholeness)
     {
         public ReadOnlySpan<float> Probabilities(int k) => AllProbabilities.AsSpan(k * 10, 10);
 
@@ -121,7 +142,7 @@ public static class NumberReader
             var (candidate, atoms, lineHeight) = (Candidates[k], Layout.Atoms, Layout.LineHeight);
             bool cutLeft = CutBefore(atoms, candidate.First), cutRight = CutBefore(atoms, candidate.End);
             var (first, last) = (atoms[candidate.First], atoms[candidate.End - 1]);
-            return new PieceFacts(Probabilities(k), Threshold is { } t ? DigitScores[k] >= t : null, ScoreIsProbability ? DigitScores[k] : null,
+            return new PieceFacts(Probabilities(k), Threshold is { } t ? DigitScores[k] >= t : null, ScoreIsProbability ? DigitScores[k] : null, Wholeness?[k],
                 candidate.Box.Width / lineHeight, candidate.Box.Height / lineHeight,
                 cutRight && last.Glyph.Width < PieceScore.SplitWidth * lineHeight, (cutLeft ? 1 : 0) + (cutRight ? 1 : 0),
                 (candidate.ExtendLeft + candidate.ExtendRight) / lineHeight,

@@ -6,6 +6,7 @@ namespace MnistService.Core.Reading;
 /// <param name="probabilities">The classifier's ten probabilities for the piece.</param>
 /// <param name="isDigit">Whether the model's digit-likeness score passes its threshold; null without a score.</param>
 /// <param name="likeness">That score when it is a probability (a discriminator's); else null.</param>
+/// <param name="wholeness">The <see cref="PieceJudge"/>'s probability that it is one whole digit; null without a judge.</param>
 /// <param name="width">The piece's ink width.</param>
 /// <param name="height">The piece's ink height.</param>
 /// <param name="splitsNarrowGlyph">It ends at a cut inside a glyph narrower than <see cref="PieceScore.SplitWidth"/>.</param>
@@ -13,12 +14,13 @@ namespace MnistService.Core.Reading;
 /// <param name="overlap">How far it reaches past its cuts into the neighbouring atoms, both sides together.</param>
 /// <param name="leftInk">Ink pixels in its first column when that is a cut (the stroke the cut crosses), over H; else 0.</param>
 /// <param name="rightInk">Ink pixels in its last column when that is a cut, over H; else 0.</param>
-public readonly ref struct PieceFacts(ReadOnlySpan<float> probabilities, bool? isDigit, float? likeness, double width, double height,
+public readonly ref struct PieceFacts(ReadOnlySpan<float> probabilities, bool? isDigit, float? likeness, float? wholeness, double width, double height,
     bool splitsNarrowGlyph, int cuts, double overlap, double leftInk, double rightInk)
 {
     public ReadOnlySpan<float> Probabilities { get; } = probabilities;
     public bool? IsDigit { get; } = isDigit;
     public float? Likeness { get; } = likeness;
+    public float? Wholeness { get; } = wholeness;
     public double Width { get; } = width;
     public double Height { get; } = height;
     public bool SplitsNarrowGlyph { get; } = splitsNarrowGlyph;
@@ -69,6 +71,8 @@ public enum PieceTerm
     LeftInk,
     /// <summary>Ink its right cut crosses.</summary>
     RightInk,
+    /// <summary>The judge's log-odds that it is one whole digit, clamped to ±8, over 8 (<see cref="PieceJudge"/>).</summary>
+    Whole,
     /// <summary>1 when d is 0; the nine terms after it for 1-9.</summary>
     Digit0,
 }
@@ -91,6 +95,7 @@ public static class PieceScore
     public const double SplitWidth = 1.8;
     public const double ShortPiece = 0.8;
     private const double MarginCap = 8;
+    private const double WholeCap = 8;
 
     /// <summary>Width over height of each digit's ink box, mean and standard deviation, on the 60,000 MNIST training digits.</summary>
     private static readonly double[] WidthMean = [0.927, 0.468, 0.961, 0.831, 0.826, 0.964, 0.765, 0.810, 0.799, 0.716];
@@ -101,35 +106,36 @@ public static class PieceScore
     /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -9.8957, // Bias
-        0.14849, // LnP
-        -0.1718, // LnPSquared
-        6.3485, // Margin
-        -6.2, // LnRunnerUp
-        15.206, // RunnerUp
-        3.7384, // LnOthers
-        -7.1516, // Wide
-        -6.1913, // Narrow
-        -34.622, // Width
-        -33.824, // Short
-        10.958, // NotDigit
-        12.979, // LnLikeness
-        0.26381, // LnLikenessOverlapping
-        -18.149, // SplitsNarrowGlyph
-        -7.72, // Cuts
-        -33.452, // Overlap
-        -15.95, // LeftInk
-        -13.45, // RightInk
-        2.8819, // Digit0
-        -8.0627, // Digit1
-        -14.213, // Digit2
-        -2.6406, // Digit3
-        5.8697, // Digit4
-        -3.5793, // Digit5
-        1.2666, // Digit6
-        -5.3509, // Digit7
-        3.0141, // Digit8
-        10.919, // Digit9
+        -8.0906, // Bias
+        -0.72729, // LnP
+        0.46133, // LnPSquared
+        4.7269, // Margin
+        -5.4542, // LnRunnerUp
+        10.863, // RunnerUp
+        2.8751, // LnOthers
+        -5.1433, // Wide
+        -4.062, // Narrow
+        -19.067, // Width
+        -14.482, // Short
+        7.6737, // NotDigit
+        7.6583, // LnLikeness
+        1.4444, // LnLikenessOverlapping
+        -6.6492, // SplitsNarrowGlyph
+        -10.253, // Cuts
+        -19.301, // Overlap
+        -1.3718, // LeftInk
+        -0.18684, // RightInk
+        19.906, // Whole
+        1.2382, // Digit0
+        -3.0342, // Digit1
+        -9.0236, // Digit2
+        -1.6505, // Digit3
+        1.5213, // Digit4
+        0.89928, // Digit5
+        2.941, // Digit6
+        -5.3556, // Digit7
+        -1.5462, // Digit8
+        5.9198, // Digit9
     ];
 
     public static double Of(in PieceFacts piece)
@@ -183,6 +189,7 @@ public static class PieceScore
         terms[(int)PieceTerm.Overlap] = piece.Overlap;
         terms[(int)PieceTerm.LeftInk] = piece.LeftInk;
         terms[(int)PieceTerm.RightInk] = piece.RightInk;
+        terms[(int)PieceTerm.Whole] = piece.Wholeness is { } whole ? Math.Clamp(Math.Log(whole / Math.Max(1e-7, 1.0 - whole)), -WholeCap, WholeCap) / WholeCap : 0;
         terms[(int)PieceTerm.Digit0 + digit] = 1;
     }
 

@@ -1,0 +1,141 @@
+using MnistService.Core.Imaging;
+using MnistService.Core.Network;
+using MnistService.Core.Reading;
+
+namespace MnistService.Core.Tests.Reading;
+
+public sealed class PieceJudgeTests
+{
+    private const int Scale = 2;
+
+    [Fact]
+    public void A_window_holds_the_ink_around_the_piece_and_marks_the_piece_s_columns()
+    {
+        // Line height 40: cells of 2 pixels. Ink fills columns 100-139 of rows 20-59; the piece is columns 100-119.
+        using var ink = InkImage.Rent(300, 80);
+        ink.Levels.Clear();
+        for (var y = 20; y < 60; y++)
+        {
+            ink.Levels.Slice(y * 300 + 100, 40).Fill(255);
+        }
+        var window = new float[PieceContext.Size];
+        new PieceContext(ink, lineHeight: 40).Write(100, 120, new PixelBox(100, 20, 20, 40), window);
+
+        // The centre is pixel (110, 40): cell (55, 20), the window's row 12 and column 24.
+        var cells = window[..(PieceContext.Rows * PieceContext.Columns)];
+        float Cell(int row, int column) => cells[row * PieceContext.Columns + column];
+        Assert.Equal(1f, Cell(12, 24));
+        Assert.Equal(1f, Cell(12, 24 + 14)); // pixels 138-139: the ink runs on past the piece
+        Assert.Equal(0f, Cell(12, 24 + 15)); // pixels 140-141
+        Assert.Equal(0f, Cell(12, 24 - 6)); // pixels 98-99, left of the ink
+        Assert.Equal(0f, Cell(0, 24)); // row 8-9 of the image: above the ink
+        var mask = window.AsSpan(PieceContext.Rows * PieceContext.Columns);
+        Assert.Equal(10, mask.ToArray().Count(m => m == 1)); // 20 pixels of the piece, 2 a cell
+        Assert.Equal(1f, mask[24 - 5]);
+        Assert.Equal(0f, mask[24 - 6]);
+        Assert.Equal(1f, mask[24 + 4]);
+        Assert.Equal(0f, mask[24 + 5]);
+    }
+
+    [Fact]
+    public void A_judge_written_and_read_back_judges_alike()
+    {
+        var judge = new PieceJudge(new DetectorNetwork(DetectorKind.Discriminator, PieceContext.Size, [8], seed: 3).GetParameters());
+        using var stream = new MemoryStream();
+        judge.Write(stream);
+        stream.Position = 0;
+        var read = PieceJudge.Read(stream);
+
+        var windows = new float[3 * PieceContext.Size];
+        for (var i = 0; i < windows.Length; i++)
+        {
+            windows[i] = i % 7 / 7f;
+        }
+        float[] before = new float[3], after = new float[3];
+        judge.Score(windows, 3, before);
+        read.Score(windows, 3, after);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_judge_is_refused_as_invalid_data()
+    {
+        Assert.Throws<InvalidDataException>(() => PieceJudge.Read(new MemoryStream("not a judge at all"u8.ToArray())));
+        var judge = new PieceJudge(new DetectorNetwork(DetectorKind.Discriminator, PieceContext.Size, [4], seed: 3).GetParameters());
+        using var stream = new MemoryStream();
+        judge.Write(stream);
+        var truncated = stream.ToArray()[..^10];
+        Assert.Throws<InvalidDataException>(() => PieceJudge.Read(new MemoryStream(truncated)));
+    }
+
+    /// <summary>
+    /// Three MNIST test digits written apart (scaled twice, 14 pixels, about a third of their height, between ink boxes): the shipped judge finds the middle
+    /// digit whole more likely than its left half or than the digit with its right neighbour, for nearly every triple.
+    /// </summary>
+    [Fact]
+    public void The_shipped_judge_finds_a_whole_digit_more_likely_than_half_of_it_or_it_with_its_neighbour()
+    {
+        const int Triples = 60;
+        var random = new Random(4);
+        var (overHalf, overPair) = (0, 0);
+        for (var t = 0; t < Triples; t++)
+        {
+            var digits = Enumerable.Range(0, 3).Select(_ => MnistTestSet.PixelsOf(random.Next(MnistTestSet.Labels.Length))).ToArray();
+            var (ink, boxes) = Write(digits);
+            using (ink)
+            {
+                var lineHeight = boxes.Average(b => b.Height);
+                var context = new PieceContext(ink, lineHeight);
+                var windows = new float[3 * PieceContext.Size];
+                var middle = boxes[1];
+                context.Write(middle.X, middle.X + middle.Width, middle, windows.AsSpan(0, PieceContext.Size));
+                context.Write(middle.X, middle.X + middle.Width / 2, middle, windows.AsSpan(PieceContext.Size, PieceContext.Size));
+                var pair = new PixelBox(middle.X, Math.Min(middle.Y, boxes[2].Y), boxes[2].X + boxes[2].Width - middle.X,
+                    Math.Max(middle.Y + middle.Height, boxes[2].Y + boxes[2].Height) - Math.Min(middle.Y, boxes[2].Y));
+                context.Write(pair.X, pair.X + pair.Width, pair, windows.AsSpan(2 * PieceContext.Size, PieceContext.Size));
+                var scores = new float[3];
+                PieceJudge.Shipped.Score(windows, 3, scores);
+                overHalf += scores[0] > scores[1] ? 1 : 0;
+                overPair += scores[0] > scores[2] ? 1 : 0;
+            }
+        }
+        Assert.True(overHalf >= Triples * 0.9, $"whole over half in {overHalf} of {Triples}");
+        Assert.True(overPair >= Triples * 0.9, $"whole over the pair in {overPair} of {Triples}");
+    }
+
+    /// <summary>The digits scaled <see cref="Scale"/> times, side by side 14 pixels apart, and each one's ink box.</summary>
+    private static (InkImage Ink, PixelBox[] Boxes) Write(byte[][] digits)
+    {
+        const int Side = 28 * Scale;
+        var gap = Side / 4;
+        var ink = InkImage.Rent(digits.Length * (Side + gap) + 2 * Side, 2 * Side);
+        ink.Levels.Clear();
+        var boxes = new PixelBox[digits.Length];
+        var x = Side;
+        for (var d = 0; d < digits.Length; d++)
+        {
+            int left = 28, right = -1, top = 28, bottom = -1;
+            for (var i = 0; i < 28 * 28; i++)
+            {
+                if (digits[d][i] > 0)
+                {
+                    (left, right, top, bottom) = (Math.Min(left, i % 28), Math.Max(right, i % 28), Math.Min(top, i / 28), Math.Max(bottom, i / 28));
+                }
+            }
+            var origin = (X: x - left * Scale, Y: Side / 2);
+            for (var i = 0; i < 28 * 28; i++)
+            {
+                for (var dy = 0; dy < Scale; dy++)
+                {
+                    for (var dx = 0; dx < Scale; dx++)
+                    {
+                        ink.Levels[(origin.Y + i / 28 * Scale + dy) * ink.Width + origin.X + i % 28 * Scale + dx] = digits[d][i];
+                    }
+                }
+            }
+            boxes[d] = new PixelBox(x, origin.Y + top * Scale, (right - left + 1) * Scale, (bottom - top + 1) * Scale);
+            x += boxes[d].Width + gap;
+        }
+        return (ink, boxes);
+    }
+}
