@@ -96,7 +96,7 @@ public sealed class NumberAccuracyTests(CommittedModelFixture fixture, ITestOutp
         var digits = 1 - (double)figures.Values.Sum(f => f.Errors) / figures.Values.Sum(f => f.Digits);
         output.WriteLine($"apart: exact {apartExact:P1}; touching: exact {figures[NumberStyle.Tight].ExactRate:P1}; digits overall {digits:P2}");
         Assert.True(apartExact >= 0.84, $"numbers written apart read exactly: {apartExact:P1}, at least 84 % expected");
-        Assert.True(figures[NumberStyle.Tight].ExactRate >= 0.62, $"touching numbers read exactly: {figures[NumberStyle.Tight].ExactRate:P1}, at least 62 % expected");
-        Assert.True(digits >= 0.96, $"digits right: {digits:P2}, at least 96 % expected");
+        Assert.True(figures[NumberStyle.Tight].ExactRate >= 0.65, $"touching numbers read exactly: {figures[NumberStyle.Tight].ExactRate:P1}, at least 65 % expected");
+        Assert.True(digits >= 0.965, $"digits right: {digits:P2}, at least 96.5 % expected");
     }
 }
