@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using MnistService.Core.Imaging;
 using MnistService.Core.Training;
@@ -44,7 +45,7 @@ public static class NumberReader
     /// <see cref="ImageRejection.TooManyDigits"/> past <see cref="MaxDigits"/>.</exception>
     public static NumberReading Read(GrayImage image, IDigitClassifier classifier)
     {
-        var analysis = Analyse(image, classifier, PieceJudge.Shipped);
+        var analysis = Analyse(image, classifier, PieceJudge.Shipped, keepWindows: false);
         var candidates = analysis.Candidates;
         var chosen = BestSplit(analysis.Layout.Atoms.Length, candidates, k => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable);
         if (chosen.Count > MaxDigits)
@@ -69,7 +70,7 @@ public static class NumberReader
     /// </summary>
     internal static (int Atoms, ScoredPiece[] Pieces, float[] Windows) Pieces(GrayImage image, IDigitClassifier classifier, PieceJudge? judge)
     {
-        var analysis = Analyse(image, classifier, judge);
+        var analysis = Analyse(image, classifier, judge, keepWindows: true);
         var pieces = new List<ScoredPiece>();
         for (var k = 0; k < analysis.Candidates.Count; k++)
         {
@@ -80,14 +81,14 @@ public static class NumberReader
                 pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, Trainer.ArgMax(analysis.Probabilities(k)), terms, k));
             }
         }
-        return (analysis.Layout.Atoms.Length, [.. pieces], analysis.Windows);
+        return (analysis.Layout.Atoms.Length, [.. pieces], analysis.Windows!);
     }
 
     /// <summary>
     /// The image's line cut into atoms, and every candidate piece preprocessed and classified (one batch) and, with a
-    /// <paramref name="judge"/>, judged in its surroundings (one batch).
+    /// <paramref name="judge"/>, judged in its surroundings (one batch); the windows the judge read are kept when asked.
     /// </summary>
-    private static Analysis Analyse(GrayImage image, IDigitClassifier classifier, PieceJudge? judge)
+    private static Analysis Analyse(GrayImage image, IDigitClassifier classifier, PieceJudge? judge, bool keepWindows)
     {
         using var ink = MnistPreprocessor.ToInk(image);
         var components = InkComponents.Find(ink);
@@ -114,25 +115,36 @@ public static class NumberReader
         var probabilities = new float[candidates.Count * 10];
         var scores = new float[candidates.Count];
         classifier.Classify(inputs, candidates.Count, probabilities, scores);
-        var context = new PieceContext(ink, layout.LineHeight);
-        var windows = new float[candidates.Count * PieceContext.Size];
-        for (var k = 0; k < candidates.Count; k++)
-        {
-            context.Write(candidates[k].Left(atoms), candidates[k].Right(atoms), candidates[k].Box, windows.AsSpan(k * PieceContext.Size, PieceContext.Size));
-        }
+        // 4.8 kB a candidate, several hundred where digits touch: pooled unless kept.
+        var windows = keepWindows ? new float[candidates.Count * PieceContext.Size] : ArrayPool<float>.Shared.Rent(candidates.Count * PieceContext.Size);
         float[]? wholeness = null;
-        if (judge is not null)
+        try
         {
-            wholeness = new float[candidates.Count];
-            judge.Score(windows, candidates.Count, wholeness);
+            using var context = new PieceContext(ink, layout.LineHeight);
+            for (var k = 0; k < candidates.Count; k++)
+            {
+                context.Write(candidates[k].Left(atoms), candidates[k].Right(atoms), candidates[k].Box, windows.AsSpan(k * PieceContext.Size, PieceContext.Size));
+            }
+            if (judge is not null)
+            {
+                wholeness = new float[candidates.Count];
+                judge.Score(windows, candidates.Count, wholeness);
+            }
+        }
+        finally
+        {
+            if (!keepWindows)
+            {
+                ArrayPool<float>.Shared.Return(windows);
+            }
         }
         return new Analysis(layout, components, candidates, inputs, probabilities, scores, classifier.DigitScoreThreshold, classifier.DigitScoreIsProbability,
-            windows, wholeness);
+            keepWindows ? windows : null, wholeness);
     }
 
     /// <summary>The candidates of one image with the network's answers for each (<see cref="Analyse"/>).</summary>
     private sealed record Analysis(LineLayout Layout, InkComponents Ink, List<Candidate> Candidates, float[] Inputs, float[] AllProbabilities,
-        float[] DigitScores, float? Threshold, bool ScoreIsProbability, float[] Windows, float[]? Wholeness)
+        float[] DigitScores, float? Threshold, bool ScoreIsProbability, float[]? Windows, float[]? Wholeness)
     {
         public ReadOnlySpan<float> Probabilities(int k) => AllProbabilities.AsSpan(k * 10, 10);
 

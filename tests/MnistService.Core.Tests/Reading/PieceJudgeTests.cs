@@ -8,10 +8,15 @@ public sealed class PieceJudgeTests
 {
     private const int Scale = 2;
 
-    [Fact]
-    public void A_window_holds_the_ink_around_the_piece_and_marks_the_piece_s_columns()
+    /// <summary>
+    /// Ink fills columns 100-139 of rows 20-59; the piece is columns 100-119. Line height 40 makes cells of 2 pixels
+    /// (summed once for all windows), 20 cells of 1 pixel (each window sums its own).
+    /// </summary>
+    [Theory]
+    [InlineData(40)]
+    [InlineData(20)]
+    public void A_window_holds_the_ink_around_the_piece_and_marks_the_piece_s_columns(int lineHeight)
     {
-        // Line height 40: cells of 2 pixels. Ink fills columns 100-139 of rows 20-59; the piece is columns 100-119.
         using var ink = InkImage.Rent(300, 80);
         ink.Levels.Clear();
         for (var y = 20; y < 60; y++)
@@ -19,22 +24,48 @@ public sealed class PieceJudgeTests
             ink.Levels.Slice(y * 300 + 100, 40).Fill(255);
         }
         var window = new float[PieceContext.Size];
-        new PieceContext(ink, lineHeight: 40).Write(100, 120, new PixelBox(100, 20, 20, 40), window);
+        using (var context = new PieceContext(ink, lineHeight))
+        {
+            context.Write(100, 120, new PixelBox(100, 20, 20, 40), window);
+        }
 
-        // The centre is pixel (110, 40): cell (55, 20), the window's row 12 and column 24.
+        // The piece's centre is pixel (110, 40); window cell (r, q) is pixels from ((110 / cell) - 24 + q) * cell on.
+        var cell = lineHeight / PieceContext.CellsPerHeight;
+        for (var r = 0; r < PieceContext.Rows; r++)
+        {
+            for (var q = 0; q < PieceContext.Columns; q++)
+            {
+                var (x, y) = ((110 / cell - PieceContext.Columns / 2 + q) * cell, (40 / cell - PieceContext.Rows / 2 + r) * cell);
+                var inked = x >= 100 && x < 140 && y >= 20 && y < 60;
+                Assert.Equal(inked ? 1f : 0f, window[r * PieceContext.Columns + q]);
+            }
+        }
+        var mask = window.AsSpan(PieceContext.Rows * PieceContext.Columns).ToArray();
+        Assert.Equal(20 / cell, mask.Count(m => m == 1));
+        Assert.Equal(1f, mask[PieceContext.Columns / 2 - 10 / cell]); // pixel 100
+        Assert.Equal(0f, mask[PieceContext.Columns / 2 - 10 / cell - 1]);
+    }
+
+    /// <summary>
+    /// Cells of 2.065 pixels do not divide a 333x121 image evenly: a piece at its right edge, inked to the last column,
+    /// gets a window of ink means, the cells past the image 0.
+    /// </summary>
+    [Theory]
+    [InlineData(41.3)]
+    [InlineData(29.9)]
+    public void A_piece_at_the_image_s_ragged_edge_gets_a_window_of_means(double lineHeight)
+    {
+        using var ink = InkImage.Rent(333, 121);
+        ink.Levels.Fill(200);
+        var window = new float[PieceContext.Size];
+        using (var context = new PieceContext(ink, lineHeight))
+        {
+            context.Write(300, 333, new PixelBox(300, 0, 33, 121), window);
+        }
         var cells = window[..(PieceContext.Rows * PieceContext.Columns)];
-        float Cell(int row, int column) => cells[row * PieceContext.Columns + column];
-        Assert.Equal(1f, Cell(12, 24));
-        Assert.Equal(1f, Cell(12, 24 + 14)); // pixels 138-139: the ink runs on past the piece
-        Assert.Equal(0f, Cell(12, 24 + 15)); // pixels 140-141
-        Assert.Equal(0f, Cell(12, 24 - 6)); // pixels 98-99, left of the ink
-        Assert.Equal(0f, Cell(0, 24)); // row 8-9 of the image: above the ink
-        var mask = window.AsSpan(PieceContext.Rows * PieceContext.Columns);
-        Assert.Equal(10, mask.ToArray().Count(m => m == 1)); // 20 pixels of the piece, 2 a cell
-        Assert.Equal(1f, mask[24 - 5]);
-        Assert.Equal(0f, mask[24 - 6]);
-        Assert.Equal(1f, mask[24 + 4]);
-        Assert.Equal(0f, mask[24 + 5]);
+        Assert.All(cells, v => Assert.True(v == 0 || Math.Abs(v - 200 / 255f) < 1e-6, $"{v}"));
+        Assert.Contains(0f, cells);
+        Assert.Contains(200 / 255f, cells);
     }
 
     [Fact]
@@ -85,7 +116,7 @@ public sealed class PieceJudgeTests
             using (ink)
             {
                 var lineHeight = boxes.Average(b => b.Height);
-                var context = new PieceContext(ink, lineHeight);
+                using var context = new PieceContext(ink, lineHeight);
                 var windows = new float[3 * PieceContext.Size];
                 var middle = boxes[1];
                 context.Write(middle.X, middle.X + middle.Width, middle, windows.AsSpan(0, PieceContext.Size));
