@@ -17,9 +17,9 @@ namespace MnistService.Core.Reading;
 /// </remarks>
 public sealed class PieceContext : IDisposable
 {
-    public const int Rows = 24;
-    public const int Columns = 48;
-    public const int CellsPerHeight = 20;
+    public const int Rows = 12;
+    public const int Columns = 24;
+    public const int CellsPerHeight = 10;
     /// <summary>Values per window: the cells, then the column mask.</summary>
     public const int Size = Rows * Columns + Columns;
     private const double MinCachedCell = 2;

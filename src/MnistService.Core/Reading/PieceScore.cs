@@ -106,36 +106,36 @@ public static class PieceScore
     /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -8.0906, // Bias
-        -0.72729, // LnP
-        0.46133, // LnPSquared
-        4.7269, // Margin
-        -5.4542, // LnRunnerUp
-        10.863, // RunnerUp
-        2.8751, // LnOthers
-        -5.1433, // Wide
-        -4.062, // Narrow
-        -19.067, // Width
-        -14.482, // Short
-        7.6737, // NotDigit
-        7.6583, // LnLikeness
-        1.4444, // LnLikenessOverlapping
-        -6.6492, // SplitsNarrowGlyph
-        -10.253, // Cuts
-        -19.301, // Overlap
-        -1.3718, // LeftInk
-        -0.18684, // RightInk
-        19.906, // Whole
-        1.2382, // Digit0
-        -3.0342, // Digit1
-        -9.0236, // Digit2
-        -1.6505, // Digit3
-        1.5213, // Digit4
-        0.89928, // Digit5
-        2.941, // Digit6
-        -5.3556, // Digit7
-        -1.5462, // Digit8
-        5.9198, // Digit9
+        -3.8881, // Bias
+        -2.7198, // LnP
+        -2.1325, // LnPSquared
+        4.1348, // Margin
+        -6.8546, // LnRunnerUp
+        10.656, // RunnerUp
+        4.275, // LnOthers
+        -4.8458, // Wide
+        -3.7557, // Narrow
+        -19.062, // Width
+        -13.951, // Short
+        9.3561, // NotDigit
+        8.2445, // LnLikeness
+        1.3185, // LnLikenessOverlapping
+        -9.0344, // SplitsNarrowGlyph
+        -10.293, // Cuts
+        -18.604, // Overlap
+        -4.3912, // LeftInk
+        0.94113, // RightInk
+        24.668, // Whole
+        0.00029514, // Digit0
+        -3.3732, // Digit1
+        -9.8294, // Digit2
+        -0.61961, // Digit3
+        3.8366, // Digit4
+        1.3636, // Digit5
+        3.4164, // Digit6
+        -4.3154, // Digit7
+        -1.28, // Digit8
+        6.9126, // Digit9
     ];
 
     public static double Of(in PieceFacts piece)

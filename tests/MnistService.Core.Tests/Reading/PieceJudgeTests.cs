@@ -9,12 +9,12 @@ public sealed class PieceJudgeTests
     private const int Scale = 2;
 
     /// <summary>
-    /// Ink fills columns 100-139 of rows 20-59; the piece is columns 100-119. Line height 40 makes cells of 2 pixels
-    /// (summed once for all windows), 20 cells of 1 pixel (each window sums its own).
+    /// Ink fills columns 100-139 of rows 20-59; the piece is columns 100-119. Line height 20 makes cells of 2 pixels
+    /// (summed once for all windows), 10 cells of 1 pixel (each window sums its own).
     /// </summary>
     [Theory]
-    [InlineData(40)]
     [InlineData(20)]
+    [InlineData(10)]
     public void A_window_holds_the_ink_around_the_piece_and_marks_the_piece_s_columns(int lineHeight)
     {
         using var ink = InkImage.Rent(300, 80);
@@ -47,12 +47,13 @@ public sealed class PieceJudgeTests
     }
 
     /// <summary>
-    /// Cells of 2.065 pixels do not divide a 333x121 image evenly: a piece at its right edge, inked to the last column,
-    /// gets a window of ink means, the cells past the image 0.
+    /// Cells of 4.155 and 1.955 pixels leave a 333x121 image's last cell column without a pixel of its own (332 / 4.155
+    /// is under 80, 333 / 4.155 over): a piece at its right edge, inked to the last column, gets a window of ink means,
+    /// the cells past the image 0.
     /// </summary>
     [Theory]
-    [InlineData(41.3)]
-    [InlineData(29.9)]
+    [InlineData(41.55)]
+    [InlineData(19.55)]
     public void A_piece_at_the_image_s_ragged_edge_gets_a_window_of_means(double lineHeight)
     {
         using var ink = InkImage.Rent(333, 121);
