@@ -24,8 +24,9 @@ public enum NumberStyle
 public sealed record NumberImage(byte[] Bytes, string ContentType, string Text, int[] Indices, NumberStyle Style);
 
 /// <summary>
-/// Numbers of 4 to 12 digits written with MNIST test digits: each digit's ink box scaled to a common height (40-80
-/// pixels), placed left to right on one line with a little vertical jitter, in one of the <see cref="NumberStyle"/>s.
+/// Numbers of 4 to 12 digits written with MNIST test digits (or another MNIST set's): each digit's ink box scaled to a
+/// common height (40-80 pixels), placed left to right on one line with a little vertical jitter, in one of the
+/// <see cref="NumberStyle"/>s.
 /// The same seed gives the same images.
 /// </summary>
 public static class NumberImages

@@ -103,7 +103,8 @@ public static class PieceScore
 
     /// <summary>
     /// The weight of each <see cref="PieceTerm"/>, in its order: learned with the committed default model on seeds 7, 9
-    /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities.
+    /// and 11 (400 numbers per style each), 12 epochs, checked on seed 8. They depend on the model's probabilities and
+    /// on the piece judge.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
         -3.8881, // Bias
