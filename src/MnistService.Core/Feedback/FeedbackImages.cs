@@ -40,9 +40,11 @@ public static class FeedbackImages
         {
             throw new ArgumentException("There are no labelled digits to write.");
         }
-        Directory.CreateDirectory(directory);
-        IO.AtomicFile.Write(Path.Combine(directory, ImagesFile), stream => IdxFile.Write(stream, [digits.Count, MnistSet.Rows, MnistSet.Columns], digits.Pixels));
-        IO.AtomicFile.Write(Path.Combine(directory, LabelsFile), stream => IdxFile.Write(stream, [digits.Count], digits.Labels));
+        // Together: a full disk while the labels are written leaves the old pair, not new images beside old labels.
+        IO.AtomicFile.WriteTogether([
+            (Path.Combine(directory, ImagesFile), stream => IdxFile.Write(stream, [digits.Count, MnistSet.Rows, MnistSet.Columns], digits.Pixels)),
+            (Path.Combine(directory, LabelsFile), stream => IdxFile.Write(stream, [digits.Count], digits.Labels)),
+        ]);
     }
 
     /// <summary>The digits in <paramref name="directory"/>'s IDX files (raw or gzipped).</summary>

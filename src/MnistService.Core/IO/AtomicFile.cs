@@ -12,27 +12,43 @@ public static class AtomicFile
     public static void WriteAllText(string path, string content) =>
         Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(content)));
 
-    public static void Write(string path, Action<Stream> write)
-    {
-        var target = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(target)
-            ?? throw new ArgumentException($"'{path}' names no file.", nameof(path));
-        Directory.CreateDirectory(directory);
+    public static void Write(string path, Action<Stream> write) => WriteTogether([(path, write)]);
 
-        // Hidden and unique, so concurrent writers and directory listings do not trip over it.
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+    /// <summary>
+    /// Replaces files that belong together (an IDX images file and its labels): every one is written to its temporary
+    /// file first, and only then are they renamed over their targets, so a write that fails (a full disk) leaves every
+    /// old file as it was, never a new one beside an old one.
+    /// </summary>
+    public static void WriteTogether(IReadOnlyList<(string Path, Action<Stream> Write)> files)
+    {
+        var written = new List<(string Temporary, string Target)>(files.Count);
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            foreach (var (path, write) in files)
             {
+                var target = Path.GetFullPath(path);
+                var directory = Path.GetDirectoryName(target)
+                    ?? throw new ArgumentException($"'{path}' names no file.", nameof(files));
+                Directory.CreateDirectory(directory);
+
+                // Hidden and unique, so concurrent writers and directory listings do not trip over it.
+                var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+                written.Add((temporary, target));
+                using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, target, overwrite: true);
+            foreach (var (temporary, target) in written)
+            {
+                File.Move(temporary, target, overwrite: true);
+            }
         }
         catch
         {
-            TryDelete(temporary);
+            foreach (var (temporary, _) in written)
+            {
+                TryDelete(temporary);
+            }
             throw;
         }
     }

@@ -3,7 +3,7 @@ using MnistService.Core.Onnx;
 
 namespace MnistService.Core.Tests.Onnx;
 
-/// <summary>A model file is replaced whole or not at all, and no temporary file is left behind.</summary>
+/// <summary>A model file (or files that belong together) is replaced whole or not at all, and no temporary file is left behind.</summary>
 public sealed class AtomicWriteTests
 {
     [Fact]
@@ -54,6 +54,31 @@ public sealed class AtomicWriteTests
         Assert.Equal("disk full", e.Message);
         Assert.Equal([1, 2, 3, 4], File.ReadAllBytes(path));
         Assert.Equal(["model.onnx"], dir.Entries());
+    }
+
+    [Fact]
+    public void Files_written_together_are_replaced_all_or_left_as_they_were()
+    {
+        using var dir = new TempDirectory();
+        var (images, labels) = (dir.File("images"), dir.File("labels"));
+        File.WriteAllBytes(images, [1]);
+        File.WriteAllBytes(labels, [2]);
+
+        // The second file's write fails (a full disk) after the first was written whole.
+        var e = Assert.Throws<IOException>(() => AtomicFile.WriteTogether([
+            (images, stream => stream.Write(new byte[100_000])),
+            (labels, stream => throw new IOException("disk full")),
+        ]));
+
+        Assert.Equal("disk full", e.Message);
+        Assert.Equal([1], File.ReadAllBytes(images));
+        Assert.Equal([2], File.ReadAllBytes(labels));
+        Assert.Equal(["images", "labels"], dir.Entries());
+
+        AtomicFile.WriteTogether([(images, stream => stream.Write([3])), (labels, stream => stream.Write([4]))]);
+        Assert.Equal([3], File.ReadAllBytes(images));
+        Assert.Equal([4], File.ReadAllBytes(labels));
+        Assert.Equal(["images", "labels"], dir.Entries());
     }
 
     [Fact]
