@@ -9,7 +9,7 @@ public sealed class PieceJudgeTests
     private const int Scale = 2;
 
     /// <summary>
-    /// Ink fills columns 100-139 of rows 20-59; the piece is columns 100-119. Line height 20 makes cells of 2 pixels
+    /// Ink fills columns 100-139 of rows 30-49; the piece is columns 100-119. Line height 20 makes cells of 2 pixels
     /// (summed once for all windows), 10 cells of 1 pixel (each window sums its own).
     /// </summary>
     [Theory]
@@ -19,24 +19,25 @@ public sealed class PieceJudgeTests
     {
         using var ink = InkImage.Rent(300, 80);
         ink.Levels.Clear();
-        for (var y = 20; y < 60; y++)
+        for (var y = 30; y < 50; y++)
         {
             ink.Levels.Slice(y * 300 + 100, 40).Fill(255);
         }
         var window = new float[PieceContext.Size];
         using (var context = new PieceContext(ink, lineHeight))
         {
-            context.Write(100, 120, new PixelBox(100, 20, 20, 40), window);
+            context.Write(100, 120, new PixelBox(100, 30, 20, 20), window);
         }
 
-        // The piece's centre is pixel (110, 40); window cell (r, q) is pixels from ((110 / cell) - 24 + q) * cell on.
+        // The piece's centre is pixel (110, 40); window cell (r, q) holds pixels from ((110 / cell) - Columns / 2 + q) * cell
+        // and ((40 / cell) - Rows / 2 + r) * cell on.
         var cell = lineHeight / PieceContext.CellsPerHeight;
         for (var r = 0; r < PieceContext.Rows; r++)
         {
             for (var q = 0; q < PieceContext.Columns; q++)
             {
                 var (x, y) = ((110 / cell - PieceContext.Columns / 2 + q) * cell, (40 / cell - PieceContext.Rows / 2 + r) * cell);
-                var inked = x >= 100 && x < 140 && y >= 20 && y < 60;
+                var inked = x >= 100 && x < 140 && y >= 30 && y < 50;
                 Assert.Equal(inked ? 1f : 0f, window[r * PieceContext.Columns + q]);
             }
         }
@@ -44,6 +45,7 @@ public sealed class PieceJudgeTests
         Assert.Equal(20 / cell, mask.Count(m => m == 1));
         Assert.Equal(1f, mask[PieceContext.Columns / 2 - 10 / cell]); // pixel 100
         Assert.Equal(0f, mask[PieceContext.Columns / 2 - 10 / cell - 1]);
+        Assert.Contains(0f, window[..(PieceContext.Rows * PieceContext.Columns)]);
     }
 
     /// <summary>
