@@ -41,7 +41,15 @@ public static class BenchmarkProgram
             Console.Error.WriteLine($"Usage: {args[0]} {tool.Arguments}");
             return 2;
         }
-        tool.Run(args[1..]);
+        try
+        {
+            tool.Run(args[1..]);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"{args[0]}: {e.Message} Usage: {args[0]} {tool.Arguments}");
+            return 2;
+        }
         return 0;
     }
 }

@@ -19,12 +19,9 @@ public static class ReaderDigits
 {
     public static void Run(string[] args)
     {
-        var model = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Repo.DefaultModel;
-        var count = Array.IndexOf(args, "--digits") is var i and >= 0 && i + 1 < args.Length
-            ? Math.Clamp(int.Parse(args[i + 1], CultureInfo.InvariantCulture), 1, MnistTestSet.Labels.Length) : MnistTestSet.Labels.Length;
-        var file = new FileInfo(model);
-        var loaded = LoadedModel.Load("model", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
-        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        var count = Math.Clamp(ReaderToolInputs.Option(args, "--digits", MnistTestSet.Labels.Length), 1, MnistTestSet.Labels.Length);
+        var loaded = ReaderToolInputs.Load(ReaderToolInputs.ModelPath(args));
+        var decoder = ReaderToolInputs.ServiceDecoder();
         foreach (var style in new[] { NumberStyle.Spaced, NumberStyle.Paper, NumberStyle.Dark })
         {
             int original = 0, whole = 0, reader = 0, split = 0, misread = 0;

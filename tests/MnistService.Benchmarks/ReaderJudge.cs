@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using MnistService.Api.ModelStore;
 using MnistService.Core.Data;
-using MnistService.Core.Imaging;
 using MnistService.Core.Network;
 using MnistService.Core.Reading;
 using MnistService.Core.Training;
@@ -28,14 +26,11 @@ public static class ReaderJudge
 
     public static void Run(string[] args)
     {
-        var model = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Repo.DefaultModel;
-        int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        var output = Array.IndexOf(args, "--out") is var o and >= 0 ? args[o + 1] : Path.Combine(Repo.Root, "src", "MnistService.Core", "Reading", "PieceJudge.bin");
-        var file = new FileInfo(model);
-        var loaded = LoadedModel.Load("model", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
-        var (examples, whole) = Examples(loaded, Option("--numbers", 1500), 100, Mnist.Load().Train);
+        var output = ReaderToolInputs.Option(args, "--out", Repo.PathOf("src/MnistService.Core/Reading/PieceJudge.bin"));
+        var loaded = ReaderToolInputs.Load(ReaderToolInputs.ModelPath(args));
+        var (examples, whole) = Examples(loaded, ReaderToolInputs.Option(args, "--numbers", 1500), 100, Mnist.Load().Train);
         Console.WriteLine($"{whole.Length:N0} pieces, {whole.Count(w => w == 1):N0} whole");
-        var network = Train(examples, whole, Option("--hidden", 96), Option("--epochs", 10));
+        var network = Train(examples, whole, ReaderToolInputs.Option(args, "--hidden", 96), ReaderToolInputs.Option(args, "--epochs", 10));
         var judge = new PieceJudge(network.GetParameters());
         var (validation, validationWhole) = Examples(loaded, 100, 8, digits: null);
         var scores = new float[validationWhole.Length];
@@ -58,7 +53,7 @@ public static class ReaderJudge
     /// </summary>
     private static (float[] Windows, float[] Whole) Examples(LoadedModel model, int perStyle, int seed, MnistSet? digits)
     {
-        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        var decoder = ReaderToolInputs.ServiceDecoder();
         var weights = PieceScore.Weights.ToArray();
         weights[(int)PieceTerm.Whole] = 0;
         var rows = new ConcurrentBag<(int Order, float[] Windows, float[] Whole)>();

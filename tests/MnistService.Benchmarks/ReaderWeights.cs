@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using MnistService.Api.ModelStore;
-using MnistService.Core.Imaging;
 using MnistService.Core.Reading;
 using MnistService.Testing;
 
@@ -25,16 +24,12 @@ public static class ReaderWeights
 
     public static void Run(string[] args)
     {
-        var model = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Repo.DefaultModel;
-        int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        int[] Seeds(string name, int[] fallback) => Array.IndexOf(args, name) is var i and >= 0
-            ? [.. args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
-        var perStyle = Option("--per-style", 400);
-        var epochs = Option("--epochs", 12);
-        var file = new FileInfo(model);
-        var loaded = LoadedModel.Load("model", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
-        var train = Seeds("--train", [7, 9, 11]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
-        var validation = Seeds("--validate", [8]).SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
+        int[] Seeds(string name, string fallback) => [.. ReaderToolInputs.Option(args, name, fallback).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+        var perStyle = ReaderToolInputs.Option(args, "--per-style", 400);
+        var epochs = ReaderToolInputs.Option(args, "--epochs", 12);
+        var loaded = ReaderToolInputs.Load(ReaderToolInputs.ModelPath(args));
+        var train = Seeds("--train", "7,9,11").SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
+        var validation = Seeds("--validate", "8").SelectMany(seed => Collect(loaded, seed, perStyle)).ToList();
         var current = PieceScore.Weights.ToArray();
         Console.WriteLine($"weights in the code: train {Figures(train, current)}; validation {Figures(validation, current)}");
         var learned = Learn(train, validation, epochs, PieceScore.TermCount);
@@ -82,7 +77,7 @@ public static class ReaderWeights
 
     internal static List<Sample> Collect(LoadedModel model, int seed, int perStyle)
     {
-        var decoder = new ImageDecoder(new ImageDecodeLimits(MaxPixels: 4096L * 4096, MaxSide: 16384));
+        var decoder = ReaderToolInputs.ServiceDecoder();
         var samples = new ConcurrentBag<Sample>();
         foreach (var style in Enum.GetValues<NumberStyle>())
         {
