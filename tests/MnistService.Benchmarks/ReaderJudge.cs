@@ -68,6 +68,8 @@ public static class ReaderJudge
                 return;
             }
             var right = gold.Select(p => (p.First, p.End, p.Digit)).ToHashSet();
+            // The judge reads pieces as digits; a mark left out is no piece of its own.
+            pieces = [.. pieces.Where(p => p.Digit != NumberReader.MarkDigit)];
             var values = new float[pieces.Length * PieceContext.Size];
             var label = new float[pieces.Length];
             for (var k = 0; k < pieces.Length; k++)

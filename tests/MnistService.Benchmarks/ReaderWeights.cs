@@ -121,11 +121,13 @@ public static class ReaderWeights
         foreach (var piece in sample.Pieces)
         {
             var score = Score(weights, piece.Terms);
-            for (var p = 0; p < (constrained ? length : 1); p++)
+            var mark = piece.Digit == NumberReader.MarkDigit;
+            for (var p = 0; p <= length; p++)
             {
-                var next = constrained ? p + 1 : 0;
-                if ((constrained && sample.Written[p] - '0' != piece.Digit) || double.IsNegativeInfinity(best[piece.First, p])
-                    || best[piece.First, p] + score <= best[piece.End, next])
+                // A digit read moves on to the next digit written (and must be it); a mark left out reads none.
+                var next = constrained && !mark ? p + 1 : p;
+                if ((constrained && !mark && (p == length || sample.Written[p] - '0' != piece.Digit))
+                    || double.IsNegativeInfinity(best[piece.First, p]) || best[piece.First, p] + score <= best[piece.End, next])
                 {
                     continue;
                 }
@@ -138,17 +140,19 @@ public static class ReaderWeights
             return null;
         }
         var split = new List<NumberReader.ScoredPiece>();
-        for (int end = sample.Atoms, p = length; end > 0; p = constrained ? p - 1 : 0)
+        for (int end = sample.Atoms, p = length; end > 0;)
         {
             var piece = last[end, p]!;
             split.Add(piece);
             end = piece.First;
+            p -= constrained && piece.Digit != NumberReader.MarkDigit ? 1 : 0;
         }
         split.Reverse();
         return split;
     }
 
-    private static string Text(List<NumberReader.ScoredPiece> split) => string.Concat(split.Select(p => (char)('0' + p.Digit)));
+    private static string Text(List<NumberReader.ScoredPiece> split) =>
+        string.Concat(split.Where(p => p.Digit != NumberReader.MarkDigit).Select(p => (char)('0' + p.Digit)));
 
     private static void Move(double[] weights, List<NumberReader.ScoredPiece> split, double rate)
     {

@@ -20,7 +20,8 @@ public sealed record Atom(int[] Components, int Left, int Right, PixelBox Box, P
 /// The rules, all relative to the line height H (the median height of the tall strokes):
 /// specks (both sides under <see cref="SpeckSide"/>·H) are dust; strokes whose column ranges overlap by half the
 /// narrower one are one glyph (a 4, a 5 with its flag apart, a 7 with a bar), unless both are tall and overlap
-/// less (two touching-close digits); glyphs lower than <see cref="MinDigitHeight"/>·H are separators (dots,
+/// less (two touching-close digits); a low glyph high in a tall one's height and over its columns is its flag (a 5's
+/// drawn apart, beside its body); other glyphs lower than <see cref="MinDigitHeight"/>·H are separators (dots,
 /// dashes, plus signs); a glyph wider than <see cref="CutWidth"/>·H is cut at the minima of its column
 /// projection, at least <see cref="MinCutSpacing"/>·H apart.
 /// </remarks>
@@ -30,6 +31,10 @@ public sealed class LineLayout
     public const double MinDigitHeight = 0.45;
     public const double CutWidth = 0.9;
     public const double MinCutSpacing = 0.09;
+    /// <summary>A low glyph centred above this fraction of a tall glyph's height from its top may be its flag.</summary>
+    public const double FlagZone = 0.35;
+    /// <summary>How far (in H) a flag may stand beside the columns of the glyph it belongs to.</summary>
+    public const double FlagReach = 0.05;
 
     private LineLayout(double lineHeight, Atom[] atoms)
     {
@@ -56,9 +61,9 @@ public sealed class LineLayout
             }
         }
         var atoms = new List<Atom>();
-        foreach (var glyph in Glyphs(components, kept, lineHeight))
+        foreach (var glyph in WithFlags(components, [.. Glyphs(components, kept, lineHeight)], lineHeight))
         {
-            var box = glyph.Select(c => components[c].Box).Aggregate((a, b) => a.Union(b));
+            var box = BoxOf(components, glyph);
             if (box.Height < MinDigitHeight * lineHeight)
             {
                 continue;
@@ -106,6 +111,45 @@ public sealed class LineLayout
             }
         }
         return kept.GroupBy(Root).Select(g => g.ToArray());
+    }
+
+    private static PixelBox BoxOf(InkComponent[] components, int[] glyph) => glyph.Select(c => components[c].Box).Aggregate((a, b) => a.Union(b));
+
+    /// <summary>
+    /// Low glyphs in the upper part of a tall glyph's height that overlap its columns (or reach within
+    /// <see cref="FlagReach"/>·H of them) join it: the flag of a 5 or the bar of a 7 drawn apart, not a separator,
+    /// which stands between digits or lower.
+    /// </summary>
+    private static List<int[]> WithFlags(InkComponent[] components, List<int[]> glyphs, double lineHeight)
+    {
+        var boxes = glyphs.Select(g => BoxOf(components, g)).ToArray();
+        var joined = glyphs.Select(g => new List<int>(g)).ToArray();
+        var reach = FlagReach * lineHeight;
+        for (var low = 0; low < glyphs.Count; low++)
+        {
+            var flag = boxes[low];
+            if (flag.Height >= MinDigitHeight * lineHeight)
+            {
+                continue;
+            }
+            var (best, bestOverlap) = (-1, double.NegativeInfinity);
+            for (var tall = 0; tall < glyphs.Count; tall++)
+            {
+                var body = boxes[tall];
+                var overlap = Math.Min(flag.Right, body.Right) - Math.Max(flag.X, body.X);
+                if (body.Height >= MinDigitHeight * lineHeight && overlap > -reach && overlap > bestOverlap
+                    && flag.Y + (flag.Height / 2.0) < body.Y + (FlagZone * body.Height))
+                {
+                    (best, bestOverlap) = (tall, overlap);
+                }
+            }
+            if (best >= 0)
+            {
+                joined[best].AddRange(joined[low]);
+                joined[low].Clear();
+            }
+        }
+        return [.. joined.Where(g => g.Count > 0).Select(g => g.ToArray())];
     }
 
     /// <summary>The glyph as one atom, or cut at the minima of its column projection when it is wide.</summary>

@@ -26,11 +26,18 @@ public static class NumberReader
     public const int MaxAtoms = MaxAtomsPerDigit * MaxDigits;
     public const int MaxAtomsPerDigit = 5;
     /// <summary>Widest candidate, in line heights.</summary>
-    public const double MaxPieceWidth = 1.6;
+    public const double MaxPieceWidth = 2.2;
     /// <summary>Atoms of different glyphs further apart than this (in line heights) are never one digit.</summary>
     public const double JoinGap = 0.02;
     /// <summary>A gap between digits wider than this (in line heights) is a space in the text.</summary>
     public const double GroupGap = 0.5;
+    /// <summary>
+    /// A glyph no wider than this (in line heights) may be a stray stroke (MNIST's crops carry slivers of their
+    /// neighbours), which the split may leave out of the number at a learned cost.
+    /// </summary>
+    public const double MarkWidth = 0.25;
+    /// <summary>The digit of a <see cref="ScoredPiece"/> that is a mark left out.</summary>
+    internal const int MarkDigit = -1;
     /// <summary>
     /// How far (in line heights) a piece is also tried past a cut at its edge, into its neighbour: the generated
     /// touching digits overlap by up to a fifth of a digit's width.
@@ -47,18 +54,31 @@ public static class NumberReader
     {
         var analysis = Analyse(image, classifier, PieceJudge.Shipped, keepWindows: false);
         var candidates = analysis.Candidates;
-        var chosen = BestSplit(analysis.Layout.Atoms.Length, candidates, k => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable);
+        var atomCount = analysis.Layout.Atoms.Length;
+        // Steps 0..n-1 read candidate k as its digit; n + m leaves mark m out.
+        var marks = analysis.Marks();
+        var steps = Enumerable.Range(0, candidates.Count).Concat(marks).Select(k => (candidates[k].First, candidates[k].End)).ToArray();
+        var split = BestSplit(atomCount, steps, s => s >= candidates.Count ? PieceScore.OfMark(analysis.Facts(marks[s - candidates.Count]))
+            : candidates[s].Readable ? PieceScore.Of(analysis.Facts(s)) : Unreadable);
+        if (split.All(s => s >= candidates.Count))
+        {
+            // Every mark left out reads no number: the line is its marks, read as digits.
+            split = BestSplit(atomCount, steps[..candidates.Count], k => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable);
+        }
+        var chosen = split.Where(s => s < candidates.Count).ToList();
         if (chosen.Count > MaxDigits)
         {
             throw TooMany($"it holds {chosen.Count} digits");
         }
         var digits = chosen.Select(analysis.Digit).ToArray();
-        return new NumberReading(Text(digits, analysis.Layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
+        // A mark left out still stands where it was written: no group gap across it.
+        var ink = split.Select(s => (Box: s < candidates.Count ? candidates[s].Box : candidates[marks[s - candidates.Count]].Box, IsDigit: s < candidates.Count));
+        return new NumberReading(Text(digits, ink, analysis.Layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
     }
 
     /// <summary>
-    /// A candidate piece as <see cref="PieceScore"/> sees it: atoms [First, End), the digit read, its terms, and its
-    /// index among the image's candidates (its <see cref="PieceContext"/> window's).
+    /// A candidate piece as <see cref="PieceScore"/> sees it: atoms [First, End), the digit read (<see cref="MarkDigit"/>
+    /// for a mark left out), its terms, and its index among the image's candidates (its <see cref="PieceContext"/> window's).
     /// </summary>
     internal sealed record ScoredPiece(int First, int End, int Digit, double[] Terms, int Candidate);
 
@@ -80,6 +100,12 @@ public static class NumberReader
                 PieceScore.Terms(analysis.Facts(k), terms);
                 pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, Trainer.ArgMax(analysis.Probabilities(k)), terms, k));
             }
+        }
+        foreach (var k in analysis.Marks())
+        {
+            var terms = new double[PieceScore.TermCount];
+            PieceScore.MarkTerms(analysis.Facts(k), terms);
+            pieces.Add(new ScoredPiece(analysis.Candidates[k].First, analysis.Candidates[k].End, MarkDigit, terms, k));
         }
         return (analysis.Layout.Atoms.Length, [.. pieces], analysis.Windows!);
     }
@@ -147,6 +173,15 @@ public static class NumberReader
         float[] DigitScores, float? Threshold, bool ScoreIsProbability, float[]? Windows, float[]? Wholeness)
     {
         public ReadOnlySpan<float> Probabilities(int k) => AllProbabilities.AsSpan(k * 10, 10);
+
+        /// <summary>The candidates that are a whole glyph of one atom no wider than <see cref="MarkWidth"/>: marks the split may leave out.</summary>
+        public int[] Marks()
+        {
+            var (atoms, lineHeight) = (Layout.Atoms, Layout.LineHeight);
+            return [.. Enumerable.Range(0, Candidates.Count).Where(k => Candidates[k] is { Readable: true, ExtendLeft: 0, ExtendRight: 0 } candidate
+                && candidate.End == candidate.First + 1 && !CutBefore(atoms, candidate.First) && !CutBefore(atoms, candidate.End)
+                && candidate.Box.Width <= MarkWidth * lineHeight)];
+        }
 
         /// <summary>What <see cref="PieceScore"/> weighs of candidate <paramref name="k"/>.</summary>
         public PieceFacts Facts(int k)
@@ -315,29 +350,28 @@ public static class NumberReader
     }
 
     /// <summary>
-    /// The split of atoms 0..n-1 into consecutive candidates with the highest summed score:
-    /// best[j] = max over candidates [i, j) of best[i] + score, computed left to right.
+    /// The split of atoms 0..n-1 into consecutive steps (a step covers atoms [First, End)) with the highest summed
+    /// score, as step indexes: best[j] = max over steps [i, j) of best[i] + score, computed left to right.
     /// </summary>
-    private static List<int> BestSplit(int atomCount, List<Candidate> candidates, Func<int, double> score)
+    private static List<int> BestSplit(int atomCount, (int First, int End)[] steps, Func<int, double> score)
     {
         var best = new double[atomCount + 1];
         var last = new int[atomCount + 1];
         Array.Fill(best, double.NegativeInfinity);
         best[0] = 0;
-        // Taken in order of their end, so best[First] is final when a candidate starting there is scored.
-        var byEnd = Enumerable.Range(0, candidates.Count).OrderBy(k => candidates[k].End).ToArray();
-        foreach (var k in byEnd)
+        // Taken in order of their end, so best[First] is final when a step starting there is scored.
+        var byEnd = Enumerable.Range(0, steps.Length).OrderBy(s => steps[s].End).ToArray();
+        foreach (var s in byEnd)
         {
-            var candidate = candidates[k];
-            var total = best[candidate.First] + score(k);
-            if (total > best[candidate.End])
+            var total = best[steps[s].First] + score(s);
+            if (total > best[steps[s].End])
             {
-                best[candidate.End] = total;
-                last[candidate.End] = k;
+                best[steps[s].End] = total;
+                last[steps[s].End] = s;
             }
         }
         var chosen = new List<int>();
-        for (var end = atomCount; end > 0; end = candidates[last[end]].First)
+        for (var end = atomCount; end > 0; end = steps[last[end]].First)
         {
             chosen.Add(last[end]);
         }
@@ -345,16 +379,23 @@ public static class NumberReader
         return chosen;
     }
 
-    private static string Text(ReadDigit[] digits, double lineHeight)
+    /// <summary>The digits left to right, with a space where the paper between a digit and the ink before it is wider than <see cref="GroupGap"/>·H.</summary>
+    /// <param name="ink">The split's steps in order: the digits' boxes and the boxes of the marks left out.</param>
+    private static string Text(ReadDigit[] digits, IEnumerable<(PixelBox Box, bool IsDigit)> ink, double lineHeight)
     {
         var text = new StringBuilder(digits.Length * 2);
-        for (var i = 0; i < digits.Length; i++)
+        var (digit, inkRight) = (0, (int?)null);
+        foreach (var (box, isDigit) in ink)
         {
-            if (i > 0 && digits[i].Box.X - digits[i - 1].Box.Right > GroupGap * lineHeight)
+            if (isDigit)
             {
-                text.Append(' ');
+                if (text.Length > 0 && box.X - inkRight > GroupGap * lineHeight)
+                {
+                    text.Append(' ');
+                }
+                text.Append((char)('0' + digits[digit++].Digit));
             }
-            text.Append((char)('0' + digits[i].Digit));
+            inkRight = text.Length > 0 ? box.Right : null;
         }
         return text.ToString();
     }

@@ -73,6 +73,16 @@ public enum PieceTerm
     RightInk,
     /// <summary>The judge's log-odds that it is one whole digit, clamped to ±8, over 8 (<see cref="PieceJudge"/>).</summary>
     Whole,
+    /// <summary>1 for a narrow mark left out of the number as a stray stroke; the mark terms are 0 for a digit, the others 0 for a mark.</summary>
+    Mark,
+    /// <summary>The mark's height.</summary>
+    MarkHeight,
+    /// <summary>The mark's width.</summary>
+    MarkWidth,
+    /// <summary>ln P of the digit the mark reads as.</summary>
+    MarkLnP,
+    /// <summary>The judge's log-odds that the mark is one whole digit, as <see cref="Whole"/>.</summary>
+    MarkWhole,
     /// <summary>1 when d is 0; the nine terms after it for 1-9.</summary>
     Digit0,
 }
@@ -107,42 +117,61 @@ public static class PieceScore
     /// on the piece judge.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -3.8881, // Bias
-        -2.7198, // LnP
-        -2.1325, // LnPSquared
-        4.1348, // Margin
-        -6.8546, // LnRunnerUp
-        10.656, // RunnerUp
-        4.275, // LnOthers
-        -4.8458, // Wide
-        -3.7557, // Narrow
-        -19.062, // Width
-        -13.951, // Short
-        9.3561, // NotDigit
-        8.2445, // LnLikeness
-        1.3185, // LnLikenessOverlapping
-        -9.0344, // SplitsNarrowGlyph
-        -10.293, // Cuts
-        -18.604, // Overlap
-        -4.3912, // LeftInk
-        0.94113, // RightInk
-        24.668, // Whole
-        0.00029514, // Digit0
-        -3.3732, // Digit1
-        -9.8294, // Digit2
-        -0.61961, // Digit3
-        3.8366, // Digit4
-        1.3636, // Digit5
-        3.4164, // Digit6
-        -4.3154, // Digit7
-        -1.28, // Digit8
-        6.9126, // Digit9
+        -6.609, // Bias
+        -2.3646, // LnP
+        -1.2844, // LnPSquared
+        7.5593, // Margin
+        -9.9238, // LnRunnerUp
+        10.365, // RunnerUp
+        7.2387, // LnOthers
+        -10.245, // Wide
+        -2.3585, // Narrow
+        -17.903, // Width
+        -19.513, // Short
+        13.241, // NotDigit
+        10.679, // LnLikeness
+        3.6548, // LnLikenessOverlapping
+        -15.948, // SplitsNarrowGlyph
+        -19.362, // Cuts
+        -18.057, // Overlap
+        -9.1745, // LeftInk
+        2.3841, // RightInk
+        29.919, // Whole
+        3.1052, // Mark
+        -1.5474, // MarkHeight
+        -0.48485, // MarkWidth
+        -2.0837, // MarkLnP
+        -9.2201, // MarkWhole
+        0.47133, // Digit0
+        0.77585, // Digit1
+        -19.314, // Digit2
+        -2.0456, // Digit3
+        6.0618, // Digit4
+        0.87477, // Digit5
+        3.7916, // Digit6
+        -8.6336, // Digit7
+        -0.95723, // Digit8
+        12.366, // Digit9
     ];
 
+    /// <summary>The score of reading the piece as the digit the classifier gives it.</summary>
     public static double Of(in PieceFacts piece)
     {
         Span<double> terms = stackalloc double[TermCount];
         Terms(piece, terms);
+        return Weighed(terms);
+    }
+
+    /// <summary>The score of leaving the piece, a narrow mark, out of the number (<see cref="MarkTerms"/>).</summary>
+    public static double OfMark(in PieceFacts piece)
+    {
+        Span<double> terms = stackalloc double[TermCount];
+        MarkTerms(piece, terms);
+        return Weighed(terms);
+    }
+
+    private static double Weighed(ReadOnlySpan<double> terms)
+    {
         var score = 0.0;
         var weights = Weights;
         for (var t = 0; t < TermCount; t++)
@@ -190,9 +219,26 @@ public static class PieceScore
         terms[(int)PieceTerm.Overlap] = piece.Overlap;
         terms[(int)PieceTerm.LeftInk] = piece.LeftInk;
         terms[(int)PieceTerm.RightInk] = piece.RightInk;
-        terms[(int)PieceTerm.Whole] = piece.Wholeness is { } whole ? Math.Clamp(Math.Log(whole / Math.Max(1e-7, 1.0 - whole)), -WholeCap, WholeCap) / WholeCap : 0;
+        terms[(int)PieceTerm.Whole] = WholeLogOdds(piece);
         terms[(int)PieceTerm.Digit0 + digit] = 1;
     }
+
+    /// <summary>
+    /// Writes the terms of leaving the piece out as a stray mark: <see cref="PieceTerm.Mark"/> and the four after it,
+    /// every other term 0.
+    /// </summary>
+    public static void MarkTerms(in PieceFacts piece, Span<double> terms)
+    {
+        terms.Clear();
+        terms[(int)PieceTerm.Mark] = 1;
+        terms[(int)PieceTerm.MarkHeight] = piece.Height;
+        terms[(int)PieceTerm.MarkWidth] = piece.Width;
+        terms[(int)PieceTerm.MarkLnP] = Ln(piece.Probabilities[Trainer.ArgMax(piece.Probabilities)]);
+        terms[(int)PieceTerm.MarkWhole] = WholeLogOdds(piece);
+    }
+
+    private static double WholeLogOdds(in PieceFacts piece) =>
+        piece.Wholeness is { } whole ? Math.Clamp(Math.Log(whole / Math.Max(1e-7, 1.0 - whole)), -WholeCap, WholeCap) / WholeCap : 0;
 
     private static double Square(double x) => x * x;
 

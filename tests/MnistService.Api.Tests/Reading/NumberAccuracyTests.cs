@@ -95,8 +95,8 @@ public sealed class NumberAccuracyTests(CommittedModelFixture fixture, ITestOutp
         var apartExact = (double)apart.Sum(f => f.Exact) / apart.Sum(f => f.Numbers);
         var digits = 1 - (double)figures.Values.Sum(f => f.Errors) / figures.Values.Sum(f => f.Digits);
         output.WriteLine($"apart: exact {apartExact:P1}; touching: exact {figures[NumberStyle.Tight].ExactRate:P1}; digits overall {digits:P2}");
-        Assert.True(apartExact >= 0.84, $"numbers written apart read exactly: {apartExact:P1}, at least 84 % expected");
-        Assert.True(figures[NumberStyle.Tight].ExactRate >= 0.65, $"touching numbers read exactly: {figures[NumberStyle.Tight].ExactRate:P1}, at least 65 % expected");
-        Assert.True(digits >= 0.965, $"digits right: {digits:P2}, at least 96.5 % expected");
+        Assert.True(apartExact >= 0.86, $"numbers written apart read exactly: {apartExact:P1}, at least 86 % expected");
+        Assert.True(figures[NumberStyle.Tight].ExactRate >= 0.68, $"touching numbers read exactly: {figures[NumberStyle.Tight].ExactRate:P1}, at least 68 % expected");
+        Assert.True(digits >= 0.97, $"digits right: {digits:P2}, at least 97 % expected");
     }
 }

@@ -124,6 +124,34 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task A_five_whose_flag_is_a_stroke_apart_is_one_five()
+    {
+        // MNIST test digits 5624 and 5706 are 5s whose flag does not touch the body and lies mostly beside it.
+        var number = NumberImages.Make(NumberStyle.Spaced, [1, 5624, 2, 5706, 3], new Random(7), height: 60);
+        Assert.Equal("25150", number.Text.Replace(" ", ""));
+        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_digit_much_wider_than_high_is_one_digit()
+    {
+        // MNIST test digits 7859 and 6418: a 5 and a 2 written flat, about twice as wide as high at the line's height.
+        var number = NumberImages.Make(NumberStyle.Spaced, [1, 7859, 2, 6418, 3], new Random(7), height: 60);
+        Assert.Equal("25120", number.Text.Replace(" ", ""));
+        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_sliver_of_a_neighbouring_digit_beside_a_digit_is_not_a_digit()
+    {
+        // MNIST test digits 8112, 9469 and 8759 (a 2, a 7, an 8) carry a thin sliver of a neighbour's stroke, apart
+        // from the digit, at the edge of their 28x28 crop.
+        var number = NumberImages.Make(NumberStyle.Spaced, [1, 8112, 2, 9469, 8759, 3], new Random(7), height: 60);
+        Assert.Equal("221780", number.Text.Replace(" ", ""));
+        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task No_digits_and_too_many_digits_are_422_problems_that_say_so()
     {
         var blank = await HttpAssert.Problem(await Read(TestImages.Blank(300, 80, 255)), HttpStatusCode.UnprocessableEntity);
