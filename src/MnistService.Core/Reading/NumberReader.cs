@@ -25,8 +25,10 @@ public static class NumberReader
     /// <summary>Atoms (possible digit parts) one image may have: more cannot be at most <see cref="MaxDigits"/> digits.</summary>
     public const int MaxAtoms = MaxAtomsPerDigit * MaxDigits;
     public const int MaxAtomsPerDigit = 5;
-    /// <summary>Widest candidate, in line heights.</summary>
-    public const double MaxPieceWidth = 2.2;
+    /// <summary>Widest candidate with a cut at an edge, in line heights: where digits touch, wider runs are pairs.</summary>
+    public const double MaxPieceWidth = 1.6;
+    /// <summary>Widest candidate that is whole glyphs (a 5 or a 2 written flat is twice as wide as high), in line heights.</summary>
+    public const double MaxGlyphWidth = 2.2;
     /// <summary>Atoms of different glyphs further apart than this (in line heights) are never one digit.</summary>
     public const double JoinGap = 0.02;
     /// <summary>A gap between digits wider than this (in line heights) is a space in the text.</summary>
@@ -238,11 +240,14 @@ public static class NumberReader
                     break;
                 }
                 box = box.Union(atoms[j].Box);
-                if (box.Width > MaxPieceWidth * lineHeight)
+                if (box.Width > MaxGlyphWidth * lineHeight)
                 {
                     break;
                 }
-                candidates.Add(new Candidate(i, j + 1, box));
+                if (box.Width <= MaxPieceWidth * lineHeight || (!CutBefore(atoms, i) && !CutBefore(atoms, j + 1)))
+                {
+                    candidates.Add(new Candidate(i, j + 1, box));
+                }
             }
         }
         var straight = candidates.Count;

@@ -117,41 +117,41 @@ public static class PieceScore
     /// on the piece judge.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -6.609, // Bias
-        -2.3646, // LnP
-        -1.2844, // LnPSquared
-        7.5593, // Margin
-        -9.9238, // LnRunnerUp
-        10.365, // RunnerUp
-        7.2387, // LnOthers
-        -10.245, // Wide
-        -2.3585, // Narrow
-        -17.903, // Width
-        -19.513, // Short
-        13.241, // NotDigit
-        10.679, // LnLikeness
-        3.6548, // LnLikenessOverlapping
-        -15.948, // SplitsNarrowGlyph
-        -19.362, // Cuts
-        -18.057, // Overlap
-        -9.1745, // LeftInk
-        2.3841, // RightInk
-        29.919, // Whole
-        3.1052, // Mark
-        -1.5474, // MarkHeight
-        -0.48485, // MarkWidth
-        -2.0837, // MarkLnP
-        -9.2201, // MarkWhole
-        0.47133, // Digit0
-        0.77585, // Digit1
-        -19.314, // Digit2
-        -2.0456, // Digit3
-        6.0618, // Digit4
-        0.87477, // Digit5
-        3.7916, // Digit6
-        -8.6336, // Digit7
-        -0.95723, // Digit8
-        12.366, // Digit9
+        -3.7181, // Bias
+        -2.7632, // LnP
+        -1.5334, // LnPSquared
+        5.272, // Margin
+        -8.0352, // LnRunnerUp
+        9.8493, // RunnerUp
+        4.5418, // LnOthers
+        -5.7216, // Wide
+        -3.5497, // Narrow
+        -20.687, // Width
+        -17.963, // Short
+        11.896, // NotDigit
+        9.6485, // LnLikeness
+        2.8048, // LnLikenessOverlapping
+        -11.521, // SplitsNarrowGlyph
+        -14.528, // Cuts
+        -21.225, // Overlap
+        -8.0371, // LeftInk
+        1.6267, // RightInk
+        26.31, // Whole
+        0.51028, // Mark
+        -4.1017, // MarkHeight
+        -0.87814, // MarkWidth
+        -2.0858, // MarkLnP
+        -11.148, // MarkWhole
+        1.0741, // Digit0
+        -2.2501, // Digit1
+        -13.083, // Digit2
+        -2.035, // Digit3
+        4.4811, // Digit4
+        1.8715, // Digit5
+        4.0067, // Digit6
+        -5.8125, // Digit7
+        -0.51307, // Digit8
+        8.5417, // Digit9
     ];
 
     /// <summary>The score of reading the piece as the digit the classifier gives it.</summary>
