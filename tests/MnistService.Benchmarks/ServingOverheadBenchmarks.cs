@@ -16,7 +16,7 @@ namespace MnistService.Benchmarks;
 /// What the service repeats on a path it takes often, each beside the work it is part of: per batched inference (the
 /// candidates of a number), a RunOptions made and the classifier's output looked up by name; per model load, the
 /// file's SHA-256 and the weights read; per poll of an open job event stream (five a second), a read of the job (its
-/// status and job files parsed) against a look at the files' sizes and times.
+/// status and job files parsed) against a look at the files' sizes, times and inodes.
 /// </summary>
 [Config(typeof(ImageBenchmarks.ImageConfig))]
 public class ServingOverheadBenchmarks
@@ -98,7 +98,7 @@ public class ServingOverheadBenchmarks
     [Benchmark(Description = "JobStore.Find (per event-stream poll)")]
     public string? FindJob() => _jobs.Find(_job)?.State;
 
-    [Benchmark(Description = "JobStore.Stamp: the job's files' sizes and times (per poll)")]
+    [Benchmark(Description = "JobStore.Stamp: the job's files' sizes, times and inodes (per poll)")]
     public JobFilesStamp JobStamps() => _jobs.Stamp(_job);
 
     private sealed class Environment(string root) : IHostEnvironment
