@@ -33,8 +33,8 @@ public sealed class LineLayout
     public const double MinCutSpacing = 0.09;
     /// <summary>A low glyph centred above this fraction of a tall glyph's height from its top may be its flag.</summary>
     public const double FlagZone = 0.35;
-    /// <summary>How far (in H) a flag may stand beside the columns of the glyph it belongs to.</summary>
-    public const double FlagReach = 0.05;
+    /// <summary>The least share of a flag's width that lies over its glyph's columns: an apostrophe between digits has none.</summary>
+    public const double FlagOverlap = 0.25;
 
     private LineLayout(double lineHeight, Atom[] atoms)
     {
@@ -116,15 +116,14 @@ public sealed class LineLayout
     private static PixelBox BoxOf(InkComponent[] components, int[] glyph) => glyph.Select(c => components[c].Box).Aggregate((a, b) => a.Union(b));
 
     /// <summary>
-    /// Low glyphs in the upper part of a tall glyph's height that overlap its columns (or reach within
-    /// <see cref="FlagReach"/>·H of them) join it: the flag of a 5 or the bar of a 7 drawn apart, not a separator,
-    /// which stands between digits or lower.
+    /// Low glyphs in the upper part of a tall glyph's height that lie over its columns (a quarter of their width at
+    /// least) join it: the flag of a 5 or the bar of a 7 drawn apart, not a separator, which stands between digits or
+    /// lower.
     /// </summary>
     private static List<int[]> WithFlags(InkComponent[] components, List<int[]> glyphs, double lineHeight)
     {
         var boxes = glyphs.Select(g => BoxOf(components, g)).ToArray();
         var joined = glyphs.Select(g => new List<int>(g)).ToArray();
-        var reach = FlagReach * lineHeight;
         for (var low = 0; low < glyphs.Count; low++)
         {
             var flag = boxes[low];
@@ -137,7 +136,7 @@ public sealed class LineLayout
             {
                 var body = boxes[tall];
                 var overlap = Math.Min(flag.Right, body.Right) - Math.Max(flag.X, body.X);
-                if (body.Height >= MinDigitHeight * lineHeight && overlap > -reach && overlap > bestOverlap
+                if (body.Height >= MinDigitHeight * lineHeight && overlap >= FlagOverlap * flag.Width && overlap > bestOverlap
                     && flag.Y + (flag.Height / 2.0) < body.Y + (FlagZone * body.Height))
                 {
                     (best, bestOverlap) = (tall, overlap);

@@ -133,6 +133,26 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task An_apostrophe_written_close_after_a_digit_is_not_its_flag()
+    {
+        var number = Number();
+        using var image = Image.Load<L8>(number.Bytes);
+        var first = (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("digits")[0].GetProperty("box");
+        // A thousands mark as in 2'104: a short stroke at the top, two pixels after the first digit's ink.
+        var (left, top) = (first.GetProperty("x").GetInt32() + first.GetProperty("width").GetInt32() + 2, first.GetProperty("y").GetInt32());
+        for (var x = left; x < left + 4; x++)
+        {
+            for (var y = top; y < top + 14; y++)
+            {
+                image[x, y] = new L8(0);
+            }
+        }
+        var json = await HttpAssert.Json(await Read(TestImages.Encode(image, new PngEncoder())));
+        Assert.Equal(number.Text, json.GetProperty("text").GetString());
+        Assert.Equal(first.ToString(), json.GetProperty("digits")[0].GetProperty("box").ToString());
+    }
+
+    [Fact]
     public async Task A_digit_much_wider_than_high_is_one_digit()
     {
         // MNIST test digits 7859 and 6418: a 5 and a 2 written flat, about twice as wide as high at the line's height.
