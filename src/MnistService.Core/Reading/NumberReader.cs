@@ -17,7 +17,8 @@ namespace MnistService.Core.Reading;
 /// stroke; so a piece whose edge is a cut is also tried reaching <see cref="Overlaps"/>·H past it (overlapping digits
 /// share ink, and the overlap is given to both), and the split takes whichever reading scores best. Atoms of different
 /// glyphs join into one digit only when they nearly touch (<see cref="JoinGap"/>): a wider join read 4 and 1 standing
-/// close as one 4. <see cref="PieceScore"/> scores each piece.
+/// close as one 4. A narrow glyph standing alone may instead be left out as a stray mark (<see cref="MarkWidth"/>).
+/// <see cref="PieceScore"/> scores each piece and each mark left out.
 /// </remarks>
 public static class NumberReader
 {
@@ -389,18 +390,19 @@ public static class NumberReader
     private static string Text(ReadDigit[] digits, IEnumerable<(PixelBox Box, bool IsDigit)> ink, double lineHeight)
     {
         var text = new StringBuilder(digits.Length * 2);
-        var (digit, inkRight) = (0, (int?)null);
+        var digit = 0;
+        int? inkRight = null; // the right edge of the last digit, or of a mark after it
         foreach (var (box, isDigit) in ink)
         {
             if (isDigit)
             {
-                if (text.Length > 0 && box.X - inkRight > GroupGap * lineHeight)
+                if (inkRight is { } right && box.X - right > GroupGap * lineHeight)
                 {
                     text.Append(' ');
                 }
                 text.Append((char)('0' + digits[digit++].Digit));
             }
-            inkRight = text.Length > 0 ? box.Right : null;
+            inkRight = digit > 0 ? box.Right : null;
         }
         return text.ToString();
     }
