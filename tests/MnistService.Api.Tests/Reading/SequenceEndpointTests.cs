@@ -22,6 +22,14 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     private Task<HttpResponseMessage> Read(byte[] bytes, string type = "image/png", string query = "") =>
         _client.PostAsync("/predict/sequence" + query, HttpAssert.Bytes(bytes, type));
 
+    /// <summary>The MNIST test digits at <paramref name="indices"/>, written apart, read as written (group spaces too).</summary>
+    private async Task ReadsAsWritten(int[] indices, string digits)
+    {
+        var number = NumberImages.Make(NumberStyle.Spaced, indices, new Random(7), height: 60);
+        Assert.Equal(digits, number.Text.Replace(" ", ""));
+        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+    }
+
     [Fact]
     public async Task A_number_read_can_be_corrected_by_its_id_and_the_feedback_keeps_the_digits_read()
     {
@@ -127,9 +135,7 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     public async Task A_five_whose_flag_is_a_stroke_apart_is_one_five()
     {
         // MNIST test digits 5624 and 5706 are 5s whose flag does not touch the body and lies mostly beside it.
-        var number = NumberImages.Make(NumberStyle.Spaced, [1, 5624, 2, 5706, 3], new Random(7), height: 60);
-        Assert.Equal("25150", number.Text.Replace(" ", ""));
-        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+        await ReadsAsWritten([1, 5624, 2, 5706, 3], "25150");
     }
 
     [Fact]
@@ -156,9 +162,7 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     public async Task A_digit_much_wider_than_high_is_one_digit()
     {
         // MNIST test digits 7859 and 6418: a 5 and a 2 written flat, about twice as wide as high at the line's height.
-        var number = NumberImages.Make(NumberStyle.Spaced, [1, 7859, 2, 6418, 3], new Random(7), height: 60);
-        Assert.Equal("25120", number.Text.Replace(" ", ""));
-        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+        await ReadsAsWritten([1, 7859, 2, 6418, 3], "25120");
     }
 
     [Fact]
@@ -166,9 +170,7 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     {
         // MNIST test digits 8112, 9469 and 8759 (a 2, a 7, an 8) carry a thin sliver of a neighbour's stroke, apart
         // from the digit, at the edge of their 28x28 crop.
-        var number = NumberImages.Make(NumberStyle.Spaced, [1, 8112, 2, 9469, 8759, 3], new Random(7), height: 60);
-        Assert.Equal("221780", number.Text.Replace(" ", ""));
-        Assert.Equal(number.Text, (await HttpAssert.Json(await Read(number.Bytes))).GetProperty("text").GetString());
+        await ReadsAsWritten([1, 8112, 2, 9469, 8759, 3], "221780");
     }
 
     [Fact]
