@@ -47,7 +47,11 @@ public sealed class LineLayout
     /// <summary>Left to right.</summary>
     public Atom[] Atoms { get; }
 
-    public static LineLayout Of(InkComponents ink)
+    /// <summary>
+    /// The line's atoms; null when more than <paramref name="maxStrokes"/> strokes are not dust: no line of digits the
+    /// reader takes has that many, and grouping them costs their number squared where they stand in one column.
+    /// </summary>
+    public static LineLayout? Of(InkComponents ink, int maxStrokes)
     {
         var components = ink.Components;
         var lineHeight = LineHeightOf(components);
@@ -58,6 +62,10 @@ public sealed class LineLayout
             if (box.Width >= SpeckSide * lineHeight || box.Height >= SpeckSide * lineHeight)
             {
                 kept.Add(c);
+                if (kept.Count > maxStrokes)
+                {
+                    return null;
+                }
             }
         }
         var atoms = new List<Atom>();

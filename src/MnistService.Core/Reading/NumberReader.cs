@@ -26,6 +26,8 @@ public static class NumberReader
     /// <summary>Atoms (possible digit parts) one image may have: more cannot be at most <see cref="MaxDigits"/> digits.</summary>
     public const int MaxAtoms = MaxAtomsPerDigit * MaxDigits;
     public const int MaxAtomsPerDigit = 5;
+    /// <summary>Strokes bigger than dust one image may have: four an atom, for digits of several strokes and separators.</summary>
+    public const int MaxStrokes = 4 * MaxAtoms;
     /// <summary>Widest candidate with a cut at an edge, in line heights: where digits touch, wider runs are pairs.</summary>
     public const double MaxPieceWidth = 1.6;
     /// <summary>Widest candidate that is whole glyphs (a 5 or a 2 written flat is twice as wide as high), in line heights.</summary>
@@ -125,7 +127,7 @@ public static class NumberReader
         {
             throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only faint marks.");
         }
-        var layout = LineLayout.Of(components);
+        var layout = LineLayout.Of(components, MaxStrokes) ?? throw TooMany($"it has more than {MaxStrokes} separate strokes");
         var atoms = layout.Atoms;
         if (atoms.Length == 0)
         {

@@ -179,6 +179,19 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         var blank = await HttpAssert.Problem(await Read(TestImages.Blank(300, 80, 255)), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("No digit found", blank.GetProperty("title").GetString());
 
+        // A field of dots: thousands of strokes, refused before they are grouped (which costs their number squared).
+        using var dots = new Image<L8>(1200, 1200, new L8(255));
+        for (var y = 0; y < dots.Height; y += 4)
+        {
+            for (var x = 0; x < dots.Width; x += 4)
+            {
+                dots[x, y] = dots[x + 1, y] = dots[x, y + 1] = dots[x + 1, y + 1] = new L8(0);
+            }
+        }
+        var field = await HttpAssert.Problem(await Read(TestImages.Encode(dots, new PngEncoder())), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Too many digits", field.GetProperty("title").GetString());
+        Assert.Contains("more than 1280 separate strokes", field.GetProperty("detail").GetString());
+
         var indices = Enumerable.Range(0, 65).Select(i => Clear[i % Clear.Length]).ToArray();
         var long65 = NumberImages.Make(NumberStyle.Spaced, indices, new Random(3), height: 30);
         var tooMany = await HttpAssert.Problem(await Read(long65.Bytes), HttpStatusCode.UnprocessableEntity);
