@@ -49,6 +49,38 @@ public sealed class InkImage : IDisposable
     /// <summary>Row-major levels, <see cref="Width"/> x <see cref="Height"/>.</summary>
     public Span<byte> Levels => _levels.AsSpan(0, Width * Height);
 
+    /// <summary>
+    /// The levels shrunk by a whole <paramref name="factor"/> both ways, each pixel the mean of its block (the blocks at
+    /// the right and bottom edges of what they hold): as a scan at a lower resolution would see the ink.
+    /// </summary>
+    public InkImage Shrunk(int factor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1);
+        var shrunk = Rent((Width + factor - 1) / factor, (Height + factor - 1) / factor);
+        var sums = new int[shrunk.Width];
+        var levels = Levels;
+        var output = shrunk.Levels;
+        for (var y = 0; y < shrunk.Height; y++)
+        {
+            Array.Clear(sums);
+            var rows = Math.Min(factor, Height - (y * factor));
+            for (var row = y * factor; row < (y * factor) + rows; row++)
+            {
+                var line = levels.Slice(row * Width, Width);
+                for (var x = 0; x < Width; x++)
+                {
+                    sums[x / factor] += line[x];
+                }
+            }
+            for (var x = 0; x < shrunk.Width; x++)
+            {
+                var columns = Math.Min(factor, Width - (x * factor));
+                output[(y * shrunk.Width) + x] = (byte)(sums[x] / (rows * columns));
+            }
+        }
+        return shrunk;
+    }
+
     public void Dispose()
     {
         if (_levels is not null)

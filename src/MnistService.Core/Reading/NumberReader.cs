@@ -28,6 +28,10 @@ public static class NumberReader
     public const int MaxAtomsPerDigit = 5;
     /// <summary>Strokes bigger than dust one image may have: four an atom, for digits of several strokes and separators.</summary>
     public const int MaxStrokes = 4 * MaxAtoms;
+    /// <summary>Candidate pieces one image may have: forty a digit (a touching number has about twenty-five).</summary>
+    public const int MaxCandidates = 40 * MaxDigits;
+    /// <summary>A line taller than this (in pixels) is read from its ink shrunk by a whole factor.</summary>
+    public const double MaxLineHeight = 96;
     /// <summary>Widest candidate with a cut at an edge, in line heights: where digits touch, wider runs are pairs.</summary>
     public const double MaxPieceWidth = 1.6;
     /// <summary>Widest candidate that is whole glyphs (a 5 or a 2 written flat is twice as wide as high), in line heights.</summary>
@@ -121,22 +125,31 @@ public static class NumberReader
     /// </summary>
     private static Analysis Analyse(GrayImage image, IDigitClassifier classifier, PieceJudge? judge, bool keepWindows)
     {
-        using var ink = MnistPreprocessor.ToInk(image);
-        var components = InkComponents.Find(ink);
-        if (components.Components.Length == 0)
+        var ink = MnistPreprocessor.ToInk(image);
+        try
         {
-            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only faint marks.");
+            return Analyse(ref ink, image, classifier, judge, keepWindows);
         }
-        var layout = LineLayout.Of(components, MaxStrokes) ?? throw TooMany($"it has more than {MaxStrokes} separate strokes");
+        finally
+        {
+            ink.Dispose();
+        }
+    }
+
+    private static Analysis Analyse(ref InkImage ink, GrayImage image, IDigitClassifier classifier, PieceJudge? judge, bool keepWindows)
+    {
+        var (components, layout) = LayOut(ink);
+        // The network reads a digit 20 pixels high: a taller line is read from its ink shrunk by a whole factor, which
+        // bounds what each candidate costs (its crop, its preprocessing, its window) whatever the upload's resolution.
+        var scale = (int)Math.Ceiling(layout.LineHeight / MaxLineHeight);
+        if (scale > 1)
+        {
+            var full = ink;
+            ink = full.Shrunk(scale);
+            full.Dispose();
+            (components, layout) = LayOut(ink);
+        }
         var atoms = layout.Atoms;
-        if (atoms.Length == 0)
-        {
-            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only specks and separators.");
-        }
-        if (atoms.Length > MaxAtoms)
-        {
-            throw TooMany($"it has more than {MaxAtoms} separate marks");
-        }
         var candidates = Candidates(atoms, layout.LineHeight, components);
         var inputs = new float[candidates.Count * InputSize];
         for (var k = 0; k < candidates.Count; k++)
@@ -170,12 +183,32 @@ public static class NumberReader
             }
         }
         return new Analysis(layout, components, candidates, inputs, probabilities, scores, classifier.DigitScoreThreshold, classifier.DigitScoreIsProbability,
-            keepWindows ? windows : null, wholeness);
+            keepWindows ? windows : null, wholeness, scale, (image.Width, image.Height));
+    }
+
+    /// <summary>The ink's strokes and its line, or why it holds no number the reader takes.</summary>
+    private static (InkComponents Components, LineLayout Layout) LayOut(InkImage ink)
+    {
+        var components = InkComponents.Find(ink);
+        if (components.Components.Length == 0)
+        {
+            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only faint marks.");
+        }
+        var layout = LineLayout.Of(components, MaxStrokes) ?? throw TooMany($"it has more than {MaxStrokes} separate strokes");
+        if (layout.Atoms.Length == 0)
+        {
+            throw new ImageRejectedException(ImageRejection.Blank, "No digit found: the image holds only specks and separators.");
+        }
+        if (layout.Atoms.Length > MaxAtoms)
+        {
+            throw TooMany($"it has more than {MaxAtoms} separate marks");
+        }
+        return (components, layout);
     }
 
     /// <summary>The candidates of one image with the network's answers for each (<see cref="Analyse"/>).</summary>
     private sealed record Analysis(LineLayout Layout, InkComponents Ink, List<Candidate> Candidates, float[] Inputs, float[] AllProbabilities,
-        float[] DigitScores, float? Threshold, bool ScoreIsProbability, float[]? Windows, float[]? Wholeness)
+        float[] DigitScores, float? Threshold, bool ScoreIsProbability, float[]? Windows, float[]? Wholeness, int Scale, (int Width, int Height) Image)
     {
         public ReadOnlySpan<float> Probabilities(int k) => AllProbabilities.AsSpan(k * 10, 10);
 
@@ -207,9 +240,13 @@ public static class NumberReader
             var probabilities = Probabilities(k);
             var digit = Trainer.ArgMax(probabilities);
             float? score = Threshold is null ? null : DigitScores[k];
-            return new ReadDigit(digit, probabilities[digit], probabilities.ToArray(), score, Threshold is { } t ? score >= t : null, Candidates[k].Box,
+            return new ReadDigit(digit, probabilities[digit], probabilities.ToArray(), score, Threshold is { } t ? score >= t : null, InImage(Candidates[k].Box),
                 Inputs.AsSpan(k * InputSize, InputSize).ToArray());
         }
+
+        /// <summary>A box of the (perhaps shrunk) ink in the uploaded image's pixels.</summary>
+        public PixelBox InImage(PixelBox box) => Scale == 1 ? box : PixelBox.FromEdges(box.X * Scale, box.Y * Scale,
+            Math.Min(box.Right * Scale, Image.Width), Math.Min(box.Bottom * Scale, Image.Height));
     }
 
     private static ImageRejectedException TooMany(string why) => new(ImageRejection.TooManyDigits,
@@ -229,6 +266,7 @@ public static class NumberReader
     private static bool CutBefore(Atom[] atoms, int atom) => atom > 0 && atom < atoms.Length && ReferenceEquals(atoms[atom - 1].Components, atoms[atom].Components);
 
     /// <summary>Every run of atoms that could be one digit, and each again reaching past the cuts at its edges.</summary>
+    /// <exception cref="ImageRejectedException">More than <see cref="MaxCandidates"/>.</exception>
     private static List<Candidate> Candidates(Atom[] atoms, double lineHeight, InkComponents ink)
     {
         var candidates = new List<Candidate>();
@@ -256,6 +294,11 @@ public static class NumberReader
         var straight = candidates.Count;
         for (var k = 0; k < straight; k++)
         {
+            if (candidates.Count > MaxCandidates)
+            {
+                // Before the rest are made: each looks at its glyph's strokes.
+                throw TooMany($"it is cut into more than {MaxCandidates} possible digits");
+            }
             var candidate = candidates[k];
             bool cutLeft = CutBefore(atoms, candidate.First), cutRight = CutBefore(atoms, candidate.End);
             foreach (var overlap in Overlaps)

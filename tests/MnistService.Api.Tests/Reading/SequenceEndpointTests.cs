@@ -77,6 +77,25 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         Assert.Equal(product, json.GetProperty("confidence").GetDouble(), 4);
     }
 
+    [Fact]
+    public async Task A_number_written_large_reads_the_same_and_is_boxed_in_its_own_pixels()
+    {
+        // 240 pixels high: read from its ink shrunk by 3, which bounds what each candidate costs.
+        var number = NumberImages.Make(NumberStyle.Spaced, Clear, new Random(7), height: 240);
+        using var image = Image.Load<L8>(number.Bytes);
+        var json = await HttpAssert.Json(await Read(number.Bytes));
+        Assert.Equal(number.Text, json.GetProperty("text").GetString());
+        var previousRight = -1;
+        foreach (var box in json.GetProperty("digits").EnumerateArray().Select(d => d.GetProperty("box")))
+        {
+            int x = box.GetProperty("x").GetInt32(), y = box.GetProperty("y").GetInt32();
+            int width = box.GetProperty("width").GetInt32(), height = box.GetProperty("height").GetInt32();
+            Assert.True(x > previousRight && x + width <= image.Width && y >= 0 && y + height <= image.Height, box.ToString());
+            Assert.InRange(height, 200, 280);
+            previousRight = x + width - 1;
+        }
+    }
+
     [Theory]
     [InlineData(NumberStyle.Paper)]
     [InlineData(NumberStyle.Dark)]
@@ -191,6 +210,21 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         var field = await HttpAssert.Problem(await Read(TestImages.Encode(dots, new PngEncoder())), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("Too many digits", field.GetProperty("title").GetString());
         Assert.Contains("more than 1280 separate strokes", field.GetProperty("detail").GetString());
+
+        // A saw of strokes 200 pixels high: one glyph cut at every dip into thousands of possible digits, refused before
+        // they are read.
+        using var saw = new Image<L8>(4096, 300, new L8(255));
+        for (var x = 20; x < saw.Width - 20; x++)
+        {
+            var tooth = 10 + (190 * Math.Abs((x % 20) - 10) / 10);
+            for (var y = 250 - tooth; y < 250; y++)
+            {
+                saw[x, y] = new L8(0);
+            }
+        }
+        var pieces = await HttpAssert.Problem(await Read(TestImages.Encode(saw, new PngEncoder())), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Too many digits", pieces.GetProperty("title").GetString());
+        Assert.Contains("possible digits", pieces.GetProperty("detail").GetString());
 
         var indices = Enumerable.Range(0, 65).Select(i => Clear[i % Clear.Length]).ToArray();
         var long65 = NumberImages.Make(NumberStyle.Spaced, indices, new Random(3), height: 30);

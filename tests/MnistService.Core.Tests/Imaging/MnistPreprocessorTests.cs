@@ -143,4 +143,21 @@ public sealed class MnistPreprocessorTests
     [Fact]
     public void Fully_transparent_is_empty() =>
         Assert.Equal(ImageRejection.Blank, Assert.Throws<ImageRejectedException>(() => Process(Gray(new byte[50 * 50], 50, 50, new byte[50 * 50]))).Reason);
+
+    [Fact]
+    public void Ink_shrunk_by_a_whole_factor_is_the_mean_of_each_block_edges_included()
+    {
+        using var ink = InkImage.Rent(5, 3);
+        byte[] levels = [
+            255, 255, 0, 0, 90,
+            255, 255, 0, 100, 30,
+            60, 0, 200, 0, 255,
+        ];
+        levels.CopyTo(ink.Levels);
+
+        using var shrunk = ink.Shrunk(2);
+
+        Assert.Equal((3, 2), (shrunk.Width, shrunk.Height));
+        Assert.Equal([255, 25, 60, 30, 100, 255], shrunk.Levels.ToArray());
+    }
 }
