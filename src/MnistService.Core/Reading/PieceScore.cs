@@ -47,7 +47,10 @@ public enum PieceTerm
     RunnerUp,
     /// <summary>The mean ln P of the nine digits other than d.</summary>
     LnOthers,
-    /// <summary>(z − 1)² when the width is z &gt; 1 of MNIST's standard deviations over d's mean width (both over height).</summary>
+    /// <summary>
+    /// z − 1 when the width is z &gt; 1 of MNIST's standard deviations over d's mean width (both over height); linear, not
+    /// squared, so that a digit written flat (z up to 5) is not outweighed by its two halves.
+    /// </summary>
     Wide,
     /// <summary>(−z − 1)² when it is narrower than the mean by more than one.</summary>
     Narrow,
@@ -117,41 +120,41 @@ public static class PieceScore
     /// on the piece judge.
     /// </summary>
     public static ReadOnlySpan<double> Weights => [
-        -3.7181, // Bias
-        -2.7632, // LnP
-        -1.5334, // LnPSquared
-        5.272, // Margin
-        -8.0352, // LnRunnerUp
-        9.8493, // RunnerUp
-        4.5418, // LnOthers
-        -5.7216, // Wide
-        -3.5497, // Narrow
-        -20.687, // Width
-        -17.963, // Short
-        11.896, // NotDigit
-        9.6485, // LnLikeness
-        2.8048, // LnLikenessOverlapping
-        -11.521, // SplitsNarrowGlyph
-        -14.528, // Cuts
-        -21.225, // Overlap
-        -8.0371, // LeftInk
-        1.6267, // RightInk
-        26.31, // Whole
-        0.51028, // Mark
-        -4.1017, // MarkHeight
-        -0.87814, // MarkWidth
-        -2.0858, // MarkLnP
-        -11.148, // MarkWhole
-        1.0741, // Digit0
-        -2.2501, // Digit1
-        -13.083, // Digit2
-        -2.035, // Digit3
-        4.4811, // Digit4
-        1.8715, // Digit5
-        4.0067, // Digit6
-        -5.8125, // Digit7
-        -0.51307, // Digit8
-        8.5417, // Digit9
+        -3.5961, // Bias
+        -2.556, // LnP
+        -1.0509, // LnPSquared
+        3.4403, // Margin
+        -5.9963, // LnRunnerUp
+        9.6119, // RunnerUp
+        1.8433, // LnOthers
+        -5.8677, // Wide
+        -5.0118, // Narrow
+        -17.597, // Width
+        -16.043, // Short
+        8.9623, // NotDigit
+        7.5104, // LnLikeness
+        1.4106, // LnLikenessOverlapping
+        -7.3226, // SplitsNarrowGlyph
+        -12.931, // Cuts
+        -18.151, // Overlap
+        -4.1732, // LeftInk
+        1.8572, // RightInk
+        22.013, // Whole
+        0.07717, // Mark
+        -3.6424, // MarkHeight
+        -0.87667, // MarkWidth
+        -1.2548, // MarkLnP
+        -9.4152, // MarkWhole
+        0.042535, // Digit0
+        -3.1261, // Digit1
+        -9.0603, // Digit2
+        -0.77236, // Digit3
+        3.9242, // Digit4
+        1.2287, // Digit5
+        2.9949, // Digit6
+        -4.1121, // Digit7
+        -0.63796, // Digit8
+        5.9222, // Digit9
     ];
 
     /// <summary>The score of reading the piece as the digit the classifier gives it.</summary>
@@ -207,7 +210,7 @@ public static class PieceScore
         terms[(int)PieceTerm.LnRunnerUp] = Ln(runnerUp);
         terms[(int)PieceTerm.RunnerUp] = runnerUp;
         terms[(int)PieceTerm.LnOthers] = lnOthers / 9;
-        terms[(int)PieceTerm.Wide] = Square(Math.Max(0, z - 1));
+        terms[(int)PieceTerm.Wide] = Math.Max(0, z - 1);
         terms[(int)PieceTerm.Narrow] = Square(Math.Max(0, -z - 1));
         terms[(int)PieceTerm.Width] = piece.Width;
         terms[(int)PieceTerm.Short] = Math.Max(0, ShortPiece - piece.Height);
