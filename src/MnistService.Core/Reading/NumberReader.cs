@@ -64,15 +64,15 @@ public static partial class NumberReader
         var analysis = Analyse(image, classifier, PieceJudge.Shipped, keepWindows: false);
         var candidates = analysis.Candidates;
         var atomCount = analysis.Layout.Atoms.Length;
-        // Steps 0..n-1 read candidate k as its digit; n + m leaves mark m out.
-        var marks = analysis.Marks();
-        var steps = Enumerable.Range(0, candidates.Count).Concat(marks).Select(k => (candidates[k].First, candidates[k].End)).ToArray();
-        var split = BestSplit(atomCount, steps, s => s >= candidates.Count ? PieceScore.OfMark(analysis.Facts(marks[s - candidates.Count]))
-            : candidates[s].Readable ? PieceScore.Of(analysis.Facts(s)) : Unreadable);
+        // Step s < n reads candidate s as its digit; step n + m leaves mark m out.
+        int[] candidateOf = [.. Enumerable.Range(0, candidates.Count), .. analysis.Marks()];
+        var steps = candidateOf.Select(k => (candidates[k].First, candidates[k].End)).ToArray();
+        double AsDigit(int k) => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable;
+        var split = BestSplit(atomCount, steps, s => s < candidates.Count ? AsDigit(s) : PieceScore.OfMark(analysis.Facts(candidateOf[s])));
         if (split.All(s => s >= candidates.Count))
         {
             // Every mark left out reads no number: the line is its marks, read as digits.
-            split = BestSplit(atomCount, steps[..candidates.Count], k => candidates[k].Readable ? PieceScore.Of(analysis.Facts(k)) : Unreadable);
+            split = BestSplit(atomCount, steps[..candidates.Count], AsDigit);
         }
         var chosen = split.Where(s => s < candidates.Count).ToList();
         if (chosen.Count > MaxDigits)
@@ -81,7 +81,7 @@ public static partial class NumberReader
         }
         var digits = chosen.Select(analysis.Digit).ToArray();
         // A mark left out still stands where it was written: no group gap across it.
-        var ink = split.Select(s => (Box: s < candidates.Count ? candidates[s].Box : candidates[marks[s - candidates.Count]].Box, IsDigit: s < candidates.Count));
+        var ink = split.Select(s => (candidates[candidateOf[s]].Box, IsDigit: s < candidates.Count));
         return new NumberReading(Text(digits, ink, analysis.Layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
     }
 
@@ -128,7 +128,18 @@ public static partial class NumberReader
         var ink = MnistPreprocessor.ToInk(image);
         try
         {
-            return Analyse(ref ink, image, classifier, judge, keepWindows);
+            var (components, layout) = LayOut(ink);
+            // The network reads a digit 20 pixels high: a taller line is read from its ink shrunk by a whole factor, which
+            // bounds what each candidate costs (its crop, its preprocessing, its window) whatever the upload's resolution.
+            var scale = (int)Math.Ceiling(layout.LineHeight / MaxLineHeight);
+            if (scale > 1)
+            {
+                var full = ink;
+                ink = full.Shrunk(scale);
+                full.Dispose();
+                (components, layout) = LayOut(ink);
+            }
+            return Analyse(ink, components, layout, scale, (image.Width, image.Height), classifier, judge, keepWindows);
         }
         finally
         {
@@ -136,19 +147,10 @@ public static partial class NumberReader
         }
     }
 
-    private static Analysis Analyse(ref InkImage ink, GrayImage image, IDigitClassifier classifier, PieceJudge? judge, bool keepWindows)
+    /// <param name="scale">How many of the image's pixels a pixel of <paramref name="ink"/> is, each way.</param>
+    private static Analysis Analyse(InkImage ink, InkComponents components, LineLayout layout, int scale, (int Width, int Height) imageSize,
+        IDigitClassifier classifier, PieceJudge? judge, bool keepWindows)
     {
-        var (components, layout) = LayOut(ink);
-        // The network reads a digit 20 pixels high: a taller line is read from its ink shrunk by a whole factor, which
-        // bounds what each candidate costs (its crop, its preprocessing, its window) whatever the upload's resolution.
-        var scale = (int)Math.Ceiling(layout.LineHeight / MaxLineHeight);
-        if (scale > 1)
-        {
-            var full = ink;
-            ink = full.Shrunk(scale);
-            full.Dispose();
-            (components, layout) = LayOut(ink);
-        }
         var atoms = layout.Atoms;
         var candidates = Candidates(atoms, layout.LineHeight, components);
         var inputs = new float[candidates.Count * InputSize];
@@ -183,7 +185,7 @@ public static partial class NumberReader
             }
         }
         return new Analysis(layout, components, candidates, inputs, probabilities, scores, classifier.DigitScoreThreshold, classifier.DigitScoreIsProbability,
-            keepWindows ? windows : null, wholeness, scale, (image.Width, image.Height));
+            keepWindows ? windows : null, wholeness, scale, imageSize);
     }
 
     /// <summary>The ink's strokes and its line, or why it holds no number the reader takes.</summary>
