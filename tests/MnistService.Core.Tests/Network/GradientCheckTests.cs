@@ -146,7 +146,7 @@ public class GradientCheckTests
         }
     }
 
-    private static double Dot(float[] a, float[] b)
+    internal static double Dot(float[] a, float[] b)
     {
         double s = 0;
         for (var i = 0; i < a.Length; i++)
@@ -158,7 +158,7 @@ public class GradientCheckTests
     }
 
     /// <summary>Nudges each value of <paramref name="parameter"/> by ±h and compares the slope with the analytic gradient.</summary>
-    private static void AssertMatches(float[] parameter, float[] analytic, Func<double> objective, string what)
+    internal static void AssertMatches(float[] parameter, float[] analytic, Func<double> objective, string what)
     {
         for (var i = 0; i < parameter.Length; i++)
         {

@@ -1,0 +1,193 @@
+namespace MnistService.Core.Network;
+
+/// <summary>
+/// A 2-D convolution with a k×k kernel, stride 1 and zero padding k/2 (the output as large as the input), over images
+/// stored row by row as height × width × channels (HWC):
+/// <c>y[r, p, o] = b[o] + Σ_{i,j,c} x[r, p + (i − k/2, j − k/2), c] · W[(i·k + j)·C + c, o]</c>.
+/// </summary>
+/// <remarks>
+/// It is one matrix product over the batch's unfolded input (im2col): row r·H·W + p of <c>col</c> holds the k·k·C
+/// values under the kernel at position p of image r, so <c>y = col·W + b</c> is the dense layer's product with
+/// rows·H·W rows, and the backward pass is <c>dW = colᵀ·dy</c>, <c>db = Σ_rows dy</c>, <c>dcol = dy·Wᵀ</c>, with
+/// <c>dx</c> the sum of <c>dcol</c> folded back onto the pixels each value came from (col2im). The unfolding and the
+/// folding are done image by image in a fixed order, the products by <see cref="Gemm"/>: bit-identical results
+/// whatever the thread count. The unfolded input is made again in the backward pass from <c>x</c>, so the layer keeps
+/// no state between the two passes.
+/// </remarks>
+public sealed class Conv2dLayer : Layer
+{
+    private readonly Gemm _gemm;
+    private readonly ParallelOptions _parallel;
+    private float[] _columns = [], _columnGradient = [];
+
+    /// <param name="threads">Threads for the products and the unfolding; 0 = all cores. Does not change any result.</param>
+    public Conv2dLayer(int height, int width, int inChannels, int outChannels, int kernel, int threads = 0, GemmPath? path = null)
+        : base(height * width * inChannels, height * width * outChannels)
+    {
+        if (height < 1 || width < 1 || inChannels < 1 || outChannels < 1 || kernel < 1 || kernel % 2 == 0)
+        {
+            throw new ArgumentException(
+                $"A convolution needs positive sizes and an odd kernel, got {height}x{width}x{inChannels} -> {outChannels} with a {kernel}x{kernel} kernel.");
+        }
+        (Height, Width, InChannels, OutChannels, Kernel) = (height, width, inChannels, outChannels, kernel);
+        Weights = new float[Depth * outChannels];
+        Bias = new float[outChannels];
+        WeightGradient = new float[Weights.Length];
+        BiasGradient = new float[outChannels];
+        _gemm = new Gemm(threads, path);
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+    }
+
+    public int Height { get; }
+    public int Width { get; }
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int Kernel { get; }
+
+    /// <summary>Values under the kernel at one position: k·k·C, the rows of W.</summary>
+    public int Depth => Kernel * Kernel * InChannels;
+
+    /// <summary>[k·k·C, OutChannels]: row (i·k + j)·C + c holds the weights of kernel offset (i, j) and input channel c.</summary>
+    public float[] Weights { get; }
+    public float[] Bias { get; }
+    public float[] WeightGradient { get; }
+    public float[] BiasGradient { get; }
+    public int ParameterCount => Weights.Length + Bias.Length;
+
+    /// <summary>Glorot uniform over the kernel's fan-in (k·k·C) and fan-out (k·k·OutChannels), as Keras's Conv2D; zero biases.</summary>
+    public void InitializeGlorotUniform(Rng rng)
+    {
+        var limit = DenseLayer.GlorotLimit(Depth, Kernel * Kernel * OutChannels);
+        for (var i = 0; i < Weights.Length; i++)
+        {
+            Weights[i] = rng.NextFloat(-limit, limit);
+        }
+        Array.Clear(Bias);
+    }
+
+    /// <summary>y = im2col(x)·W + b.</summary>
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
+    {
+        var positions = rows * Height * Width;
+        Unfold(x, rows);
+        _gemm.Forward(_columns, Weights, Bias, y, positions, Depth, OutChannels);
+    }
+
+    /// <summary>dW = colᵀ·dy, db = Σ dy over every position of every image, dx = col2im(dy·Wᵀ).</summary>
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
+    {
+        var positions = rows * Height * Width;
+        Unfold(x, rows);
+        _gemm.WeightGradient(_columns, dy, WeightGradient, positions, Depth, OutChannels);
+        Span<float> db = BiasGradient;
+        db.Clear();
+        for (var p = 0; p < positions; p++)
+        {
+            Elementwise.Add(db, dy.Slice(p * OutChannels, OutChannels));
+        }
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+        Grow(ref _columnGradient, positions * Depth);
+        _gemm.InputGradient(dy, Weights, _columnGradient, positions, Depth, OutChannels);
+        Fold(dx, rows);
+    }
+
+    /// <summary>col[r·H·W + p, (i·k + j)·C + c] = x[r, p + (i − k/2, j − k/2), c], 0 outside the image.</summary>
+    private unsafe void Unfold(ReadOnlySpan<float> x, int rows)
+    {
+        Grow(ref _columns, rows * Height * Width * Depth);
+        fixed (float* source = x, columns = _columns)
+        {
+            var (px, pc) = ((nint)source, (nint)columns);
+            Parallel.For(0, rows, _parallel, r =>
+            {
+                var image = new ReadOnlySpan<float>((float*)px + (long)r * Inputs, Inputs);
+                var target = new Span<float>((float*)pc + (long)r * Height * Width * Depth, Height * Width * Depth);
+                UnfoldImage(image, target);
+            });
+        }
+    }
+
+    private void UnfoldImage(ReadOnlySpan<float> image, Span<float> columns)
+    {
+        int half = Kernel / 2, c = InChannels;
+        for (var py = 0; py < Height; py++)
+        {
+            for (var px = 0; px < Width; px++)
+            {
+                var row = columns.Slice((py * Width + px) * Depth, Depth);
+                for (var i = 0; i < Kernel; i++)
+                {
+                    var sy = py + i - half;
+                    for (var j = 0; j < Kernel; j++)
+                    {
+                        var sx = px + j - half;
+                        var cell = row.Slice((i * Kernel + j) * c, c);
+                        if (sy < 0 || sy >= Height || sx < 0 || sx >= Width)
+                        {
+                            cell.Clear();
+                        }
+                        else
+                        {
+                            image.Slice((sy * Width + sx) * c, c).CopyTo(cell);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>dx[r, q, c] = Σ of dcol over the (position, offset) pairs that read pixel q, in a fixed order.</summary>
+    private unsafe void Fold(Span<float> dx, int rows)
+    {
+        fixed (float* target = dx, columns = _columnGradient)
+        {
+            var (pt, pc) = ((nint)target, (nint)columns);
+            Parallel.For(0, rows, _parallel, r =>
+            {
+                var image = new Span<float>((float*)pt + (long)r * Inputs, Inputs);
+                var source = new ReadOnlySpan<float>((float*)pc + (long)r * Height * Width * Depth, Height * Width * Depth);
+                FoldImage(source, image);
+            });
+        }
+    }
+
+    private void FoldImage(ReadOnlySpan<float> columns, Span<float> image)
+    {
+        int half = Kernel / 2, c = InChannels;
+        image.Clear();
+        for (var py = 0; py < Height; py++)
+        {
+            for (var px = 0; px < Width; px++)
+            {
+                var row = columns.Slice((py * Width + px) * Depth, Depth);
+                for (var i = 0; i < Kernel; i++)
+                {
+                    var sy = py + i - half;
+                    if (sy < 0 || sy >= Height)
+                    {
+                        continue;
+                    }
+                    for (var j = 0; j < Kernel; j++)
+                    {
+                        var sx = px + j - half;
+                        if (sx >= 0 && sx < Width)
+                        {
+                            Elementwise.Add(image.Slice((sy * Width + sx) * c, c), row.Slice((i * Kernel + j) * c, c));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+        }
+    }
+}
