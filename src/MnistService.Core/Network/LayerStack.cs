@@ -10,6 +10,7 @@ public abstract class LayerStack
 {
     private protected readonly List<Layer> _layers = [];
     private protected readonly List<DenseLayer> _dense = [];
+    private protected readonly List<Conv2dLayer> _convolutions = [];
     private readonly List<ParameterBuffer> _parameters = [];
     private protected float[][] _outputs = [], _gradients = [];
     private protected int _capacity;
@@ -22,11 +23,19 @@ public abstract class LayerStack
         _parameters.Add(new ParameterBuffer(d.Bias, d.BiasGradient));
     }
 
+    private protected void AddConvolution(Conv2dLayer c)
+    {
+        _layers.Add(c);
+        _convolutions.Add(c);
+        _parameters.Add(new ParameterBuffer(c.Weights, c.WeightGradient));
+        _parameters.Add(new ParameterBuffer(c.Bias, c.BiasGradient));
+    }
+
     /// <summary>Values per row out of the last layer.</summary>
     public int Outputs => _layers[^1].Outputs;
 
-    /// <summary>Trainable parameters: weights plus biases of every dense layer (235,146 for the tutorial's model).</summary>
-    public int ParameterCount => _dense.Sum(d => d.ParameterCount);
+    /// <summary>Trainable parameters: weights plus biases of every convolution and dense layer (235,146 for the tutorial's model).</summary>
+    public int ParameterCount => _convolutions.Sum(c => c.ParameterCount) + _dense.Sum(d => d.ParameterCount);
 
     /// <summary>Every parameter buffer with its gradient buffer, in a fixed order (for the optimizer).</summary>
     public IReadOnlyList<ParameterBuffer> ParameterBuffers => _parameters;

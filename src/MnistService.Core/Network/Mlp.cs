@@ -18,6 +18,10 @@ public sealed class Mlp : LayerStack
         : this(spec, threads, path, new Rng(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1)))
     {
         var init = new Rng((ulong)(uint)seed);
+        foreach (var c in _convolutions)
+        {
+            c.InitializeGlorotUniform(init);
+        }
         foreach (var d in _dense)
         {
             d.InitializeGlorotUniform(init);
@@ -29,17 +33,20 @@ public sealed class Mlp : LayerStack
         spec.Validate();
         Spec = spec;
         var width = spec.Inputs;
+        var (side, channels) = (spec.ImageSide, 1);
+        foreach (var c in spec.Convolutions)
+        {
+            AddConvolution(new Conv2dLayer(side, side, channels, c, MlpSpec.KernelSize, threads, path));
+            _layers.Add(ActivationLayer(spec.Activation, side * side * c));
+            _layers.Add(new MaxPool2dLayer(side, side, c));
+            (side, channels) = (side / 2, c);
+            width = side * side * channels;
+        }
         for (var i = 0; i < spec.Hidden.Count; i++)
         {
             var h = spec.Hidden[i];
             AddDense(new DenseLayer(width, h, ChoiceNames.Of(spec.Activation), threads, path));
-            _layers.Add(spec.Activation switch
-            {
-                ActivationKind.Relu => new ReluLayer(h),
-                ActivationKind.Sigmoid => new SigmoidLayer(h),
-                ActivationKind.Tanh => new TanhLayer(h),
-                _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Activation, "Unknown hidden-layer activation."),
-            });
+            _layers.Add(ActivationLayer(spec.Activation, h));
             if (i == 0 && spec.Dropout > 0)
             {
                 _layers.Add(new DropoutLayer(h, spec.Dropout, dropoutRng));
@@ -50,6 +57,14 @@ public sealed class Mlp : LayerStack
         AddDense(new DenseLayer(width, spec.Outputs, "softmax", threads, path));
         _layers.Add(new SoftmaxLayer(spec.Outputs));
     }
+
+    private static Layer ActivationLayer(ActivationKind activation, int width) => activation switch
+    {
+        ActivationKind.Relu => new ReluLayer(width),
+        ActivationKind.Sigmoid => new SigmoidLayer(width),
+        ActivationKind.Tanh => new TanhLayer(width),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown hidden-layer activation."),
+    };
 
     public MlpSpec Spec { get; }
     public int Inputs => Spec.Inputs;

@@ -31,6 +31,11 @@ public static class ModelTraining
         {
             throw new TrainingSettingsException(errors);
         }
+        if (settings.Convolutions.Count > 0)
+        {
+            // The network trains them (Trainer.Train); the ONNX export and the detector read dense layers only so far.
+            throw new NotSupportedException("Models with convolution layers cannot be written yet.");
+        }
 
         var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
         var extra = settings.ExtraData is { } directory ? FeedbackImages.Read(directory) : null;

@@ -24,6 +24,8 @@ public sealed record TrainingSettings
 
     /// <summary>Hidden layer widths, input side first.</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [256, 128];
+    /// <summary>Channels of each 5×5 convolution block (convolution, activation, 2×2 max pooling) before the hidden layers; empty = none.</summary>
+    public IReadOnlyList<int> Convolutions { get; init; } = [];
     /// <summary>The activation of every hidden layer.</summary>
     public ActivationKind Activation { get; init; } = ActivationKind.Relu;
     /// <summary>Dropout rate after the first hidden layer; 0 = none.</summary>
@@ -95,7 +97,7 @@ public sealed record TrainingSettings
     public DistortionRanges ToDistortionRanges() => new(Rotation, Scale, Shear, Shift, Thickness, ElasticSigma, ElasticAlpha);
 
     /// <summary>The network these settings describe, for MNIST (784 inputs, 10 classes).</summary>
-    public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes);
+    public MlpSpec ToSpec() => new(Trainer.ImagePixels, Hidden, Activation, Dropout, Trainer.Classes, Convolutions);
 
     /// <summary>
     /// Every setting out of range, by setting; empty when the settings can train. The messages leave the

@@ -16,6 +16,26 @@ public class MlpTests
     }
 
     [Fact]
+    public void Convolution_blocks_come_before_the_dense_layers_and_count_as_pytorch_counts_the_same_network()
+    {
+        // conv 5x5 16, pool, conv 5x5 32, pool, 128, 10: PyTorch counts 215,370 parameters (pytorch_cnn.py).
+        var mlp = new Mlp(new MlpSpec(784, [128], ActivationKind.Relu, 0.3, 10, [16, 32]), seed: 1);
+        Assert.Equal(215_370, mlp.ParameterCount);
+        Assert.Equal(
+            [typeof(Conv2dLayer), typeof(ReluLayer), typeof(MaxPool2dLayer), typeof(Conv2dLayer), typeof(ReluLayer), typeof(MaxPool2dLayer),
+             typeof(DenseLayer), typeof(ReluLayer), typeof(DropoutLayer), typeof(DenseLayer), typeof(SoftmaxLayer)],
+            mlp.Layers.Select(l => l.GetType()).ToArray());
+        Assert.Equal(7 * 7 * 32, mlp.GetParameters()[0].Inputs);
+    }
+
+    [Fact]
+    public void More_convolution_blocks_than_the_image_can_be_halved_is_an_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Mlp(MlpSpec.Tutorial with { Convolutions = [8, 8, 8, 8, 8] }, seed: 1));
+        Assert.Contains("5 convolution blocks", e.Message);
+    }
+
+    [Fact]
     public void An_unknown_activation_is_an_error_not_a_tanh()
     {
         var spec = MlpSpec.Tutorial with { Activation = (ActivationKind)7 };

@@ -74,6 +74,17 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_convolutional_network_learns_the_synthetic_task_with_the_same_bits_on_any_thread_count()
+    {
+        var (images, labels) = Synthetic(600, 3);
+        var settings = new TrainingSettings { Convolutions = [4, 8], Hidden = [16], Epochs = 8, BatchSize = 50, LearningRate = 0.003, Threads = 1 };
+        var one = Trainer.Train(images, labels, settings);
+        var two = Trainer.Train(images, labels, settings with { Threads = 2 });
+        Assert.Equal(ParameterBytes(one.Model), ParameterBytes(two.Model));
+        Assert.True(one.History[^1].ValAccuracy > 0.9, $"val_accuracy {one.History[^1].ValAccuracy}");
+    }
+
+    [Fact]
     public void A_diverging_training_stops_after_the_first_epoch_whose_loss_is_not_a_number()
     {
         var (images, labels) = Synthetic(600, 5);
