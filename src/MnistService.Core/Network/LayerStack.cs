@@ -44,6 +44,10 @@ public abstract class LayerStack
     public IReadOnlyList<DenseLayerParameters> GetParameters() =>
         _dense.Select(d => new DenseLayerParameters(d.Inputs, d.Outputs, (float[])d.Weights.Clone(), (float[])d.Bias.Clone(), d.Activation)).ToList();
 
+    /// <summary>Copies of the convolutions' parameters, image side first, for export; empty for a multi-layer perceptron.</summary>
+    public IReadOnlyList<ConvLayerParameters> GetConvolutions() =>
+        _convolutions.Select(c => new ConvLayerParameters(c.Height, c.InChannels, c.OutChannels, c.Kernel, (float[])c.Weights.Clone(), (float[])c.Bias.Clone())).ToList();
+
     /// <summary>Copies every parameter into one flat buffer of <see cref="ParameterCount"/> floats.</summary>
     public void CopyParametersTo(Span<float> destination)
     {

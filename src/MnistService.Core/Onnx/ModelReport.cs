@@ -82,7 +82,7 @@ public sealed record ModelReport
         }
         foreach (var property in type.Properties)
         {
-            property.IsRequired = property.Name is not ("momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs"
+            property.IsRequired = property.Name is not ("convolutions" or "momentum" or "threads" or "detector" or "detector_hidden" or "detector_epochs"
                                       or "detector_members" or "extra_data" or "extra_weight")
                                   && !TrainingSetting.RecipeSettings.Any(s => s.JobKey == property.Name);
         }
@@ -120,11 +120,17 @@ public sealed record ArchitectureInfo
     {
         ArgumentNullException.ThrowIfNull(model);
         var infos = new List<LayerInfo>();
-        int dense = 0, dropout = 0;
+        int dense = 0, dropout = 0, conv = 0, pool = 0;
         foreach (var layer in model.Layers)
         {
             switch (layer)
             {
+                case Conv2dLayer c:
+                    infos.Add(new LayerInfo($"conv_{++conv}", "conv2d", c.OutChannels, ChoiceNames.Of(model.Spec.Activation), c.ParameterCount));
+                    break;
+                case MaxPool2dLayer m:
+                    infos.Add(new LayerInfo($"max_pooling_{++pool}", "max_pooling2d", m.Channels, null, 0));
+                    break;
                 case DenseLayer d:
                     infos.Add(new LayerInfo(OnnxModelFormat.LayerName(dense++), "dense", d.Outputs, d.Activation, d.ParameterCount));
                     break;
@@ -138,10 +144,10 @@ public sealed record ArchitectureInfo
 }
 
 /// <param name="Name">Layer name as in the summary, e.g. "dense_1", "dropout".</param>
-/// <param name="Kind">"dense" or "dropout".</param>
-/// <param name="Units">Output width of the layer.</param>
-/// <param name="Activation">"relu", "sigmoid", "tanh", "softmax", or null (dropout).</param>
-/// <param name="Parameters">Weights plus biases (0 for dropout).</param>
+/// <param name="Kind">"conv2d", "max_pooling2d", "dense" or "dropout".</param>
+/// <param name="Units">Output width of the layer; its channels for a convolution or a pooling.</param>
+/// <param name="Activation">"relu", "sigmoid", "tanh", "softmax", or null (dropout, pooling).</param>
+/// <param name="Parameters">Weights plus biases (0 for dropout and pooling).</param>
 /// <param name="Rate">Dropout rate, for dropout layers.</param>
 public sealed record LayerInfo(string Name, string Kind, int Units, string? Activation, int Parameters, double? Rate = null);
 

@@ -8,46 +8,51 @@ using MnistService.Core.Network;
 namespace MnistService.Core.Onnx;
 
 /// <summary>
-/// Writes a trained MLP as an ONNX model that carries its own evaluation:
-/// <c>image [N,1,28,28] → Flatten → (Gemm → Relu|Sigmoid|Tanh)* → Gemm → Softmax → probabilities [N,10]</c>,
-/// IR version 8, opset 13, weights as named initializers (dense_1.weight, dense_1.bias, ...) and the
-/// <see cref="ModelReport"/> as JSON in <c>metadata_props["mnist.report"]</c>.
+/// Writes a trained network as an ONNX model that carries its own evaluation:
+/// <c>image [N,1,28,28] → (Conv → Relu|Sigmoid|Tanh → MaxPool)* → Flatten → (Gemm → Relu|Sigmoid|Tanh)* → Gemm → Softmax
+/// → probabilities [N,10]</c>, IR version 8, opset 13, weights as named initializers (conv_1.weight, ..., dense_1.weight,
+/// dense_1.bias, ...) and the <see cref="ModelReport"/> as JSON in <c>metadata_props["mnist.report"]</c>.
 /// </summary>
-public static class OnnxExporter
+public static partial class OnnxExporter
 {
     /// <summary>Writes the model to <paramref name="path"/> atomically (temporary file, flush, rename).</summary>
     /// <exception cref="ArgumentException">The layers do not form our network, or the report does not describe them.</exception>
     /// <exception cref="IOException">The file could not be written; an existing file at <paramref name="path"/> is unchanged.</exception>
     /// <param name="detector">The autoencoder's layers, written as the second output <c>digit_score</c>; null = none.</param>
+    /// <param name="convolutions">The convolution blocks before the dense layers; null = none.</param>
     public static void Write(string path, IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null,
-        IReadOnlyList<DenseLayerParameters>? detector = null)
+        IReadOnlyList<DenseLayerParameters>? detector = null, IReadOnlyList<ConvLayerParameters>? convolutions = null)
     {
         // Build and check everything before touching the file system.
-        var model = BuildModel(layers, report, options ?? new OnnxExportOptions(), detector);
+        var model = BuildModel(layers, report, options ?? new OnnxExportOptions(), detector, convolutions);
         AtomicFile.Write(path, model.WriteTo);
     }
 
     /// <summary>The model file's bytes, exactly as <see cref="Write"/> stores them.</summary>
     /// <exception cref="ArgumentException">The layers do not form our network, or the report does not describe them.</exception>
     public static byte[] Serialize(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions? options = null,
-        IReadOnlyList<DenseLayerParameters>? detector = null) =>
-        BuildModel(layers, report, options ?? new OnnxExportOptions(), detector).ToByteArray();
+        IReadOnlyList<DenseLayerParameters>? detector = null, IReadOnlyList<ConvLayerParameters>? convolutions = null) =>
+        BuildModel(layers, report, options ?? new OnnxExportOptions(), detector, convolutions).ToByteArray();
 
     internal static ModelProto BuildModel(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, OnnxExportOptions options,
-        IReadOnlyList<DenseLayerParameters>? detector = null)
+        IReadOnlyList<DenseLayerParameters>? detector = null, IReadOnlyList<ConvLayerParameters>? convolutions = null)
     {
-        ValidateLayers(layers);
-        ValidateReport(report, layers);
+        convolutions ??= [];
+        var features = ValidateConvolutions(convolutions, detector);
+        ValidateLayers(layers, features);
+        ValidateReport(report, layers, convolutions);
         ValidateDetector(detector, report, layers);
 
         var graph = new GraphProto { Name = options.GraphName };
         graph.Input.Add(TensorValue(OnnxModelFormat.InputName,
             Symbolic(OnnxModelFormat.BatchDimension), Fixed(1), Fixed(OnnxModelFormat.ImageHeight), Fixed(OnnxModelFormat.ImageWidth)));
 
-        // Flatten(axis = 1): [N,1,28,28] → [N,784], the Keras Flatten in front of the first Dense layer.
+        // Flatten(axis = 1): [N,1,28,28] → [N,784] (or the last pooling's [N,C,s,s] → [N,C·s·s]), the Keras Flatten in
+        // front of the first Dense layer.
         var x = "flatten.output";
-        graph.Node.Add(Node("Flatten", "flatten", [OnnxModelFormat.InputName], x, IntAttribute("axis", 1)));
-        graph.ValueInfo.Add(TensorValue(x, Symbolic(OnnxModelFormat.BatchDimension), Fixed(OnnxModelFormat.InputFeatures)));
+        var image = convolutions.Count == 0 ? OnnxModelFormat.InputName : AddConvolutions(graph, convolutions, layers[0].Activation);
+        graph.Node.Add(Node("Flatten", "flatten", [image], x, IntAttribute("axis", 1)));
+        graph.ValueInfo.Add(TensorValue(x, Symbolic(OnnxModelFormat.BatchDimension), Fixed(features)));
 
         for (var i = 0; i < layers.Count; i++)
         {
@@ -57,7 +62,8 @@ public static class OnnxExporter
             var last = i == layers.Count - 1;
             var output = last ? OnnxModelFormat.OutputName : $"{name}.output";
 
-            graph.Initializer.Add(FloatTensor(weight, layer.Weights, layer.Inputs, layer.Outputs));
+            var weights = i == 0 && convolutions.Count > 0 ? ChannelsFirst(layer.Weights, convolutions[^1]) : layer.Weights;
+            graph.Initializer.Add(FloatTensor(weight, weights, layer.Inputs, layer.Outputs));
             graph.Initializer.Add(FloatTensor(bias, layer.Bias, layer.Outputs));
 
             // Gemm: Y = alpha·A·B + beta·C with the defaults alpha = beta = 1, transA = transB = 0,
@@ -92,7 +98,7 @@ public static class OnnxExporter
             ProducerName = options.ProducerName,
             ProducerVersion = options.ProducerVersion,
             ModelVersion = options.ModelVersion,
-            DocString = options.DocString ?? Describe(layers, report),
+            DocString = options.DocString ?? Describe(layers, report, convolutions),
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxModelFormat.OpsetVersion });
@@ -183,16 +189,23 @@ public static class OnnxExporter
     }
 
     /// <summary>The model's doc string: what it is, what goes in and out, how well it does.</summary>
-    private static string Describe(IReadOnlyList<DenseLayerParameters> layers, ModelReport report)
+    private static string Describe(IReadOnlyList<DenseLayerParameters> layers, ModelReport report, IReadOnlyList<ConvLayerParameters> convolutions)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"MNIST handwritten-digit classifier: a multilayer perceptron {layers[0].Inputs}");
+        text.Append(CultureInfo.InvariantCulture, $"MNIST handwritten-digit classifier: a ");
+        text.Append(convolutions.Count == 0 ? "multilayer perceptron " : "convolutional network ");
+        text.Append(CultureInfo.InvariantCulture, $"{OnnxModelFormat.InputFeatures}");
+        foreach (var conv in convolutions)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $" → {conv.Kernel}x{conv.Kernel} convolution to {conv.OutChannels} channels ({layers[0].Activation}) → 2x2 max pooling");
+        }
         foreach (var layer in layers)
         {
             text.Append(CultureInfo.InvariantCulture, $" → {layer.Outputs} ({layer.Activation})");
         }
 
-        var parameters = layers.Sum(l => l.ParameterCount);
+        var parameters = convolutions.Sum(c => c.ParameterCount) + layers.Sum(l => l.ParameterCount);
         text.Append(CultureInfo.InvariantCulture, $", {parameters:N0} parameters.\n");
         text.Append("Input 'image': float32 [N,1,28,28], pixel values in [0,1], white ink on black as in MNIST.\n");
         text.Append("Output 'probabilities': float32 [N,10], softmax probabilities of the digits 0-9.\n");
@@ -206,7 +219,8 @@ public static class OnnxExporter
         return text.ToString();
     }
 
-    private static void ValidateLayers(IReadOnlyList<DenseLayerParameters> layers)
+    /// <param name="features">Values into the first dense layer: the image's pixels, or the last pooling's outputs.</param>
+    private static void ValidateLayers(IReadOnlyList<DenseLayerParameters> layers, int features)
     {
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0)
@@ -226,11 +240,11 @@ public static class OnnxExporter
             {
                 throw new ArgumentException($"Layer {name}: {e.Message}", nameof(layers), e);
             }
-            var expectedInputs = i == 0 ? OnnxModelFormat.InputFeatures : layers[i - 1].Outputs;
+            var expectedInputs = i == 0 ? features : layers[i - 1].Outputs;
             if (layer.Inputs != expectedInputs)
             {
                 throw new ArgumentException(i == 0
-                    ? $"Layer {name} takes {layer.Inputs} inputs, but an MNIST image has {OnnxModelFormat.InputFeatures} pixels."
+                    ? $"Layer {name} takes {layer.Inputs} inputs, but {(features == OnnxModelFormat.InputFeatures ? "an MNIST image has" : "the last convolution block gives")} {features} {(features == OnnxModelFormat.InputFeatures ? "pixels" : "values")}."
                     : $"Layer {name} takes {layer.Inputs} inputs, but {OnnxModelFormat.LayerName(i - 1)} gives {expectedInputs}.", nameof(layers));
             }
 
@@ -260,16 +274,17 @@ public static class OnnxExporter
     }
 
     /// <summary>The report must describe these layers, or the file would contradict itself.</summary>
-    private static void ValidateReport(ModelReport report, IReadOnlyList<DenseLayerParameters> layers)
+    private static void ValidateReport(ModelReport report, IReadOnlyList<DenseLayerParameters> layers, IReadOnlyList<ConvLayerParameters> convolutions)
     {
         ArgumentNullException.ThrowIfNull(report);
         var architecture = report.Architecture;
-        if (architecture.Inputs != layers[0].Inputs)
+        var inputs = convolutions.Count == 0 ? layers[0].Inputs : OnnxModelFormat.InputFeatures;
+        if (architecture.Inputs != inputs)
         {
-            throw new ArgumentException($"The report says {architecture.Inputs} inputs, the first layer takes {layers[0].Inputs}.", nameof(report));
+            throw new ArgumentException($"The report says {architecture.Inputs} inputs, the network takes {inputs}.", nameof(report));
         }
 
-        var parameters = layers.Sum(l => l.ParameterCount);
+        var parameters = convolutions.Sum(c => c.ParameterCount) + layers.Sum(l => l.ParameterCount);
         if (architecture.Parameters != parameters)
         {
             throw new ArgumentException($"The report says {architecture.Parameters:N0} parameters, the layers hold {parameters:N0}.", nameof(report));

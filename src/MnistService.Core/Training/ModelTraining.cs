@@ -31,11 +31,6 @@ public static class ModelTraining
         {
             throw new TrainingSettingsException(errors);
         }
-        if (settings.Convolutions.Count > 0)
-        {
-            // The network trains them (Trainer.Train); the ONNX export and the detector read dense layers only so far.
-            throw new NotSupportedException("Models with convolution layers cannot be written yet.");
-        }
 
         var train = trainLimit is { } limit ? data.Train.Take(limit) : data.Train;
         var extra = settings.ExtraData is { } directory ? FeedbackImages.Read(directory) : null;
@@ -60,7 +55,8 @@ public static class ModelTraining
         };
 
         cancellationToken.ThrowIfCancellationRequested(); // a job cancelled while being evaluated writes no model
-        OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters());
+        OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters(),
+            convolutions: training.Model.GetConvolutions());
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
     }
 

@@ -26,6 +26,7 @@ public sealed class TrainingSetting
     }
 
     public static TrainingSetting Hidden { get; } = new(nameof(TrainingSettings.Hidden), SettingKind.WholeNumbers);
+    public static TrainingSetting Convolutions { get; } = new(nameof(TrainingSettings.Convolutions), SettingKind.WholeNumbers);
     public static TrainingSetting Activation { get; } = new(nameof(TrainingSettings.Activation), SettingKind.Choice, ChoiceNames.All<ActivationKind>());
     public static TrainingSetting Dropout { get; } = new(nameof(TrainingSettings.Dropout), SettingKind.Number);
     public static TrainingSetting Optimizer { get; } = new(nameof(TrainingSettings.Optimizer), SettingKind.Choice, ChoiceNames.All<OptimizerKind>());
@@ -70,7 +71,7 @@ public sealed class TrainingSetting
 
     /// <summary>The settings of <see cref="TrainingSettings"/>, in its order.</summary>
     public static IReadOnlyList<TrainingSetting> All { get; } =
-        [Hidden, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
+        [Hidden, Convolutions, Activation, Dropout, Optimizer, LearningRate, Momentum, BatchSize, Epochs, Patience, ValidationSplit, Loss, Seed, Threads,
         Detector, DetectorHidden, DetectorEpochs, DetectorMembers,
             ExtraData, ExtraWeight, .. RecipeSettings];
 

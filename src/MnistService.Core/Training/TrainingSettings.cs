@@ -14,6 +14,9 @@ namespace MnistService.Core.Training;
 public sealed record TrainingSettings
 {
     public const int MaxHiddenWidth = 4096;
+    /// <summary>Convolution blocks: each halves the image, 28 → 14 → 7 → 3.</summary>
+    public const int MaxConvolutions = 3;
+    public const int MaxChannels = 256;
     public const int MaxBatchSize = 60_000;
     public const int MaxEpochs = 1000;
     public const int MaxThreads = 1024;
@@ -109,6 +112,18 @@ public sealed record TrainingSettings
         void Add(TrainingSetting setting, string message) => errors.Add(new SettingError(setting, message));
 
         CheckWidths(TrainingSetting.Hidden, Hidden);
+        if (Convolutions is null || Convolutions.Count > MaxConvolutions)
+        {
+            Add(TrainingSetting.Convolutions, $"may name at most {MaxConvolutions} blocks (each halves the 28-pixel image), got {Convolutions?.Count}.");
+        }
+        else if (Convolutions.Where(channels => channels is < 1 or > MaxChannels).Take(1).ToList() is [var channels])
+        {
+            Add(TrainingSetting.Convolutions, $"channels must be 1-{MaxChannels}, got {channels}.");
+        }
+        else if (Convolutions.Count > 0 && Detector != DetectorKind.None)
+        {
+            Add(TrainingSetting.Detector, $"must be none with {TrainingSetting.Convolutions.JobKey}: the digit detectors do not read a convolutional network yet.");
+        }
         CheckChoice(TrainingSetting.Activation, Activation);
         if (!(Dropout is >= 0 and < 1))
         {

@@ -27,7 +27,7 @@ public sealed class ModelReportJsonTests
         using var json = JsonDocument.Parse(Report.ToJson());
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(
-            ["activation", "augment", "batch_size", "detector", "detector_epochs", "detector_hidden", "detector_members", "dropout",
+            ["activation", "augment", "batch_size", "convolutions", "detector", "detector_epochs", "detector_hidden", "detector_members", "dropout",
              "elastic_alpha", "elastic_sigma", "epochs", "extra_data", "extra_weight", "hidden", "label_smoothing",
              "learning_rate", "loss", "lr_schedule", "momentum", "optimizer", "patience", "recipe", "rotation", "scale",
              "seed", "shear", "shift", "thickness", "threads", "validation_split", "warmup"],
@@ -99,8 +99,8 @@ public sealed class ModelReportJsonTests
         var hyper = json.RootElement.GetProperty("hyperparameters");
         Assert.Equal(("tanh", "rmsprop", "mse"),
             (hyper.GetProperty("activation").GetString(), hyper.GetProperty("optimizer").GetString(), hyper.GetProperty("loss").GetString()));
-        Assert.Equal(report.Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden },
-            ModelReport.FromJson(report.ToJson()).Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden });
+        Assert.Equal(report.Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden, Convolutions = Report.Hyperparameters.Convolutions },
+            ModelReport.FromJson(report.ToJson()).Hyperparameters with { Hidden = Report.Hyperparameters.Hidden, DetectorHidden = Report.Hyperparameters.DetectorHidden, Convolutions = Report.Hyperparameters.Convolutions });
     }
 
     [Fact]

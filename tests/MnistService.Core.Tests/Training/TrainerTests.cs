@@ -77,7 +77,7 @@ public class TrainerTests
     public void A_convolutional_network_learns_the_synthetic_task_with_the_same_bits_on_any_thread_count()
     {
         var (images, labels) = Synthetic(600, 3);
-        var settings = new TrainingSettings { Convolutions = [4, 8], Hidden = [16], Epochs = 8, BatchSize = 50, LearningRate = 0.003, Threads = 1 };
+        var settings = new TrainingSettings { Convolutions = [4, 8], Hidden = [16], Epochs = 8, BatchSize = 50, LearningRate = 0.003, Threads = 1, Detector = DetectorKind.None };
         var one = Trainer.Train(images, labels, settings);
         var two = Trainer.Train(images, labels, settings with { Threads = 2 });
         Assert.Equal(ParameterBytes(one.Model), ParameterBytes(two.Model));

@@ -1,0 +1,95 @@
+using MnistService.Core.Network;
+
+namespace MnistService.Core.Onnx;
+
+/// <summary>The convolution blocks of a convolutional network: Conv → activation → MaxPool per block, in ONNX's NCHW.</summary>
+public static partial class OnnxExporter
+{
+    /// <summary>
+    /// The blocks' nodes from the image to the last pooling; returns the name of its output [N, C, s, s]. The network
+    /// computes in height × width × channels; ONNX's Conv takes NCHW and weights [out, in, k, k], so the weights are
+    /// reordered here and the first dense layer's rows by <see cref="ChannelsFirst"/>.
+    /// </summary>
+    private static string AddConvolutions(GraphProto graph, IReadOnlyList<ConvLayerParameters> convolutions, string activation)
+    {
+        var x = OnnxModelFormat.InputName;
+        for (var b = 0; b < convolutions.Count; b++)
+        {
+            var conv = convolutions[b];
+            var name = $"conv_{b + 1}";
+            string weight = $"{name}.weight", bias = $"{name}.bias", linear = $"{name}.linear", output = $"{name}.output", pooled = $"{name}.pooled";
+            var (k, pad, side) = (conv.Kernel, conv.Kernel / 2, conv.Side);
+            graph.Initializer.Add(FloatTensor(weight, conv.WeightsOutInRowColumn(), conv.OutChannels, conv.InChannels, k, k));
+            graph.Initializer.Add(FloatTensor(bias, conv.Bias, conv.OutChannels));
+            graph.Node.Add(Node("Conv", $"{name}.conv", [x, weight, bias], linear,
+                IntsAttribute("kernel_shape", k, k), IntsAttribute("pads", pad, pad, pad, pad)));
+            graph.Node.Add(Node(OnnxModelFormat.OperatorOf(activation), $"{name}.{activation}", [linear], output));
+            graph.Node.Add(Node("MaxPool", $"{name}.pool", [output], pooled, IntsAttribute("kernel_shape", 2, 2), IntsAttribute("strides", 2, 2)));
+            foreach (var (value, size) in new[] { (linear, side), (output, side), (pooled, side / 2) })
+            {
+                graph.ValueInfo.Add(TensorValue(value, Symbolic(OnnxModelFormat.BatchDimension), Fixed(conv.OutChannels), Fixed(size), Fixed(size)));
+            }
+            x = pooled;
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// The first dense layer's weights with their rows in ONNX's flattening of [C, s, s] (row c·s² + p) instead of the
+    /// network's [s, s, C] (row p·C + c).
+    /// </summary>
+    private static float[] ChannelsFirst(float[] weights, ConvLayerParameters last)
+    {
+        var (area, channels) = (last.Side / 2 * (last.Side / 2), last.OutChannels);
+        var outputs = weights.Length / (area * channels);
+        var reordered = new float[weights.Length];
+        for (var p = 0; p < area; p++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                weights.AsSpan((p * channels + c) * outputs, outputs).CopyTo(reordered.AsSpan((c * area + p) * outputs, outputs));
+            }
+        }
+        return reordered;
+    }
+
+    /// <summary>Checks that the blocks follow one another from a 28×28 image; returns the values into the first dense layer.</summary>
+    private static int ValidateConvolutions(IReadOnlyList<ConvLayerParameters> convolutions, IReadOnlyList<DenseLayerParameters>? detector)
+    {
+        var (side, channels) = (OnnxModelFormat.ImageWidth, 1);
+        for (var b = 0; b < convolutions.Count; b++)
+        {
+            var conv = convolutions[b];
+            try
+            {
+                conv.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Convolution conv_{b + 1}: {e.Message}", nameof(convolutions), e);
+            }
+            if (conv.Side != side || conv.InChannels != channels)
+            {
+                throw new ArgumentException(
+                    $"Convolution conv_{b + 1} reads {conv.Side}x{conv.Side}x{conv.InChannels}, but gets {side}x{side}x{channels}.", nameof(convolutions));
+            }
+            if (!AllFinite(conv.Weights) || !AllFinite(conv.Bias))
+            {
+                throw new ArgumentException($"Convolution conv_{b + 1} holds NaN or infinite parameters (did training diverge?).", nameof(convolutions));
+            }
+            (side, channels) = (side / 2, conv.OutChannels);
+        }
+        if (convolutions.Count > 0 && detector is not null)
+        {
+            throw new ArgumentException("A convolutional network's model cannot carry a digit detector yet.", nameof(detector));
+        }
+        return side * side * channels;
+    }
+
+    private static AttributeProto IntsAttribute(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        return attribute;
+    }
+}
