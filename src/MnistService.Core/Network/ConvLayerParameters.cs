@@ -32,6 +32,26 @@ public sealed record ConvLayerParameters(int Side, int InChannels, int OutChanne
         return onnx;
     }
 
+    /// <summary>The parameters from weights stored as ONNX's Conv takes them, [out, in, k, k].</summary>
+    public static ConvLayerParameters FromOutInRowColumn(int side, int inChannels, int outChannels, int kernel, float[] onnx, float[] bias)
+    {
+        var weights = new float[onnx.Length];
+        for (var i = 0; i < kernel; i++)
+        {
+            for (var j = 0; j < kernel; j++)
+            {
+                for (var c = 0; c < inChannels; c++)
+                {
+                    for (var o = 0; o < outChannels; o++)
+                    {
+                        weights[((i * kernel + j) * inChannels + c) * outChannels + o] = onnx[((o * inChannels + c) * kernel + i) * kernel + j];
+                    }
+                }
+            }
+        }
+        return new ConvLayerParameters(side, inChannels, outChannels, kernel, weights, bias);
+    }
+
     /// <exception cref="ArgumentException">The buffers do not match the declared shape.</exception>
     public void Validate()
     {

@@ -72,11 +72,13 @@ public sealed class Mlp : LayerStack
 
     /// <summary>
     /// A network for inference from stored parameters (e.g. a loaded model): consecutive dense layers,
-    /// hidden ones with one shared activation, the last one "softmax". Dropout is not needed for inference.
+    /// hidden ones with one shared activation, the last one "softmax", after the <paramref name="convolutions"/>
+    /// (5×5, from a 28×28 image) when given. Dropout is not needed for inference.
     /// </summary>
     /// <exception cref="ArgumentException">The layers do not form such a network.</exception>
-    public static Mlp FromParameters(IReadOnlyList<DenseLayerParameters> layers, int threads = 0)
+    public static Mlp FromParameters(IReadOnlyList<DenseLayerParameters> layers, int threads = 0, IReadOnlyList<ConvLayerParameters>? convolutions = null)
     {
+        convolutions ??= [];
         if (layers.Count < 2)
         {
             throw new ArgumentException($"A model needs at least two dense layers, got {layers.Count}.");
@@ -109,8 +111,21 @@ public sealed class Mlp : LayerStack
             throw new ArgumentException(
                 $"Unknown hidden-layer activation '{activation}'; expected {string.Join(", ", ChoiceNames.All<ActivationKind>())}.");
         }
-        var spec = new MlpSpec(layers[0].Inputs, layers.Take(layers.Count - 1).Select(l => l.Outputs).ToArray(), kind, 0, layers[^1].Outputs);
+        var spec = new MlpSpec(convolutions.Count == 0 ? layers[0].Inputs : convolutions[0].Side * convolutions[0].Side,
+            layers.Take(layers.Count - 1).Select(l => l.Outputs).ToArray(), kind, 0, layers[^1].Outputs, [.. convolutions.Select(c => c.OutChannels)]);
         var mlp = new Mlp(spec, threads, null, new Rng(0));
+        for (var i = 0; i < convolutions.Count; i++)
+        {
+            var (stored, layer) = (convolutions[i], mlp._convolutions[i]);
+            stored.Validate();
+            if (stored.Side != layer.Height || stored.InChannels != layer.InChannels || stored.Kernel != layer.Kernel)
+            {
+                throw new ArgumentException(
+                    $"Convolution {i} reads {stored.Side}x{stored.Side}x{stored.InChannels} with a {stored.Kernel}x{stored.Kernel} kernel, expected {layer.Height}x{layer.Width}x{layer.InChannels} and {layer.Kernel}x{layer.Kernel}.");
+            }
+            stored.Weights.CopyTo(layer.Weights, 0);
+            stored.Bias.CopyTo(layer.Bias, 0);
+        }
         mlp.SetParameters(layers);
         return mlp;
     }

@@ -52,8 +52,9 @@ public static class OnnxClassifierReader
     public static IReadOnlyList<DenseLayerParameters> ReadLayers(byte[] bytes, string source) =>
         Layers(OnnxModelReader.Parse(bytes, $"'{source}'"), $"'{source}'");
 
-    private static IReadOnlyList<DenseLayerParameters> Layers(ModelProto model, string what) =>
-        new GraphWalk(model.Graph, $"{what} has no dense network behind '{OnnxModelFormat.OutputName}' that can be read here:").Layers();
+    private static IReadOnlyList<DenseLayerParameters> Layers(ModelProto model, string what) => model.Graph.Node.Any(n => n.OpType == "Conv")
+        ? throw new FormatException($"{what} is a convolutional network: its layers are read here as a multi-layer perceptron's dense layers only.")
+        : new GraphWalk(model.Graph, $"{what} has no dense network behind '{OnnxModelFormat.OutputName}' that can be read here:").Layers();
 
     /// <summary>One walk from the output back to the image.</summary>
     private sealed class GraphWalk

@@ -8,6 +8,12 @@ public sealed record OnnxModelFile
     /// <summary>The dense layers in order, weights [Inputs, Outputs] row-major as the exporter got them.</summary>
     public required IReadOnlyList<DenseLayerParameters> Layers { get; init; }
 
+    /// <summary>The convolution blocks before the dense layers, image side first; empty for a multi-layer perceptron.</summary>
+    public IReadOnlyList<ConvLayerParameters> Convolutions { get; init; } = [];
+
+    /// <summary>The network these parameters make, for inference.</summary>
+    public Mlp Network(int threads = 0) => Mlp.FromParameters(Layers, threads, Convolutions);
+
     /// <summary>The digit detector's layers (the <c>digit_score</c> output), or null for a model without one.</summary>
     public IReadOnlyList<DenseLayerParameters>? Detector { get; init; }
 

@@ -44,7 +44,7 @@ public static partial class OnnxModelReader
             throw new FormatException($"{what} has a broken '{ModelReport.MetadataKey}' report: {e.Message}", e);
         }
 
-        var (layers, detector) = GraphReader.ReadLayers(model.Graph, notOurs);
+        var (layers, convolutions, detector) = GraphReader.ReadLayers(model.Graph, notOurs);
         if ((detector is null) != (report.Detector is null))
         {
             throw new FormatException(detector is null
@@ -60,6 +60,7 @@ public static partial class OnnxModelReader
         return new OnnxModelFile
         {
             Layers = layers,
+            Convolutions = convolutions,
             Detector = detector?.Layers,
             Report = report,
             ReportJson = reportJson,
@@ -148,7 +149,8 @@ public static partial class OnnxModelReader
     /// <summary>Walks the graph the exporter writes and takes the dense layers out of it.</summary>
     internal static partial class GraphReader
     {
-        public static (List<DenseLayerParameters> Layers, (List<DenseLayerParameters> Layers, DetectorInput Input)? Detector) ReadLayers(GraphProto graph, string notOurs)
+        public static (List<DenseLayerParameters> Layers, List<ConvLayerParameters> Convolutions, (List<DenseLayerParameters> Layers, DetectorInput Input)? Detector)
+            ReadLayers(GraphProto graph, string notOurs)
         {
             var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
             foreach (var tensor in graph.Initializer)
@@ -182,14 +184,20 @@ public static partial class OnnxModelReader
             }
 
             var nodes = graph.Node;
-            if (nodes.Count < 3)
+            var first = 0;
+            var (convolutions, image) = ReadConvolutions(initializers, nodes, ref first, notOurs);
+            if (nodes.Count < first + 3)
             {
                 throw new FormatException(
                     $"{notOurs} expected Flatten followed by Gemm and an activation per layer, found {nodes.Count} nodes ({Names(nodes.Select(n => n.OpType))}).");
             }
+            if (convolutions.Count > 0 && hasDetector)
+            {
+                throw new FormatException($"{notOurs} a convolutional network with a '{OnnxModelFormat.DigitScoreName}' output.");
+            }
 
-            var flatten = nodes[0];
-            Expect(flatten, "Flatten", OnnxModelFormat.InputName, notOurs);
+            var flatten = nodes[first];
+            Expect(flatten, "Flatten", image, notOurs);
             if (IntAttribute(flatten, "axis", 1, notOurs) != 1)
             {
                 throw new FormatException($"{notOurs} Flatten must keep the batch axis (axis = 1).");
@@ -198,12 +206,13 @@ public static partial class OnnxModelReader
             var layers = new List<DenseLayerParameters>();
             var input = Output(flatten, notOurs);
             var x = input;
-            var n = 1;
+            var n = first + 1;
+            var features = convolutions.Count == 0 ? OnnxModelFormat.InputFeatures : convolutions[^1].PooledOutputs;
             for (; n + 1 < nodes.Count && x != OnnxModelFormat.OutputName; n += 2)
             {
                 var activation = nodes[n + 1];
                 var last = n + 2 == nodes.Count || activation.Output.Contains(OnnxModelFormat.OutputName);
-                var layer = ReadDense(initializers, nodes[n], activation, x, layers.Count == 0 ? OnnxModelFormat.InputFeatures : layers[^1].Outputs, notOurs);
+                var layer = ReadDense(initializers, nodes[n], activation, x, layers.Count == 0 ? features : layers[^1].Outputs, notOurs);
                 if ((layer.Activation == "softmax") != last)
                 {
                     throw new FormatException(last
@@ -235,12 +244,16 @@ public static partial class OnnxModelReader
                 throw new FormatException(
                     $"{notOurs} found {Names(nodes.Skip(n).Select(d => d.OpType))} after the classifier, but the model has no '{OnnxModelFormat.DigitScoreName}' output.");
             }
-            var detector = ReadDetector(initializers, nodes, n, input, nodes[1].Output[0], layers[0].Outputs, notOurs);
+            var detector = ReadDetector(initializers, nodes, n, input, nodes[first + 1].Output[0], layers[0].Outputs, notOurs);
             if (hasDetector && detector is null)
             {
                 throw new FormatException($"{notOurs} it declares the output '{OnnxModelFormat.DigitScoreName}' but no detector computes it.");
             }
-            return (layers, detector);
+            if (convolutions.Count > 0)
+            {
+                layers[0] = layers[0] with { Weights = ChannelsLast(layers[0].Weights, convolutions[^1]) };
+            }
+            return (layers, convolutions, detector);
         }
 
         /// <summary>One dense layer: a Gemm computing x·W + b on <paramref name="x"/>, then its activation.</summary>

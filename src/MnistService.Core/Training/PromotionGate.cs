@@ -17,7 +17,7 @@ public sealed record GateModel(string Name, Mlp Network, double MnistAccuracy)
         var file = OnnxModelReader.Read(path);
         try
         {
-            return new GateModel(Path.GetFileNameWithoutExtension(path), Mlp.FromParameters(file.Layers), file.Report.Test.Accuracy);
+            return new GateModel(Path.GetFileNameWithoutExtension(path), file.Network(), file.Report.Test.Accuracy);
         }
         catch (ArgumentException e)
         {

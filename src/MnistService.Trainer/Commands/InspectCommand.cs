@@ -36,7 +36,7 @@ public static class InspectCommand
             console.Write(ModelViews.Summary(r.Architecture));
             var momentum = h.Momentum > 0 ? $" momentum {h.Momentum}" : "";
             console.MarkupLineInterpolated(
-                $"Settings: hidden {string.Join(',', h.Hidden)}, {ChoiceNames.Of(h.Activation)}, dropout {h.Dropout}, {ChoiceNames.Of(h.Optimizer)} lr {h.LearningRate}{momentum}, batch {h.BatchSize}, epochs {h.Epochs}, patience {h.Patience}, validation {h.ValidationSplit}, loss {ChoiceNames.Of(h.Loss)}, seed {h.Seed}");
+                $"Settings: {(h.Convolutions.Count > 0 ? $"convolutions {string.Join(',', h.Convolutions)}, " : "")}hidden {string.Join(',', h.Hidden)}, {ChoiceNames.Of(h.Activation)}, dropout {h.Dropout}, {ChoiceNames.Of(h.Optimizer)} lr {h.LearningRate}{momentum}, batch {h.BatchSize}, epochs {h.Epochs}, patience {h.Patience}, validation {h.ValidationSplit}, loss {ChoiceNames.Of(h.Loss)}, seed {h.Seed}");
             console.Profile.Out.Writer.WriteLine(ModelViews.Recipe(h));
             console.Write(History(r.History));
             console.MarkupLine($"[bold]Test accuracy: {ModelViews.Percent(r.Test.Accuracy)}[/] (loss {r.Test.Loss.ToString("0.0000", CultureInfo.InvariantCulture)})");

@@ -19,6 +19,9 @@ public sealed class TrainingSettingsBinder
     private static readonly TrainingSettings Defaults = TrainingRecipes.For(TrainingRecipes.Default);
 
     public Option<LayerWidths> Hidden { get; } = Widths(TrainingSetting.Hidden, "Hidden layer widths, comma-separated", Defaults.Hidden);
+    public Option<LayerWidths> Convolutions { get; } = Widths(TrainingSetting.Convolutions,
+        "Channels of each 5x5 convolution block (convolution, activation, 2x2 max pooling) before the hidden layers, comma-separated; none by default",
+        Defaults.Convolutions, helpName: "16,32");
     public Option<string> Activation { get; } = Choice(TrainingSetting.Activation, "Activation of the hidden layers", ChoiceNames.Of(Defaults.Activation));
     public Option<double> Dropout { get; } = new(TrainingSetting.Dropout.CliOption) { Description = "Dropout rate after the first hidden layer (0 = none)", DefaultValueFactory = _ => Defaults.Dropout };
     public Option<string> Optimizer { get; } = Choice(TrainingSetting.Optimizer, "Optimizer", ChoiceNames.Of(Defaults.Optimizer));
@@ -64,7 +67,7 @@ public sealed class TrainingSettingsBinder
     /// <summary>Every option with its setting, in <see cref="TrainingSetting.All"/>'s order.</summary>
     private IEnumerable<(TrainingSetting Setting, Option Option)> Options =>
     [
-        (TrainingSetting.Hidden, Hidden), (TrainingSetting.Activation, Activation), (TrainingSetting.Dropout, Dropout),
+        (TrainingSetting.Hidden, Hidden), (TrainingSetting.Convolutions, Convolutions), (TrainingSetting.Activation, Activation), (TrainingSetting.Dropout, Dropout),
         (TrainingSetting.Optimizer, Optimizer), (TrainingSetting.LearningRate, LearningRate), (TrainingSetting.Momentum, Momentum),
         (TrainingSetting.BatchSize, BatchSize), (TrainingSetting.Epochs, Epochs), (TrainingSetting.Patience, Patience),
         (TrainingSetting.ValidationSplit, ValidationSplit), (TrainingSetting.Loss, Loss), (TrainingSetting.Seed, Seed),
@@ -123,13 +126,14 @@ public sealed class TrainingSettingsBinder
     private static Option<double> Number(TrainingSetting setting, string description, double defaultValue) =>
         new(setting.CliOption) { Description = description, DefaultValueFactory = _ => defaultValue };
 
-    private static Option<LayerWidths> Widths(TrainingSetting setting, string description, IReadOnlyList<int> defaults) => new(setting.CliOption)
-    {
-        Description = description,
-        DefaultValueFactory = _ => new LayerWidths([.. defaults]),
-        CustomParser = result => ParseWidths(result, setting),
-        HelpName = string.Join(',', defaults),
-    };
+    private static Option<LayerWidths> Widths(TrainingSetting setting, string description, IReadOnlyList<int> defaults, string? helpName = null) =>
+        new(setting.CliOption)
+        {
+            Description = description,
+            DefaultValueFactory = _ => new LayerWidths([.. defaults]),
+            CustomParser = result => ParseWidths(result, setting),
+            HelpName = helpName ?? string.Join(',', defaults),
+        };
 
     private static LayerWidths ParseWidths(ArgumentResult result, TrainingSetting setting)
     {

@@ -17,11 +17,19 @@ public static class ModelViews
     {
         var table = new Table().Border(TableBorder.Simple).Title("Model: \"sequential\"")
             .AddColumn("Layer (type)").AddColumn("Output Shape").AddColumn(new TableColumn("Param #").RightAligned());
+        var side = (int)Math.Round(Math.Sqrt(architecture.Inputs)); // the image's, halved by each pooling
         foreach (var layer in architecture.Layers)
         {
-            var kind = layer.Kind == "dense" ? "Dense" : "Dropout";
+            side = layer.Kind == "max_pooling2d" ? side / 2 : side;
+            var (kind, shape) = layer.Kind switch
+            {
+                "conv2d" => ("Conv2D", $"(None, {side}, {side}, {layer.Units})"),
+                "max_pooling2d" => ("MaxPooling2D", $"(None, {side}, {side}, {layer.Units})"),
+                "dense" => ("Dense", $"(None, {layer.Units})"),
+                _ => ("Dropout", $"(None, {layer.Units})"),
+            };
             var detail = layer.Activation is { } a ? $" [grey]{a}[/]" : layer.Rate is { } r ? $" [grey]rate {r.ToString("0.##", Invariant)}[/]" : "";
-            table.AddRow($"{layer.Name} ({kind}){detail}", $"(None, {layer.Units})", layer.Parameters.ToString("N0", Invariant));
+            table.AddRow($"{layer.Name} ({kind}){detail}", shape, layer.Parameters.ToString("N0", Invariant));
         }
         table.Caption($"Total params: {architecture.Parameters.ToString("N0", Invariant)}, all trainable");
         return table;
