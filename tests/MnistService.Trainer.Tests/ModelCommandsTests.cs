@@ -17,7 +17,7 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         Assert.Equal(measured.Test.Accuracy, printed.Test.Accuracy);
         Assert.Equal(measured.Test.Loss, printed.Test.Loss);
         Assert.Equal(measured.Test.Confusion, printed.Test.Confusion);
-        Assert.Equal(TrainedModelFixture.Options with { Hidden = printed.Hyperparameters.Hidden, DetectorHidden = printed.Hyperparameters.DetectorHidden }, printed.Hyperparameters);
+        Assert.Equal(TrainedModelFixture.Options with { Hidden = printed.Hyperparameters.Hidden, DetectorHidden = printed.Hyperparameters.DetectorHidden, Convolutions = printed.Hyperparameters.Convolutions }, printed.Hyperparameters);
         Assert.Equal(fixture.Data.Sha256, printed.Dataset.Sha256);
         Assert.Equal(235_146, printed.Architecture.Parameters);
     }
