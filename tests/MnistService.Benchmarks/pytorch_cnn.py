@@ -10,8 +10,6 @@ each epoch, and writes an ONNX model the service loads as any other (input 'imag
 Usage, with Debian's python3-torch and the settings PyTorch needs on the 2 cores (OPENBLAS_CORETYPE matching the CPU):
   OMP_WAIT_POLICY=PASSIVE OPENBLAS_CORETYPE=ZEN /usr/bin/python3 pytorch_cnn.py MNIST_DIR OUT.onnx [EPOCHS=12] [C1,C2,F1=32,64,256]
 """
-import gzip
-import os
 import sys
 import time
 
@@ -20,37 +18,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-def idx(path):
-    """An IDX file (gzip) as a numpy array."""
-    with gzip.open(path) as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+from pytorch_epoch import distort, read_idx  # the trainer's distortions and the IDX reader of the MLP baseline
 
 
 def images(directory, name):
-    return torch.tensor(idx(os.path.join(directory, name)), dtype=torch.float32).view(-1, 1, 28, 28) / 255
+    return torch.from_numpy(read_idx(directory, name).astype(np.float32) / 255).view(-1, 1, 28, 28)
 
 
 def labels(directory, name):
-    return torch.tensor(idx(os.path.join(directory, name)), dtype=torch.long)
-
-
-def distort(batch):
-    """Each image through its own random affine map, as ImageDistorter's (and pytorch_epoch.py's)."""
-    n = batch.shape[0]
-    angle = torch.deg2rad((torch.rand(n) * 2 - 1) * 10)
-    scale = 1 + (torch.rand(n) * 2 - 1) * 0.08
-    shear = torch.tan(torch.deg2rad((torch.rand(n) * 2 - 1) * 6))
-    shift = (torch.rand(n, 2) * 2 - 1) * 2 * (2 / 28)  # pixels in grid_sample's [-1, 1] coordinates
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    inverse = torch.stack([torch.stack([sin * shear + cos, -(cos * shear - sin)], 1),
-                           torch.stack([-sin, cos], 1)], 1) / scale[:, None, None]
-    theta = torch.cat([inverse, -(inverse @ shift[:, :, None])], 2)
-    grid = F.affine_grid(theta, batch.shape, align_corners=False)
-    return F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return torch.from_numpy(read_idx(directory, name).astype(np.int64))
 
 
 class ConvNet(nn.Module):
@@ -84,8 +60,8 @@ def main():
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 12
     c1, c2, f1 = (int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "32,64,256").split(","))
     torch.manual_seed(42)
-    x_train, y_train = images(directory, "train-images-idx3-ubyte.gz"), labels(directory, "train-labels-idx1-ubyte.gz")
-    x_test, y_test = images(directory, "t10k-images-idx3-ubyte.gz"), labels(directory, "t10k-labels-idx1-ubyte.gz")
+    x_train, y_train = images(directory, "train-images-idx3-ubyte"), labels(directory, "train-labels-idx1-ubyte")
+    x_test, y_test = images(directory, "t10k-images-idx3-ubyte"), labels(directory, "t10k-labels-idx1-ubyte")
     net = ConvNet(c1, c2, f1)
     print(f"conv {c1} - pool - conv {c2} - pool - {f1} - 10: {sum(p.numel() for p in net.parameters()):,} parameters, "
           f"{(25 * c1 * 784 + 25 * c1 * c2 * 196 + c2 * 49 * f1 + f1 * 10) / 1e6:.1f} M multiply-adds per image", flush=True)
@@ -98,7 +74,7 @@ def main():
         order = torch.randperm(len(x_train))
         for b in range(0, len(x_train), 128):
             batch = order[b:b + 128]
-            loss = F.cross_entropy(net(distort(x_train[batch])), y_train[batch], label_smoothing=0.1)
+            loss = F.cross_entropy(net(distort(x_train[batch].view(-1, 784)).view(-1, 1, 28, 28)), y_train[batch], label_smoothing=0.1)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

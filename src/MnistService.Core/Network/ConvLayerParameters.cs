@@ -13,29 +13,16 @@ public sealed record ConvLayerParameters(int Side, int InChannels, int OutChanne
     public int PooledOutputs => Side / 2 * (Side / 2) * OutChannels;
 
     /// <summary>The weights as ONNX's Conv takes them: [OutChannels, InChannels, k, k].</summary>
-    public float[] WeightsOutInRowColumn()
-    {
-        var onnx = new float[Weights.Length];
-        for (var i = 0; i < Kernel; i++)
-        {
-            for (var j = 0; j < Kernel; j++)
-            {
-                for (var c = 0; c < InChannels; c++)
-                {
-                    for (var o = 0; o < OutChannels; o++)
-                    {
-                        onnx[((o * InChannels + c) * Kernel + i) * Kernel + j] = Weights[((i * Kernel + j) * InChannels + c) * OutChannels + o];
-                    }
-                }
-            }
-        }
-        return onnx;
-    }
+    public float[] WeightsOutInRowColumn() => Reorder(Weights, Kernel, InChannels, OutChannels, toOnnx: true);
 
     /// <summary>The parameters from weights stored as ONNX's Conv takes them, [out, in, k, k].</summary>
-    public static ConvLayerParameters FromOutInRowColumn(int side, int inChannels, int outChannels, int kernel, float[] onnx, float[] bias)
+    public static ConvLayerParameters FromOutInRowColumn(int side, int inChannels, int outChannels, int kernel, float[] onnx, float[] bias) =>
+        new(side, inChannels, outChannels, kernel, Reorder(onnx, kernel, inChannels, outChannels, toOnnx: false), bias);
+
+    /// <summary>Between the network's [k·k·in, out] (index ((i·k + j)·in + c)·out + o) and ONNX's [out, in, k, k].</summary>
+    private static float[] Reorder(float[] weights, int kernel, int inChannels, int outChannels, bool toOnnx)
     {
-        var weights = new float[onnx.Length];
+        var reordered = new float[weights.Length];
         for (var i = 0; i < kernel; i++)
         {
             for (var j = 0; j < kernel; j++)
@@ -44,12 +31,33 @@ public sealed record ConvLayerParameters(int Side, int InChannels, int OutChanne
                 {
                     for (var o = 0; o < outChannels; o++)
                     {
-                        weights[((i * kernel + j) * inChannels + c) * outChannels + o] = onnx[((o * inChannels + c) * kernel + i) * kernel + j];
+                        var (network, onnx) = (((i * kernel + j) * inChannels + c) * outChannels + o, ((o * inChannels + c) * kernel + i) * kernel + j);
+                        reordered[toOnnx ? onnx : network] = weights[toOnnx ? network : onnx];
                     }
                 }
             }
         }
-        return new ConvLayerParameters(side, inChannels, outChannels, kernel, weights, bias);
+        return reordered;
+    }
+
+    /// <summary>
+    /// The weights of the dense layer after this block, with their rows moved from the network's flattening of the pooled
+    /// [s, s, C] (row p·C + c) to ONNX's flattening of [C, s, s] (row c·s² + p); <paramref name="back"/> moves them back.
+    /// </summary>
+    public float[] DenseRowsChannelsFirst(float[] weights, bool back = false)
+    {
+        var (area, channels) = (Side / 2 * (Side / 2), OutChannels);
+        var outputs = weights.Length / (area * channels);
+        var reordered = new float[weights.Length];
+        for (var p = 0; p < area; p++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var (network, onnx) = ((p * channels + c) * outputs, (c * area + p) * outputs);
+                weights.AsSpan(back ? onnx : network, outputs).CopyTo(reordered.AsSpan(back ? network : onnx, outputs));
+            }
+        }
+        return reordered;
     }
 
     /// <exception cref="ArgumentException">The buffers do not match the declared shape.</exception>

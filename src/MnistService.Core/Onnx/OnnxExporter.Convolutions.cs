@@ -8,7 +8,7 @@ public static partial class OnnxExporter
     /// <summary>
     /// The blocks' nodes from the image to the last pooling; returns the name of its output [N, C, s, s]. The network
     /// computes in height × width × channels; ONNX's Conv takes NCHW and weights [out, in, k, k], so the weights are
-    /// reordered here and the first dense layer's rows by <see cref="ChannelsFirst"/>.
+    /// reordered here and the first dense layer's rows by <see cref="ConvLayerParameters.DenseRowsChannelsFirst"/>.
     /// </summary>
     private static string AddConvolutions(GraphProto graph, IReadOnlyList<ConvLayerParameters> convolutions, string activation)
     {
@@ -32,25 +32,6 @@ public static partial class OnnxExporter
             x = pooled;
         }
         return x;
-    }
-
-    /// <summary>
-    /// The first dense layer's weights with their rows in ONNX's flattening of [C, s, s] (row c·s² + p) instead of the
-    /// network's [s, s, C] (row p·C + c).
-    /// </summary>
-    private static float[] ChannelsFirst(float[] weights, ConvLayerParameters last)
-    {
-        var (area, channels) = (last.Side / 2 * (last.Side / 2), last.OutChannels);
-        var outputs = weights.Length / (area * channels);
-        var reordered = new float[weights.Length];
-        for (var p = 0; p < area; p++)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                weights.AsSpan((p * channels + c) * outputs, outputs).CopyTo(reordered.AsSpan((c * area + p) * outputs, outputs));
-            }
-        }
-        return reordered;
     }
 
     /// <summary>Checks that the blocks follow one another from a 28×28 image; returns the values into the first dense layer.</summary>

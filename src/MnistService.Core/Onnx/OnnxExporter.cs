@@ -62,7 +62,7 @@ public static partial class OnnxExporter
             var last = i == layers.Count - 1;
             var output = last ? OnnxModelFormat.OutputName : $"{name}.output";
 
-            var weights = i == 0 && convolutions.Count > 0 ? ChannelsFirst(layer.Weights, convolutions[^1]) : layer.Weights;
+            var weights = i == 0 && convolutions.Count > 0 ? convolutions[^1].DenseRowsChannelsFirst(layer.Weights) : layer.Weights;
             graph.Initializer.Add(FloatTensor(weight, weights, layer.Inputs, layer.Outputs));
             graph.Initializer.Add(FloatTensor(bias, layer.Bias, layer.Outputs));
 

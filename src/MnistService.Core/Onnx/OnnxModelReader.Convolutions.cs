@@ -71,21 +71,5 @@ public static partial class OnnxModelReader
 
         private static long[] Ints(NodeProto node, string name) =>
             node.Attribute.FirstOrDefault(a => a.Name == name) is { } attribute ? [.. attribute.Ints] : [];
-
-        /// <summary>The first dense layer's weights with their rows back in the network's [s, s, C] order (row p·C + c).</summary>
-        private static float[] ChannelsLast(float[] weights, ConvLayerParameters last)
-        {
-            var (area, channels) = (last.Side / 2 * (last.Side / 2), last.OutChannels);
-            var outputs = weights.Length / (area * channels);
-            var reordered = new float[weights.Length];
-            for (var p = 0; p < area; p++)
-            {
-                for (var c = 0; c < channels; c++)
-                {
-                    weights.AsSpan((c * area + p) * outputs, outputs).CopyTo(reordered.AsSpan((p * channels + c) * outputs, outputs));
-                }
-            }
-            return reordered;
-        }
     }
 }

@@ -251,7 +251,7 @@ public static partial class OnnxModelReader
             }
             if (convolutions.Count > 0)
             {
-                layers[0] = layers[0] with { Weights = ChannelsLast(layers[0].Weights, convolutions[^1]) };
+                layers[0] = layers[0] with { Weights = convolutions[^1].DenseRowsChannelsFirst(layers[0].Weights, back: true) };
             }
             return (layers, convolutions, detector);
         }

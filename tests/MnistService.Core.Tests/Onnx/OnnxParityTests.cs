@@ -22,18 +22,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         var data = TestMnist.Real;
         var options = new TrainingSettings { Epochs = 1, Seed = 42 };
         var train = data.Train.Take(20_000); // one short epoch is enough to give the weights structure
-        var result = Trainer.Train(train.Images, train.Labels, options);
-        var evaluation = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
-        var report = new ModelReport
-        {
-            Created = DateTimeOffset.UtcNow,
-            Hyperparameters = options,
-            Architecture = ArchitectureInfo.Of(result.Model),
-            History = result.History,
-            Test = TestResult.Of(evaluation),
-            Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
-            Producer = "mnist-train test",
-        };
+        var (result, evaluation, report) = TrainAndReport(train, options);
         using var dir = new TempDirectory();
         var path = dir.File("trained.onnx");
         OnnxExporter.Write(path, result.Model.GetParameters(), report);
@@ -51,18 +40,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         var data = TestMnist.Real;
         var options = new TrainingSettings { Convolutions = [4, 6], Hidden = [32], Epochs = 1, LearningRate = 0.003, Seed = 42, Detector = DetectorKind.None };
         var train = data.Train.Take(20_000);
-        var result = Trainer.Train(train.Images, train.Labels, options);
-        var evaluation = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
-        var report = new ModelReport
-        {
-            Created = DateTimeOffset.UtcNow,
-            Hyperparameters = options,
-            Architecture = ArchitectureInfo.Of(result.Model),
-            History = result.History,
-            Test = TestResult.Of(evaluation),
-            Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
-            Producer = "mnist-train test",
-        };
+        var (result, evaluation, report) = TrainAndReport(train, options);
         Assert.True(evaluation.Accuracy > 0.8, $"test accuracy {evaluation.Accuracy:P2}");
         using var dir = new TempDirectory();
         var path = dir.File("convolutional.onnx");
@@ -95,6 +73,25 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         Assert.Equal(Json(defaults), Json(report.Hyperparameters with { Threads = defaults.Threads }));
         Assert.Equal(TestMnist.Real.Sha256, report.Dataset.Sha256);
         Assert.Equal(235_146, report.Architecture.Parameters);
+    }
+
+    /// <summary>A short training and the report the trainer would write for it.</summary>
+    private static (TrainingResult Result, Evaluation Evaluation, ModelReport Report) TrainAndReport(MnistSet train, TrainingSettings options)
+    {
+        var data = TestMnist.Real;
+        var result = Trainer.Train(train.Images, train.Labels, options);
+        var evaluation = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
+        var report = new ModelReport
+        {
+            Created = DateTimeOffset.UtcNow,
+            Hyperparameters = options,
+            Architecture = ArchitectureInfo.Of(result.Model),
+            History = result.History,
+            Test = TestResult.Of(evaluation),
+            Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
+            Producer = "mnist-train test",
+        };
+        return (result, evaluation, report);
     }
 
     private void AssertParity(string path, Mlp network, ModelReport report, MnistSet test)
