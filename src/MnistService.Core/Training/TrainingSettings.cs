@@ -112,9 +112,13 @@ public sealed record TrainingSettings
         void Add(TrainingSetting setting, string message) => errors.Add(new SettingError(setting, message));
 
         CheckWidths(TrainingSetting.Hidden, Hidden);
-        if (Convolutions is null || Convolutions.Count > MaxConvolutions)
+        if (Convolutions is null)
         {
-            Add(TrainingSetting.Convolutions, $"may name at most {MaxConvolutions} blocks (each halves the 28-pixel image), got {Convolutions?.Count}.");
+            Add(TrainingSetting.Convolutions, "needs a list of channels, one a block ([] for none).");
+        }
+        else if (Convolutions.Count > MaxConvolutions)
+        {
+            Add(TrainingSetting.Convolutions, $"may name at most {MaxConvolutions} blocks (each halves the 28-pixel image), got {Convolutions.Count}.");
         }
         else if (Convolutions.Where(channels => channels is < 1 or > MaxChannels).Take(1).ToList() is [var channels])
         {
