@@ -97,6 +97,27 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
     }
 
     [Fact]
+    public async Task A_convolutional_network_is_trained_inspected_and_evaluated_as_its_report_says()
+    {
+        var path = Path.Combine(fixture.Directory, "convolutional.onnx");
+        var train = await CliRunner.RunAsync("train", "--convolutions", "4,8", "--hidden", "16", "--no-detector", "--epochs", "1",
+            "--train-limit", "3000", "--out", path);
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var inspect = await CliRunner.RunAsync("inspect", path);
+        Assert.True(inspect.ExitCode == 0, inspect.Error);
+        Assert.Contains("conv_2 (Conv2D)", inspect.Output);
+        Assert.Contains("(None, 7, 7, 8)", inspect.Output);
+        Assert.Contains("Settings: convolutions 4,8, hidden 16,", inspect.Output);
+
+        var evaluate = await CliRunner.RunAsync("evaluate", path, "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+        using var json = JsonDocument.Parse(evaluate.Output);
+        Assert.Equal(OnnxModelReader.Read(path).Report.Test.Accuracy, json.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(json.RootElement.GetProperty("reportedAccuracy").GetDouble(), json.RootElement.GetProperty("accuracy").GetDouble());
+    }
+
+    [Fact]
     public async Task Evaluate_prints_per_digit_metrics()
     {
         var run = await CliRunner.RunAsync("evaluate", fixture.Model.Path);

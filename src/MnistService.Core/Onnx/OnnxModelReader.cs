@@ -77,6 +77,11 @@ public static partial class OnnxModelReader
         };
     }
 
+    /// <summary>Whether the bytes are an ONNX model whose graph convolves (a convolutional network, of ours or not).</summary>
+    /// <exception cref="FormatException">Not an ONNX model.</exception>
+    public static bool IsConvolutional(byte[] bytes, string source = "the model") =>
+        Parse(bytes, $"'{source}'").Graph.Node.Any(n => n.OpType == "Conv");
+
     /// <summary>The bytes as an ONNX model with an IR version and a graph.</summary>
     /// <param name="what">The source, quoted, for error messages.</param>
     internal static ModelProto Parse(byte[] bytes, string what)

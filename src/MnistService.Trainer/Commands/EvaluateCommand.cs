@@ -12,7 +12,7 @@ namespace MnistService.Trainer.Commands;
 /// <summary>
 /// <c>mnist-train evaluate MODEL [--json]</c>: the model's accuracy on the MNIST test set, measured now, and the
 /// test images it misreads. Any ONNX file whose <c>probabilities</c> come from a dense network of the image is
-/// measured, with or without our report (a model exported by another tool, say).
+/// measured, with or without our report (a model exported by another tool, say), and our convolutional networks.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -37,8 +37,7 @@ public static class EvaluateCommand
         };
         command.SetAction((parse, cancellation) => CommandErrors.RunAsync(error, async () =>
         {
-            var file = OnnxClassifierReader.Read(parse.GetRequiredValue(model).FullName);
-            var network = Network(file, parse.GetRequiredValue(model).Name);
+            var (file, network) = Read(parse.GetRequiredValue(model));
             var asJson = parse.GetValue(json);
             var mnist = await Mnist.LoadAsync(parse.GetValue(data)?.FullName, asJson ? null : m => console.MarkupLineInterpolated($"[grey]{m}[/]"),
                 cancellationToken: cancellation);
@@ -91,18 +90,26 @@ public static class EvaluateCommand
     }
 
     /// <summary>
-    /// The network the file describes. A valid ONNX file can still hold layers our MLP does not run (hidden
-    /// layers with different activations, say): that is a problem with the file (exit 1), not with the options.
+    /// The classifier and the network the file describes: a convolutional network of ours as our reader reads it back,
+    /// any other file by the dense layers behind its output. A valid ONNX file can still hold layers our network does not
+    /// run (hidden layers with different activations, say): that is a problem with the file (exit 1), not with the options.
     /// </summary>
-    private static Mlp Network(OnnxClassifier file, string name)
+    private static (OnnxClassifier File, Mlp Network) Read(FileInfo model)
     {
+        var bytes = File.ReadAllBytes(model.FullName);
+        if (OnnxModelReader.IsConvolutional(bytes))
+        {
+            var ours = OnnxModelReader.Read(bytes, model.Name);
+            return (new OnnxClassifier(ours.Layers, ours.Report, ours.Sha256), ours.Network());
+        }
+        var file = OnnxClassifierReader.Read(bytes, model.Name);
         try
         {
-            return Mlp.FromParameters(file.Layers);
+            return (file, Mlp.FromParameters(file.Layers));
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{name} cannot be evaluated here: {e.Message}", e);
+            throw new InvalidDataException($"{model.Name} cannot be evaluated here: {e.Message}", e);
         }
     }
 }
