@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
 using MnistService.Browser.Tests.Infrastructure;
+using MnistService.Core.Network;
+using MnistService.Core.Training;
+using MnistService.Testing;
 
 namespace MnistService.Browser.Tests;
 
@@ -86,6 +89,52 @@ public sealed class ModelViewTests(PageServer server)
         await Assertions.Expect(session.Page.Locator(".facts .fact").First.Locator("dd"))
             .ToHaveTextAsync((accuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%");
         session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task The_summary_of_a_convolutional_network_shows_its_blocks_with_their_shapes_then_the_flatten()
+    {
+        const string name = "convolutional";
+        var path = Path.Combine(server.ModelsDirectory, name + ".onnx");
+        File.WriteAllBytes(path, InsightModels.Train(new TrainingSettings { Convolutions = [4, 8], Hidden = [16], Epochs = 1, Detector = DetectorKind.None }, 3000));
+        try
+        {
+            await WaitUntilListedAsync(name, listed: true);
+            await using var session = await PageSession.OpenAsync(server, path: "?model=" + name);
+            var rows = session.Page.Locator(".summary-table tbody tr");
+            await Assertions.Expect(rows).ToHaveCountAsync(8); // conv, pool, conv, pool, flatten, dense, dropout, dense
+            string[] expected = ["conv_1 (Conv2D) (None, 28, 28, 4)", "max_pooling_1 (MaxPooling2D) (None, 14, 14, 4)",
+                "conv_2 (Conv2D) (None, 14, 14, 8)", "max_pooling_2 (MaxPooling2D) (None, 7, 7, 8)", "flatten (Flatten) (None, 392)",
+                "dense_1 (Dense) (None, 16)"];
+            for (var i = 0; i < expected.Length; i++)
+            {
+                var cells = await rows.Nth(i).Locator("td").AllInnerTextsAsync();
+                Assert.StartsWith(expected[i].Split(" (None")[0], cells[0]);
+                Assert.Equal("(None" + expected[i].Split(" (None")[1], cells[1]);
+            }
+            // The look inside shows multi-layer perceptrons' weights only, and says so (the 422 is the browser's log line).
+            await Assertions.Expect(session.Page.Locator("body")).ToContainTextAsync("is a convolutional network");
+            session.AssertNoConsoleErrors(PageSession.HttpClientErrorLog());
+        }
+        finally
+        {
+            File.Delete(path);
+            await WaitUntilListedAsync(name, listed: false);
+        }
+    }
+
+    private async Task WaitUntilListedAsync(string name, bool listed)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var models = (await server.GetJsonAsync("models")).GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString());
+            if (models.Contains(name) == listed)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The model {name} was {(listed ? "not listed" : "still listed")} after 10 s.");
     }
 
     [Fact]

@@ -32,9 +32,12 @@ public static class InsightModels
     /// two epochs on the first <paramref name="images"/> training images (3,000: about 88 % on the test set;
     /// 12,000: about 94 %), with a full report.
     /// </summary>
-    public static byte[] Train(int hidden, int seed, int images = 3000)
+    public static byte[] Train(int hidden, int seed, int images = 3000) =>
+        Train(new TrainingSettings { Hidden = [hidden], Epochs = 2, Dropout = 0, Seed = seed }, images);
+
+    /// <summary>A model trained now with <paramref name="settings"/> on the first <paramref name="images"/> training images, with a full report.</summary>
+    public static byte[] Train(TrainingSettings settings, int images)
     {
-        var settings = new TrainingSettings { Hidden = [hidden], Epochs = 2, Dropout = 0, Seed = seed };
         var data = Data.Value;
         var train = data.Train.Take(images);
         var training = Core.Training.Trainer.Train(train.Images, train.Labels, settings);
@@ -50,7 +53,7 @@ public static class InsightModels
             Producer = "tests",
             Misread = test.Misread,
         };
-        return OnnxExporter.Serialize(training.Model.GetParameters(), report);
+        return OnnxExporter.Serialize(training.Model.GetParameters(), report, convolutions: training.Model.GetConvolutions());
     }
 
     /// <summary>A model of ours (its detector kept) with its test evaluation measured again and the misread list recorded.</summary>

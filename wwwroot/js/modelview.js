@@ -15,6 +15,7 @@ export function snakeKeys(value) {
 const cap = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 const OPTIMIZERS = { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSProp' };
 const LOSSES = { crossentropy: 'Categorical cross-entropy', mse: 'Mean squared error' };
+const LAYER_TYPES = { conv2d: 'Conv2D', max_pooling2d: 'MaxPooling2D', dense: 'Dense', dropout: 'Dropout' };
 
 // ---------------------------------------------------------------- summary
 
@@ -25,11 +26,19 @@ export function renderSummary(root, model, report) {
   }
   const arch = report.architecture;
   const hp = report.hyperparameters;
-  const rows = [['flatten (Flatten)', `(None, ${arch.inputs})`, 0, null]];
+  // Convolution blocks keep the image square (28, halved by each pooling) with `units` channels; the flatten comes
+  // before the first dense layer, as Keras lists it.
+  const rows = [];
+  let side = Math.round(Math.sqrt(arch.inputs));
+  let values = arch.inputs;
   for (const layer of arch.layers) {
-    const type = layer.kind === 'dropout' ? 'Dropout' : cap(layer.kind);
+    const spatial = layer.kind === 'conv2d' || layer.kind === 'max_pooling2d';
+    if (layer.kind === 'max_pooling2d') side = Math.floor(side / 2);
+    if (spatial) values = side * side * layer.units;
+    else if (rows.every(([name]) => name !== 'flatten (Flatten)')) rows.push(['flatten (Flatten)', `(None, ${values})`, 0, null]);
     const note = layer.kind === 'dropout' ? `rate ${layer.rate}` : layer.activation;
-    rows.push([`${layer.name} (${type})`, `(None, ${layer.units})`, layer.parameters, note]);
+    const shape = spatial ? `(None, ${side}, ${side}, ${layer.units})` : `(None, ${layer.units})`;
+    rows.push([`${layer.name} (${LAYER_TYPES[layer.kind] ?? cap(layer.kind)})`, shape, layer.parameters, note]);
   }
   const table = el('table', { class: 'summary-table' },
     el('caption', { class: 'visually-hidden', text: 'Layers of the network' }),

@@ -32,6 +32,9 @@ public sealed class PageServer : IAsyncLifetime
     /// <summary>The feedback database the service uses: its default, data/feedback.db beside the models directory.</summary>
     public string FeedbackDatabase => Path.Combine(_root!, "data", "feedback.db");
 
+    /// <summary>The service's models directory (it reloads what is dropped there).</summary>
+    public string ModelsDirectory => _modelsDirectory!;
+
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
