@@ -18,6 +18,7 @@ public sealed class Conv2dLayer : Layer
 {
     private readonly Gemm _gemm;
     private readonly ParallelOptions _parallel;
+    private readonly ImageStep _unfoldImage, _foldImage;
     private float[] _columns = [], _columnGradient = [];
 
     /// <param name="threads">Threads for the products and the unfolding; 0 = all cores. Does not change any result.</param>
@@ -36,6 +37,7 @@ public sealed class Conv2dLayer : Layer
         BiasGradient = new float[outChannels];
         _gemm = new Gemm(threads, path);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        (_unfoldImage, _foldImage) = (UnfoldImage, FoldImage);
     }
 
     public int Height { get; }
@@ -95,20 +97,24 @@ public sealed class Conv2dLayer : Layer
     }
 
     /// <summary>col[r·H·W + p, (i·k + j)·C + c] = x[r, p + (i − k/2, j − k/2), c], 0 outside the image.</summary>
-    private unsafe void Unfold(ReadOnlySpan<float> x, int rows)
+    private void Unfold(ReadOnlySpan<float> x, int rows)
     {
         Grow(ref _columns, rows * Height * Width * Depth);
-        fixed (float* source = x, columns = _columns)
+        EachImage(x, Inputs, _columns, Height * Width * Depth, rows, _unfoldImage);
+    }
+
+    /// <summary>step(from's image r, to's image r) for every image of the batch, the images spread over the threads.</summary>
+    private unsafe void EachImage(ReadOnlySpan<float> from, int fromStride, Span<float> to, int toStride, int rows, ImageStep step)
+    {
+        fixed (float* source = from, target = to)
         {
-            var (px, pc) = ((nint)source, (nint)columns);
-            Parallel.For(0, rows, _parallel, r =>
-            {
-                var image = new ReadOnlySpan<float>((float*)px + (long)r * Inputs, Inputs);
-                var target = new Span<float>((float*)pc + (long)r * Height * Width * Depth, Height * Width * Depth);
-                UnfoldImage(image, target);
-            });
+            var (pf, pt) = ((nint)source, (nint)target);
+            Parallel.For(0, rows, _parallel, r => step(
+                new ReadOnlySpan<float>((float*)pf + (long)r * fromStride, fromStride), new Span<float>((float*)pt + (long)r * toStride, toStride)));
         }
     }
+
+    private delegate void ImageStep(ReadOnlySpan<float> from, Span<float> to);
 
     private void UnfoldImage(ReadOnlySpan<float> image, Span<float> columns)
     {
@@ -140,19 +146,7 @@ public sealed class Conv2dLayer : Layer
     }
 
     /// <summary>dx[r, q, c] = Σ of dcol over the (position, offset) pairs that read pixel q, in a fixed order.</summary>
-    private unsafe void Fold(Span<float> dx, int rows)
-    {
-        fixed (float* target = dx, columns = _columnGradient)
-        {
-            var (pt, pc) = ((nint)target, (nint)columns);
-            Parallel.For(0, rows, _parallel, r =>
-            {
-                var image = new Span<float>((float*)pt + (long)r * Inputs, Inputs);
-                var source = new ReadOnlySpan<float>((float*)pc + (long)r * Height * Width * Depth, Height * Width * Depth);
-                FoldImage(source, image);
-            });
-        }
-    }
+    private void Fold(Span<float> dx, int rows) => EachImage(_columnGradient, Height * Width * Depth, dx, Inputs, rows, _foldImage);
 
     private void FoldImage(ReadOnlySpan<float> columns, Span<float> image)
     {
