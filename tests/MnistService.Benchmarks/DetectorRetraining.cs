@@ -23,14 +23,14 @@ public static class DetectorRetraining
             DetectorHidden = [Arg(3, DetectorDefaults.Hidden)],
             DetectorEpochs = Arg(4, DetectorDefaults.Epochs),
             Seed = Arg(5, file.Report.Hyperparameters.Seed),
-            Threads = 1,
+            Threads = 0,
         };
         var mnist = Mnist.Load();
         var trainCount = mnist.Train.Count - file.Report.Dataset.Validation;
-        var trained = DetectorTrainer.Train(mnist.Train.Images, trainCount, mnist.Test.Images, settings, file.Layers[0],
+        var trained = DetectorTrainer.Train(mnist.Train.Images, trainCount, mnist.Test.Images, settings, file.Network(settings.Threads),
             epoch => Console.WriteLine($"Detector epoch {epoch.Epoch}: loss {epoch.Loss:F4}, {epoch.Seconds:F1} s"));
         OnnxExporter.Write(args[1], file.Layers, file.Report with { Hyperparameters = settings, Detector = trained.Report },
-            detector: trained.Network.GetParameters());
+            detector: trained.Network.GetParameters(), convolutions: file.Convolutions);
         Console.WriteLine($"Wrote {args[1]}: threshold {trained.Report.Threshold:G5}, test digits rejected {trained.Report.TestRejected:P2}");
     }
 }

@@ -100,8 +100,8 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
     public async Task A_convolutional_network_is_trained_inspected_and_evaluated_as_its_report_says()
     {
         var path = Path.Combine(fixture.Directory, "convolutional.onnx");
-        var train = await CliRunner.RunAsync("train", "--convolutions", "4,8", "--hidden", "16", "--no-detector", "--epochs", "1",
-            "--train-limit", "3000", "--out", path);
+        var train = await CliRunner.RunAsync("train", "--convolutions", "4,8", "--hidden", "16", "--epochs", "1",
+            "--detector-members", "1", "--detector-hidden", "8", "--detector-epochs", "2", "--train-limit", "3000", "--out", path);
         Assert.True(train.ExitCode == 0, train.Error);
 
         var inspect = await CliRunner.RunAsync("inspect", path);
@@ -109,12 +109,16 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         Assert.Contains("conv_2 (Conv2D)", inspect.Output);
         Assert.Contains("(None, 7, 7, 8)", inspect.Output);
         Assert.Contains("Settings: convolutions 4,8, hidden 16,", inspect.Output);
+        Assert.Contains("Digit detector: discriminator dense_1 → 8 → 1,", inspect.Output); // dense_1 after the convolutions
 
         var evaluate = await CliRunner.RunAsync("evaluate", path, "--json");
         Assert.True(evaluate.ExitCode == 0, evaluate.Error);
         using var json = JsonDocument.Parse(evaluate.Output);
         Assert.Equal(OnnxModelReader.Read(path).Report.Test.Accuracy, json.RootElement.GetProperty("accuracy").GetDouble());
         Assert.Equal(json.RootElement.GetProperty("reportedAccuracy").GetDouble(), json.RootElement.GetProperty("accuracy").GetDouble());
+        // The detector scores the test digits now as it did when the trainer wrote its report.
+        var detector = json.RootElement.GetProperty("detector");
+        Assert.Equal(detector.GetProperty("reportedTestRejected").GetDouble(), detector.GetProperty("testRejected").GetDouble());
     }
 
     [Fact]

@@ -40,9 +40,9 @@ public enum DetectorKind
 }
 
 /// <summary>
-/// What a detector network reads: the image's 784 pixels, or the values x·W₁ + b₁ of the classifier's first layer
-/// before its relu (the product the classifier computes anyway; 256 values in the default model, so the detector's
-/// first layer is 3 times smaller).
+/// What a detector network reads: the image's 784 pixels, or the values x·W₁ + b₁ of the classifier's first dense
+/// layer before its activation, after any convolution blocks (the product the classifier computes anyway, and what its
+/// convolutions found in the image; 128-256 values, so the detector's first layer is 3-6 times smaller).
 /// </summary>
 [JsonConverter(typeof(ChoiceJsonConverter<DetectorInput>))]
 public enum DetectorInput

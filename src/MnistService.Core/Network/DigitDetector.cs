@@ -10,16 +10,16 @@ public sealed class DigitDetector
     private const int Chunk = 1024;
     private readonly DetectorFeatures _features;
 
-    /// <param name="classifierFirstLayer">The classifier's first layer, which a detector reading
-    /// <see cref="DetectorInput.Classifier"/> needs; ignored for one reading the image.</param>
+    /// <param name="classifier">The classifier, which a detector reading <see cref="DetectorInput.Classifier"/> reads
+    /// through (sharing its buffers); ignored for one reading the image.</param>
     /// <exception cref="ArgumentException">The network does not take what <paramref name="input"/> gives.</exception>
-    public DigitDetector(DetectorNetwork network, DetectorInput input, DenseLayerParameters? classifierFirstLayer, int threads = 0)
+    public DigitDetector(DetectorNetwork network, DetectorInput input, Mlp? classifier)
     {
-        _features = new DetectorFeatures(input, classifierFirstLayer, threads);
+        _features = new DetectorFeatures(input, classifier);
         if (network.Inputs != _features.Width)
         {
             throw new ArgumentException(input == DetectorInput.Classifier
-                ? $"A detector reading the classifier's first layer takes its {_features.Width} values, not {network.Inputs}."
+                ? $"A detector reading the classifier's first dense product takes its {_features.Width} values, not {network.Inputs}."
                 : $"A detector reading the image takes its {_features.Width} pixels, not {network.Inputs} values.");
         }
         Network = network;
@@ -36,7 +36,7 @@ public sealed class DigitDetector
             Network.Score(images, count, scores);
             return;
         }
-        // In chunks: many images need no buffer of all their first-layer values.
+        // In chunks: many images need no buffer of all their first-dense values.
         const int pixels = DetectorFeatures.ImagePixels;
         var features = new float[Math.Min(count, Chunk) * Network.Inputs];
         for (var start = 0; start < count; start += Chunk)

@@ -82,7 +82,10 @@ public abstract class LayerStack
     }
 
     /// <summary>Runs the batch through every layer; returns the last layer's output [rows, Outputs].</summary>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, bool training)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, bool training) => ForwardThrough(x, rows, training, _layers.Count - 1);
+
+    /// <summary>Runs the batch through the layers up to <paramref name="last"/>; returns that layer's output.</summary>
+    private protected ReadOnlySpan<float> ForwardThrough(ReadOnlySpan<float> x, int rows, bool training, int last)
     {
         if (rows > _capacity)
         {
@@ -90,11 +93,11 @@ public abstract class LayerStack
         }
 
         var input = x;
-        for (var i = 0; i < _layers.Count; i++)
+        for (var i = 0; i <= last; i++)
         {
             _layers[i].Forward(input, _outputs[i], rows, training);
             input = _outputs[i];
         }
-        return _outputs[^1].AsSpan(0, rows * Outputs);
+        return _outputs[last].AsSpan(0, rows * _layers[last].Outputs);
     }
 }

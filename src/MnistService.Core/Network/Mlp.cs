@@ -156,7 +156,22 @@ public sealed class Mlp : LayerStack
     /// Class probabilities for <paramref name="count"/> images (row-major [count, Inputs], pixels in [0, 1])
     /// into <paramref name="probabilities"/> ([count, Outputs]). Inference: dropout is off.
     /// </summary>
-    public void Predict(ReadOnlySpan<float> images, int count, Span<float> probabilities)
+    public void Predict(ReadOnlySpan<float> images, int count, Span<float> probabilities) =>
+        InferInto(images, count, probabilities, _layers.Count - 1, nameof(probabilities));
+
+    /// <summary>Units of the first dense layer: the values of <see cref="FirstDenseProduct"/> per image.</summary>
+    public int FirstDenseWidth => _dense[0].Outputs;
+
+    /// <summary>
+    /// The first dense layer's product x·W₁ + b₁ (before its activation, after any convolution blocks) for
+    /// <paramref name="count"/> images into <paramref name="products"/> ([count, <see cref="FirstDenseWidth"/>]): what the
+    /// model file's graph names <c>dense_1.linear</c>, which a discriminator reads. Inference: dropout is off.
+    /// </summary>
+    public void FirstDenseProduct(ReadOnlySpan<float> images, int count, Span<float> products) =>
+        InferInto(images, count, products, _layers.IndexOf(_dense[0]), nameof(products));
+
+    /// <summary>The output of layer <paramref name="last"/> for each image, in batches of the buffers' capacity.</summary>
+    private void InferInto(ReadOnlySpan<float> images, int count, Span<float> destination, int last, string destinationName)
     {
         if (count < 0)
         {
@@ -168,17 +183,18 @@ public sealed class Mlp : LayerStack
             throw new ArgumentException($"{count} images need {count * Inputs} values, got {images.Length}.", nameof(images));
         }
 
-        if (probabilities.Length < count * Outputs)
+        var width = _layers[last].Outputs;
+        if (destination.Length < count * width)
         {
-            throw new ArgumentException($"{count} predictions need {count * Outputs} values, got {probabilities.Length}.", nameof(probabilities));
+            throw new ArgumentException($"{count} images give {count * width} values, got room for {destination.Length}.", destinationName);
         }
 
         EnsureCapacity(Math.Min(Math.Max(count, 1), Math.Max(PredictBatch, _capacity)));
         for (var start = 0; start < count; start += _capacity)
         {
             var rows = Math.Min(_capacity, count - start);
-            var output = Forward(images.Slice(start * Inputs, rows * Inputs), rows, training: false);
-            output[..(rows * Outputs)].CopyTo(probabilities.Slice(start * Outputs, rows * Outputs));
+            var output = ForwardThrough(images.Slice(start * Inputs, rows * Inputs), rows, training: false, last);
+            output.CopyTo(destination.Slice(start * width, rows * width));
         }
     }
 

@@ -35,7 +35,7 @@ public static partial class OnnxExporter
     }
 
     /// <summary>Checks that the blocks follow one another from a 28×28 image; returns the values into the first dense layer.</summary>
-    private static int ValidateConvolutions(IReadOnlyList<ConvLayerParameters> convolutions, IReadOnlyList<DenseLayerParameters>? detector)
+    private static int ValidateConvolutions(IReadOnlyList<ConvLayerParameters> convolutions, ModelReport report)
     {
         var (side, channels) = (OnnxModelFormat.ImageWidth, 1);
         for (var b = 0; b < convolutions.Count; b++)
@@ -60,9 +60,10 @@ public static partial class OnnxExporter
             }
             (side, channels) = (side / 2, conv.OutChannels);
         }
-        if (convolutions.Count > 0 && detector is not null)
+        if (convolutions.Count > 0 && report.Detector is { Input: DetectorInput.Image })
         {
-            throw new ArgumentException("A convolutional network's model cannot carry a digit detector yet.", nameof(detector));
+            // The graph has no flattened image to compare a reconstruction with: only a discriminator of dense_1.linear.
+            throw new ArgumentException("A convolutional network's digit detector must read the classifier's first dense product, not the image.", nameof(report));
         }
         return side * side * channels;
     }

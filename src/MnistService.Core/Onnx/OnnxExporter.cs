@@ -38,7 +38,7 @@ public static partial class OnnxExporter
         IReadOnlyList<DenseLayerParameters>? detector = null, IReadOnlyList<ConvLayerParameters>? convolutions = null)
     {
         convolutions ??= [];
-        var features = ValidateConvolutions(convolutions, detector);
+        var features = ValidateConvolutions(convolutions, report);
         ValidateLayers(layers, features);
         ValidateReport(report, layers, convolutions);
         ValidateDetector(detector, report, layers);

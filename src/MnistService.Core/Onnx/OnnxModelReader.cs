@@ -196,10 +196,6 @@ public static partial class OnnxModelReader
                 throw new FormatException(
                     $"{notOurs} expected Flatten followed by Gemm and an activation per layer, found {nodes.Count} nodes ({Names(nodes.Select(n => n.OpType))}).");
             }
-            if (convolutions.Count > 0 && hasDetector)
-            {
-                throw new FormatException($"{notOurs} a convolutional network with a '{OnnxModelFormat.DigitScoreName}' output.");
-            }
 
             var flatten = nodes[first];
             Expect(flatten, "Flatten", image, notOurs);
@@ -253,6 +249,10 @@ public static partial class OnnxModelReader
             if (hasDetector && detector is null)
             {
                 throw new FormatException($"{notOurs} it declares the output '{OnnxModelFormat.DigitScoreName}' but no detector computes it.");
+            }
+            if (convolutions.Count > 0 && detector is { Input: DetectorInput.Image })
+            {
+                throw new FormatException($"{notOurs} the detector of a convolutional network must read '{nodes[first + 1].Output[0]}', not the convolutions' flattened output.");
             }
             if (convolutions.Count > 0)
             {

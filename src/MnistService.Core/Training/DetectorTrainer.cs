@@ -9,7 +9,7 @@ namespace MnistService.Core.Training;
 public sealed record TrainedDetector(DetectorNetwork Network, DetectorReport Report);
 
 /// <summary>
-/// Trains the <see cref="DetectorNetwork"/>: the discriminator on what the classifier's first layer makes of the
+/// Trains the <see cref="DetectorNetwork"/>: the discriminator on what the classifier's first dense layer makes of the
 /// training digits redrawn with other pens and preprocessed as uploads are (digits), against generated non-digits from
 /// <see cref="NonDigitSynthesizer"/>, several discriminators one after the other, averaged into one network; the
 /// autoencoder on the training digits' pixels. Then sets the threshold so that <see cref="ValidationRejectionTarget"/>
@@ -37,7 +37,7 @@ public static class DetectorTrainer
     private const double LearningRate = 0.001;
     private const int DrawChunk = 2048;
 
-    /// <summary>What a detector of <paramref name="kind"/> reads: the discriminator the classifier's first layer, the autoencoder (which reproduces it) the image.</summary>
+    /// <summary>What a detector of <paramref name="kind"/> reads: the discriminator the classifier's first dense product, the autoencoder (which reproduces it) the image.</summary>
     public static DetectorInput InputOf(DetectorKind kind) => kind == DetectorKind.Discriminator ? DetectorInput.Classifier : DetectorInput.Image;
 
     /// <summary>
@@ -55,11 +55,11 @@ public static class DetectorTrainer
 
     /// <param name="images">count·784 pixels in [0, 1]; the first <paramref name="trainCount"/> train, the rest calibrate.</param>
     /// <param name="testImages">The MNIST test images, for the report's test rejection rate.</param>
-    /// <param name="classifierFirstLayer">The trained classifier's first layer, which the discriminator reads.</param>
+    /// <param name="classifier">The trained classifier, whose first dense product the discriminator reads.</param>
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
     /// <exception cref="TrainingDivergedException">An epoch's loss was NaN or infinite.</exception>
     public static TrainedDetector Train(float[] images, int trainCount, float[] testImages, TrainingSettings settings,
-        DenseLayerParameters classifierFirstLayer, Action<DetectorEpoch>? onEpoch = null, CancellationToken cancellationToken = default)
+        Mlp classifier, Action<DetectorEpoch>? onEpoch = null, CancellationToken cancellationToken = default)
     {
         var valCount = images.Length / Pixels - trainCount;
         if (trainCount < 1 || valCount < 1)
@@ -68,7 +68,7 @@ public static class DetectorTrainer
         }
 
         var input = InputOf(settings.Detector);
-        var features = new DetectorFeatures(input, classifierFirstLayer, settings.Threads);
+        var features = new DetectorFeatures(input, classifier);
         float[] Inputs(ReadOnlySpan<float> pixels) => features.Of(pixels, pixels.Length / Pixels);
         var trainDigits = images.AsSpan(0, trainCount * Pixels);
         var validation = Inputs(images.AsSpan(trainCount * Pixels, valCount * Pixels));
@@ -87,7 +87,7 @@ public static class DetectorTrainer
             trained.Add(TrainOne(examples, isDigit, settings, seed, validation, history, onEpoch, cancellationToken));
         }
         var network = trained.Count == 1 ? trained[0] : DetectorNetwork.Average(trained, settings.Threads);
-        var detector = new DigitDetector(network, input, classifierFirstLayer, settings.Threads);
+        var detector = new DigitDetector(network, input, classifier);
 
         var calibration = CalibrationDigits(images.AsSpan(trainCount * Pixels, valCount * Pixels));
         var valScores = new float[calibration.Length / Pixels];
@@ -158,7 +158,7 @@ public static class DetectorTrainer
     /// preprocessed (digits: the service judges preprocessed uploads, and MNIST's own digits are cleaner than those),
     /// then as many generated non-digits (measured: 1-2 points more non-digits rejected than with half as many); drawn in
     /// chunks and turned into what the network reads by <paramref name="inputs"/> (for MNIST 110 MB of the classifier's
-    /// first-layer values). Given the <paramref name="earlier"/> members' average, the non-digits are the most digit-like
+    /// first dense values). Given the <paramref name="earlier"/> members' average, the non-digits are the most digit-like
     /// of <see cref="HardNegativePool"/> times as many.
     /// </summary>
     private static (float[] Inputs, float[] IsDigit) Examples(ReadOnlySpan<float> digits, int seed, Func<float[], float[]> inputs, DetectorNetwork? earlier)

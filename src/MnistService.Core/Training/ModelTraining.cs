@@ -38,7 +38,7 @@ public static class ModelTraining
         var training = TrainingLoop.Train(images, labels, settings, observer, cancellationToken);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
         var detector = settings.Detector != DetectorKind.None
-            ? DetectorTrainer.Train(images, training.TrainCount, data.Test.Images, settings, training.Model.GetParameters()[0],
+            ? DetectorTrainer.Train(images, training.TrainCount, data.Test.Images, settings, training.Model,
                 observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
             : null;
         var report = new ModelReport

@@ -124,9 +124,9 @@ public sealed record TrainingSettings
         {
             Add(TrainingSetting.Convolutions, $"channels must be 1-{MaxChannels}, got {channels}.");
         }
-        else if (Convolutions.Count > 0 && Detector != DetectorKind.None)
+        else if (Convolutions.Count > 0 && Detector == DetectorKind.Autoencoder)
         {
-            Add(TrainingSetting.Detector, $"must be none with {TrainingSetting.Convolutions.JobKey}: the digit detectors do not read a convolutional network yet.");
+            Add(TrainingSetting.Detector, $"must be discriminator or none with {TrainingSetting.Convolutions.JobKey}: the autoencoder is for multi-layer perceptrons.");
         }
         CheckChoice(TrainingSetting.Activation, Activation);
         if (!(Dropout is >= 0 and < 1))

@@ -23,7 +23,8 @@ public sealed class DetectorExportTests
     [InlineData(DetectorKind.Discriminator, 3, DetectorInput.Classifier)]
     public void Digit_score_from_onnx_runtime_is_our_networks_score(DetectorKind kind, int members, DetectorInput reads)
     {
-        var layers = TestModels.SmallOdd();
+        // Odd sizes, one activation: our network computes the classifier's first dense product the detector reads.
+        var layers = TestModels.RandomLayers(7, (13, "tanh"), (7, "tanh"), (10, "softmax"));
         var inputs = reads == DetectorInput.Classifier ? layers[0].Outputs : 784;
         var networks = Enumerable.Range(9, members).Select(seed => new DetectorNetwork(kind, inputs, [16], seed, threads: 1)).ToList();
         var detector = members == 1 ? networks[0] : DetectorNetwork.Average(networks, threads: 1);
@@ -38,6 +39,48 @@ public sealed class DetectorExportTests
         Assert.Equal(report.Detector!.Threshold, file.Report.Detector!.Threshold);
         Assert.Equal(reads, file.Report.Detector.Input);
 
+        AssertOnnxRuntimeScoresAsWeDo(path, file);
+    }
+
+    [Fact]
+    public void A_convolutional_networks_digit_score_from_onnx_runtime_is_our_networks_score()
+    {
+        // The discriminator reads dense_1.linear, which in the graph follows the convolutions (NCHW) and a channels-first
+        // flattening: our network must get the same values from its own layout.
+        var classifier = new Mlp(new MlpSpec(784, [12], ActivationKind.Relu, 0, 10, [3, 5]), seed: 5, threads: 1);
+        var random = new Random(3);
+        for (var b = 1; b < classifier.ParameterBuffers.Count; b += 2)
+        {
+            // Biases follow each weight buffer; zero biases would hide a bias mix-up.
+            var bias = classifier.ParameterBuffers[b].Value;
+            for (var i = 0; i < bias.Length; i++)
+            {
+                bias[i] = (random.NextSingle() - 0.5f) * 0.2f;
+            }
+        }
+        var detector = DetectorNetwork.Average([new DetectorNetwork(DetectorKind.Discriminator, 12, [8], 1, threads: 1),
+            new DetectorNetwork(DetectorKind.Discriminator, 12, [8], 2, threads: 1)], threads: 1);
+        var layers = classifier.GetParameters();
+        var report = TestModels.Report(layers) with { Architecture = ArchitectureInfo.Of(classifier), Detector = Calibration(detector, DetectorInput.Classifier) };
+        using var dir = new TempDirectory();
+        var path = dir.File("convolutional-detector.onnx");
+        OnnxExporter.Write(path, layers, report, detector: detector.GetParameters(), convolutions: classifier.GetConvolutions());
+
+        var file = OnnxModelReader.Read(path);
+        Assert.Equal(2, file.Convolutions.Count);
+        Assert.Equal(detector.GetParameters().Select(l => l.Weights), file.Detector!.Select(l => l.Weights));
+        Assert.Equal(DetectorInput.Classifier, file.Report.Detector!.Input);
+        AssertOnnxRuntimeScoresAsWeDo(path, file);
+
+        // An autoencoder compares its output with the flattened image, which a convolutional graph does not have.
+        var autoencoder = new DetectorNetwork(DetectorKind.Autoencoder, 784, [8], 1, threads: 1);
+        Assert.Contains("must read the classifier's first dense product, not the image", Assert.Throws<ArgumentException>(() => OnnxExporter.Serialize(layers,
+            report with { Detector = Calibration(autoencoder) }, detector: autoencoder.GetParameters(), convolutions: classifier.GetConvolutions())).Message);
+    }
+
+    /// <summary>digit_score of a few MNIST test digits from ONNX Runtime equals <see cref="OnnxModelFile.DigitDetector"/>'s.</summary>
+    private static void AssertOnnxRuntimeScoresAsWeDo(string path, OnnxModelFile file)
+    {
         const int n = 8;
         var images = MnistTestSet.Images.Take(n).SelectMany(p => p.Select(v => v / 255f)).ToArray();
         var ours = new float[n];

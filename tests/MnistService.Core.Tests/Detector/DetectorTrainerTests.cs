@@ -7,26 +7,28 @@ using MnistService.Core.Training;
 namespace MnistService.Core.Tests.Detector;
 
 /// <summary>
-/// A discriminator trained on a few hundred digits, reading a small classifier's first layer, already scores generated
+/// A discriminator trained on a few hundred digits, reading a small classifier's first dense layer, already scores generated
 /// non-digits below held-out digits redrawn like uploads, and its threshold rejects the calibrated fraction of those.
 /// </summary>
 public sealed class DetectorTrainerTests
 {
-    [Fact]
-    public void A_small_discriminator_tells_digits_from_generated_non_digits()
+    [Theory]
+    [InlineData(new int[0])]
+    [InlineData(new[] { 6 })] // a convolutional classifier: the discriminator reads its first dense product too
+    public void A_small_discriminator_tells_digits_from_generated_non_digits(int[] convolutions)
     {
         const int count = 1200, trainCount = 1000, pixels = 784;
         var images = TestMnist.Real.Train.Images.AsSpan(0, count * pixels).ToArray();
-        var settings = new TrainingSettings { Hidden = [48, 24], Epochs = 5, DetectorHidden = [32], DetectorEpochs = 30, DetectorMembers = 2, Threads = 1 };
-        var classifier = Trainer.Train(images, TestMnist.Real.Train.Labels.AsSpan(0, count).ToArray(), settings).Model.GetParameters()[0];
+        var settings = new TrainingSettings { Hidden = [48, 24], Convolutions = convolutions, Epochs = 5, DetectorHidden = [32], DetectorEpochs = 30, DetectorMembers = 2, Threads = 1 };
+        var classifier = Trainer.Train(images, TestMnist.Real.Train.Labels.AsSpan(0, count).ToArray(), settings).Model;
         var trained = DetectorTrainer.Train(images, trainCount, TestMnist.Real.Test.Images.AsSpan(0, 500 * pixels).ToArray(), settings, classifier);
 
         Assert.Equal("discriminator", trained.Report.Method);
         Assert.Equal((DetectorInput.Classifier, DetectorReport.RedrawnCalibration), (trained.Report.Input, trained.Report.Calibration));
         Assert.Equal(60, trained.Report.History.Count); // two discriminators of 30 epochs, one after the other
         Assert.Equal([64], trained.Network.Hidden);
-        Assert.Equal(48, trained.Network.Inputs); // the classifier's first layer, not the 784 pixels
-        var detector = new DigitDetector(trained.Network, DetectorInput.Classifier, classifier, threads: 1);
+        Assert.Equal(48, trained.Network.Inputs); // the classifier's first dense layer, not the 784 pixels
+        var detector = new DigitDetector(trained.Network, DetectorInput.Classifier, classifier);
         var calibration = DetectorTrainer.CalibrationDigits(images.AsSpan(trainCount * pixels));
         var digits = new float[3 * (count - trainCount)];
         detector.Score(calibration, digits.Length, digits);

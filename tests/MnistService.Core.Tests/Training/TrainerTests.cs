@@ -152,7 +152,7 @@ public class TrainerTests
     [InlineData("patience", "must be at least 1, got 0.")]
     [InlineData("convolutions", "may name at most 3 blocks (each halves the 28-pixel image), got 4.")]
     [InlineData("convolutions", "channels must be 1-256, got 257.")]
-    [InlineData("detector", "must be none with convolutions: the digit detectors do not read a convolutional network yet.")]
+    [InlineData("detector", "must be discriminator or none with convolutions: the autoencoder is for multi-layer perceptrons.")]
     public void An_invalid_setting_is_reported_by_setting_in_words_that_fit_every_surface(string key, string message)
     {
         var got = message.Split(' ')[^1].TrimEnd('.');
@@ -171,7 +171,7 @@ public class TrainerTests
             "threads" => new TrainingSettings { Threads = int.Parse(got) },
             "convolutions" when message.Contains("blocks") => new TrainingSettings { Convolutions = [8, 8, 8, 8], Detector = DetectorKind.None },
             "convolutions" => new TrainingSettings { Convolutions = [16, int.Parse(got)], Detector = DetectorKind.None },
-            "detector" => new TrainingSettings { Convolutions = [16] },
+            "detector" => new TrainingSettings { Convolutions = [16], Detector = DetectorKind.Autoencoder },
             _ => new TrainingSettings { Patience = 0 },
         };
 
