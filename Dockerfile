@@ -19,7 +19,7 @@ RUN dotnet restore src/MnistService.Api/MnistService.Api.csproj -r linux-x64 \
 
 COPY src/ src/
 # The service's publish output carries the default model and the page (see MnistService.Api.csproj).
-COPY models/mnist-mlp.onnx models/
+COPY models/mnist-cnn.onnx models/mnist-mlp.onnx models/
 COPY wwwroot/ wwwroot/
 
 # linux-x64 only: of ONNX Runtime's native libraries just libonnxruntime.so is published.

@@ -11,7 +11,8 @@ namespace MnistService.Benchmarks;
 /// The server's work for <c>POST /predict/sequence</c> on a 10-digit number, 1,200x200 PNG (MNIST test digits 0-9,
 /// 90 pixels high, spaced, black on white: <see cref="NumberImages"/>), against <c>POST /predict</c>'s work on one
 /// 280x280 canvas PNG of test digit 0 in the same run (the baseline): decode, preprocess (each candidate piece, for
-/// the number) and ONNX Runtime inference (one batch of all candidates) with the committed default model.
+/// the number) and ONNX Runtime inference (one batch of all candidates) with each committed model: the default
+/// multi-layer perceptron and the convolutional network that reads numbers best.
 /// </summary>
 [Config(typeof(ImageBenchmarks.ImageConfig))]
 public class SequenceBenchmarks
@@ -22,11 +23,14 @@ public class SequenceBenchmarks
     private LoadedModel _model = null!;
     private byte[] _number = [], _touching = [], _digit = [];
 
+    [Params("mnist-mlp", "mnist-cnn")]
+    public string Model { get; set; } = "mnist-mlp";
+
     [GlobalSetup]
     public void Setup()
     {
-        var file = new FileInfo(Repo.DefaultModel);
-        _model = LoadedModel.Load("mnist-mlp", file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
+        var file = new FileInfo(Path.Combine(Repo.ModelsDirectory, $"{Model}.onnx"));
+        _model = LoadedModel.Load(Model, file.FullName, ModelFileStamp.Of(file), File.ReadAllBytes(file.FullName), new ModelsOptions());
         var number = Number();
         _number = number.Bytes;
         _touching = Number(NumberStyle.Tight).Bytes;

@@ -35,7 +35,7 @@ public class ServingOverheadBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _file = new FileInfo(Repo.DefaultModel);
+        _file = new FileInfo(Repo.MlpModel);
         _bytes = File.ReadAllBytes(_file.FullName);
         _model = LoadedModel.Load("mnist-mlp", _file.FullName, ModelFileStamp.Of(_file), _bytes, new ModelsOptions());
         _session = new InferenceSession(_bytes);

@@ -13,7 +13,7 @@ public sealed class ConnectionLimitTests : IDisposable
 {
     private readonly string _models = TempDirectory.New("connections");
 
-    public ConnectionLimitTests() => File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+    public ConnectionLimitTests() => File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
 
     public void Dispose() => TempDirectory.TryDelete(_models);
 

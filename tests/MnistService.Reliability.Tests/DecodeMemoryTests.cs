@@ -28,7 +28,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output) : IDisposable
     {
         var concurrent = ReliabilitySettings.Int("RELIABILITY_MEMORY_CONCURRENT", 24);
         var rounds = ReliabilitySettings.Int("RELIABILITY_MEMORY_ROUNDS", 2);
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         (string Name, byte[] Bytes, string Type)[] images =
         [
             ("16-bit gray PNG", HostileImages.Png16(4096), "image/png"),

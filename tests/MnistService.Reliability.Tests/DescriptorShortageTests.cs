@@ -17,8 +17,8 @@ public sealed class DescriptorShortageTests : IDisposable
     [Fact]
     public async Task Without_a_free_descriptor_an_upload_is_stored_and_a_request_that_needs_one_is_a_503_not_a_500()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelVersions.A);
-        File.SetLastWriteTimeUtc(_models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddMinutes(-1));
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), ModelVersions.A);
+        File.SetLastWriteTimeUtc(_models.File("mnist-cnn.onnx"), DateTime.UtcNow.AddMinutes(-1));
         // Debug lines get the console written before the limit (its stream is opened on the first write).
         using var service = await ServiceProcess.StartAsync(_models.Path, new Dictionary<string, string>
         {

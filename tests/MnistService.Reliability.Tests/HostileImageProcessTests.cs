@@ -19,7 +19,7 @@ public sealed class HostileImageProcessTests(ITestOutputHelper output) : IDispos
     [Fact]
     public async Task Files_that_used_to_pin_a_core_are_answered_400_and_leave_the_process_idle()
     {
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         using var service = await ServiceProcess.StartAsync(_models);
         using var http = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(30) };
         var png = HostileImages.EmptyInterlacedPng;

@@ -22,7 +22,7 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
     [Fact]
     public async Task Odd_files_neither_block_the_start_nor_cost_memory_and_are_reported_once_while_swaps_go_on()
     {
-        var modelPath = _models.File("mnist-mlp.onnx");
+        var modelPath = _models.File("mnist-cnn.onnx");
         File.WriteAllBytes(modelPath, ModelVersions.A);
         File.SetLastWriteTimeUtc(modelPath, DateTime.UtcNow.AddMinutes(-1));
         File.CreateSymbolicLink(_models.File("link-to-model.onnx"), modelPath);
@@ -42,7 +42,7 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
         using var http = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(10) };
 
         var list = await Json(http, "models");
-        Assert.Equal(["mnist-mlp"], list.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal(["mnist-cnn"], list.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
         var failures = list.GetProperty("failures").EnumerateArray()
             .ToDictionary(f => f.GetProperty("file").GetString()!, f => f.GetProperty("error").GetString()!);
         Assert.Equal(["fails.onnx", "folder.onnx", "link-to-model.onnx", "passwd.onnx", "pipe.onnx", "sparse.onnx", "two-gib.onnx", "zero.onnx"], failures.Keys.Order());
@@ -72,8 +72,8 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
     [Fact]
     public async Task Running_out_of_descriptors_while_listing_keeps_the_models_loaded()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelVersions.A);
-        File.SetLastWriteTimeUtc(_models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddMinutes(-1));
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), ModelVersions.A);
+        File.SetLastWriteTimeUtc(_models.File("mnist-cnn.onnx"), DateTime.UtcNow.AddMinutes(-1));
         // With W^X (the runtime's default) code compiled after the limit is lowered needs a new descriptor for its
         // executable memory, and the runtime exits with "Out of memory." (measured: the process died 8 s after the
         // limit). This test is about the model directory, so the runtime's own need is taken out of it.
@@ -124,7 +124,7 @@ public sealed partial class HostileModelFilesTests(ITestOutputHelper output) : I
             }
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
             var list = await Json(http, "models");
-            Assert.Equal("mnist-mlp", list.GetProperty("models")[0].GetProperty("name").GetString());
+            Assert.Equal("mnist-cnn", list.GetProperty("models")[0].GetProperty("name").GetString());
         }
         finally
         {

@@ -52,7 +52,7 @@ public sealed class KestrelOwnAnswerTests(KestrelOwnAnswerTests.Service service)
             }
         }
         Assert.Contains("\"status\":\"alive\"", text); // the app's bodies pass untouched
-        Assert.Contains("\"default\":\"mnist-mlp\"", text);
+        Assert.Contains("\"default\":\"mnist-cnn\"", text);
     }
 
     /// <summary>One service for these tests, with a 1 s request timeout (Kestrel's header timeout follows it).</summary>
@@ -65,7 +65,7 @@ public sealed class KestrelOwnAnswerTests(KestrelOwnAnswerTests.Service service)
 
         public async Task InitializeAsync()
         {
-            File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+            File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
             _process = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["RequestTimeouts__Timeout"] = "00:00:01" });
         }
 

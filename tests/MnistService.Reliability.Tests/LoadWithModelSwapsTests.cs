@@ -25,7 +25,7 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
         var seconds = ReliabilitySettings.Int("RELIABILITY_LOAD_SECONDS", 12);
         var connections = ReliabilitySettings.Int("RELIABILITY_LOAD_CONNECTIONS", 8);
         var swaps = ReliabilitySettings.Int("RELIABILITY_LOAD_SWAPS", 8);
-        var modelPath = Path.Combine(_models, "mnist-mlp.onnx");
+        var modelPath = Path.Combine(_models, "mnist-cnn.onnx");
         File.WriteAllBytes(modelPath, ModelVersions.A);
         var hashes = new Dictionary<string, string> { [ModelVersions.Hash(ModelVersions.A)] = "A", [ModelVersions.Hash(ModelVersions.B)] = "B" };
         using var service = await ServiceProcess.StartAsync(_models);
@@ -62,7 +62,7 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
                     }
                     using var json = JsonDocument.Parse(text);
                     var hash = json.RootElement.GetProperty("modelSha256").GetString()!;
-                    if (json.RootElement.GetProperty("model").GetString() != "mnist-mlp" || !hashes.TryGetValue(hash, out var version))
+                    if (json.RootElement.GetProperty("model").GetString() != "mnist-cnn" || !hashes.TryGetValue(hash, out var version))
                     {
                         Fail($"answered by an unknown model {json.RootElement.GetProperty("model")} {hash}");
                         continue;
@@ -106,7 +106,7 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
                     // A broken default model (and a broken extra file) must not replace the working one.
                     ModelVersions.ReplaceAtomically(modelPath, ModelVersions.Broken);
                     File.WriteAllBytes(Path.Combine(_models, "broken.onnx"), ModelVersions.Broken[..20]);
-                    await WaitForAsync(control, models => Failed(models, "mnist-mlp") && Failed(models, "broken") && Serving(models) == ModelVersions.Hash(current),
+                    await WaitForAsync(control, models => Failed(models, "mnist-cnn") && Failed(models, "broken") && Serving(models) == ModelVersions.Hash(current),
                         "the broken file reported while the previous version serves");
                     File.Delete(Path.Combine(_models, "broken.onnx"));
                     ModelVersions.ReplaceAtomically(modelPath, next);
@@ -117,7 +117,7 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
             }
             current = next;
             var expected = ModelVersions.Hash(current);
-            await WaitForAsync(control, models => Serving(models) == expected && !Failed(models, "mnist-mlp"), $"swap {swap + 1} ({mode}) served");
+            await WaitForAsync(control, models => Serving(models) == expected && !Failed(models, "mnist-cnn"), $"swap {swap + 1} ({mode}) served");
             modes.AddOrUpdate(mode, 1, (_, n) => n + 1);
         }
 
@@ -152,7 +152,7 @@ public sealed class LoadWithModelSwapsTests(ITestOutputHelper output) : IDisposa
     }
 
     private static string? Serving(JsonElement models) =>
-        models.GetProperty("models").EnumerateArray().Where(m => m.GetProperty("name").GetString() == "mnist-mlp")
+        models.GetProperty("models").EnumerateArray().Where(m => m.GetProperty("name").GetString() == "mnist-cnn")
             .Select(m => m.GetProperty("sha256").GetString()).FirstOrDefault();
 
     private static bool Failed(JsonElement models, string name) =>

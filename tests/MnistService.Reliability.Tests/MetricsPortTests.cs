@@ -16,7 +16,7 @@ public sealed class MetricsPortTests : IDisposable
     [Fact]
     public async Task With_Metrics_Port_set_metrics_answer_on_that_port_alone_and_are_never_rate_limited()
     {
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         var managementPort = ChildProcess.FreeLoopbackPort();
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string>
         {

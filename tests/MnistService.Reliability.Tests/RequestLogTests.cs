@@ -19,7 +19,7 @@ public sealed class RequestLogTests : IDisposable
     [Fact]
     public async Task Every_request_gets_one_json_line_and_probes_and_scrapes_are_logged_at_debug()
     {
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string>
         {
             ["Logging__Json"] = "true",
@@ -41,10 +41,10 @@ public sealed class RequestLogTests : IDisposable
         Assert.Equal("POST", predict.GetProperty("RequestMethod").GetString());
         Assert.Equal(200, predict.GetProperty("StatusCode").GetInt32());
         Assert.True(predict.GetProperty("Elapsed").GetDouble() > 0);
-        Assert.Equal("mnist-mlp", predict.GetProperty("Model").GetString());
+        Assert.Equal("mnist-cnn", predict.GetProperty("Model").GetString());
         Assert.Equal(digit, predict.GetProperty("Digit").GetInt32());
         Assert.Equal("image", predict.GetProperty("Input").GetString());
-        Assert.Matches($@"^HTTP POST /predict responded 200 in [\d.,]+ ms: mnist-mlp read {digit} from image$", predict.GetProperty("@m").GetString());
+        Assert.Matches($@"^HTTP POST /predict responded 200 in [\d.,]+ ms: mnist-cnn read {digit} from image$", predict.GetProperty("@m").GetString());
 
         Assert.Equal("Debug", (await RequestLineAsync(service, "/healthz")).GetProperty("@l").GetString());
         Assert.Equal("Debug", (await RequestLineAsync(service, "/metrics")).GetProperty("@l").GetString());

@@ -15,7 +15,7 @@ public sealed class RequestTimeoutTests : IDisposable
     [Fact]
     public async Task A_stalled_upload_gets_408_problem_json_at_the_configured_timeout_and_the_service_goes_on()
     {
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["RequestTimeouts__Timeout"] = "00:00:00.500" });
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -54,7 +54,7 @@ public sealed class RequestTimeoutTests : IDisposable
     {
         // With Kestrel's own minimum data rate on (240 bytes/s after a 5 s grace), this client would be cut
         // off first, at about 6 s, as 408 "Bad request" with a detail about MinRequestBodyDataRate.
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["RequestTimeouts__Timeout"] = "00:00:09" });
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

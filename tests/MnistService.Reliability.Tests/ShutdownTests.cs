@@ -20,7 +20,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
     public async Task On_SIGTERM_requests_in_flight_all_succeed_new_connections_are_refused_and_the_process_exits_zero()
     {
         var inFlight = ReliabilitySettings.Int("RELIABILITY_SHUTDOWN_REQUESTS", 12);
-        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-mlp.onnx"));
+        File.Copy(Repo.DefaultModel, Path.Combine(_models, "mnist-cnn.onnx"));
         using var service = await ServiceProcess.StartAsync(_models, new Dictionary<string, string> { ["Shutdown__Timeout"] = "00:00:10" });
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight }) { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(30) };
 

@@ -17,7 +17,7 @@ public sealed class TrainingJobKillTests : IDisposable
     [Fact]
     public async Task A_service_killed_mid_job_runs_the_job_again_with_the_reason_and_serves_no_partial_model()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelFiles.Default);
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), ModelFiles.Default);
         var settings = new Dictionary<string, string> { ["Training__Data"] = MnistTestSet.Directory };
 
         string waiting;

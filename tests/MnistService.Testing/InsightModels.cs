@@ -7,24 +7,25 @@ namespace MnistService.Testing;
 
 /// <summary>
 /// Models whose reports list their misread test images, made here in seconds so tests never depend on the
-/// figures of the committed model: the committed model re-evaluated, and tiny trainings.
+/// figures of the committed models: the committed multi-layer perceptron re-evaluated, and tiny trainings.
 /// </summary>
 public static class InsightModels
 {
-    private static readonly Lazy<byte[]> Reevaluated = new(() => WithMisread(ModelFiles.Default));
+    private static readonly Lazy<byte[]> Reevaluated = new(() => WithMisread(File.ReadAllBytes(Repo.MlpModel)));
     private static readonly Lazy<MnistData> Data = new(() => Mnist.ReadDirectory(MnistTestSet.Directory));
 
-    /// <summary>The committed default model with its test evaluation measured again and the misread list recorded.</summary>
-    public static byte[] DefaultWithMisread => Reevaluated.Value;
+    /// <summary>The committed multi-layer perceptron with its test evaluation measured again and the misread list recorded.</summary>
+    public static byte[] MlpWithMisread => Reevaluated.Value;
 
     /// <summary>
-    /// The committed default model with a report as files had before the misread list was recorded (a second
+    /// The committed multi-layer perceptron with a report as files had before the misread list was recorded (a second
     /// report entry without it, which ONNX Runtime and our readers take in place of the first).
     /// </summary>
-    public static byte[] DefaultWithoutMisread()
+    public static byte[] MlpWithoutMisread()
     {
-        var report = OnnxModelReader.Read(ModelFiles.Default).Report with { Misread = null };
-        return [.. ModelFiles.Default, .. ModelFiles.MetadataEntry(ModelReport.MetadataKey, report.ToJson())];
+        var mlp = File.ReadAllBytes(Repo.MlpModel);
+        var report = OnnxModelReader.Read(mlp).Report with { Misread = null };
+        return [.. mlp, .. ModelFiles.MetadataEntry(ModelReport.MetadataKey, report.ToJson())];
     }
 
     /// <summary>

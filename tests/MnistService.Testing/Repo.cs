@@ -15,8 +15,11 @@ public static class Repo
 
     public static string ModelsDirectory => PathOf("models");
 
-    /// <summary>The committed default model.</summary>
-    public static string DefaultModel => Path.Combine(ModelsDirectory, "mnist-mlp.onnx");
+    /// <summary>The committed default model: the convolutional network.</summary>
+    public static string DefaultModel => Path.Combine(ModelsDirectory, "mnist-cnn.onnx");
+
+    /// <summary>The committed multi-layer perceptron, the tutorial's network (the page looks inside it).</summary>
+    public static string MlpModel => Path.Combine(ModelsDirectory, "mnist-mlp.onnx");
 
     public static string WebRoot => PathOf("wwwroot");
 

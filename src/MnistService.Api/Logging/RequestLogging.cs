@@ -8,7 +8,7 @@ namespace MnistService.Api.Logging;
 /// <summary>
 /// One line per request: method, path, status, elapsed time. An endpoint adds what it did through Serilog's
 /// <see cref="IDiagnosticContext"/>; a prediction sets <c>Model</c>, <c>Digit</c> and <c>Input</c>, which
-/// are properties in JSON and read "mnist-mlp read 7 from image" at the end of the text.
+/// are properties in JSON and read "mnist-cnn read 7 from image" at the end of the text.
 /// </summary>
 public static class RequestLogging
 {
@@ -37,7 +37,7 @@ public static class RequestLogging
         return app;
     }
 
-    /// <summary>The end of a request line: ": mnist-mlp read 7 from image" when a prediction set its fields, else nothing.</summary>
+    /// <summary>The end of a request line: ": mnist-cnn read 7 from image" when a prediction set its fields, else nothing.</summary>
     internal sealed class PredictionSummary : ILogEventEnricher
     {
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory factory)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MnistService.Core.Models;
 
 namespace MnistService.Api.ModelStore;
 
@@ -15,7 +16,7 @@ public sealed class ModelsOptions
 
     /// <summary>The model used when a request names none.</summary>
     [Required, RegularExpression(@"^[A-Za-z0-9._-]+$")]
-    public string Default { get; set; } = "mnist-mlp";
+    public string Default { get; set; } = DefaultModelChoice.Shipped;
 
     /// <summary>Quiet time after a file-system event before the directory is read again.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistService.Api.Errors;
 using MnistService.Core.Imaging;
+using MnistService.Core.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -14,8 +15,6 @@ namespace MnistService.Api.Predictions;
 /// </summary>
 public static class PredictExamples
 {
-    private const string ModelName = "mnist-mlp";
-
     /// <summary>The stroke as 0-255 values, MNIST polarity (ink bright on black).</summary>
     public static byte[] Digit { get; } = DrawOne();
 
@@ -45,7 +44,7 @@ public static class PredictExamples
     public static JsonNode Answer()
     {
         float[] probabilities = [0.0003f, 0.9871f, 0.0021f, 0.0008f, 0.0012f, 0.0004f, 0.0006f, 0.0049f, 0.0019f, 0.0007f];
-        var answer = new PredictionResponse(1, probabilities[1], probabilities, ModelName,
+        var answer = new PredictionResponse(1, probabilities[1], probabilities, DefaultModelChoice.Shipped,
             "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             new NetworkInput(MnistPreprocessor.Side, MnistPreprocessor.Side, [.. Digit.Select(v => v / 255f)]), true, 0.9994f, "5f1c0d8e2a7b4c3d9e6f0a1b2c3d4e5f");
         return JsonSerializer.SerializeToNode(answer, ApiJsonContext.Default.PredictionResponse)!;

@@ -15,6 +15,12 @@ namespace MnistService.Core.Models;
 /// <param name="ChosenBy">What chose it, in words (for example <c>POST /models/{name}/default from 127.0.0.1</c>).</param>
 public sealed record DefaultModelChoice(string Model, DateTimeOffset ChosenAt, string ChosenBy)
 {
+    /// <summary>
+    /// The default model as shipped, when neither a choice nor <c>Models:Default</c> names another: the convolutional
+    /// network of <c>models/mnist-cnn.onnx</c> (the tutorial's network is <c>mnist-mlp</c> beside it).
+    /// </summary>
+    public const string Shipped = "mnist-cnn";
+
     /// <summary>The file's name in the model directory; not an <c>.onnx</c> file, so never read as a model.</summary>
     public const string FileName = "default-model.json";
 

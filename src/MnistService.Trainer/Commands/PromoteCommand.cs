@@ -16,16 +16,13 @@ public static class PromoteCommand
     /// <summary>The gate refused: the model stays as it was, the default too.</summary>
     public const int Refused = 3;
 
-    /// <summary>The default the service uses when no choice is stored (its Models:Default).</summary>
-    public const string ConfiguredDefault = "mnist-mlp";
-
     public static Command Create(IAnsiConsole console, TextWriter error)
     {
         var database = new FeedbackDatabaseOptions();
         var name = new Argument<string>("NAME") { Description = "The model to make the default: models/NAME.onnx" };
         var current = new Option<string?>("--current")
         {
-            Description = $"The default it replaces (default: the one {DefaultModelChoice.FileName} names, else {ConfiguredDefault})",
+            Description = $"The default it replaces (default: the one {DefaultModelChoice.FileName} names, else {DefaultModelChoice.Shipped})",
             HelpName = "NAME",
         };
         var command = new Command("promote",
@@ -42,7 +39,7 @@ public static class PromoteCommand
         {
             var models = database.ModelsDirectory(parse);
             var candidateName = parse.GetRequiredValue(name);
-            var currentName = parse.GetValue(current) ?? DefaultModelChoice.Read(models)?.Model ?? ConfiguredDefault;
+            var currentName = parse.GetValue(current) ?? DefaultModelChoice.Read(models)?.Model ?? DefaultModelChoice.Shipped;
             if (candidateName == currentName)
             {
                 console.MarkupLineInterpolated($"{candidateName} is already the default model.");

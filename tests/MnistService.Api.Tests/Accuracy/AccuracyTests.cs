@@ -18,7 +18,7 @@ public sealed class AccuracyTests(CommittedModelFixture fixture, ITestOutputHelp
     private async Task<double> ReportedAccuracy()
     {
         var models = await HttpAssert.Json(await _client.GetAsync("/models"));
-        return models.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-mlp")
+        return models.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-cnn")
             .GetProperty("testAccuracy").GetDouble();
     }
 

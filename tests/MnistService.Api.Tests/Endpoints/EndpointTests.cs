@@ -21,7 +21,7 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
     {
         var json = await HttpAssert.Json(await _client.GetAsync("/readyz"));
         Assert.Equal("ready", json.GetProperty("status").GetString());
-        Assert.Equal("mnist-mlp", json.GetProperty("defaultModel").GetString());
+        Assert.Equal("mnist-cnn", json.GetProperty("defaultModel").GetString());
     }
 
     [Fact]
@@ -52,12 +52,15 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
     public async Task Models_lists_the_committed_model_with_its_report_figures()
     {
         var json = await HttpAssert.Json(await _client.GetAsync("/models"));
-        Assert.Equal("mnist-mlp", json.GetProperty("default").GetString());
-        var model = json.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-mlp");
+        Assert.Equal("mnist-cnn", json.GetProperty("default").GetString());
+        var model = json.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-cnn");
         var expectedSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Repo.DefaultModel)));
         Assert.Equal(expectedSha, model.GetProperty("sha256").GetString());
-        Assert.Equal(235_146, model.GetProperty("parameters").GetInt32());
+        Assert.Equal(215_370, model.GetProperty("parameters").GetInt32());
         Assert.InRange(model.GetProperty("testAccuracy").GetDouble(), 0.9, 1.0);
+        // The tutorial's network is served beside it.
+        var mlp = json.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "mnist-mlp");
+        Assert.Equal((235_146, false), (mlp.GetProperty("parameters").GetInt32(), mlp.GetProperty("isDefault").GetBoolean()));
         Assert.True(model.GetProperty("isDefault").GetBoolean());
         Assert.Equal(JsonValueKind.String, model.GetProperty("created").ValueKind);
         Assert.Empty(json.GetProperty("failures").EnumerateArray());
@@ -66,11 +69,12 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
     [Fact]
     public async Task Model_details_carry_history_and_hyperparameters()
     {
-        var json = await HttpAssert.Json(await _client.GetAsync("/models/mnist-mlp"));
-        Assert.Equal("mnist-mlp", json.GetProperty("model").GetProperty("name").GetString());
+        var json = await HttpAssert.Json(await _client.GetAsync("/models/mnist-cnn"));
+        Assert.Equal("mnist-cnn", json.GetProperty("model").GetProperty("name").GetString());
         var report = json.GetProperty("report");
         Assert.True(report.GetProperty("history").GetArrayLength() >= 1);
-        Assert.Equal([256, 128], report.GetProperty("hyperparameters").GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([128], report.GetProperty("hyperparameters").GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([16, 32], report.GetProperty("hyperparameters").GetProperty("convolutions").EnumerateArray().Select(e => e.GetInt32()));
         // The settings' choices are their lowercase names, the fields camelCase, as everywhere the report is printed.
         var hyperparameters = report.GetProperty("hyperparameters");
         Assert.Equal(("relu", "adam", "crossentropy"), (hyperparameters.GetProperty("activation").GetString(),
@@ -102,8 +106,8 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
     [Fact]
     public async Task Confusion_matches_the_report_and_derives_per_class_figures()
     {
-        var json = await HttpAssert.Json(await _client.GetAsync("/metrics/confusion?model=mnist-mlp"));
-        var details = await HttpAssert.Json(await _client.GetAsync("/models/mnist-mlp"));
+        var json = await HttpAssert.Json(await _client.GetAsync("/metrics/confusion?model=mnist-cnn"));
+        var details = await HttpAssert.Json(await _client.GetAsync("/models/mnist-cnn"));
         var reported = details.GetProperty("report").GetProperty("test");
         Assert.Equal(reported.GetProperty("confusion").ToString(), json.GetProperty("matrix").ToString());
         Assert.Equal(Enumerable.Range(0, 10), json.GetProperty("labels").EnumerateArray().Select(e => e.GetInt32()));
@@ -120,7 +124,7 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         Assert.Equal(matrix.SelectMany((r, t) => r.Where((_, p) => p != t)).Max(), top.GetProperty("count").GetInt32());
         // Without ?model= it is the default model's.
         var byDefault = await HttpAssert.Json(await _client.GetAsync("/metrics/confusion"));
-        Assert.Equal("mnist-mlp", byDefault.GetProperty("model").GetString());
+        Assert.Equal("mnist-cnn", byDefault.GetProperty("model").GetString());
     }
 
     [Fact]
@@ -133,9 +137,9 @@ public sealed class EndpointTests(CommittedModelFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.Contains($"mnist_predictions_total{{model=\"mnist-mlp\",digit=\"{digit}\"}}", text);
-        Assert.Contains("mnist_inference_duration_seconds_bucket{model=\"mnist-mlp\"", text);
-        Assert.Contains("mnist_model_reloads_total{model=\"mnist-mlp\"}", text);
+        Assert.Contains($"mnist_predictions_total{{model=\"mnist-cnn\",digit=\"{digit}\"}}", text);
+        Assert.Contains("mnist_inference_duration_seconds_bucket{model=\"mnist-cnn\"", text);
+        Assert.Contains("mnist_model_reloads_total{model=\"mnist-cnn\"}", text);
         Assert.Contains("mnist_model_load_failures_total", text);
         Assert.Contains("http_requests_received_total", text);
         Assert.Contains("http_request_duration_seconds_bucket", text);

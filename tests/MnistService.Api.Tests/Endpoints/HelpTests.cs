@@ -25,7 +25,7 @@ public sealed class HelpTests
         }
         Assert.Contains("Cors:AllowedOrigins / Cors__AllowedOrigins", ServiceHelp.Text);
         Assert.Contains("Models:Default / Models__Default", ServiceHelp.Text);
-        Assert.Contains("(default: mnist-mlp;", ServiceHelp.Text);
+        Assert.Contains("(default: mnist-cnn;", ServiceHelp.Text);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class OpenApiDocumentTests(CommittedModelFixture fixture)
             ["PredictionResponse"] = await HttpAssert.Json(await _client.PostAsync("/predict",
                 HttpAssert.JsonBody(EndpointTests.PixelsJson(MnistTestSet.Images[0].Select(v => v / 255f))))),
             ["ModelListResponse"] = await HttpAssert.Json(await _client.GetAsync("/models")),
-            ["ModelDetails"] = await HttpAssert.Json(await _client.GetAsync("/models/mnist-mlp")),
+            ["ModelDetails"] = await HttpAssert.Json(await _client.GetAsync("/models/mnist-cnn")),
             ["ConfusionResponse"] = await HttpAssert.Json(await _client.GetAsync("/metrics/confusion")),
             ["ReadinessResponse"] = await HttpAssert.Json(await _client.GetAsync("/readyz")),
             ["HealthResponse"] = await HttpAssert.Json(await _client.GetAsync("/healthz")),

@@ -47,7 +47,7 @@ public sealed class FeedbackEndpointTests : IDisposable
         Assert.Equal(wrong.ToString(), record.GetProperty("label").GetString());
         Assert.Equal(read.ToString(), record.GetProperty("predicted").GetString());
         Assert.False(record.GetProperty("correct").GetBoolean());
-        Assert.Equal("mnist-mlp", record.GetProperty("model").GetString());
+        Assert.Equal("mnist-cnn", record.GetProperty("model").GetString());
         Assert.Equal(prediction.GetProperty("modelSha256").GetString(), record.GetProperty("modelSha256").GetString());
         Assert.False(record.GetProperty("originalKept").GetBoolean());
         var piece = Assert.Single(record.GetProperty("pieces").EnumerateArray().ToList());
@@ -68,7 +68,7 @@ public sealed class FeedbackEndpointTests : IDisposable
     public async Task The_field_matrix_counts_confirmations_and_corrections()
     {
         var countedBefore = await AnswersCounted(_client);
-        var before = await HttpAssert.Json(await _client.GetAsync("/metrics/feedback?model=mnist-mlp"));
+        var before = await HttpAssert.Json(await _client.GetAsync("/metrics/feedback?model=mnist-cnn"));
         Assert.Equal(0, before.GetProperty("total").GetInt32());
 
         var first = await PredictAsync(_client);
@@ -78,7 +78,7 @@ public sealed class FeedbackEndpointTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, (await AnswerAsync(_client, second.GetProperty("id").GetString()!, (read + 3) % 10)).StatusCode);
 
         var after = await HttpAssert.Json(await _client.GetAsync("/metrics/feedback"));
-        Assert.Equal("mnist-mlp", after.GetProperty("model").GetString());
+        Assert.Equal("mnist-cnn", after.GetProperty("model").GetString());
         Assert.Equal(2, after.GetProperty("total").GetInt32());
         Assert.Equal(0.5, after.GetProperty("accuracy").GetDouble());
         var matrix = after.GetProperty("matrix");
@@ -96,7 +96,7 @@ public sealed class FeedbackEndpointTests : IDisposable
     {
         var metrics = await (await HttpAssert.FreshMetrics(client)).Content.ReadAsStringAsync();
         double Value(string outcome) => metrics.Split('\n')
-            .Where(line => line.StartsWith($"mnist_feedback_total{{model=\"mnist-mlp\",outcome=\"{outcome}\"}} ", StringComparison.Ordinal))
+            .Where(line => line.StartsWith($"mnist_feedback_total{{model=\"mnist-cnn\",outcome=\"{outcome}\"}} ", StringComparison.Ordinal))
             .Select(line => double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
         Assert.Contains("# TYPE mnist_feedback_total counter", metrics);
         return (Value("confirmed"), Value("corrected"));

@@ -116,7 +116,7 @@ public sealed class InsightEndpointTests(InsightFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         using var image = Image.Load<Rgb24>(await response.Content.ReadAsByteArrayAsync());
-        var units = OnnxModelReader.Read(ModelFiles.Default).Layers[0].Outputs;
+        var units = OnnxModelReader.Read(Repo.MlpModel).Layers[0].Outputs;
         var columns = (int)Math.Ceiling(Math.Sqrt(units));
         Assert.Equal(1 + columns * 29, image.Width);
         Assert.Equal(1 + (units + columns - 1) / columns * 29, image.Height);

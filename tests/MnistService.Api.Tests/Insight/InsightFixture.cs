@@ -3,8 +3,8 @@ using MnistService.Api.Tests.Infrastructure;
 namespace MnistService.Api.Tests.Insight;
 
 /// <summary>
-/// The service over a model directory made for looking inside: the committed model re-evaluated with its
-/// misread list ("mnist-mlp"), a tiny model trained here ("small"), the committed model as files had it before
+/// The service over a model directory made for looking inside: the committed multi-layer perceptron re-evaluated with
+/// its misread list ("mnist-mlp", the default here), a tiny model trained here ("small"), the same as files had it before
 /// misread lists ("old-report"), the same without any report ("no-report"), and a one-layer foreign graph
 /// our network code does not run ("tiny").
 /// </summary>
@@ -12,10 +12,10 @@ public sealed class InsightFixture : IDisposable
 {
     public InsightFixture()
     {
-        File.WriteAllBytes(Models.File("mnist-mlp.onnx"), InsightModels.DefaultWithMisread);
+        File.WriteAllBytes(Models.File("mnist-mlp.onnx"), InsightModels.MlpWithMisread);
         File.WriteAllBytes(Models.File("small.onnx"), Small);
-        File.WriteAllBytes(Models.File("old-report.onnx"), InsightModels.DefaultWithoutMisread());
-        File.WriteAllBytes(Models.File("no-report.onnx"), ModelFiles.WithoutMetadata(ModelFiles.Default));
+        File.WriteAllBytes(Models.File("old-report.onnx"), InsightModels.MlpWithoutMisread());
+        File.WriteAllBytes(Models.File("no-report.onnx"), ModelFiles.WithoutMetadata(File.ReadAllBytes(Repo.MlpModel)));
         File.WriteAllBytes(Models.File("tiny.onnx"), TinyOnnxModel.Valid);
         Factory = new ApiFactory(Models.Path, new Dictionary<string, string?> { ["Models:Default"] = "mnist-mlp" });
         Client = Factory.CreateClient();

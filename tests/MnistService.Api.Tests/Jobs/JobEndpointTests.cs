@@ -76,7 +76,7 @@ public sealed class JobEndpointTests
         foreach (var response in new[]
                  {
                      await jobs.Client.GetAsync("/jobs/no-such-job"), await jobs.Client.DeleteAsync("/jobs/no-such-job"),
-                     await jobs.Client.GetAsync("/jobs/no-such-job/events"), await jobs.Client.GetAsync("/jobs/..%2Fmnist-mlp"),
+                     await jobs.Client.GetAsync("/jobs/no-such-job/events"), await jobs.Client.GetAsync("/jobs/..%2Fmnist-cnn"),
                  })
         {
             var problem = await HttpAssert.Problem(response, HttpStatusCode.NotFound);

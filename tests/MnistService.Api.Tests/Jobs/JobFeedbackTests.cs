@@ -15,7 +15,7 @@ public sealed class JobFeedbackTests
             HttpStatusCode.UnprocessableEntity);
         Assert.Contains("none with a digit label is stored yet", none.GetProperty("detail").GetString());
 
-        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp")); // reads the answers' images
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-cnn")); // reads the answers' images
         // Each answer's fold follows from its random id: with 60 answers none is held out about once in 650,000 runs
         // (with 20 it was once in 90, and a CI run met it).
         const int answers = 60;
@@ -33,10 +33,10 @@ public sealed class JobFeedbackTests
     public async Task A_job_refused_by_the_queue_exports_no_answers()
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External", ["Training:MaxQueued"] = "1" });
-        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-cnn"));
         await StoreAnswersAsync(jobs, 10);
 
-        await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "mnist-mlp", "includeFeedback": true }""")),
+        await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "mnist-cnn", "includeFeedback": true }""")),
             HttpStatusCode.Conflict);
         await jobs.StartAsync(JobsHarness.QuickJob); // the one place in the queue
         await HttpAssert.Problem(await jobs.Client.PostAsync("/jobs", HttpAssert.JsonBody("""{ "model": "later", "includeFeedback": true }""")),
@@ -50,7 +50,7 @@ public sealed class JobFeedbackTests
     public async Task A_job_whose_file_cannot_be_written_leaves_neither_its_status_nor_its_exported_answers_behind()
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
-        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-cnn"));
         await StoreAnswersAsync(jobs, 10);
         var folder = Path.Combine(jobs.Models, "jobs");
         Directory.CreateDirectory(Path.Combine(folder, "stuck.json")); // where the job file goes: as a broken volume would refuse it

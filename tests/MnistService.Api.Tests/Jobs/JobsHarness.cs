@@ -17,7 +17,7 @@ public sealed class JobsHarness : IDisposable
 
     public JobsHarness(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelFiles.Default);
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), ModelFiles.Default);
         var all = new Dictionary<string, string?> { ["Training:Data"] = MnistTestSet.Directory };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -19,9 +19,9 @@ public sealed class ModelManagementTests
         Assert.False(File.Exists(Path.Combine(jobs.Models, "spare.onnx")));
         Assert.DoesNotContain("spare", await jobs.ModelNamesAsync());
 
-        var refused = await HttpAssert.Problem(await jobs.Client.DeleteAsync("/models/mnist-mlp"), HttpStatusCode.Conflict);
+        var refused = await HttpAssert.Problem(await jobs.Client.DeleteAsync("/models/mnist-cnn"), HttpStatusCode.Conflict);
         Assert.Contains("is the default model", refused.GetProperty("detail").GetString());
-        Assert.True(File.Exists(Path.Combine(jobs.Models, "mnist-mlp.onnx")));
+        Assert.True(File.Exists(Path.Combine(jobs.Models, "mnist-cnn.onnx")));
         await HttpAssert.Problem(await jobs.Client.DeleteAsync("/models/spare"), HttpStatusCode.NotFound);
         await HttpAssert.Problem(await jobs.Client.DeleteAsync("/models/..%2F..%2Fetc"), HttpStatusCode.NotFound);
     }
@@ -50,7 +50,7 @@ public sealed class ModelManagementTests
             (await HttpAssert.Json(await client.GetAsync("/models"))).GetProperty("default").GetString() == "newer");
 
         // The configured default is deletable no more once chosen back.
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/models/mnist-mlp/default", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/models/mnist-cnn/default", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/models/newer")).StatusCode);
     }
 
@@ -58,8 +58,8 @@ public sealed class ModelManagementTests
     public async Task A_model_more_than_a_tenth_of_a_point_below_the_default_on_MNIST_does_not_become_the_default_and_its_report_says_why()
     {
         using var jobs = new JobsHarness(new Dictionary<string, string?> { ["Training:Worker"] = "External" });
-        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-mlp"));
-        var defaultAccuracy = OnnxModelReader.Read(Path.Combine(jobs.Models, "mnist-mlp.onnx")).Report.Test.Accuracy;
+        await JobEndpointTests.WaitUntilAsync(async () => (await jobs.ModelNamesAsync()).Contains("mnist-cnn"));
+        var defaultAccuracy = OnnxModelReader.Read(Path.Combine(jobs.Models, "mnist-cnn.onnx")).Report.Test.Accuracy;
         var staged = Path.Combine(TempDirectory.New("worse"), "worse.onnx");
         File.WriteAllBytes(staged, ModelFiles.Default);
         ModelReportRewriter.Rewrite(staged, report => report with { Test = report.Test with { Accuracy = defaultAccuracy - 0.002 } });
@@ -73,8 +73,8 @@ public sealed class ModelManagementTests
         Assert.Null(DefaultModelChoice.Read(jobs.Models));
         var promotion = OnnxModelReader.Read(Path.Combine(jobs.Models, "worse.onnx")).Report.Promotion!;
         Assert.False(promotion.Promoted);
-        Assert.Equal("mnist-mlp", promotion.Current);
+        Assert.Equal("mnist-cnn", promotion.Current);
         var list = await HttpAssert.Json(await jobs.Client.GetAsync("/models"));
-        Assert.Equal("mnist-mlp", list.GetProperty("default").GetString());
+        Assert.Equal("mnist-cnn", list.GetProperty("default").GetString());
     }
 }

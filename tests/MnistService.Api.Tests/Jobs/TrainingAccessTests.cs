@@ -23,7 +23,7 @@ public sealed class TrainingAccessTests
             Assert.Contains("set Training:ApiKey (environment variable Training__ApiKey)", problem.GetProperty("detail").GetString());
         }
         Assert.False(Directory.Exists(Path.Combine(jobs.Models, "jobs")));
-        Assert.True(File.Exists(Path.Combine(jobs.Models, "mnist-mlp.onnx")));
+        Assert.True(File.Exists(Path.Combine(jobs.Models, "mnist-cnn.onnx")));
 
         // Reading is open to all, and says why this client may not start jobs.
         var list = await HttpAssert.Json(await client.Get("/jobs", Remote));
@@ -82,7 +82,7 @@ public sealed class TrainingAccessTests
     [
         new(HttpMethod.Post, "/jobs") { Content = HttpAssert.JsonBody(JobsHarness.QuickJob) },
         new(HttpMethod.Delete, "/jobs/some-job"),
-        new(HttpMethod.Delete, "/models/mnist-mlp"),
-        new(HttpMethod.Post, "/models/mnist-mlp/default"),
+        new(HttpMethod.Delete, "/models/mnist-cnn"),
+        new(HttpMethod.Post, "/models/mnist-cnn/default"),
     ];
 }

@@ -5,7 +5,7 @@ using MnistService.Api.Tests.Infrastructure;
 namespace MnistService.Api.Tests.ModelStore;
 
 /// <summary>
-/// A models folder without the configured default (mnist-mlp.onnx) still becomes ready: the only model, or
+/// A models folder without the configured default (mnist-cnn.onnx) still becomes ready: the only model, or
 /// the one with the best test accuracy (the newest on ties), stands in, and /models says which and why.
 /// </summary>
 public sealed class DefaultModelTests : IDisposable
@@ -27,7 +27,7 @@ public sealed class DefaultModelTests : IDisposable
         Assert.Equal("digits-v2", list.GetProperty("default").GetString());
         var model = Model(list, "digits-v2");
         Assert.True(model.GetProperty("isDefault").GetBoolean());
-        Assert.StartsWith("the only model loaded (Models:Default 'mnist-mlp' has no file)", model.GetProperty("defaultReason").GetString());
+        Assert.StartsWith("the only model loaded (Models:Default 'mnist-cnn' has no file)", model.GetProperty("defaultReason").GetString());
         var answer = await HttpAssert.Json(await client.PostAsync("/predict", HttpAssert.Bytes(TestImages.MnistPng(MnistTestSet.Images[0]), "image/png")));
         Assert.Equal("digits-v2", answer.GetProperty("model").GetString());
     }
@@ -55,21 +55,21 @@ public sealed class DefaultModelTests : IDisposable
     [Fact]
     public async Task The_configured_default_is_the_default_with_that_reason_when_its_file_is_there()
     {
-        Write("mnist-mlp.onnx", ModelFiles.WithTestAccuracy(0.5, DateTimeOffset.UnixEpoch));
+        Write("mnist-cnn.onnx", ModelFiles.WithTestAccuracy(0.5, DateTimeOffset.UnixEpoch));
         Write("better.onnx", ModelFiles.WithTestAccuracy(0.99, DateTimeOffset.UtcNow));
         using var factory = new ApiFactory(_models.Path);
         using var client = factory.CreateClient();
 
         var list = await HttpAssert.Json(await client.GetAsync("/models"));
 
-        Assert.Equal("mnist-mlp", list.GetProperty("default").GetString());
-        Assert.Equal("configured (Models:Default)", Model(list, "mnist-mlp").GetProperty("defaultReason").GetString());
+        Assert.Equal("mnist-cnn", list.GetProperty("default").GetString());
+        Assert.Equal("configured (Models:Default)", Model(list, "mnist-cnn").GetProperty("defaultReason").GetString());
     }
 
     [Fact]
     public async Task A_configured_default_whose_file_does_not_load_stays_the_default_and_is_not_ready()
     {
-        Write("mnist-mlp.onnx", ModelFiles.Garbage);
+        Write("mnist-cnn.onnx", ModelFiles.Garbage);
         Write("other.onnx", ModelFiles.Default);
         using var factory = new ApiFactory(_models.Path);
         using var client = factory.CreateClient();

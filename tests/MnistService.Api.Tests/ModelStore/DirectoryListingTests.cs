@@ -22,7 +22,7 @@ public sealed class DirectoryListingTests : IDisposable
     [MemberData(nameof(Breakages))]
     public async Task A_directory_that_cannot_be_listed_changes_nothing(string breakage)
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
         _harness.Write("second.onnx", ModelFiles.Variant("second"));
         await _harness.ReconcileAsync();
         var before = _harness.Repository.Snapshot;
@@ -40,7 +40,7 @@ public sealed class DirectoryListingTests : IDisposable
         Assert.Same(before, _harness.Repository.Snapshot);
         using (var lease = _harness.Repository.Acquire(null))
         {
-            Assert.Equal("mnist-mlp", lease.Model.Name);
+            Assert.Equal("mnist-cnn", lease.Model.Name);
         }
         Assert.Equal(2, _harness.Repository.ListingFailures);
         Assert.True(ModelStoreMetrics.DirectoryListFailures.Value >= counted + 2); // the process-wide Prometheus counter
@@ -57,7 +57,7 @@ public sealed class DirectoryListingTests : IDisposable
     [Fact]
     public async Task A_directory_deleted_and_made_again_is_watched_again()
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
         using var factory = new ApiFactory(_harness.Models.Path, new Dictionary<string, string?> { ["Models:RescanInterval"] = "00:00:04" });
         using var client = factory.CreateClient();
         var repository = factory.Services.GetRequiredService<ModelRepository>();
@@ -70,8 +70,8 @@ public sealed class DirectoryListingTests : IDisposable
 
         // Shortly after a rescan: the next is more than 3 s away, so a model loaded sooner was seen through file events.
         var clock = Stopwatch.StartNew();
-        File.WriteAllBytes(_harness.Models.File("mnist-mlp.onnx"), ModelFiles.Variant("back"));
-        await Until(() => repository.Snapshot.Models.ContainsKey("mnist-mlp"), TimeSpan.FromSeconds(15), "the new file is loaded");
+        File.WriteAllBytes(_harness.Models.File("mnist-cnn.onnx"), ModelFiles.Variant("back"));
+        await Until(() => repository.Snapshot.Models.ContainsKey("mnist-cnn"), TimeSpan.FromSeconds(15), "the new file is loaded");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"loaded after {clock.Elapsed.TotalSeconds:0.0} s: by the rescan, not by a file event");
     }
 

@@ -20,8 +20,8 @@ public sealed class ModelFileTypeTests : IDisposable
     [Fact]
     public async Task Links_pipes_devices_and_directories_are_reported_and_never_opened()
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
-        File.CreateSymbolicLink(_harness.Models.File("link-to-model.onnx"), _harness.Models.File("mnist-mlp.onnx"));
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
+        File.CreateSymbolicLink(_harness.Models.File("link-to-model.onnx"), _harness.Models.File("mnist-cnn.onnx"));
         File.CreateSymbolicLink(_harness.Models.File("passwd.onnx"), "/etc/passwd");
         File.CreateSymbolicLink(_harness.Models.File("zero.onnx"), "/dev/zero");
         _harness.MakeFifo("pipe.onnx");
@@ -30,7 +30,7 @@ public sealed class ModelFileTypeTests : IDisposable
         await _harness.ReconcileAsync(); // a FIFO opened for reading would block here until a writer came
 
         var snapshot = _harness.Repository.Snapshot;
-        Assert.Equal(["mnist-mlp"], snapshot.Models.Keys.Order());
+        Assert.Equal(["mnist-cnn"], snapshot.Models.Keys.Order());
         Assert.Contains("is a symbolic link (links are never followed)", _harness.Failure("link-to-model").Error);
         Assert.Contains("is a symbolic link", _harness.Failure("passwd").Error);
         Assert.Contains("is a symbolic link", _harness.Failure("zero").Error);
@@ -43,7 +43,7 @@ public sealed class ModelFileTypeTests : IDisposable
     [Fact]
     public async Task A_file_over_the_size_cap_is_reported_and_never_read()
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
         _harness.MakeSparse("two-gib.onnx", 2L << 30);
         _harness.MakeSparse("sparse.onnx", 1_900_000_000);
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -52,7 +52,7 @@ public sealed class ModelFileTypeTests : IDisposable
 
         var allocatedMiB = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (1 << 20);
         Assert.True(allocatedMiB < 64, $"Reconciling allocated {allocatedMiB} MiB: a large file was read");
-        Assert.Equal(["mnist-mlp"], _harness.Repository.Snapshot.Models.Keys);
+        Assert.Equal(["mnist-cnn"], _harness.Repository.Snapshot.Models.Keys);
         Assert.Equal("the file is 2,147,483,648 bytes, over the limit of 67,108,864 (Models:MaxFileBytes); it is not read",
             _harness.Failure("two-gib").Error);
         Assert.Contains("1,900,000,000 bytes, over the limit", _harness.Failure("sparse").Error);
@@ -63,12 +63,12 @@ public sealed class ModelFileTypeTests : IDisposable
     public async Task The_size_cap_is_a_setting()
     {
         using var harness = new RepositoryHarness(options => options.MaxFileBytes = 100_000);
-        harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        harness.Write("mnist-cnn.onnx", ModelFiles.Default);
 
         await harness.ReconcileAsync();
 
         Assert.Empty(harness.Repository.Snapshot.Models);
-        Assert.Contains($"the file is {ModelFiles.Default.Length:N0} bytes, over the limit of 100,000 (Models:MaxFileBytes)", harness.Failure("mnist-mlp").Error);
+        Assert.Contains($"the file is {ModelFiles.Default.Length:N0} bytes, over the limit of 100,000 (Models:MaxFileBytes)", harness.Failure("mnist-cnn").Error);
         Assert.Equal(0, harness.Repository.FileReads);
     }
 
@@ -85,9 +85,9 @@ public sealed class ModelFileTypeTests : IDisposable
     [Fact]
     public async Task A_file_that_is_not_loaded_is_reported_once_and_not_read_again_until_it_changes()
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
         _harness.Write("garbage.onnx", ModelFiles.Garbage);
-        File.CreateSymbolicLink(_harness.Models.File("link.onnx"), _harness.Models.File("mnist-mlp.onnx"));
+        File.CreateSymbolicLink(_harness.Models.File("link.onnx"), _harness.Models.File("mnist-cnn.onnx"));
         _harness.MakeSparse("huge.onnx", 3L << 30);
         _harness.MakeFifo("pipe.onnx");
 
@@ -99,7 +99,7 @@ public sealed class ModelFileTypeTests : IDisposable
             Assert.False(await _harness.ReconcileAsync());
         }
 
-        Assert.Equal(2, reads); // mnist-mlp and garbage, once each
+        Assert.Equal(2, reads); // mnist-cnn and garbage, once each
         Assert.Equal(reads, _harness.Repository.FileReads);
         Assert.Same(failures, _harness.Repository.Snapshot.Failures); // nothing was published again
         foreach (var name in new[] { "garbage", "link", "huge", "pipe" })
@@ -119,8 +119,8 @@ public sealed class ModelFileTypeTests : IDisposable
     [Fact]
     public async Task A_link_replaced_by_a_regular_file_is_loaded()
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
-        File.CreateSymbolicLink(_harness.Models.File("second.onnx"), _harness.Models.File("mnist-mlp.onnx"));
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
+        File.CreateSymbolicLink(_harness.Models.File("second.onnx"), _harness.Models.File("mnist-cnn.onnx"));
         await _harness.ReconcileAsync();
         Assert.Contains("symbolic link", _harness.Failure("second").Error);
 
@@ -135,10 +135,10 @@ public sealed class ModelFileTypeTests : IDisposable
     [Fact]
     public async Task The_service_lists_each_file_not_loaded_once_and_reads_none_again_over_several_rescans()
     {
-        _harness.Write("mnist-mlp.onnx", ModelFiles.Default);
+        _harness.Write("mnist-cnn.onnx", ModelFiles.Default);
         _harness.Write("garbage.onnx", ModelFiles.Garbage);
         _harness.Write("fails.onnx", TinyOnnxModel.ReshapesWrongly);
-        File.CreateSymbolicLink(_harness.Models.File("link.onnx"), _harness.Models.File("mnist-mlp.onnx"));
+        File.CreateSymbolicLink(_harness.Models.File("link.onnx"), _harness.Models.File("mnist-cnn.onnx"));
         _harness.MakeSparse("huge.onnx", 2L << 30);
         _harness.MakeFifo("pipe.onnx");
         using var factory = new ApiFactory(_harness.Models.Path); // rescans every second

@@ -14,12 +14,12 @@ public sealed class ModelReloadTests : IDisposable
 
     public ModelReloadTests()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelFiles.Default);
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), ModelFiles.Default);
         // Written a while ago: loaded at start, without waiting for it to settle.
-        File.SetLastWriteTimeUtc(_models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddMinutes(-1));
+        File.SetLastWriteTimeUtc(_models.File("mnist-cnn.onnx"), DateTime.UtcNow.AddMinutes(-1));
         _factory = new ApiFactory(_models.Path);
         _client = _factory.CreateClient();
-        Assert.Equal(Sha(ModelFiles.Default), Model(Models().Result, "mnist-mlp")?.GetProperty("sha256").GetString());
+        Assert.Equal(Sha(ModelFiles.Default), Model(Models().Result, "mnist-cnn")?.GetProperty("sha256").GetString());
     }
 
     public void Dispose()
@@ -75,9 +75,9 @@ public sealed class ModelReloadTests : IDisposable
     public async Task A_replaced_file_is_swapped_in_by_atomic_rename()
     {
         var variant = ModelFiles.Variant("replacement");
-        File.WriteAllBytes(_models.File(".mnist-mlp.onnx.tmp"), variant);
-        File.Move(_models.File(".mnist-mlp.onnx.tmp"), _models.File("mnist-mlp.onnx"), overwrite: true);
-        await WaitFor(m => Model(m, "mnist-mlp")?.GetProperty("sha256").GetString() == Sha(variant), "the replacement is loaded");
+        File.WriteAllBytes(_models.File(".mnist-cnn.onnx.tmp"), variant);
+        File.Move(_models.File(".mnist-cnn.onnx.tmp"), _models.File("mnist-cnn.onnx"), overwrite: true);
+        await WaitFor(m => Model(m, "mnist-cnn")?.GetProperty("sha256").GetString() == Sha(variant), "the replacement is loaded");
         Assert.Equal(Sha(variant), (await HttpAssert.Json(await Predict())).GetProperty("modelSha256").GetString());
     }
 
@@ -85,7 +85,7 @@ public sealed class ModelReloadTests : IDisposable
     public async Task An_in_place_overwrite_is_loaded_once_complete()
     {
         var variant = ModelFiles.Variant("in-place");
-        await using (var stream = new FileStream(_models.File("mnist-mlp.onnx"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+        await using (var stream = new FileStream(_models.File("mnist-cnn.onnx"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
         {
             // Written in three slow pieces, as a copy over a slow disk would.
             var third = variant.Length / 3;
@@ -96,8 +96,8 @@ public sealed class ModelReloadTests : IDisposable
                 await Task.Delay(60);
             }
         }
-        var models = await WaitFor(m => Model(m, "mnist-mlp")?.GetProperty("sha256").GetString() == Sha(variant), "the overwrite is loaded");
-        Assert.Null(Failure(models, "mnist-mlp"));
+        var models = await WaitFor(m => Model(m, "mnist-cnn")?.GetProperty("sha256").GetString() == Sha(variant), "the overwrite is loaded");
+        Assert.Null(Failure(models, "mnist-cnn"));
     }
 
     [Fact]
@@ -116,10 +116,10 @@ public sealed class ModelReloadTests : IDisposable
         var working = Sha(ModelFiles.Default);
         File.WriteAllBytes(_models.File("broken.onnx"), ModelFiles.Garbage);
         File.WriteAllBytes(_models.File(".tmp"), ModelFiles.Truncated);
-        File.Move(_models.File(".tmp"), _models.File("mnist-mlp.onnx"), overwrite: true);
-        var models = await WaitFor(m => Failure(m, "broken") is not null && Failure(m, "mnist-mlp") is not null, "both failures are reported");
+        File.Move(_models.File(".tmp"), _models.File("mnist-cnn.onnx"), overwrite: true);
+        var models = await WaitFor(m => Failure(m, "broken") is not null && Failure(m, "mnist-cnn") is not null, "both failures are reported");
         Assert.Null(Model(models, "broken"));
-        var stillServing = Model(models, "mnist-mlp")!.Value;
+        var stillServing = Model(models, "mnist-cnn")!.Value;
         Assert.Equal(working, stillServing.GetProperty("sha256").GetString());
         Assert.False(string.IsNullOrEmpty(stillServing.GetProperty("reloadError").GetString()));
         Assert.Equal(working, (await HttpAssert.Json(await Predict())).GetProperty("modelSha256").GetString());
@@ -186,8 +186,8 @@ public sealed class ModelReloadTests : IDisposable
         {
             var variant = ModelFiles.Variant("swap-" + i);
             File.WriteAllBytes(_models.File(".next"), variant);
-            File.Move(_models.File(".next"), _models.File("mnist-mlp.onnx"), overwrite: true);
-            await WaitFor(m => Model(m, "mnist-mlp")?.GetProperty("sha256").GetString() == Sha(variant), $"swap {i} is loaded");
+            File.Move(_models.File(".next"), _models.File("mnist-cnn.onnx"), overwrite: true);
+            await WaitFor(m => Model(m, "mnist-cnn")?.GetProperty("sha256").GetString() == Sha(variant), $"swap {i} is loaded");
         }
         stop.Cancel();
         await Task.WhenAll(load);

@@ -17,13 +17,13 @@ public sealed class ModelRepositoryTests : IDisposable
     [Fact]
     public void A_lease_taken_before_a_swap_keeps_the_old_session_until_released()
     {
-        Write("mnist-mlp.onnx", ModelFiles.Default);
+        Write("mnist-cnn.onnx", ModelFiles.Default);
         Assert.False(Repository.Reconcile());
         var lease = Repository.Acquire(null);
         var old = lease.Model;
 
-        Write("mnist-mlp.onnx", ModelFiles.Variant("new"));
-        Repository.MarkTouched("mnist-mlp.onnx");
+        Write("mnist-cnn.onnx", ModelFiles.Variant("new"));
+        Repository.MarkTouched("mnist-cnn.onnx");
         Repository.Reconcile();
         using (var current = Repository.Acquire(null))
         {
@@ -59,29 +59,29 @@ public sealed class ModelRepositoryTests : IDisposable
 
         Assert.Equal(DefaultModelKind.ConfiguredNoneLoaded, Repository.Snapshot.Default.Kind);
         Assert.Equal("configured (Models:Default)", Repository.Snapshot.DefaultReason);
-        Assert.Contains(_harness.Log.Warnings, w => w.Contains("No model is loaded") && w.Contains("mnist-mlp, which has no file"));
+        Assert.Contains(_harness.Log.Warnings, w => w.Contains("No model is loaded") && w.Contains("mnist-cnn, which has no file"));
 
         Write("other.onnx", ModelFiles.Default);
         Repository.Reconcile();
-        Write("mnist-mlp.onnx", ModelFiles.Garbage);
+        Write("mnist-cnn.onnx", ModelFiles.Garbage);
         Repository.Reconcile(); // the configured default's file is there and does not load: it is the default, and not loaded
 
         Assert.Equal(DefaultModelKind.ConfiguredFailed, Repository.Snapshot.Default.Kind);
-        Assert.Contains(_harness.Log.Warnings, w => w.Contains("mnist-mlp is the default again, but its file does not load"));
+        Assert.Contains(_harness.Log.Warnings, w => w.Contains("mnist-cnn is the default again, but its file does not load"));
         Assert.DoesNotContain(_harness.Log.Entries, e => e.Message.Contains("is loaded and is the default again"));
 
-        Write("mnist-mlp.onnx", ModelFiles.Default);
-        Repository.MarkTouched("mnist-mlp.onnx");
+        Write("mnist-cnn.onnx", ModelFiles.Default);
+        Repository.MarkTouched("mnist-cnn.onnx");
         Repository.Reconcile();
         Assert.Equal(DefaultModelKind.Configured, Repository.Snapshot.Default.Kind);
-        Assert.Contains(_harness.Log.Entries, e => e.Message == "The configured default model mnist-mlp is loaded and is the default again");
+        Assert.Contains(_harness.Log.Entries, e => e.Message == "The configured default model mnist-cnn is loaded and is the default again");
     }
 
     [Fact]
     public void A_file_still_being_written_is_not_read_yet()
     {
-        File.WriteAllBytes(Models.File("mnist-mlp.onnx"), ModelFiles.Truncated);
-        File.SetLastWriteTimeUtc(Models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddSeconds(5)); // just modified, as far as settling goes
+        File.WriteAllBytes(Models.File("mnist-cnn.onnx"), ModelFiles.Truncated);
+        File.SetLastWriteTimeUtc(Models.File("mnist-cnn.onnx"), DateTime.UtcNow.AddSeconds(5)); // just modified, as far as settling goes
         Assert.True(Repository.Reconcile());
         Assert.Empty(Repository.Snapshot.Failures);
         Assert.Empty(Repository.Snapshot.Models);
@@ -90,10 +90,10 @@ public sealed class ModelRepositoryTests : IDisposable
     [Fact]
     public void Wrong_shaped_models_are_refused_with_a_reason()
     {
-        Write("mnist-mlp.onnx", ModelFiles.Garbage);
+        Write("mnist-cnn.onnx", ModelFiles.Garbage);
         Repository.Reconcile();
         var failure = Assert.Single(Repository.Snapshot.Failures.Values);
-        Assert.Equal("mnist-mlp", failure.Name);
+        Assert.Equal("mnist-cnn", failure.Name);
         Assert.Contains("ONNX", failure.Error);
     }
 }

@@ -59,18 +59,18 @@ public sealed class ModelWarmUpTests : IDisposable
     [Fact]
     public async Task A_model_that_fails_at_inference_never_replaces_the_working_default()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), ModelFiles.Default);
-        File.SetLastWriteTimeUtc(_models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddMinutes(-1));
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), ModelFiles.Default);
+        File.SetLastWriteTimeUtc(_models.File("mnist-cnn.onnx"), DateTime.UtcNow.AddMinutes(-1));
         using var factory = new ApiFactory(_models.Path);
         using var client = factory.CreateClient();
         var working = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ModelFiles.Default));
 
         File.WriteAllBytes(_models.File(".next.tmp"), TinyOnnxModel.ReshapesWrongly);
-        File.Move(_models.File(".next.tmp"), _models.File("mnist-mlp.onnx"), overwrite: true);
-        var list = await WaitForFailure(client, "mnist-mlp");
+        File.Move(_models.File(".next.tmp"), _models.File("mnist-cnn.onnx"), overwrite: true);
+        var list = await WaitForFailure(client, "mnist-cnn");
 
         var failure = list.GetProperty("failures").EnumerateArray().Single();
-        Assert.Equal("mnist-mlp.onnx", failure.GetProperty("file").GetString());
+        Assert.Equal("mnist-cnn.onnx", failure.GetProperty("file").GetString());
         Assert.Contains("fails at inference", failure.GetProperty("error").GetString());
         var serving = list.GetProperty("models").EnumerateArray().Single();
         Assert.Equal(working, serving.GetProperty("sha256").GetString());
@@ -87,8 +87,8 @@ public sealed class ModelWarmUpTests : IDisposable
     [Fact]
     public async Task A_default_that_fails_at_inference_at_start_is_not_ready_and_says_why()
     {
-        File.WriteAllBytes(_models.File("mnist-mlp.onnx"), TinyOnnxModel.ReshapesWrongly);
-        File.SetLastWriteTimeUtc(_models.File("mnist-mlp.onnx"), DateTime.UtcNow.AddMinutes(-1));
+        File.WriteAllBytes(_models.File("mnist-cnn.onnx"), TinyOnnxModel.ReshapesWrongly);
+        File.SetLastWriteTimeUtc(_models.File("mnist-cnn.onnx"), DateTime.UtcNow.AddMinutes(-1));
         using var factory = new ApiFactory(_models.Path);
         using var client = factory.CreateClient();
 

@@ -73,7 +73,7 @@ public sealed class NotADigitTests(CommittedModelFixture fixture, ITestOutputHel
     [Fact]
     public async Task The_threshold_is_in_the_models_report_and_answers_carry_the_score()
     {
-        var model = await HttpAssert.Json(await _client.GetAsync("/models/mnist-mlp"));
+        var model = await HttpAssert.Json(await _client.GetAsync("/models/mnist-cnn"));
         var threshold = model.GetProperty("report").GetProperty("detector").GetProperty("threshold").GetDouble();
         var answer = await HttpAssert.Json(await _client.PostAsync("/predict",
             HttpAssert.Bytes(TestImages.MnistPng(MnistTestSet.Images[0]), "image/png")));
@@ -95,6 +95,6 @@ public sealed class NotADigitTests(CommittedModelFixture fixture, ITestOutputHel
         }
         Assert.True(answered > 0, "some of 25 non-digits should be answered isDigit false");
         var metrics = await (await HttpAssert.FreshMetrics(_client)).Content.ReadAsStringAsync();
-        Assert.Matches("""mnist_non_digits_total\{model="mnist-mlp"\} [1-9]""", metrics);
+        Assert.Matches("""mnist_non_digits_total\{model="mnist-cnn"\} [1-9]""", metrics);
     }
 }

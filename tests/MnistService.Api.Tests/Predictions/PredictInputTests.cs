@@ -19,7 +19,7 @@ public sealed class PredictInputTests(CommittedModelFixture fixture)
         Assert.Equal(10, probabilities.Length);
         Assert.Equal(1.0, probabilities.Sum(), 1e-4);
         Assert.Equal(probabilities.Max(), json.GetProperty("confidence").GetSingle());
-        Assert.Equal("mnist-mlp", json.GetProperty("model").GetString());
+        Assert.Equal("mnist-cnn", json.GetProperty("model").GetString());
         Assert.Equal(64, json.GetProperty("modelSha256").GetString()!.Length);
         var input = json.GetProperty("input");
         Assert.Equal(28, input.GetProperty("width").GetInt32());
@@ -116,7 +116,7 @@ public sealed class PredictInputTests(CommittedModelFixture fixture)
     public async Task Explicit_model_parameter_selects_the_model()
     {
         var png = TestImages.MnistPng(Seven);
-        var json = await HttpAssert.Json(await _client.PostAsync("/predict?model=mnist-mlp", HttpAssert.Bytes(png, "image/png")));
+        var json = await HttpAssert.Json(await _client.PostAsync("/predict?model=mnist-cnn", HttpAssert.Bytes(png, "image/png")));
         AssertAnswer(json, 7);
     }
 

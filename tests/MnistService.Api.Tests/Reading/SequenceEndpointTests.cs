@@ -51,7 +51,7 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         var number = Number();
         var json = await HttpAssert.Json(await Read(number.Bytes));
         Assert.Equal(number.Text, json.GetProperty("text").GetString());
-        Assert.Equal("mnist-mlp", json.GetProperty("model").GetString());
+        Assert.Equal("mnist-cnn", json.GetProperty("model").GetString());
         var digits = json.GetProperty("digits").EnumerateArray().ToList();
         Assert.Equal(Clear.Length, digits.Count);
         using var image = Image.Load<L8>(number.Bytes);
@@ -114,7 +114,7 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
         var dataUrl = JsonSerializer.Serialize(new { image = "data:image/png;base64," + Convert.ToBase64String(number.Bytes) });
         Assert.Equal(expected, (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.JsonBody(dataUrl)))).GetProperty("text").GetString());
         Assert.Equal(expected, (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.Form(number.Bytes, "image/png")))).GetProperty("text").GetString());
-        Assert.Equal(expected, (await HttpAssert.Json(await Read(number.Bytes, query: "?model=mnist-mlp"))).GetProperty("text").GetString());
+        Assert.Equal(expected, (await HttpAssert.Json(await Read(number.Bytes, query: "?model=mnist-cnn"))).GetProperty("text").GetString());
         // 784 pixels are one 28x28 image: one MNIST digit is a one-digit number.
         var pixels = EndpointTests.PixelsJson(MnistTestSet.Images[Clear[0]].Select(v => (float)v));
         Assert.Equal("2", (await HttpAssert.Json(await _client.PostAsync("/predict/sequence", HttpAssert.JsonBody(pixels)))).GetProperty("text").GetString());
@@ -238,7 +238,7 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     {
         await HttpAssert.Json(await Read(Number().Bytes));
         var metrics = await (await HttpAssert.FreshMetrics(_client)).Content.ReadAsStringAsync();
-        Assert.Matches(@"mnist_sequence_requests_total\{model=""mnist-mlp""\} [1-9]", metrics);
+        Assert.Matches(@"mnist_sequence_requests_total\{model=""mnist-cnn""\} [1-9]", metrics);
         Assert.Matches(@"mnist_sequence_digits_count [1-9]", metrics);
         Assert.Matches(@"mnist_sequence_digits_sum [1-9]", metrics);
     }

@@ -15,7 +15,8 @@ namespace MnistService.Browser.Tests.Infrastructure;
 /// The real service on a free loopback port (Kestrel, not the in-memory TestServer, so a browser can
 /// reach it) serving the repository's wwwroot, plus one headless Chromium shared by the tests (see
 /// <see cref="Chromium"/> for which one).
-/// The models, in a temporary directory: the committed default model with its misread test images recorded,
+/// The models, in a temporary directory: the committed multi-layer perceptron (the default here: the page looks inside
+/// it) with its misread test images recorded,
 /// and a second, smaller model trained for the tests, so the model chooser has a choice to make and two
 /// models can be compared.
 /// </summary>
@@ -52,7 +53,7 @@ public sealed class PageServer : IAsyncLifetime
         if (!File.Exists(model))
         {
             throw new InvalidOperationException(
-                $"The browser tests need the trained default model {model} (committed in models/, or a directory named by Models__Directory).");
+                $"The browser tests need the trained multi-layer perceptron {model} (committed in models/, or a directory named by Models__Directory).");
         }
         // A folder of its own with models/ in it, so the feedback database lands in its data/ by default.
         _root = TempDirectory.New("page");

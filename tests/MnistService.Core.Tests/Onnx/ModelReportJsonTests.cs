@@ -132,7 +132,7 @@ public sealed class ModelReportJsonTests
     [Fact]
     public void The_committed_model_s_report_reads_with_its_settings()
     {
-        var stored = OnnxModelReader.Read(Repo.DefaultModel).Report.Hyperparameters;
+        var stored = OnnxModelReader.Read(Repo.MlpModel).Report.Hyperparameters;
         Assert.Equal((ActivationKind.Relu, OptimizerKind.Adam, LossKind.CrossEntropy), (stored.Activation, stored.Optimizer, stored.Loss));
         Assert.Equal([256, 128], stored.Hidden);
     }

@@ -55,25 +55,40 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_committed_default_model_runs_the_same_in_onnx_runtime_and_in_our_mlp()
+    public void The_committed_multi_layer_perceptron_runs_the_same_in_onnx_runtime_and_in_our_mlp()
     {
-        var path = Repo.DefaultModel;
+        var path = Repo.MlpModel;
         var model = OnnxModelReader.Read(path);
         AssertParity(path, Mlp.FromParameters(model.Layers), model.Report, TestMnist.Real.Test);
         Assert.True(model.Report.Test.Accuracy >= 0.98, $"The default model reports {model.Report.Test.Accuracy:P2}, below 98 %.");
     }
 
     [Fact]
-    public void The_committed_default_model_was_made_by_the_readme_command_with_all_defaults()
+    public void The_committed_multi_layer_perceptron_was_made_by_the_readme_command_with_all_defaults()
     {
-        var report = OnnxModelReader.Read(Repo.DefaultModel).Report;
+        var report = OnnxModelReader.Read(Repo.MlpModel).Report;
         // `mnist-train train --out models/mnist-mlp.onnx`: every setting the default recipe's (threads do not change the result).
         var defaults = TrainingRecipes.For(TrainingRecipes.Default);
-        static string Json(TrainingSettings h) => System.Text.Json.JsonSerializer.Serialize(h, ModelReport.JsonOptions);
-        Assert.Equal(Json(defaults), Json(report.Hyperparameters with { Threads = defaults.Threads }));
+        Assert.Equal(SettingsJson(defaults), SettingsJson(report.Hyperparameters with { Threads = defaults.Threads }));
         Assert.Equal(TestMnist.Real.Sha256, report.Dataset.Sha256);
         Assert.Equal(235_146, report.Architecture.Parameters);
     }
+
+    [Fact]
+    public void The_committed_default_model_runs_the_same_in_onnx_runtime_and_in_our_code_and_was_made_by_the_readme_command()
+    {
+        var path = Repo.DefaultModel;
+        var model = OnnxModelReader.Read(path);
+        AssertParity(path, model.Network(), model.Report, TestMnist.Real.Test);
+        // `mnist-train train --convolutions 16,32 --hidden 128 --epochs 30 --patience 30 --out models/mnist-cnn.onnx`.
+        var expected = TrainingRecipes.For(TrainingRecipes.Default) with { Convolutions = [16, 32], Hidden = [128], Epochs = 30, Patience = 30 };
+        Assert.Equal(SettingsJson(expected), SettingsJson(model.Report.Hyperparameters with { Threads = expected.Threads }));
+        Assert.Equal(215_370, model.Report.Architecture.Parameters);
+        Assert.Equal(DetectorInput.Classifier, model.Report.Detector!.Input);
+        Assert.True(model.Report.Test.Accuracy >= 0.994, $"The convolutional model reports {model.Report.Test.Accuracy:P2}, below 99.4 %.");
+    }
+
+    private static string SettingsJson(TrainingSettings settings) => System.Text.Json.JsonSerializer.Serialize(settings, ModelReport.JsonOptions);
 
     /// <summary>A short training and the report the trainer would write for it.</summary>
     private static (TrainingResult Result, Evaluation Evaluation, ModelReport Report) TrainAndReport(MnistSet train, TrainingSettings options)

@@ -22,6 +22,7 @@ public sealed class ServiceImageTests(ImagesFixture images)
         Assert.DoesNotContain("libonnxruntime.dylib", natives);     // macOS
         Assert.False(Directory.Exists(Path.Combine(app, "runtimes")), "Other platforms' runtimes/ folders were published.");
         Assert.True(File.Exists(Path.Combine(app, "MnistService.Api")), "No apphost for ENTRYPOINT ./MnistService.Api.");
+        Assert.True(File.Exists(images.Service.Map("/app/models/mnist-cnn.onnx")));
         Assert.True(File.Exists(images.Service.Map("/app/models/mnist-mlp.onnx")));
         Assert.True(File.Exists(images.Service.Map("/app/wwwroot/index.html")));
     }
@@ -41,15 +42,15 @@ public sealed class ServiceImageTests(ImagesFixture images)
 
             // The default model, from /app/models.
             var models = await ImagesFixture.ModelsAsync(http);
-            Assert.Equal("mnist-mlp", models.Default);
-            Assert.Contains(models.Models, m => m.Name == "mnist-mlp" && m.TestAccuracy > 0.97);
+            Assert.Equal("mnist-cnn", models.Default);
+            Assert.Contains(models.Models, m => m.Name == "mnist-cnn" && m.TestAccuracy > 0.99);
 
             // A real PNG upload: the first MNIST test image.
             var (png, label) = (TestImages.MnistPng(MnistTestSet.Images[0]), (int)MnistTestSet.Labels[0]);
             var (status, answer, body) = await ImagesFixture.PredictPngAsync(http, png);
             Assert.True(status == HttpStatusCode.OK, body);
             Assert.Equal(label, answer!.Digit);
-            Assert.Equal("mnist-mlp", answer.Model);
+            Assert.Equal("mnist-cnn", answer.Model);
             Assert.Equal(10, answer.Probabilities.Length);
 
             // Every path the deployment files probe or scrape answers 200.
@@ -88,6 +89,7 @@ public sealed class ServiceImageTests(ImagesFixture images)
         try
         {
             // The volume as the init container leaves it, plus a model the worker trained.
+            File.Copy(images.Service.Map("/app/models/mnist-cnn.onnx"), Path.Combine(volume, "mnist-cnn.onnx"));
             File.Copy(images.Service.Map("/app/models/mnist-mlp.onnx"), Path.Combine(volume, "mnist-mlp.onnx"));
             File.Copy(images.Service.Map("/app/models/mnist-mlp.onnx"), Path.Combine(volume, "trained.onnx"));
             var mountPath = container.Arr("volumeMounts").Objects().Single(m => m["name"].Str() == "models")["mountPath"].Str();
@@ -98,7 +100,7 @@ public sealed class ServiceImageTests(ImagesFixture images)
             using (http)
             {
                 var models = await ImagesFixture.ModelsAsync(http);
-                Assert.Equal(["mnist-mlp", "trained"], models.Models.Select(m => m.Name).Order());
+                Assert.Equal(["mnist-cnn", "mnist-mlp", "trained"], models.Models.Select(m => m.Name).Order());
                 await http.GetAsync("/healthz");
                 // Prometheus's path answers on the scraped port, and not on the one the Ingress reaches.
                 using (var scrape = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}"), Timeout = TimeSpan.FromSeconds(10) })
