@@ -114,6 +114,28 @@ public sealed class ModelViewTests(PageServer server)
             }
             // The look inside shows multi-layer perceptrons' weights only, and says so (the 422 is the browser's log line).
             await Assertions.Expect(session.Page.Locator("body")).ToContainTextAsync("is a convolutional network");
+
+            // Drawing asks for the explanation once: told the model cannot be looked inside, the page stops asking.
+            var predictions = new List<string>();
+            session.Page.Request += (_, r) => { if (new Uri(r.Url).AbsolutePath == "/predict") { lock (predictions) { predictions.Add(new Uri(r.Url).Query); } } };
+            await session.DrawAsync([(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)]);
+            await session.WaitForVerdictAsync();
+            await session.DrawAsync([(0.35, 0.5), (0.62, 0.5)]);
+            int Asked() { lock (predictions) { return predictions.Count(q => q.StartsWith($"?model={name}", StringComparison.Ordinal)); } }
+            for (var wait = 0; wait < 100 && Asked() < 3; wait++)
+            {
+                await Task.Delay(100); // the explained ask, the plain one after its 422, the second drawing's
+            }
+            await session.WaitForVerdictAsync();
+            await Assertions.Expect(session.Page.Locator("#live")).ToContainTextAsync("is a convolutional network");
+            lock (predictions)
+            {
+                Assert.True(Asked() >= 3, string.Join(", ", predictions));
+                Assert.Equal(1, predictions.Count(q => q.Contains("explain=true", StringComparison.Ordinal)));
+            }
+            // The comparison names its convolution blocks.
+            await Assertions.Expect(session.Page.Locator("#compare [data-role=compare-summary] tbody tr", new() { HasText = "Convolutions" }))
+                .ToContainTextAsync("4 → 8 channels");
             session.AssertNoConsoleErrors(PageSession.HttpClientErrorLog());
         }
         finally

@@ -45,8 +45,16 @@ const predictor = new LatestWins(async (job) => {
   const ask = (explain) => (input.file
     ? api.predictFile(input.file, model, undefined, { explain })
     : api.predictDataUrl(input.dataUrl, model, undefined, { explain }));
-  // A model our network code cannot look inside still reads the digit: ask again without the explanation.
-  const result = await ask(true).catch((error) => (isUnexplainable(error) ? ask(false).then((r) => ({ ...r, unexplained: error })) : Promise.reject(error)));
+  // A model our network code cannot look inside still reads the digit: ask again without the explanation, and from
+  // then on only without it (the default model is such a one: every stroke would cost two requests).
+  const known = unexplainable.get(state.model);
+  const result = known
+    ? { ...(await ask(false)), unexplained: known }
+    : await ask(true).catch((error) => {
+      if (!isUnexplainable(error)) throw error;
+      unexplainable.set(state.model, error);
+      return ask(false).then((r) => ({ ...r, unexplained: error }));
+    });
   return { result, elapsed: performance.now() - started, input };
 }, {
   onResult: ({ result, elapsed, input }) => {
@@ -69,6 +77,8 @@ const predictor = new LatestWins(async (job) => {
 });
 
 const isUnexplainable = (error) => error.status === 422 && error.title === 'Model cannot be looked inside';
+/** The 422 of each chosen model ('' the default) that cannot be looked inside; forgotten when the models are listed again. */
+const unexplainable = new Map();
 
 function predictCurrent(now = true) {
   if (state.upload) predictor.submitNow({ file: state.upload.file });
@@ -195,6 +205,7 @@ async function loadModels({ quiet = false } = {}) {
   }
   if (quiet && signature(models) === signature(state.models)) return;
   state.models = models;
+  unexplainable.clear(); // a model replaced under its name may be one to look inside
   if (!models.length) {
     replaceChildren(modelSelect, el('option', { text: 'no model loaded' }));
     modelSelect.disabled = true;

@@ -83,6 +83,7 @@ export class CompareView {
   #summaries(names, models) {
     const rows = [
       ['Parameters', (r, m) => formatInt(m.parameters ?? r.architecture.parameters)],
+      ['Convolutions', (r) => (r.hyperparameters.convolutions.length ? `${r.hyperparameters.convolutions.join(' \u2192 ')} channels` : 'none')],
       ['Hidden layers', (r) => r.hyperparameters.hidden.join(' \u2192 ')],
       ['Activation', (r) => r.hyperparameters.activation],
       ['Dropout', (r) => (r.hyperparameters.dropout ? String(r.hyperparameters.dropout) : 'none')],
