@@ -20,7 +20,8 @@ public sealed record OnnxModelFile
     /// <summary>The detector as Core scores it (the graph's digit_score, from what it reads), or null for a model without one.</summary>
     public DigitDetector? DigitDetector(int threads = 0) => Detector is null || Report.Detector is not { } report
         ? null
-        : new DigitDetector(DetectorNetwork.FromParameters(Detector, threads), report.Input, Network(threads));
+        : new DigitDetector(DetectorNetwork.FromParameters(Detector, threads), report.Input,
+            report.Input == DetectorInput.Classifier ? Network(threads) : null);
 
     /// <summary>The evaluation stored under <c>metadata_props["mnist.report"]</c>.</summary>
     public required ModelReport Report { get; init; }
