@@ -72,6 +72,17 @@ public sealed class DetectorExportTests
         Assert.Equal(DetectorInput.Classifier, file.Report.Detector!.Input);
         AssertOnnxRuntimeScoresAsWeDo(path, file);
 
+        // A file whose detector reads the convolutions' flattened output, as if it were the image, is not one of ours.
+        var onFlatten = OnnxExporter.BuildModel(layers, report, new OnnxExportOptions(), detector.GetParameters(), classifier.GetConvolutions());
+        var first = OnnxModelFormat.DetectorLayerName(0);
+        onFlatten.Graph.Node.Single(n => n.Name == $"{first}.gemm").Input[0] = "flatten.output";
+        var weight = onFlatten.Graph.Initializer.Single(t => t.Name == $"{first}.weight");
+        weight.Dims[0] = OnnxModelFormat.InputFeatures;
+        weight.RawData = Google.Protobuf.ByteString.CopyFrom(new byte[OnnxModelFormat.InputFeatures * (int)weight.Dims[1] * sizeof(float)]);
+        onFlatten.MetadataProps.Single(p => p.Key == ModelReport.MetadataKey).Value = (report with { Detector = Calibration(detector) }).ToJson();
+        Assert.Contains("the detector of a convolutional network must read 'dense_1.linear'", Assert.Throws<FormatException>(() =>
+            OnnxModelReader.Read(Google.Protobuf.MessageExtensions.ToByteArray(onFlatten))).Message);
+
         // An autoencoder compares its output with the flattened image, which a convolutional graph does not have.
         var autoencoder = new DetectorNetwork(DetectorKind.Autoencoder, 784, [8], 1, threads: 1);
         Assert.Contains("must read the classifier's first dense product, not the image", Assert.Throws<ArgumentException>(() => OnnxExporter.Serialize(layers,
