@@ -12,7 +12,7 @@ namespace MnistService.Benchmarks;
 /// 90 pixels high, spaced, black on white: <see cref="NumberImages"/>), against <c>POST /predict</c>'s work on one
 /// 280x280 canvas PNG of test digit 0 in the same run (the baseline): decode, preprocess (each candidate piece, for
 /// the number) and ONNX Runtime inference (one batch of all candidates) with each committed model: the default
-/// multi-layer perceptron and the convolutional network that reads numbers best.
+/// convolutional network and the tutorial's multi-layer perceptron.
 /// </summary>
 [Config(typeof(ImageBenchmarks.ImageConfig))]
 public class SequenceBenchmarks
