@@ -43,17 +43,7 @@ public static class InsightModels
         var train = data.Train.Take(images);
         var training = Core.Training.Trainer.Train(train.Images, train.Labels, settings);
         var test = Evaluator.Evaluate(training.Model, data.Test.Images, data.Test.Labels);
-        var report = new ModelReport
-        {
-            Created = DateTimeOffset.UtcNow,
-            Hyperparameters = settings,
-            Architecture = ArchitectureInfo.Of(training.Model),
-            History = training.History,
-            Test = TestResult.Of(test),
-            Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count),
-            Producer = "tests",
-            Misread = test.Misread,
-        };
+        var report = ModelTraining.Describe(training, test, settings, data, "tests");
         return OnnxExporter.Serialize(training.Model.GetParameters(), report, convolutions: training.Model.GetConvolutions());
     }
 

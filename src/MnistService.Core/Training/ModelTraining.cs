@@ -41,24 +41,29 @@ public static class ModelTraining
             ? DetectorTrainer.Train(images, training.TrainCount, data.Test.Images, settings, training.Model,
                 observer is null ? null : observer.OnDetectorEpochEnd, cancellationToken)
             : null;
-        var report = new ModelReport
-        {
-            Created = DateTimeOffset.UtcNow,
-            Hyperparameters = settings,
-            Architecture = ArchitectureInfo.Of(training.Model),
-            History = training.History,
-            Test = TestResult.Of(test),
-            Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count, extra?.Count ?? 0),
-            Detector = detector?.Report,
-            Producer = Producer,
-            Misread = test.Misread,
-        };
+        var report = Describe(training, test, settings, data, Producer, extra?.Count ?? 0, detector?.Report);
 
         cancellationToken.ThrowIfCancellationRequested(); // a job cancelled while being evaluated writes no model
         OnnxExporter.Write(outputPath, training.Model.GetParameters(), report, detector: detector?.Network.GetParameters(),
             convolutions: training.Model.GetConvolutions());
         return new TrainedModel(training, test, report, System.IO.Path.GetFullPath(outputPath));
     }
+
+    /// <summary>The report of a training of <paramref name="settings"/> evaluated on <paramref name="data"/>'s test set (<paramref name="test"/>).</summary>
+    /// <param name="extra">The digits trained on besides MNIST's (people's answers).</param>
+    public static ModelReport Describe(TrainingResult training, Evaluation test, TrainingSettings settings, MnistData data, string producer,
+        int extra = 0, DetectorReport? detector = null) => new()
+        {
+            Created = DateTimeOffset.UtcNow,
+            Hyperparameters = settings,
+            Architecture = ArchitectureInfo.Of(training.Model),
+            History = training.History,
+            Test = TestResult.Of(test),
+            Dataset = new DatasetInfo("mnist", data.Sha256, training.TrainCount, training.ValidationCount, data.Test.Count, extra),
+            Detector = detector,
+            Producer = producer,
+            Misread = test.Misread,
+        };
 
     /// <summary>
     /// The extra digits, <paramref name="weight"/> times over, then the MNIST training images. The validation split is

@@ -96,17 +96,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         var data = TestMnist.Real;
         var result = Trainer.Train(train.Images, train.Labels, options);
         var evaluation = Evaluator.Evaluate(result.Model, data.Test.Images, data.Test.Labels);
-        var report = new ModelReport
-        {
-            Created = DateTimeOffset.UtcNow,
-            Hyperparameters = options,
-            Architecture = ArchitectureInfo.Of(result.Model),
-            History = result.History,
-            Test = TestResult.Of(evaluation),
-            Dataset = new DatasetInfo("mnist", data.Sha256, result.TrainCount, result.ValidationCount, data.Test.Count),
-            Producer = "mnist-train test",
-        };
-        return (result, evaluation, report);
+        return (result, evaluation, ModelTraining.Describe(result, evaluation, options, data, "mnist-train test"));
     }
 
     private void AssertParity(string path, Mlp network, ModelReport report, MnistSet test)
