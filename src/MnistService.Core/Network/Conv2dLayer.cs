@@ -7,8 +7,8 @@ namespace MnistService.Core.Network;
 /// </summary>
 /// <remarks>
 /// It is one matrix product over the batch's unfolded input (im2col): row r·H·W + p of <c>col</c> holds the k·k·C
-/// values under the kernel at position p of image r, so <c>y = col·W + b</c> is the dense layer's product with
-/// rows·H·W rows, and the backward pass is <c>dW = colᵀ·dy</c>, <c>db = Σ_rows dy</c>, <c>dcol = dy·Wᵀ</c>, with
+/// values under the kernel at position p of image r, so <c>y = col·W + b</c> is a <see cref="DenseLayer"/>'s product
+/// with rows·H·W rows (the layer keeps one for W and b), and the backward pass is <c>dW = colᵀ·dy</c>, <c>db = Σ_rows dy</c>, <c>dcol = dy·Wᵀ</c>, with
 /// <c>dx</c> the sum of <c>dcol</c> folded back onto the pixels each value came from (col2im). The unfolding and the
 /// folding are done image by image in a fixed order, the products by <see cref="Gemm"/>: bit-identical results
 /// whatever the thread count. The unfolded input is made again in the backward pass from <c>x</c>, so the layer keeps
@@ -16,7 +16,7 @@ namespace MnistService.Core.Network;
 /// </remarks>
 public sealed class Conv2dLayer : Layer
 {
-    private readonly Gemm _gemm;
+    private readonly DenseLayer _product;
     private readonly ParallelOptions _parallel;
     private readonly ImageStep _unfoldImage, _foldImage;
     private float[] _columns = [], _columnGradient = [];
@@ -31,11 +31,7 @@ public sealed class Conv2dLayer : Layer
                 $"A convolution needs positive sizes and an odd kernel, got {height}x{width}x{inChannels} -> {outChannels} with a {kernel}x{kernel} kernel.");
         }
         (Height, Width, InChannels, OutChannels, Kernel) = (height, width, inChannels, outChannels, kernel);
-        Weights = new float[Depth * outChannels];
-        Bias = new float[outChannels];
-        WeightGradient = new float[Weights.Length];
-        BiasGradient = new float[outChannels];
-        _gemm = new Gemm(threads, path);
+        _product = new DenseLayer(Depth, outChannels, "linear", threads, path);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         (_unfoldImage, _foldImage) = (UnfoldImage, FoldImage);
     }
@@ -50,11 +46,11 @@ public sealed class Conv2dLayer : Layer
     public int Depth => Kernel * Kernel * InChannels;
 
     /// <summary>[k·k·C, OutChannels]: row (i·k + j)·C + c holds the weights of kernel offset (i, j) and input channel c.</summary>
-    public float[] Weights { get; }
-    public float[] Bias { get; }
-    public float[] WeightGradient { get; }
-    public float[] BiasGradient { get; }
-    public int ParameterCount => Weights.Length + Bias.Length;
+    public float[] Weights => _product.Weights;
+    public float[] Bias => _product.Bias;
+    public float[] WeightGradient => _product.WeightGradient;
+    public float[] BiasGradient => _product.BiasGradient;
+    public int ParameterCount => _product.ParameterCount;
 
     /// <summary>Glorot uniform over the kernel's fan-in (k·k·C) and fan-out (k·k·OutChannels), as Keras's Conv2D; zero biases.</summary>
     public void InitializeGlorotUniform(Rng rng)
@@ -70,30 +66,22 @@ public sealed class Conv2dLayer : Layer
     /// <summary>y = im2col(x)·W + b.</summary>
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, bool training)
     {
-        var positions = rows * Height * Width;
         Unfold(x, rows);
-        _gemm.Forward(_columns, Weights, Bias, y, positions, Depth, OutChannels);
+        _product.Forward(_columns, y, rows * Height * Width, training);
     }
 
-    /// <summary>dW = colᵀ·dy, db = Σ dy over every position of every image, dx = col2im(dy·Wᵀ).</summary>
+    /// <summary>dW = colᵀ·dy, db = Σ dy over every position of every image (the dense layer's), dx = col2im(dy·Wᵀ).</summary>
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows)
     {
         var positions = rows * Height * Width;
         Unfold(x, rows);
-        _gemm.WeightGradient(_columns, dy, WeightGradient, positions, Depth, OutChannels);
-        Span<float> db = BiasGradient;
-        db.Clear();
-        for (var p = 0; p < positions; p++)
+        // The first layer's dx is never needed, nor then its columns' gradient.
+        var columnGradient = dx.IsEmpty ? Span<float>.Empty : Grow(ref _columnGradient, positions * Depth);
+        _product.Backward(_columns, y, dy, columnGradient, positions);
+        if (!dx.IsEmpty)
         {
-            Elementwise.Add(db, dy.Slice(p * OutChannels, OutChannels));
+            Fold(dx, rows);
         }
-        if (dx.IsEmpty)
-        {
-            return;
-        }
-        Grow(ref _columnGradient, positions * Depth);
-        _gemm.InputGradient(dy, Weights, _columnGradient, positions, Depth, OutChannels);
-        Fold(dx, rows);
     }
 
     /// <summary>col[r·H·W + p, (i·k + j)·C + c] = x[r, p + (i − k/2, j − k/2), c], 0 outside the image.</summary>
@@ -177,11 +165,13 @@ public sealed class Conv2dLayer : Layer
         }
     }
 
-    private static void Grow(ref float[] buffer, int length)
+    /// <summary>The first <paramref name="length"/> values of <paramref name="buffer"/>, made larger first if it is shorter.</summary>
+    private static Span<float> Grow(ref float[] buffer, int length)
     {
         if (buffer.Length < length)
         {
             buffer = new float[length];
         }
+        return buffer.AsSpan(0, length);
     }
 }
