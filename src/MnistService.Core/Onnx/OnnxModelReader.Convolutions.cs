@@ -9,9 +9,10 @@ public static partial class OnnxModelReader
         /// <summary>
         /// The convolution blocks the exporter writes before Flatten (Conv → activation → MaxPool, from the image), from
         /// node <paramref name="next"/> on; their weights back in the network's layout. Leaves <paramref name="next"/> on
-        /// the first node after them and returns, with the blocks, the tensor the last one writes (the image when none).
+        /// the first node after them and returns, with the blocks, the tensor the last one writes (the image when none) and
+        /// their activation (null when none).
         /// </summary>
-        private static (List<ConvLayerParameters> Blocks, string Output) ReadConvolutions(Dictionary<string, TensorProto> initializers,
+        private static (List<ConvLayerParameters> Blocks, string Output, string? Activation) ReadConvolutions(Dictionary<string, TensorProto> initializers,
             IList<NodeProto> nodes, ref int next, string notOurs)
         {
             var blocks = new List<ConvLayerParameters>();
@@ -66,7 +67,7 @@ public static partial class OnnxModelReader
                     throw new FormatException($"{notOurs} more convolution blocks than the image can be halved.");
                 }
             }
-            return (blocks, x);
+            return (blocks, x, activationName);
         }
 
         private static long[] Ints(NodeProto node, string name) =>

@@ -190,7 +190,7 @@ public static partial class OnnxModelReader
 
             var nodes = graph.Node;
             var first = 0;
-            var (convolutions, image) = ReadConvolutions(initializers, nodes, ref first, notOurs);
+            var (convolutions, image, convolutionActivation) = ReadConvolutions(initializers, nodes, ref first, notOurs);
             if (nodes.Count < first + 3)
             {
                 throw new FormatException(
@@ -233,6 +233,13 @@ public static partial class OnnxModelReader
             if (x != OnnxModelFormat.OutputName)
             {
                 throw new FormatException($"{notOurs} the last node writes '{x}', not the output '{OnnxModelFormat.OutputName}'.");
+            }
+
+            if (convolutionActivation is not null && layers.Count > 1 && convolutionActivation != layers[0].Activation)
+            {
+                // Our network has one activation for every block and hidden layer; read otherwise it would compute another function.
+                throw new FormatException(
+                    $"{notOurs} its convolutions use {convolutionActivation} and its dense layers {layers[0].Activation}: one activation for both is expected.");
             }
 
             if (layers[^1].Outputs != OnnxModelFormat.Classes)

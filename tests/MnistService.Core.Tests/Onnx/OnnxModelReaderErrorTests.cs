@@ -1,5 +1,7 @@
 using Google.Protobuf;
+using MnistService.Core.Network;
 using MnistService.Core.Onnx;
+using MnistService.Core.Training;
 
 namespace MnistService.Core.Tests.Onnx;
 
@@ -150,6 +152,40 @@ public sealed class OnnxModelReaderErrorTests
 
         Assert.Equal(layers[0].Weights, read.Layers[0].Weights);
         Assert.Equal(layers[2].Bias, read.Layers[2].Bias);
+    }
+
+    [Theory]
+    [InlineData("activations-differ", "its convolutions use tanh and its dense layers relu: one activation for both is expected")]
+    [InlineData("stride-2", "Conv node 'conv_1.conv' must be a 5x5 convolution padded by 2, stride 1")]
+    [InlineData("unpadded", "Conv node 'conv_1.conv' must be a 5x5 convolution padded by 2, stride 1")]
+    [InlineData("pool-3x3", "MaxPool node 'conv_2.pool' must pool 2x2 blocks with stride 2")]
+    [InlineData("weights-of-two-channels", "weight 'conv_1.weight' has shape [3,2,5,5], expected [out, 1, k, k] with an odd k")]
+    [InlineData("bias-too-long", "bias 'conv_2.bias' has shape [6], expected [5]")]
+    [InlineData("tanh-in-one-block", "a convolution's activation must be Relu, Sigmoid or Tanh, the same for every block, found Tanh")]
+    public void Convolution_blocks_that_are_not_ours(string change, string message)
+    {
+        // conv 5x5 to 3 channels, relu, pool, conv to 5, relu, pool, then 12 relu units and 10.
+        var network = new Mlp(new MlpSpec(784, [12], ActivationKind.Relu, 0, 10, [3, 5]), seed: 2, threads: 1);
+        var layers = network.GetParameters();
+        var model = OnnxExporter.BuildModel(layers, TestModels.Report(layers) with { Architecture = ArchitectureInfo.Of(network) },
+            new OnnxExportOptions(), convolutions: network.GetConvolutions());
+        NodeProto Node(string name) => model.Graph.Node.Single(n => n.Name == name);
+        TensorProto Tensor(string name) => model.Graph.Initializer.Single(t => t.Name == name);
+        AttributeProto Attribute(string node, string name) => Node(node).Attribute.Single(a => a.Name == name);
+        switch (change)
+        {
+            case "activations-differ": Node("conv_1.relu").OpType = "Tanh"; Node("conv_2.relu").OpType = "Tanh"; break;
+            case "tanh-in-one-block": Node("conv_2.relu").OpType = "Tanh"; break;
+            case "stride-2": Node("conv_1.conv").Attribute.Add(new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 2 } }); break;
+            case "unpadded": Attribute("conv_1.conv", "pads").Ints.Clear(); break;
+            case "pool-3x3": Attribute("conv_2.pool", "kernel_shape").Ints[0] = 3; break;
+            case "weights-of-two-channels": Tensor("conv_1.weight").Dims[1] = 2; break;
+            case "bias-too-long": Tensor("conv_2.bias").Dims[0] = 6; break;
+            default: throw new ArgumentException(change);
+        }
+
+        var e = Assert.Throws<FormatException>(() => OnnxModelReader.Read(model.ToByteArray(), "tampered.onnx"));
+        Assert.Contains(message, e.Message);
     }
 
     private static byte[] Serialize(Action<ModelProto> change)
