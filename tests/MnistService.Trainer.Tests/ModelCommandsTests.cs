@@ -108,6 +108,8 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         Assert.True(inspect.ExitCode == 0, inspect.Error);
         Assert.Contains("conv_2 (Conv2D)", inspect.Output);
         Assert.Contains("(None, 7, 7, 8)", inspect.Output);
+        Assert.Contains("flatten (Flatten)", inspect.Output); // 7·7·8 values into dense_1
+        Assert.Contains("(None, 392)", inspect.Output);
         Assert.Contains("Settings: convolutions 4,8, hidden 16,", inspect.Output);
         Assert.Contains("Digit detector: discriminator dense_1 → 8 → 1,", inspect.Output); // dense_1 after the convolutions
 

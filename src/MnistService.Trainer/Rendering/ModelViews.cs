@@ -18,9 +18,16 @@ public static class ModelViews
         var table = new Table().Border(TableBorder.Simple).Title("Model: \"sequential\"")
             .AddColumn("Layer (type)").AddColumn("Output Shape").AddColumn(new TableColumn("Param #").RightAligned());
         var side = (int)Math.Round(Math.Sqrt(architecture.Inputs)); // the image's, halved by each pooling
+        LayerInfo? previous = null;
         foreach (var layer in architecture.Layers)
         {
             side = layer.Kind == "max_pooling2d" ? side / 2 : side;
+            if (layer.Kind == "dense" && previous?.Kind == "max_pooling2d")
+            {
+                // The dense layers read the last pooling's channels flattened, as Keras's Flatten between them.
+                table.AddRow("flatten (Flatten)", $"(None, {side * side * previous.Units})", "0");
+            }
+            previous = layer;
             var (kind, shape) = layer.Kind switch
             {
                 "conv2d" => ("Conv2D", $"(None, {side}, {side}, {layer.Units})"),
