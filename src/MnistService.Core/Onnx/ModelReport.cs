@@ -53,9 +53,9 @@ public sealed record ModelReport
 
     /// <summary>
     /// The stored form (metadata <see cref="MetadataKey"/>): snake_case, choices as lowercase names ("relu").
-    /// Every hyperparameter but momentum, threads, the detector's, the extra data's and the recipe's (added later;
-    /// absent, they read as their defaults, for the recipe the tutorial's values) must be present, so a report that
-    /// lost one is refused rather than read with defaults.
+    /// Every hyperparameter but the convolutions, momentum, threads, the detector's, the extra data's and the recipe's
+    /// (added later; absent, they read as their defaults: no convolutions, for the recipe the tutorial's values) must
+    /// be present, so a report that lost one is refused rather than read with defaults.
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
