@@ -145,6 +145,7 @@ public class ModelCommandsTests(TrainedModelFixture fixture) : IClassFixture<Tra
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("error: ", run.Error);
         Assert.DoesNotContain("   at ", run.Error);
+        Assert.Contains("not-a-model.onnx", run.Error); // the file, by its name
     }
 
     [Fact]

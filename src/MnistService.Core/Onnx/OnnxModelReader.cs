@@ -79,7 +79,7 @@ public static partial class OnnxModelReader
 
     /// <summary>Whether the bytes are an ONNX model whose graph convolves (a convolutional network, of ours or not).</summary>
     /// <exception cref="FormatException">Not an ONNX model.</exception>
-    public static bool IsConvolutional(byte[] bytes, string source = "the model") =>
+    public static bool IsConvolutional(byte[] bytes, string source) =>
         Parse(bytes, $"'{source}'").Graph.Node.Any(n => n.OpType == "Conv");
 
     /// <summary>The bytes as an ONNX model with an IR version and a graph.</summary>

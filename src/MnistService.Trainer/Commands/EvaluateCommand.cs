@@ -97,7 +97,7 @@ public static class EvaluateCommand
     private static (OnnxClassifier File, Mlp Network) Read(FileInfo model)
     {
         var bytes = File.ReadAllBytes(model.FullName);
-        if (OnnxModelReader.IsConvolutional(bytes))
+        if (OnnxModelReader.IsConvolutional(bytes, model.Name))
         {
             var ours = OnnxModelReader.Read(bytes, model.Name);
             return (new OnnxClassifier(ours.Layers, ours.Report, ours.Sha256), ours.Network());
