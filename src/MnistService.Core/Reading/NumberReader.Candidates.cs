@@ -16,6 +16,17 @@ public static partial class NumberReader
         public int Right(Atom[] atoms) => atoms[End - 1].Right + ExtendRight;
     }
 
+    /// <summary>The atom after the last of the glyph that atom <paramref name="first"/> begins.</summary>
+    private static int GlyphEnd(Atom[] atoms, int first)
+    {
+        var end = first + 1;
+        while (CutBefore(atoms, end))
+        {
+            end++;
+        }
+        return end;
+    }
+
     private static bool CutBefore(Atom[] atoms, int atom) => atom > 0 && atom < atoms.Length && ReferenceEquals(atoms[atom - 1].Components, atoms[atom].Components);
 
     /// <summary>Every run of atoms that could be one digit, and each again reaching past the cuts at its edges.</summary>
@@ -42,6 +53,11 @@ public static partial class NumberReader
                 {
                     candidates.Add(new Candidate(i, j + 1, box));
                 }
+            }
+            if (!CutBefore(atoms, i) && GlyphEnd(atoms, i) is var end && end - i > MaxAtomsPerDigit && atoms[i].Glyph.Width <= MaxGlyphWidth * lineHeight)
+            {
+                // A wide glyph cut into more atoms than a digit's run: whole, it may still be one flat digit.
+                candidates.Add(new Candidate(i, end, atoms[i].Glyph));
             }
         }
         var straight = candidates.Count;

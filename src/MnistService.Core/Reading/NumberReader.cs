@@ -7,7 +7,8 @@ namespace MnistService.Core.Reading;
 
 /// <summary>
 /// Reads a handwritten number: the line is over-segmented into atoms (<see cref="LineLayout"/>), every run of up to
-/// <see cref="MaxAtomsPerDigit"/> neighbouring atoms that could be one digit becomes a candidate, each candidate is
+/// <see cref="MaxAtomsPerDigit"/> neighbouring atoms that could be one digit becomes a candidate (so does a glyph whole,
+/// however many atoms it was cut into), each candidate is
 /// made an MNIST input exactly as a single digit is (<see cref="MnistPreprocessor.Process(GrayImage, Span{float})"/>),
 /// all candidates are classified in one batch, and dynamic programming picks the split of the atoms into digits whose
 /// summed score is best.

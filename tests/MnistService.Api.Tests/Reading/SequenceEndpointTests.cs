@@ -185,6 +185,14 @@ public sealed class SequenceEndpointTests(CommittedModelFixture fixture)
     }
 
     [Fact]
+    public async Task A_flat_digit_cut_at_many_thin_places_is_still_one_digit()
+    {
+        // MNIST test digits 2772, 283, 6788 and 764: 5s with a long flag and a 2 with a long tail, whose column
+        // projection dips at six or more places; no run of a digit's atoms spans them, the whole glyph does.
+        await ReadsAsWritten([1, 2772, 2, 283, 6788, 764, 3], "2515520");
+    }
+
+    [Fact]
     public async Task A_sliver_of_a_neighbouring_digit_beside_a_digit_is_not_a_digit()
     {
         // MNIST test digits 8112, 9469 and 8759 (a 2, a 7, an 8) carry a thin sliver of a neighbour's stroke, apart
