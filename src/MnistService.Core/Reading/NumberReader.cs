@@ -11,7 +11,7 @@ namespace MnistService.Core.Reading;
 /// however many atoms it was cut into), each candidate is
 /// made an MNIST input exactly as a single digit is (<see cref="MnistPreprocessor.Process(GrayImage, Span{float})"/>),
 /// all candidates are classified in one batch, and dynamic programming picks the split of the atoms into digits whose
-/// summed score is best.
+/// summed score is best; a digit of it read with little confidence is read again (<see cref="SecondLook"/>).
 /// </summary>
 /// <remarks>
 /// Where digits touch or overlap, a straight cut leaves each piece a little of its neighbour or short of its own
@@ -80,7 +80,7 @@ public static partial class NumberReader
         {
             throw TooMany($"it holds {chosen.Count} digits");
         }
-        var digits = chosen.Select(analysis.Digit).ToArray();
+        var digits = SecondLook([.. chosen.Select(analysis.Digit)], [.. chosen.Select(k => analysis.IsWholeGlyphs(k))], classifier);
         // A mark left out still stands where it was written: no group gap across it.
         var ink = split.Select(s => (candidates[candidateOf[s]].Box, IsDigit: s < candidates.Count));
         return new NumberReading(Text(digits, ink, analysis.Layout.LineHeight), digits.Aggregate(1f, (p, d) => p * d.Confidence), digits);
@@ -237,6 +237,9 @@ public static partial class NumberReader
                 cutLeft ? ColumnInk(Ink, first.Components, candidate.Left(atoms)) / lineHeight : 0,
                 cutRight ? ColumnInk(Ink, last.Components, candidate.Right(atoms) - 1) / lineHeight : 0);
         }
+
+        /// <summary>Whether candidate <paramref name="k"/> is whole glyphs: no cut inside a glyph at either edge.</summary>
+        public bool IsWholeGlyphs(int k) => !CutBefore(Layout.Atoms, Candidates[k].First) && !CutBefore(Layout.Atoms, Candidates[k].End);
 
         public ReadDigit Digit(int k)
         {
