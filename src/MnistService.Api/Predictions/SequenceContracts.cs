@@ -19,7 +19,7 @@ public sealed record SequenceResponse(string Text, float Confidence, SequenceDig
 /// <summary>One digit of the number.</summary>
 /// <param name="Digit">The most probable digit.</param>
 /// <param name="Confidence">Its probability.</param>
-/// <param name="Probabilities">Probability of each digit 0..9.</param>
+/// <param name="Probabilities">Probability of each digit 0..9; for a whole digit read under 0.8, the mean of five readings (as cut, and moved a pixel each way).</param>
 /// <param name="IsDigit">Whether the model's detector takes this piece for a digit; null for a model without a detector.</param>
 /// <param name="Box">Where the digit is, in the uploaded image's pixels.</param>
 /// <param name="Input">The 28x28 image the network saw for this digit.</param>

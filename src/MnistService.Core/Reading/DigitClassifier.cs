@@ -29,7 +29,7 @@ public interface IDigitClassifier
 /// <summary>One digit of a number read.</summary>
 /// <param name="Digit">The most probable digit.</param>
 /// <param name="Confidence">Its probability.</param>
-/// <param name="Probabilities">Probability of each digit 0..9.</param>
+/// <param name="Probabilities">Probability of each digit 0..9 (for a digit the reader looked at again, the mean of its readings).</param>
 /// <param name="DigitScore">How digit-like the piece is, when the model scores that; else null.</param>
 /// <param name="IsDigit">Whether that score passes the model's threshold; null without a score.</param>
 /// <param name="Box">Where the digit is, in the image's pixels.</param>
