@@ -218,10 +218,9 @@ public static partial class NumberReader
         /// <summary>The candidates that are a whole glyph of one atom no wider than <see cref="MarkWidth"/>: marks the split may leave out.</summary>
         public int[] Marks()
         {
-            var (atoms, lineHeight) = (Layout.Atoms, Layout.LineHeight);
+            var lineHeight = Layout.LineHeight;
             return [.. Enumerable.Range(0, Candidates.Count).Where(k => Candidates[k] is { Readable: true, ExtendLeft: 0, ExtendRight: 0 } candidate
-                && candidate.End == candidate.First + 1 && !CutBefore(atoms, candidate.First) && !CutBefore(atoms, candidate.End)
-                && candidate.Box.Width <= MarkWidth * lineHeight)];
+                && candidate.End == candidate.First + 1 && IsWholeGlyphs(k) && candidate.Box.Width <= MarkWidth * lineHeight)];
         }
 
         /// <summary>What <see cref="PieceScore"/> weighs of candidate <paramref name="k"/>.</summary>
