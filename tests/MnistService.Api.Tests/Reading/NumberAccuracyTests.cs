@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using MnistService.Api.Tests.Infrastructure;
+using MnistService.Core.Models;
 using Xunit.Abstractions;
 
 namespace MnistService.Api.Tests.Reading;
@@ -8,15 +9,19 @@ namespace MnistService.Api.Tests.Reading;
 /// <summary>
 /// Generated numbers (<see cref="NumberImages"/>) read through POST /predict/sequence, per style, with each committed
 /// model. The goals are whole numbers exact in 95 % of those written apart and 80 % of those touching, and 98.5 % of all
-/// digits right by edit distance; the default model, the convolutional network, meets all three on 400 numbers a style,
-/// the first two by a hair (docs/reading-numbers.md has the figures), so this test holds each model to a little under
-/// what it measures on 100 numbers a style, and fails when a change reads worse.
-/// <c>MNIST_NUMBERS_PER_STYLE</c> sets the sample.
+/// digits right by edit distance; the default model, the convolutional network, meets all three on the full test set of
+/// 400 numbers a style, the first two by a hair (docs/reading-numbers.md has the figures). On the quick sample of 100
+/// numbers a style (every run) this test holds each model to a little under what it measures there, and fails when a
+/// change reads worse; on the full test set (<c>MNIST_NUMBERS_PER_STYLE=400</c> or more) it holds the default model to
+/// the goals themselves.
 /// </summary>
 [Collection(CommittedModelCollection.Name)]
 public sealed class NumberAccuracyTests(CommittedModelFixture fixture, ITestOutputHelper output)
 {
     private readonly HttpClient _client = fixture.Client;
+
+    /// <summary>Numbers a style of the full test set, on which the goals are measured.</summary>
+    private const int FullTestSet = 400;
 
     private static int PerStyle => int.TryParse(Environment.GetEnvironmentVariable("MNIST_NUMBERS_PER_STYLE"), out var n) ? n : 100;
 
@@ -89,6 +94,10 @@ public sealed class NumberAccuracyTests(CommittedModelFixture fixture, ITestOutp
     [InlineData("mnist-mlp", 0.86, 0.68, 0.97)]
     public async Task Numbers_are_read_no_worse_than_measured_in_every_style(string model, double apartAtLeast, double touchingAtLeast, double digitsAtLeast)
     {
+        if (PerStyle >= FullTestSet && model == DefaultModelChoice.Shipped)
+        {
+            (apartAtLeast, touchingAtLeast, digitsAtLeast) = (0.95, 0.80, 0.985);
+        }
         var figures = new Dictionary<NumberStyle, Figures>();
         foreach (var style in Enum.GetValues<NumberStyle>())
         {
