@@ -1,4 +1,5 @@
 using System.Reflection;
+using MnistService.Core.Models;
 
 namespace MnistService.Testing;
 
@@ -16,7 +17,7 @@ public static class Repo
     public static string ModelsDirectory => PathOf("models");
 
     /// <summary>The committed default model: the convolutional network.</summary>
-    public static string DefaultModel => Path.Combine(ModelsDirectory, "mnist-cnn.onnx");
+    public static string DefaultModel => Path.Combine(ModelsDirectory, $"{DefaultModelChoice.Shipped}.onnx");
 
     /// <summary>The committed multi-layer perceptron, the tutorial's network (the page looks inside it).</summary>
     public static string MlpModel => Path.Combine(ModelsDirectory, "mnist-mlp.onnx");

@@ -31,11 +31,15 @@ export function renderSummary(root, model, report) {
   const rows = [];
   let side = Math.round(Math.sqrt(arch.inputs));
   let values = arch.inputs;
+  let flattened = false;
   for (const layer of arch.layers) {
     const spatial = layer.kind === 'conv2d' || layer.kind === 'max_pooling2d';
     if (layer.kind === 'max_pooling2d') side = Math.floor(side / 2);
     if (spatial) values = side * side * layer.units;
-    else if (rows.every(([name]) => name !== 'flatten (Flatten)')) rows.push(['flatten (Flatten)', `(None, ${values})`, 0, null]);
+    else if (!flattened) {
+      rows.push(['flatten (Flatten)', `(None, ${values})`, 0, null]);
+      flattened = true;
+    }
     const note = layer.kind === 'dropout' ? `rate ${layer.rate}` : layer.activation;
     const shape = spatial ? `(None, ${side}, ${side}, ${layer.units})` : `(None, ${layer.units})`;
     rows.push([`${layer.name} (${LAYER_TYPES[layer.kind] ?? cap(layer.kind)})`, shape, layer.parameters, note]);

@@ -90,7 +90,7 @@ public sealed class NumberAccuracyTests(CommittedModelFixture fixture, ITestOutp
     }
 
     [Theory]
-    [InlineData("mnist-cnn", 0.92, 0.75, 0.98)]
+    [InlineData(DefaultModelChoice.Shipped, 0.92, 0.75, 0.98)]
     [InlineData("mnist-mlp", 0.86, 0.68, 0.97)]
     public async Task Numbers_are_read_no_worse_than_measured_in_every_style(string model, double apartAtLeast, double touchingAtLeast, double digitsAtLeast)
     {
